@@ -1,0 +1,248 @@
+"""Cross-reference checks of a scenario that a schema alone cannot express.
+
+They run on the raw merged data, defensively, so that they report alongside schema errors
+(``frontline validate`` shows every problem at once).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import Any
+
+from sim.errors import Problem
+from sim.scenario.expr import FACTION, UNIT, ExprError, compile_condition
+from sim.scenario.schema import ACTION_PARAMS, FACTION_ACTIONS
+from sim.scenario.yamlio import PathKey
+
+__all__ = ["check_scenario"]
+
+Report = Callable[..., Problem]
+
+
+def _suggest(name: Any, options: list[str]) -> str:
+    if not isinstance(name, str):
+        return ""
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _items(data: Any, key: str) -> list[tuple[str | int, dict[str, Any]]]:
+    """(path segment, item) for each mapping in the list ``data[key]``."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, list):
+        return []
+    out = []
+    for i, item in enumerate(value):
+        if isinstance(item, dict):
+            seg = item["id"] if isinstance(item.get("id"), str) and item["id"] else i
+            out.append((seg, item))
+    return out
+
+
+def check_scenario(data: dict[str, Any], report: Report) -> list[Problem]:
+    """Every cross-reference problem in ``data``; ``report(path, message, severity)`` locates."""
+    problems: list[Problem] = []
+
+    def bad(path: PathKey, message: str, severity: str = "error") -> None:
+        problems.append(report(path, message, severity))
+
+    towns = _items(data, "towns")
+    factions = _items(data, "factions")
+    town_ids = [t["id"] for _, t in towns if isinstance(t.get("id"), str)]
+    faction_ids = [f["id"] for _, f in factions if isinstance(f.get("id"), str)]
+    town_set, faction_set = set(town_ids), set(faction_ids)
+
+    def need_town(path: PathKey, value: Any) -> bool:
+        if isinstance(value, str) and value not in town_set:
+            bad(path, f"unknown town {value!r}{_suggest(value, town_ids)}")
+            return False
+        return isinstance(value, str)
+
+    def need_faction(path: PathKey, value: Any) -> bool:
+        if isinstance(value, str) and value not in faction_set:
+            bad(path, f"unknown faction {value!r}{_suggest(value, faction_ids)}")
+            return False
+        return isinstance(value, str)
+
+    for key, items in (("towns", towns), ("factions", factions), ("features",
+                                                                   _items(data, "features"))):
+        _duplicates(key, [(seg, it.get("id")) for seg, it in items], bad)
+    all_units = [(("factions", fseg, "forces", useg), u.get("id"))
+                 for fseg, f in factions for useg, u in _items(f, "forces")]
+    seen: dict[Any, PathKey] = {}
+    for path, uid in all_units:
+        if isinstance(uid, str):
+            if uid in seen:
+                bad(path, f"duplicate unit id {uid!r} (also at {'.'.join(map(str, seen[uid]))})")
+            seen[uid] = path
+
+    controller: dict[str, str | None] = {}
+    for seg, t in towns:
+        c = t.get("controller")
+        if c is not None:
+            need_faction(("towns", seg, "controller"), c)
+        if isinstance(t.get("id"), str):
+            controller[t["id"]] = c if isinstance(c, str) else None
+        garrison = t.get("garrison")
+        if c is None and isinstance(garrison, int | float) and garrison > 0:
+            bad(("towns", seg, "garrison"), "a town with no controller cannot have a garrison")
+
+    edges: dict[frozenset[str], PathKey] = {}
+    for i, h in enumerate(data.get("highways") or [] if isinstance(data, dict) else []):
+        if not isinstance(h, dict):
+            continue
+        a, b = h.get("from"), h.get("to")
+        ok = need_town(("highways", i, "from"), a) & need_town(("highways", i, "to"), b)
+        if ok and a == b:
+            bad(("highways", i), f"highway joins {a!r} to itself")
+        elif ok:
+            pair = frozenset((a, b))
+            if pair in edges:
+                bad(("highways", i), f"duplicate highway {a} - {b} (also highways[{edges[pair][1]}])")
+            edges[pair] = ("highways", i)
+
+    relations = _relations(factions, faction_set, faction_ids, bad)
+    for fseg, f in factions:
+        fid = f.get("id")
+        for j, src in enumerate(f.get("supply_sources") or []):
+            need_town(("factions", fseg, "supply_sources", j), src)
+        for j, obj in enumerate(f.get("objectives") or []):
+            if isinstance(obj, dict):
+                need_town(("factions", fseg, "objectives", j, "town"), obj.get("town"))
+        for useg, u in _items(f, "forces"):
+            path = ("factions", fseg, "forces", useg, "town")
+            town = u.get("town")
+            if need_town(path, town) and isinstance(fid, str):
+                holder = controller.get(town)
+                rel = "self" if holder == fid else relations.get(frozenset((fid, holder or "")))
+                if holder is None:
+                    bad(path, f"unit starts in {town!r}, which no faction holds")
+                elif rel not in ("self", "allied"):
+                    bad(path, f"unit starts in {town!r}, held by {rel or 'hostile'} faction "
+                              f"{holder!r}; start it in a town its faction or an ally holds")
+        _check_rules(f, fseg, town_set, need_town, bad)
+
+    for j, tun in enumerate(data.get("tunables") or [] if isinstance(data, dict) else []):
+        if isinstance(tun, dict) and isinstance(tun.get("path"), str):
+            _check_tunable(data, tun, ("tunables", j), bad)
+
+    if not problems and edges is not None and town_ids:
+        _connectivity(town_ids, edges, bad)
+    return problems
+
+
+def _duplicates(key: str, ids: list[tuple[Any, Any]], bad: Callable[..., None]) -> None:
+    seen: set[str] = set()
+    for i, (_, ident) in enumerate(ids):
+        if isinstance(ident, str):
+            if ident in seen:
+                bad((key, i, "id"), f"duplicate id {ident!r} in {key}")
+            seen.add(ident)
+
+
+def _relations(factions: list[tuple[Any, dict[str, Any]]], faction_set: set[str],
+               faction_ids: list[str], bad: Callable[..., None]) -> dict[frozenset[str], str]:
+    """Symmetric relation table; conflicting or unknown entries are reported."""
+    table: dict[frozenset[str], tuple[str, PathKey]] = {}
+    for fseg, f in factions:
+        fid = f.get("id")
+        rels = f.get("relations")
+        if not isinstance(rels, dict) or not isinstance(fid, str):
+            continue
+        for other, rel in rels.items():
+            path = ("factions", fseg, "relations", other)
+            if other not in faction_set:
+                bad(path, f"unknown faction {other!r}{_suggest(other, faction_ids)}")
+                continue
+            if other == fid:
+                bad(path, "a faction cannot have a relation with itself")
+                continue
+            pair = frozenset((fid, other))
+            if pair in table and table[pair][0] != rel:
+                prev_rel, prev_path = table[pair]
+                bad(path, f"relations must be symmetric: {fid} calls {other} {rel!r} but "
+                          f"{other} calls {fid} {prev_rel!r}")
+            table.setdefault(pair, (rel, path))
+    return {pair: rel for pair, (rel, _) in table.items()}
+
+
+def _check_rules(f: dict[str, Any], fseg: Any, town_set: set[str],
+                 need_town: Callable[[PathKey, Any], bool], bad: Callable[..., None]) -> None:
+    rule_ids: set[str] = set()
+    for rseg, rule in _items(f, "rules"):
+        base = ("factions", fseg, "rules", rseg)
+        rid = rule.get("id")
+        if isinstance(rid, str):
+            if rid in rule_ids:
+                bad((*base, "id"), f"duplicate rule id {rid!r}")
+            rule_ids.add(rid)
+        action = rule.get("do")
+        if action not in ACTION_PARAMS:
+            continue  # the schema reports unknown actions, with the list of valid ones
+        scope = FACTION if action in FACTION_ACTIONS else UNIT
+        if "when" in rule:
+            try:
+                compile_condition(rule["when"], scope, town_set)
+            except ExprError as exc:
+                bad((*base, "when"), str(exc))
+        params = rule.get("with")
+        if not isinstance(params, dict):
+            continue
+        specs = ACTION_PARAMS[action]
+        for key, value in params.items():
+            path = (*base, "with", key)
+            spec = specs.get(key)
+            if spec is None:
+                valid = ", ".join(specs) or "none"
+                bad(path, f"{action} has no parameter {key!r}{_suggest(key, list(specs))} "
+                          f"(valid: {valid})")
+            elif spec.kind == "town":
+                if not isinstance(value, str):
+                    bad(path, f"{key} must be a town id")
+                else:
+                    need_town(path, value)
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                bad(path, f"{key} must be a number, got {value!r}")
+            elif value < 0 or (spec.kind == "fraction" and value > 1):
+                rng = "between 0 and 1" if spec.kind == "fraction" else "at least 0"
+                bad(path, f"{key} must be {rng}, got {value!r}")
+
+
+def _check_tunable(data: dict[str, Any], tun: dict[str, Any], path: PathKey,
+                   bad: Callable[..., None]) -> None:
+    from sim.scenario.loader import apply_override, parse_path
+
+    try:
+        current = apply_override(data, parse_path(tun["path"]), None, dry_run=True)
+    except ValueError as exc:
+        bad((*path, "path"), str(exc))
+        return
+    if current is not None and (isinstance(current, bool) or not isinstance(current, int | float)):
+        bad((*path, "path"), f"{tun['path']} is not a number (it is {current!r})")
+    lo, hi = tun.get("min"), tun.get("max")
+    if isinstance(lo, int | float) and isinstance(hi, int | float) and lo >= hi:
+        bad(path, f"min ({lo}) must be below max ({hi})")
+
+
+def _connectivity(town_ids: list[str], edges: dict[frozenset[str], PathKey],
+                  bad: Callable[..., None]) -> None:
+    parent = {t: t for t in town_ids}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for pair in edges:
+        a, b = tuple(pair)
+        parent[find(a)] = find(b)
+    groups: dict[str, list[str]] = {}
+    for t in town_ids:
+        groups.setdefault(find(t), []).append(t)
+    if len(groups) > 1:
+        parts = sorted(groups.values(), key=len)
+        isolated = ", ".join(t for g in parts[:-1] for t in g[:5])
+        bad(("highways",), f"the map is not connected: {len(groups)} separate parts; towns cut "
+                           f"off from the largest part include {isolated}", "warning")

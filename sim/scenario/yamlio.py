@@ -1,0 +1,160 @@
+"""Safe YAML reading that remembers the line of every value, with bounded cost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.errors import Problem, ScenarioError
+
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "Locations", "format_path", "read_yaml"]
+
+MAX_FILE_BYTES = 5_000_000
+MAX_NODES = 2_000_000
+MAX_DEPTH = 64
+
+PathKey = tuple[str | int, ...]
+Locations = dict[PathKey, int]
+
+_ALLOWED_TAGS = {
+    "tag:yaml.org,2002:" + t
+    for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+}
+
+
+def format_path(path: PathKey) -> str:
+    """Render a path key as the dotted form users see: ``factions.isis.rules[2].when``."""
+    out = ""
+    for seg in path:
+        if isinstance(seg, int):
+            out += f"[{seg}]"
+        else:
+            out += ("." if out else "") + seg
+    return out
+
+
+def item_segment(item: Any, index: int) -> str | int:
+    """The path segment of a list item: its ``id`` when it has one, else its index."""
+    if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
+        return item["id"]
+    return index
+
+
+class _Converter:
+    def __init__(self, file: str, loader: yaml.SafeLoader):
+        self.file = file
+        self.loader = loader
+        self.nodes = 0
+        self.locations: Locations = {}
+        self.problems: list[Problem] = []
+
+    def fail(self, node: yaml.Node, path: PathKey, message: str) -> None:
+        self.problems.append(Problem(self.file, node.start_mark.line + 1, format_path(path), message))
+
+    def convert(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooBig(node, f"the document expands to more than {MAX_NODES:,} values "
+                                "(YAML aliases that multiply?)")
+        if depth > MAX_DEPTH:
+            raise _TooBig(node, f"nesting deeper than {MAX_DEPTH} levels")
+        self.locations.setdefault(path, node.start_mark.line + 1)
+        if node.tag not in _ALLOWED_TAGS:
+            self.fail(node, path, f"YAML tag {node.tag!r} is not allowed; "
+                                  "only plain data (maps, lists, strings, numbers, dates)")
+            return None
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.fail(key_node, path, "a mapping key must be a plain value")
+                    continue
+                key = self.convert(key_node, path, depth + 1)
+                if not isinstance(key, str | int | float | bool) or key is None:
+                    self.fail(key_node, path, f"invalid mapping key {key!r}")
+                    continue
+                key = str(key) if not isinstance(key, str) else key
+                if key in out:
+                    self.fail(key_node, (*path, key), f"duplicate key {key!r}")
+                out[key] = self.convert(value_node, (*path, key), depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            items: list[Any] = []
+            for i, item_node in enumerate(node.value):
+                seg: str | int = i
+                if isinstance(item_node, yaml.MappingNode):
+                    for k, v in item_node.value:
+                        if k.value == "id" and isinstance(v, yaml.ScalarNode) and v.value:
+                            seg = v.value
+                items.append(self.convert(item_node, (*path, seg), depth + 1))
+            return items
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+            self.fail(node, path, f"invalid value: {exc}")
+            return None
+
+
+class _TooBig(Exception):
+    def __init__(self, node: yaml.Node, message: str):
+        self.node = node
+        self.message = message
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, Locations]:
+    """Parse YAML text into plain Python data plus a map from value paths to lines.
+
+    Raises:
+        ScenarioError: on a syntax error, a disallowed tag, or input beyond the cost limits.
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark else None
+            what = " ".join(s for s in (exc.context, exc.problem) if s)
+            raise ScenarioError([Problem(file, line, "", f"YAML syntax error: {what}")]) from None
+        except yaml.YAMLError as exc:
+            raise ScenarioError([Problem(file, None, "", f"YAML error: {exc}")]) from None
+        except RecursionError:
+            raise ScenarioError([Problem(file, None, "", "YAML nesting is too deep")]) from None
+        if node is None:
+            return None, {}
+        conv = _Converter(file, loader)
+        try:
+            data = conv.convert(node, (), 0)
+        except _TooBig as big:
+            raise ScenarioError([Problem(file, big.node.start_mark.line + 1, "", big.message)]) from None
+        if conv.problems:
+            raise ScenarioError(conv.problems)
+        return data, conv.locations
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path: str | Path) -> tuple[Any, Locations]:
+    """Read a YAML file safely; every failure is a ScenarioError naming the file."""
+    file = str(path)
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError([Problem(file, None, "", f"file is {size:,} bytes; the limit is "
+                                                         f"{MAX_FILE_BYTES:,}")])
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError([Problem(file, None, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Problem(file, None, "", "is a directory, not a file")]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(file, None, "", f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Problem(file, None, "", f"not UTF-8 text ({exc.reason} at byte "
+                                                     f"{exc.start})")]) from None
+    return parse_yaml(text, file)
