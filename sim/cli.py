@@ -1,0 +1,288 @@
+"""The ``frontline`` command: each subcommand is a thin call into the package.
+
+Heavy libraries (Mesa, matplotlib, Dask) are imported inside the subcommands that need them,
+so ``frontline validate`` and ``frontline --help`` start quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sim.errors import FrontlineError
+
+__all__ = ["main"]
+
+EXIT_BAD_INPUT = 2
+
+
+def _err(message: str) -> None:
+    print(f"frontline: error: {message}", file=sys.stderr)
+
+
+def _overrides(pairs: list[str]) -> list[tuple[str, Any]]:
+    from sim.scenario import parse_assignment
+
+    return [parse_assignment(p) for p in pairs]
+
+
+# ------------------------------------------------------------------------- run
+def cmd_run(args: argparse.Namespace) -> int:
+    """Play a scenario, print its events and summary, optionally write result files."""
+    from sim.model import TerritoryModel
+
+    sets = _overrides(args.set or [])
+    model = TerritoryModel(Path(args.scenario), seed=args.seed, days=args.days,
+                           overrides=dict(sets))
+    for w in model.definition.warnings:
+        print(str(w), file=sys.stderr)
+    from rich.console import Console
+
+    import shutil
+
+    console = Console(highlight=False, width=shutil.get_terminal_size((110, 24)).columns)
+    if not args.quiet:
+        for ev in model.events:
+            console.print(_event_line(ev))
+        model.listeners.append(lambda ev: console.print(_event_line(ev)))
+        model.run()
+    else:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(TextColumn("{task.description}"), BarColumn(),
+                      TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
+                      TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+                      disable=model.days < 200) as progress:
+            task = progress.add_task(model.spec.name, total=model.days)
+            while model.day < model.days:
+                model.step()
+                progress.update(task, completed=model.day)
+    _summary(model, console)
+    if args.out:
+        from sim.output import write_outputs
+
+        try:
+            paths = write_outputs(model, args.out)
+        except OSError as exc:
+            raise FrontlineError(f"cannot write results to {args.out}: {exc.strerror or exc}")
+        console.print(f"wrote {len(paths)} files to {args.out}: "
+                      + ", ".join(p.name for p in paths))
+    return 0
+
+
+_KIND_STYLE = {"capture": "bold", "siege_start": "red", "siege_lifted": "green",
+               "conscription": "magenta", "battle": "dim", "retreat": "yellow",
+               "surrender": "yellow", "destroyed": "yellow"}
+
+
+def _event_line(ev: Any) -> str:
+    from rich.markup import escape
+
+    style = _KIND_STYLE.get(ev.kind, "")
+    text = escape(ev.line())
+    return f"[{style}]{text}[/]" if style else text
+
+
+def _summary(model: Any, console: Any) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{model.spec.name}: {model.date.isoformat()} (day {model.day}, "
+                        f"seed {model.seed})")
+    for col in ("faction", "towns", "population", "fighters", "casualties", "deserted",
+                "conscripted"):
+        table.add_column(col, justify="left" if col == "faction" else "right")
+    for f in model.factions:
+        s = f.stats
+        table.add_row(f"[{f.colour}]■[/] {f.name}", str(s["towns_held"]),
+                      f"{s['population_held']:,.0f}", f"{s['faction_fighters']:,.0f}",
+                      f"{s['casualties']:,.0f}", f"{s['deserted']:,.0f}",
+                      f"{s['recruited']:,.0f}")
+    console.print(table)
+    sieges = [i for i in range(model.world.n) if model.besieged[i]]
+    if sieges:
+        started = {}
+        for ev in model.events:
+            if ev.kind == "siege_start":
+                started[ev.town] = ev.date
+            elif ev.kind in ("siege_lifted", "capture"):
+                started.pop(ev.town, None)
+        console.print("Sieges in force:")
+        for i in sieges:
+            tid = model.world.ids[i]
+            since = started.get(tid)
+            days = f", since {since.isoformat()} ({(model.date - since).days} days)" if since \
+                else ""
+            console.print(f"  {model.world.names[i]} ({model.factions[model.controller[i]].name})"
+                          f"{days}")
+    else:
+        console.print("No sieges in force.")
+
+
+# -------------------------------------------------------------------- validate
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check a scenario and report every problem at once."""
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(Path(args.scenario), _overrides(args.set or []))
+    for w in loaded.warnings:
+        print(str(w))
+    s = loaded.scenario
+    units = sum(len(f.forces) for f in s.factions)
+    print(f"{args.scenario}: valid: {len(s.towns)} towns, {len(s.highways)} highways, "
+          f"{len(s.factions)} factions, {units} units, {s.simulation.days} days from "
+          f"{s.simulation.start_date}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of scenario files."""
+    import json
+
+    from sim.scenario.schema import Scenario
+
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "frontline scenario (format 1)"
+    print(json.dumps(schema, indent=2, sort_keys=True))
+    return 0
+
+
+# ------------------------------------------------------- commands in other modules
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run a parameter sweep (see sim.sweep)."""
+    from sim.sweep.cli import run_sweep_command
+
+    return run_sweep_command(args)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Summarise sweep results (see sim.sweep)."""
+    from sim.sweep.cli import report_command
+
+    return report_command(args)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Write a synthetic scenario (see sim.generate)."""
+    from sim.generate import generate_command
+
+    return generate_command(args)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Measure speed and scaling (see sim.bench)."""
+    from sim.bench import bench_command
+
+    return bench_command(args)
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    """Serve the browser visualization (see viz/)."""
+    from viz.server import viz_command
+
+    return viz_command(args)
+
+
+def _add_run(sub: Any) -> None:
+    p = sub.add_parser("run", help="play a scenario", description=cmd_run.__doc__)
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--days", type=int, help="days to simulate (default: the scenario's)")
+    p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    p.add_argument("--set", action="append", metavar="PATH=VALUE",
+                   help="override a value, e.g. factions.isis.forces.x.fighters=3000 "
+                        "(repeatable)")
+    p.add_argument("--out", metavar="DIR", help="write events, tables, GeoJSON and PNGs here")
+    p.add_argument("--quiet", action="store_true",
+                   help="no event log; a progress bar on long runs")
+    p.set_defaults(func=cmd_run)
+
+
+def _add_validate(sub: Any) -> None:
+    p = sub.add_parser("validate", help="check a scenario file", description=cmd_validate.__doc__)
+    p.add_argument("scenario")
+    p.add_argument("--set", action="append", metavar="PATH=VALUE")
+    p.set_defaults(func=cmd_validate)
+    s = sub.add_parser("schema", help="print the JSON Schema of scenario files",
+                       description=cmd_schema.__doc__)
+    s.set_defaults(func=cmd_schema)
+
+
+def _add_sweep(sub: Any) -> None:
+    p = sub.add_parser("sweep", help="run a batch parameter sweep", description=cmd_sweep.__doc__)
+    p.add_argument("sweep", help="sweep YAML file")
+    p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    p.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler address, or 'local' for "
+                                                     "a LocalCluster")
+    p.add_argument("--out", metavar="RESULTS", help="results file (.parquet or .csv)")
+    p.set_defaults(func=cmd_sweep)
+    r = sub.add_parser("report", help="summarise sweep results", description=cmd_report.__doc__)
+    r.add_argument("results", help="results file written by frontline sweep")
+    r.add_argument("--out", metavar="DIR", help="directory for tables and plots")
+    r.set_defaults(func=cmd_report)
+
+
+def _add_generate(sub: Any) -> None:
+    p = sub.add_parser("generate", help="write a synthetic scenario",
+                       description=cmd_generate.__doc__)
+    p.add_argument("--towns", type=int, required=True)
+    p.add_argument("--factions", type=int, default=3)
+    p.add_argument("--units", type=int)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-o", "--output", metavar="FILE")
+    p.set_defaults(func=cmd_generate)
+    b = sub.add_parser("bench", help="measure speed and scaling", description=cmd_bench.__doc__)
+    b.add_argument("--json", metavar="FILE")
+    b.add_argument("--quick", action="store_true", help="small sizes only (for tests)")
+    b.set_defaults(func=cmd_bench)
+
+
+def _add_viz(sub: Any) -> None:
+    p = sub.add_parser("viz", help="watch a campaign in the browser", description=cmd_viz.__doc__)
+    p.add_argument("scenario", nargs="?", help="scenario to open first (default: the "
+                                               "Deir ez-Zor 2017 scenario)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: "
+                                                        "loopback only)")
+    p.add_argument("--port", type=int, default=8765)
+    p.set_defaults(func=cmd_viz)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``frontline`` command."""
+    parser = argparse.ArgumentParser(
+        prog="frontline",
+        description="Agent-based simulator of territorial control on a map of towns and "
+                    "highways.")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        v = version("frontline")
+    except PackageNotFoundError:
+        v = "unknown"
+    parser.add_argument("--version", action="version", version=f"frontline {v}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_run, _add_validate, _add_sweep, _add_generate, _add_viz):
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``frontline`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except FrontlineError as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Writing a run's results: CSV tables, GeoJSON of the final state, PNG charts, metadata."""
+
+from __future__ import annotations
+
+import csv
+import json
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.model import TerritoryModel
+
+__all__ = ["EVENT_COLUMNS", "write_outputs"]
+
+EVENT_COLUMNS = ["date", "day", "kind", "faction", "town", "town_name", "other_faction",
+                 "detail", "text"]
+
+
+def write_outputs(model: TerritoryModel, out: str | Path, plots: bool = True) -> list[Path]:
+    """Write every output file of a run into ``out`` (created if needed); returns the paths."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [
+        _write_csv(out / "events.csv", EVENT_COLUMNS, [e.row() for e in model.events]),
+        _write_control(model, out / "control.csv"),
+        _write_csv(out / "factions.csv", list(model.series[0]), model.series),
+        _write_json(out / "final_state.geojson", final_state(model)),
+        _write_json(out / "run.json", run_info(model)),
+    ]
+    if plots:
+        from sim.plots import plot_map, plot_territory
+
+        paths.append(plot_map(model, out / "map.png"))
+        paths.append(plot_territory(model, out / "territory.png"))
+    return paths
+
+
+def _write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _write_control(model: TerritoryModel, path: Path) -> Path:
+    ids = [f.id for f in model.factions]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["day", "date", *model.world.ids])
+        for day, row in enumerate(model.control_history):
+            date = model.start_date.toordinal() + day
+            writer.writerow([day, type(model.start_date).fromordinal(date).isoformat(),
+                             *(ids[c] if c >= 0 else "" for c in row)])
+    return path
+
+
+def _write_json(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+def final_state(model: TerritoryModel) -> dict[str, Any]:
+    """The map at the end of the run as a GeoJSON FeatureCollection (towns, highways, units)."""
+    w = model.world
+    ids = [f.id for f in model.factions]
+    features: list[dict[str, Any]] = []
+    garrison_units: dict[int, float] = {}
+    for u in model.unit_list:
+        if u.dest < 0:
+            garrison_units[u.node] = garrison_units.get(u.node, 0.0) + u.fighters
+    for i in range(w.n):
+        c = model.controller[i]
+        features.append({"type": "Feature",
+                         "geometry": {"type": "Point",
+                                      "coordinates": [round(w.lon[i], 5), round(w.lat[i], 5)]},
+                         "properties": {"kind": "town", "id": w.ids[i], "name": w.names[i],
+                                        "controller": ids[c] if c >= 0 else None,
+                                        "garrison": round(float(model.garrison[i]), 1),
+                                        "unit_fighters": round(garrison_units.get(i, 0.0), 1),
+                                        "population": round(float(model.population[i])),
+                                        "besieged": bool(model.besieged[i])}})
+    for k in range(w.m):
+        u, v = int(w.eu[k]), int(w.ev[k])
+        cu, cv = model.controller[u], model.controller[v]
+        front = bool(cu >= 0 and cv >= 0 and model.hostile_matrix[cu, cv])
+        features.append({"type": "Feature",
+                         "geometry": {"type": "LineString",
+                                      "coordinates": [[round(w.lon[u], 5), round(w.lat[u], 5)],
+                                                      [round(w.lon[v], 5), round(w.lat[v], 5)]]},
+                         "properties": {"kind": "highway", "from": w.ids[u], "to": w.ids[v],
+                                        "name": w.edge_names[k],
+                                        "length_km": round(float(w.length_km[k]), 2),
+                                        "front_line": front}})
+    for unit in model.unit_list:
+        lat, lon = unit.position()
+        features.append({"type": "Feature",
+                         "geometry": {"type": "Point", "coordinates": [round(lon, 5),
+                                                                       round(lat, 5)]},
+                         "properties": {"kind": "unit", "id": unit.key, "name": unit.name,
+                                        "faction": ids[unit.faction],
+                                        "fighters": round(unit.fighters, 1),
+                                        "morale": round(unit.morale, 3), "order": unit.order}})
+    return {"type": "FeatureCollection", "features": features,
+            "properties": {"date": model.date.isoformat(), "day": model.day}}
+
+
+def run_info(model: TerritoryModel) -> dict[str, Any]:
+    """What produced these outputs: scenario, seed, days, overrides and versions."""
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "unknown"
+
+    return {"scenario": model.spec.name, "scenario_file": model.definition.file,
+            "seed": model.seed, "days": model.day, "start_date": model.start_date.isoformat(),
+            "end_date": model.date.isoformat(),
+            "overrides": {k: v for k, v in model.definition.overrides},
+            "versions": {d: version(d) for d in ("frontline", "mesa", "numpy", "networkx")}}

@@ -1,0 +1,138 @@
+"""What factions perceive each day: local force ratios and enemies within a distance.
+
+Built fresh every day, filled lazily: a KD-tree of each faction's hostile units, per-town
+fighter sums, and neighbourhood sums through the sparse adjacency. Nothing here loops over
+all towns in Python.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:
+    from sim.agents import Unit
+    from sim.model import TerritoryModel
+
+__all__ = ["Sense"]
+
+NO_ENEMY_RATIO = 100.0
+
+
+class Sense:
+    """One day's view of the battlefield, shared by every rule evaluated that day."""
+
+    def __init__(self, model: TerritoryModel):
+        self.model = model
+        units = model.unit_list
+        self.units = units
+        self.unit_xy = (np.array([model.world.project(*u.position()) for u in units])
+                        if units else np.zeros((0, 2)))
+        self.unit_fighters = np.array([u.fighters for u in units], dtype=float)
+        self.unit_faction = np.array([u.faction for u in units], dtype=np.int64)
+        self._trees: dict[int, tuple[cKDTree | None, np.ndarray]] = {}
+        self._ratio: dict[int, np.ndarray] = {}
+        self._town_fighters: np.ndarray | None = None
+        self._near_towns: dict[tuple[int, float], tuple[bool, float]] = {}
+
+    def town_fighters(self) -> np.ndarray:
+        """Fighters per (faction, town): garrisons plus units standing in the town."""
+        if self._town_fighters is None:
+            m = self.model
+            k = len(m.factions)
+            tf = np.zeros((k, m.world.n))
+            held = m.controller >= 0
+            np.add.at(tf, (m.controller[held], np.nonzero(held)[0]), m.garrison[held])
+            for u in self.units:
+                tf[u.faction, u.node] += u.fighters
+            self._town_fighters = tf
+        return self._town_fighters
+
+    def strength_ratio(self, faction: int, town: int) -> float:
+        """Friendly / hostile fighters in ``town`` and the towns next to it."""
+        ratio = self._ratio.get(faction)
+        if ratio is None:
+            m = self.model
+            tf = self.town_fighters()
+            f = m.factions[faction]
+            friendly = tf[sorted(f.friends)].sum(axis=0)
+            hostile = tf[sorted(f.enemies)].sum(axis=0) if f.enemies else np.zeros(m.world.n)
+            near_f = m.world.adj_self @ friendly
+            near_h = m.world.adj_self @ hostile
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(near_h > 0, near_f / np.maximum(near_h, 1e-12), NO_ENEMY_RATIO)
+            self._ratio[faction] = ratio
+        return float(ratio[town])
+
+    def _hostile_tree(self, faction: int) -> tuple[cKDTree | None, np.ndarray]:
+        entry = self._trees.get(faction)
+        if entry is None:
+            enemies = self.model.factions[faction].enemies
+            mask = np.isin(self.unit_faction, list(enemies)) if enemies else np.zeros(
+                len(self.units), bool)
+            pts = self.unit_xy[mask]
+            entry = (cKDTree(pts) if len(pts) else None, self.unit_fighters[mask])
+            self._trees[faction] = entry
+        return entry
+
+    def _near_point(self, faction: int, xy: tuple[float, float] | np.ndarray,
+                    km: float) -> float:
+        tree, weights = self._hostile_tree(faction)
+        if tree is None:
+            return 0.0
+        idx = tree.query_ball_point(xy, r=float(km))
+        return float(weights[idx].sum()) if idx else 0.0
+
+    def threatened_towns(self, faction: int, mask: np.ndarray, km: float) -> np.ndarray:
+        """Town numbers among ``mask`` with a unit hostile to the faction within ``km``."""
+        towns = np.nonzero(mask)[0]
+        tree, _ = self._hostile_tree(faction)
+        if tree is None or not len(towns):
+            return np.zeros(0, dtype=np.int64)
+        pts = tree.data
+        hits = cKDTree(self.model.world.xy[towns]).query_ball_point(pts, r=float(km))
+        found = sorted({i for h in hits for i in h})
+        return towns[np.array(found, dtype=np.int64)] if found else np.zeros(0, dtype=np.int64)
+
+    def _near_held_towns(self, faction: int, km: float) -> tuple[bool, float]:
+        """(any, fighters) of hostile units within km of any town the faction holds."""
+        key = (faction, float(km))
+        if key not in self._near_towns:
+            m = self.model
+            tree, weights = self._hostile_tree(faction)
+            held = np.nonzero(m.controller == faction)[0]
+            if tree is None or not len(held):
+                self._near_towns[key] = (False, 0.0)
+            else:
+                d, _ = cKDTree(m.world.xy[held]).query(tree.data, distance_upper_bound=float(km))
+                close = np.isfinite(d)
+                self._near_towns[key] = (bool(close.any()), float(weights[close].sum()))
+        return self._near_towns[key]
+
+    def call(self, faction: int, unit: Unit | None, name: str, args: tuple[Any, ...]) -> Any:
+        """Evaluate a rule-language function for a faction (and unit, if any)."""
+        m = self.model
+        match name:
+            case "min":
+                return min(args)
+            case "max":
+                return max(args)
+            case "abs":
+                return abs(args[0])
+            case "holds":
+                c = m.controller[m.world.index[args[0]]]
+                return bool(c >= 0 and c in m.factions[faction].friends)
+            case "enemy_near":
+                town = m.world.index[args[0]]
+                return self._near_point(faction, m.world.xy[town], max(args[1], 0))
+            case "enemy_within_km" | "enemy_fighters_within_km":
+                km = max(args[0], 0)
+                if unit is None:
+                    anyone, total = self._near_held_towns(faction, km)
+                else:
+                    total = self._near_point(faction, m.world.project(*unit.position()), km)
+                    anyone = total > 0
+                return anyone if name == "enemy_within_km" else total
+        raise KeyError(name)  # unreachable: names are checked when the scenario loads

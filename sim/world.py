@@ -1,0 +1,202 @@
+"""The map: towns and highways as a networkx graph plus index arrays, and graph searches.
+
+Everything the day loop needs from the map is an array indexed by town number (the order of
+``scenario.towns``) or by highway number, so daily work is vectorised: supply is one
+connected-components pass per faction, movement targets one multi-source Dijkstra per faction.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+from sim.scenario.schema import Scenario
+
+__all__ = ["Field", "World", "haversine_km"]
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km.
+
+    Examples:
+        >>> round(haversine_km(35.0, 38.0, 35.0, 39.0), 1)
+        91.2
+    """
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(h, 1.0)))
+
+
+@dataclass(frozen=True)
+class Field:
+    """Result of a multi-source search: distance to the nearest source and the next town on it.
+
+    ``next_hop[v]`` is the neighbour of ``v`` one step closer to a source (-1 at a source or
+    where none is reachable); ``dist`` is in effective km (road km / terrain move factor).
+    """
+
+    dist: np.ndarray
+    next_hop: np.ndarray
+
+
+class World:
+    """The static map of a scenario.
+
+    Attributes:
+        ids, names: town ids and names, by town number.
+        lat, lon, xy: coordinates (degrees; and km on a local flat projection).
+        population: initial population (the model keeps the live copy).
+        defence, fortification, airlift: per-town combat and siege modifiers.
+        eu, ev: the two ends of each highway; length_km its road length; eff_km its length
+            divided by its terrain's move factor (the cost that movement minimises).
+        graph: the networkx graph (nodes are town numbers, with id/name/lat/lon attributes).
+    """
+
+    def __init__(self, scenario: Scenario):
+        sim = scenario.simulation
+        towns = scenario.towns
+        self.n = len(towns)
+        self.ids = [t.id for t in towns]
+        self.index = {tid: i for i, tid in enumerate(self.ids)}
+        self.names = [t.name for t in towns]
+        self.lat = np.array([t.lat for t in towns], dtype=float)
+        self.lon = np.array([t.lon for t in towns], dtype=float)
+        lat0 = float(self.lat.mean())
+        lon0 = float(self.lon.mean())
+        self.xy = np.column_stack(((self.lon - lon0) * 111.32 * math.cos(math.radians(lat0)),
+                                   (self.lat - lat0) * 110.57))
+        self._lat0, self._lon0 = lat0, lon0
+        self.population = np.array([t.population for t in towns], dtype=float)
+        self.terrain = [t.terrain for t in towns]
+        self.defence = np.array([sim.terrain[t.terrain].defence if t.terrain in sim.terrain
+                                 else 1.0 for t in towns])
+        self.fortification = np.array([t.fortification for t in towns], dtype=float)
+        self.airlift = np.array([t.airlift for t in towns], dtype=float)
+
+        m = len(scenario.highways)
+        self.m = m
+        self.eu = np.empty(m, dtype=np.int64)
+        self.ev = np.empty(m, dtype=np.int64)
+        self.length_km = np.empty(m, dtype=float)
+        self.edge_terrain: list[str] = []
+        move = np.empty(m, dtype=float)
+        for k, h in enumerate(scenario.highways):
+            u, v = self.index[h.from_], self.index[h.to]
+            self.eu[k], self.ev[k] = u, v
+            self.length_km[k] = h.length_km if h.length_km is not None else sim.road_factor * (
+                haversine_km(self.lat[u], self.lon[u], self.lat[v], self.lon[v]))
+            terrain = h.terrain or self._default_edge_terrain(scenario, u, v)
+            self.edge_terrain.append(terrain)
+            move[k] = sim.terrain[terrain].move if terrain in sim.terrain else 1.0
+        self.length_km = np.maximum(self.length_km, 0.01)
+        self.eff_km = self.length_km / move
+        self.edge_names = [h.name or "" for h in scenario.highways]
+        # symmetric adjacency; data = edge number + 1 so that an edge can be looked up by (u, v)
+        rows = np.concatenate((self.eu, self.ev))
+        cols = np.concatenate((self.ev, self.eu))
+        eidx = np.concatenate((np.arange(m), np.arange(m)))
+        self._edge_lookup = csr_matrix((eidx + 1, (rows, cols)), shape=(self.n, self.n))
+        self.adj_eff = csr_matrix((np.concatenate((self.eff_km, self.eff_km)), (rows, cols)),
+                                  shape=(self.n, self.n))
+        self.nbr_ptr = self._edge_lookup.indptr
+        self.nbr_idx = self._edge_lookup.indices
+        self.nbr_edge = self._edge_lookup.data - 1
+        ones = np.ones(2 * m + self.n)
+        diag = np.arange(self.n)
+        self.adj_self = csr_matrix((ones, (np.concatenate((rows, diag)),
+                                           np.concatenate((cols, diag)))), shape=(self.n, self.n))
+        self.adj_self.data[:] = 1.0  # duplicates summed; keep it a 0/1 matrix
+        self._graph: nx.Graph | None = None
+
+    @staticmethod
+    def _default_edge_terrain(scenario: Scenario, u: int, v: int) -> str:
+        terrains = [scenario.towns[u].terrain, scenario.towns[v].terrain]
+        terrains = ["flat" if t == "urban" else t for t in terrains]
+        table = scenario.simulation.terrain
+        return min(terrains, key=lambda t: table[t].move if t in table else 1.0)
+
+    @property
+    def graph(self) -> nx.Graph:
+        """The networkx view of the map (built on first use)."""
+        if self._graph is None:
+            g = nx.Graph()
+            g.add_nodes_from((i, {"id": self.ids[i], "name": self.names[i],
+                                  "lat": float(self.lat[i]), "lon": float(self.lon[i])})
+                             for i in range(self.n))
+            g.add_edges_from((int(self.eu[k]), int(self.ev[k]),
+                              {"edge": k, "length_km": float(self.length_km[k])})
+                             for k in range(self.m))
+            self._graph = g
+        return self._graph
+
+    def edge(self, u: int, v: int) -> int:
+        """Highway number joining towns ``u`` and ``v`` (-1 if none)."""
+        return int(self._edge_lookup[u, v]) - 1
+
+    def neighbours(self, u: int) -> np.ndarray:
+        """Towns next to ``u``."""
+        return self.nbr_idx[self.nbr_ptr[u]:self.nbr_ptr[u + 1]]
+
+    def project(self, lat: float, lon: float) -> tuple[float, float]:
+        """Local flat-projection km coordinates of a point."""
+        return ((lon - self._lon0) * 111.32 * math.cos(math.radians(self._lat0)),
+                (lat - self._lat0) * 110.57)
+
+    def reachable(self, passable: np.ndarray, edge_open: np.ndarray,
+                  sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Towns connected to a source through passable towns and open highways.
+
+        Args:
+            passable: bool per town (held by the faction or an ally).
+            edge_open: bool per highway (not cut by hostile units).
+            sources: town numbers supply comes from.
+
+        Returns:
+            (reached, labels): bool per town, and the connected-component label per town
+            (pockets of the same faction share a label).
+        """
+        keep = edge_open & passable[self.eu] & passable[self.ev]
+        u, v = self.eu[keep], self.ev[keep]
+        g = coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(self.n, self.n)).tocsr()
+        _, labels = connected_components(g, directed=False)
+        src = sources[passable[sources]] if len(sources) else sources
+        reached = np.isin(labels, labels[src]) & passable if len(src) else np.zeros(self.n, bool)
+        return reached, labels
+
+    def field(self, targets: np.ndarray, offsets: np.ndarray,
+              mask: np.ndarray | None = None) -> Field:
+        """Multi-source shortest paths towards ``targets`` (with a head start ``offsets``).
+
+        Costs are ``eff_km``. With ``mask`` (bool per town), only highways between masked
+        towns are used. One search serves every unit of a faction.
+        """
+        n = self.n
+        if mask is None:
+            adj = self.adj_eff
+        else:
+            keep = mask[self.eu] & mask[self.ev]
+            u, v, w = self.eu[keep], self.ev[keep], self.eff_km[keep]
+            adj = csr_matrix((np.concatenate((w, w)), (np.concatenate((u, v)),
+                                                       np.concatenate((v, u)))), shape=(n, n))
+        if len(targets) == 0:
+            return Field(np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
+        # a super-source joined to each target by its offset; scipy ignores zero weights
+        src = n
+        coo = adj.tocoo()
+        rows = np.concatenate((coo.row, np.full(len(targets), src)))
+        cols = np.concatenate((coo.col, targets))
+        data = np.concatenate((coo.data, np.asarray(offsets, dtype=float) + 1e-9))
+        big = csr_matrix((data, (rows, cols)), shape=(n + 1, n + 1))
+        dist, pred = dijkstra(big, directed=True, indices=src, return_predecessors=True)
+        hop = pred[:n].astype(np.int64)
+        hop[hop == src] = -1
+        hop[hop < 0] = -1
+        return Field(dist[:n], hop)
