@@ -13,8 +13,14 @@ if TYPE_CHECKING:
     from sim.model import TerritoryModel
     from sim.scenario import LoadedScenario, load_scenario
 
-__all__ = ["FrontlineError", "LoadedScenario", "Problem", "ScenarioError", "TerritoryModel",
-           "load_scenario"]
+__all__ = [
+    "FrontlineError",
+    "LoadedScenario",
+    "Problem",
+    "ScenarioError",
+    "TerritoryModel",
+    "load_scenario",
+]
 
 
 def __getattr__(name: str) -> Any:

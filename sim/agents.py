@@ -50,8 +50,18 @@ class Unit(CellAgent):
     from the town ``node`` to ``dest``, ``progress`` effective km along it.
     """
 
-    def __init__(self, model: TerritoryModel, key: str, name: str, faction: int, node: int,
-                 fighters: float, quality: float, speed: float, morale: float):
+    def __init__(
+        self,
+        model: TerritoryModel,
+        key: str,
+        name: str,
+        faction: int,
+        node: int,
+        fighters: float,
+        quality: float,
+        speed: float,
+        morale: float,
+    ):
         super().__init__(model)
         self.key = key
         self.name = name
@@ -78,11 +88,11 @@ class Unit(CellAgent):
         self.node = town
         self.dest = -1
         self.progress = 0.0
-        self.cell = self.model.grid[town]  # type: ignore[attr-defined]
+        self.cell = self.model.grid[town]
 
     def position(self) -> tuple[float, float]:
         """(lat, lon) now, interpolated along the highway when travelling."""
-        world = self.model.world  # type: ignore[attr-defined]
+        world = self.model.world
         if self.dest < 0:
             return float(world.lat[self.node]), float(world.lon[self.node])
         k = world.edge(self.node, self.dest)

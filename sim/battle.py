@@ -31,8 +31,14 @@ def fight(model: TerritoryModel) -> None:
             f = model.factions[u.faction]
             model.losses_by_faction[u.faction] += u.fighters
             u.fighters = 0.0
-            model.emit("destroyed", f.id, u.node, "", u.key,
-                       f"{f.name}'s {u.name} is destroyed at {model.world.names[u.node]}")
+            model.emit(
+                "destroyed",
+                f.id,
+                u.node,
+                "",
+                u.key,
+                f"{f.name}'s {u.name} is destroyed at {model.world.names[u.node]}",
+            )
             model.remove_unit(u)
 
 
@@ -98,13 +104,19 @@ def _battle_at(model: TerritoryModel, town: int, units: list[Unit]) -> None:
         u.in_battle = True
 
     hf = model.factions[holder]
-    names = ", ".join(f"{model.factions[g[0].faction].name} {a0:,.0f} (-{a0 - a1:,.0f})"
-                      for g, a0, a1 in summary)
-    model.emit("battle", model.factions[attackers[0].faction].id, town, hf.id,
-               f"attackers {a_total:.0f} lost {sum(a0 - a1 for _, a0, a1 in summary):.0f}; "
-               f"defenders {d_total:.0f} lost {d_lost:.0f}",
-               f"battle at {model.world.names[town]}: {names} against {hf.name} "
-               f"{d_total:,.0f} (-{d_lost:,.0f})")
+    names = ", ".join(
+        f"{model.factions[g[0].faction].name} {a0:,.0f} (-{a0 - a1:,.0f})" for g, a0, a1 in summary
+    )
+    model.emit(
+        "battle",
+        model.factions[attackers[0].faction].id,
+        town,
+        hf.id,
+        f"attackers {a_total:.0f} lost {sum(a0 - a1 for _, a0, a1 in summary):.0f}; "
+        f"defenders {d_total:.0f} lost {d_lost:.0f}",
+        f"battle at {model.world.names[town]}: {names} against {hf.name} "
+        f"{d_total:,.0f} (-{d_lost:,.0f})",
+    )
 
     survivors = []
     for group, _, _ in summary:
@@ -123,19 +135,24 @@ def _battle_at(model: TerritoryModel, town: int, units: list[Unit]) -> None:
         for u in defenders:
             if u.fighters >= 0.5:
                 _fall_back(model, u, town)
-        best = max(survivors, key=lambda g: sum(u.fighters for u in g))
-        _capture(model, town, best, sorted({u.faction for u in best}), unopposed=False)
+        winners = max(survivors, key=lambda g: sum(u.fighters for u in g))
+        _capture(model, town, winners, sorted({u.faction for u in winners}), unopposed=False)
 
 
-def _effectiveness(model: TerritoryModel, units: list[Unit], garrison: float, town: int,
-                   supplied: bool | None) -> float:
+def _effectiveness(
+    model: TerritoryModel, units: list[Unit], garrison: float, town: int, supplied: bool | None
+) -> float:
     """Fighter-weighted quality x morale x supply multiplier of one side."""
     c = model.spec.simulation.combat
     total, weighted = garrison, 0.0
     if garrison > 0:
         gm = float(model.garrison_morale[town])
-        weighted += garrison * float(model.garrison_quality[town]) * (0.5 + 0.5 * gm) * (
-            1.0 if supplied else c.unsupplied)
+        weighted += (
+            garrison
+            * float(model.garrison_quality[town])
+            * (0.5 + 0.5 * gm)
+            * (1.0 if supplied else c.unsupplied)
+        )
     for u in units:
         ok = model.reach[u.faction, u.came_from if supplied is None else u.node]
         weighted += u.fighters * u.quality * (0.5 + 0.5 * u.morale) * (1.0 if ok else c.unsupplied)
@@ -143,8 +160,9 @@ def _effectiveness(model: TerritoryModel, units: list[Unit], garrison: float, to
     return weighted / total if total > 0 else 0.0
 
 
-def _apply_losses(model: TerritoryModel, units: list[Unit], garrison: float, town: int,
-                  lost: float, before: float) -> None:
+def _apply_losses(
+    model: TerritoryModel, units: list[Unit], garrison: float, town: int, lost: float, before: float
+) -> None:
     if before <= 0 or lost <= 0:
         return
     frac = min(lost / before, 1.0)
@@ -177,25 +195,39 @@ def _fall_back(model: TerritoryModel, unit: Unit, town: int) -> None:
     for nb in model.world.neighbours(town):
         c = model.controller[nb]
         if c >= 0 and c in f.friends and not (enemies and tf[enemies, nb].sum() > 0):
-            options.append((0 if nb == unit.came_from else 1, not model.reach[unit.faction, nb],
-                            int(nb)))
+            options.append(
+                (0 if nb == unit.came_from else 1, not model.reach[unit.faction, nb], int(nb))
+            )
     if options:
         dest = min(options)[2]
         unit.arrive(dest)
         unit.besieging = -1
-        model.emit("retreat", f.id, town, "", model.world.ids[dest],
-                   f"{f.name}'s {unit.name} breaks and falls back from "
-                   f"{model.world.names[town]} to {model.world.names[dest]}")
+        model.emit(
+            "retreat",
+            f.id,
+            town,
+            "",
+            model.world.ids[dest],
+            f"{f.name}'s {unit.name} breaks and falls back from "
+            f"{model.world.names[town]} to {model.world.names[dest]}",
+        )
     else:
         model.losses_by_faction[unit.faction] += unit.fighters
-        model.emit("surrender", f.id, town, "", f"{unit.fighters:.0f} fighters",
-                   f"{f.name}'s {unit.name} ({unit.fighters:,.0f}) surrenders at "
-                   f"{model.world.names[town]}")
+        model.emit(
+            "surrender",
+            f.id,
+            town,
+            "",
+            f"{unit.fighters:.0f} fighters",
+            f"{f.name}'s {unit.name} ({unit.fighters:,.0f}) surrenders at "
+            f"{model.world.names[town]}",
+        )
         unit.fighters = 0.0
 
 
-def _capture(model: TerritoryModel, town: int, units: list[Unit], bloc: list[int],
-             unopposed: bool) -> None:
+def _capture(
+    model: TerritoryModel, town: int, units: list[Unit], bloc: list[int], unopposed: bool
+) -> None:
     """Hand the town to the strongest faction of the winning bloc; leave a garrison."""
     by_faction = {f: sum(u.fighters for u in units if u.faction == f) for f in bloc}
     winner = max(sorted(by_faction), key=lambda f: by_faction[f])
@@ -212,14 +244,21 @@ def _capture(model: TerritoryModel, town: int, units: list[Unit], bloc: list[int
         left += d
     model.garrison[town] = left
     model.garrison_quality[town] = wf.garrison_quality
-    model.garrison_morale[town] = (sum(u.morale for u in mine) / len(mine)) if mine else \
-        wf.garrison_morale
+    model.garrison_morale[town] = (
+        (sum(u.morale for u in mine) / len(mine)) if mine else wf.garrison_morale
+    )
     model.conscripts[town] = 0.0
     model.desert_rate[town] = 0.0
     model.set_controller(town, winner)
     loser = model.factions[old] if old >= 0 else None
-    text = f"{wf.name} captures {model.world.names[town]}" + (f" from {loser.name}" if loser
-                                                              else "")
-    model.emit("capture", wf.id, town, loser.id if loser else "",
-               "unopposed" if unopposed else "after battle",
-               text + (" unopposed" if unopposed and loser else ""))
+    text = f"{wf.name} captures {model.world.names[town]}" + (
+        f" from {loser.name}" if loser else ""
+    )
+    model.emit(
+        "capture",
+        wf.id,
+        town,
+        loser.id if loser else "",
+        "unopposed" if unopposed else "after battle",
+        text + (" unopposed" if unopposed and loser else ""),
+    )

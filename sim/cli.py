@@ -35,13 +35,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.model import TerritoryModel
 
     sets = _overrides(args.set or [])
-    model = TerritoryModel(Path(args.scenario), seed=args.seed, days=args.days,
-                           overrides=dict(sets))
+    model = TerritoryModel(
+        Path(args.scenario), seed=args.seed, days=args.days, overrides=dict(sets)
+    )
     for w in model.definition.warnings:
         print(str(w), file=sys.stderr)
-    from rich.console import Console
-
     import shutil
+
+    from rich.console import Console
 
     console = Console(highlight=False, width=shutil.get_terminal_size((110, 24)).columns)
     if not args.quiet:
@@ -52,10 +53,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-        with Progress(TextColumn("{task.description}"), BarColumn(),
-                      TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
-                      TimeRemainingColumn(), console=Console(stderr=True), transient=True,
-                      disable=model.days < 200) as progress:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+            disable=model.days < 200,
+        ) as progress:
             task = progress.add_task(model.spec.name, total=model.days)
             while model.day < model.days:
                 model.step()
@@ -67,15 +73,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             paths = write_outputs(model, args.out)
         except OSError as exc:
-            raise FrontlineError(f"cannot write results to {args.out}: {exc.strerror or exc}")
-        console.print(f"wrote {len(paths)} files to {args.out}: "
-                      + ", ".join(p.name for p in paths))
+            raise FrontlineError(
+                f"cannot write results to {args.out}: {exc.strerror or exc}"
+            ) from None
+        console.print(
+            f"wrote {len(paths)} files to {args.out}: " + ", ".join(p.name for p in paths)
+        )
     return 0
 
 
-_KIND_STYLE = {"capture": "bold", "siege_start": "red", "siege_lifted": "green",
-               "conscription": "magenta", "battle": "dim", "retreat": "yellow",
-               "surrender": "yellow", "destroyed": "yellow"}
+_KIND_STYLE = {
+    "capture": "bold",
+    "siege_start": "red",
+    "siege_lifted": "green",
+    "conscription": "magenta",
+    "battle": "dim",
+    "retreat": "yellow",
+    "surrender": "yellow",
+    "destroyed": "yellow",
+}
 
 
 def _event_line(ev: Any) -> str:
@@ -89,17 +105,30 @@ def _event_line(ev: Any) -> str:
 def _summary(model: Any, console: Any) -> None:
     from rich.table import Table
 
-    table = Table(title=f"{model.spec.name}: {model.date.isoformat()} (day {model.day}, "
-                        f"seed {model.seed})")
-    for col in ("faction", "towns", "population", "fighters", "casualties", "deserted",
-                "conscripted"):
+    table = Table(
+        title=f"{model.spec.name}: {model.date.isoformat()} (day {model.day}, seed {model.seed})"
+    )
+    for col in (
+        "faction",
+        "towns",
+        "population",
+        "fighters",
+        "casualties",
+        "deserted",
+        "conscripted",
+    ):
         table.add_column(col, justify="left" if col == "faction" else "right")
     for f in model.factions:
         s = f.stats
-        table.add_row(f"[{f.colour}]■[/] {f.name}", str(s["towns_held"]),
-                      f"{s['population_held']:,.0f}", f"{s['faction_fighters']:,.0f}",
-                      f"{s['casualties']:,.0f}", f"{s['deserted']:,.0f}",
-                      f"{s['recruited']:,.0f}")
+        table.add_row(
+            f"[{f.colour}]■[/] {f.name}",
+            str(s["towns_held"]),
+            f"{s['population_held']:,.0f}",
+            f"{s['faction_fighters']:,.0f}",
+            f"{s['casualties']:,.0f}",
+            f"{s['deserted']:,.0f}",
+            f"{s['recruited']:,.0f}",
+        )
     console.print(table)
     sieges = [i for i in range(model.world.n) if model.besieged[i]]
     if sieges:
@@ -113,10 +142,12 @@ def _summary(model: Any, console: Any) -> None:
         for i in sieges:
             tid = model.world.ids[i]
             since = started.get(tid)
-            days = f", since {since.isoformat()} ({(model.date - since).days} days)" if since \
-                else ""
-            console.print(f"  {model.world.names[i]} ({model.factions[model.controller[i]].name})"
-                          f"{days}")
+            days = (
+                f", since {since.isoformat()} ({(model.date - since).days} days)" if since else ""
+            )
+            console.print(
+                f"  {model.world.names[i]} ({model.factions[model.controller[i]].name}){days}"
+            )
     else:
         console.print("No sieges in force.")
 
@@ -131,9 +162,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(str(w))
     s = loaded.scenario
     units = sum(len(f.forces) for f in s.factions)
-    print(f"{args.scenario}: valid: {len(s.towns)} towns, {len(s.highways)} highways, "
-          f"{len(s.factions)} factions, {units} units, {s.simulation.days} days from "
-          f"{s.simulation.start_date}")
+    print(
+        f"{args.scenario}: valid: {len(s.towns)} towns, {len(s.highways)} highways, "
+        f"{len(s.factions)} factions, {units} units, {s.simulation.days} days from "
+        f"{s.simulation.start_date}"
+    )
     return 0
 
 
@@ -191,12 +224,14 @@ def _add_run(sub: Any) -> None:
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--days", type=int, help="days to simulate (default: the scenario's)")
     p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
-    p.add_argument("--set", action="append", metavar="PATH=VALUE",
-                   help="override a value, e.g. factions.isis.forces.x.fighters=3000 "
-                        "(repeatable)")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="PATH=VALUE",
+        help="override a value, e.g. factions.isis.forces.x.fighters=3000 (repeatable)",
+    )
     p.add_argument("--out", metavar="DIR", help="write events, tables, GeoJSON and PNGs here")
-    p.add_argument("--quiet", action="store_true",
-                   help="no event log; a progress bar on long runs")
+    p.add_argument("--quiet", action="store_true", help="no event log; a progress bar on long runs")
     p.set_defaults(func=cmd_run)
 
 
@@ -205,8 +240,9 @@ def _add_validate(sub: Any) -> None:
     p.add_argument("scenario")
     p.add_argument("--set", action="append", metavar="PATH=VALUE")
     p.set_defaults(func=cmd_validate)
-    s = sub.add_parser("schema", help="print the JSON Schema of scenario files",
-                       description=cmd_schema.__doc__)
+    s = sub.add_parser(
+        "schema", help="print the JSON Schema of scenario files", description=cmd_schema.__doc__
+    )
     s.set_defaults(func=cmd_schema)
 
 
@@ -214,8 +250,9 @@ def _add_sweep(sub: Any) -> None:
     p = sub.add_parser("sweep", help="run a batch parameter sweep", description=cmd_sweep.__doc__)
     p.add_argument("sweep", help="sweep YAML file")
     p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
-    p.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler address, or 'local' for "
-                                                     "a LocalCluster")
+    p.add_argument(
+        "--dask", metavar="ADDRESS", help="Dask scheduler address, or 'local' for a LocalCluster"
+    )
     p.add_argument("--out", metavar="RESULTS", help="results file (.parquet or .csv)")
     p.set_defaults(func=cmd_sweep)
     r = sub.add_parser("report", help="summarise sweep results", description=cmd_report.__doc__)
@@ -225,8 +262,9 @@ def _add_sweep(sub: Any) -> None:
 
 
 def _add_generate(sub: Any) -> None:
-    p = sub.add_parser("generate", help="write a synthetic scenario",
-                       description=cmd_generate.__doc__)
+    p = sub.add_parser(
+        "generate", help="write a synthetic scenario", description=cmd_generate.__doc__
+    )
     p.add_argument("--towns", type=int, required=True)
     p.add_argument("--factions", type=int, default=3)
     p.add_argument("--units", type=int)
@@ -241,10 +279,14 @@ def _add_generate(sub: Any) -> None:
 
 def _add_viz(sub: Any) -> None:
     p = sub.add_parser("viz", help="watch a campaign in the browser", description=cmd_viz.__doc__)
-    p.add_argument("scenario", nargs="?", help="scenario to open first (default: the "
-                                               "Deir ez-Zor 2017 scenario)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: "
-                                                        "loopback only)")
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        help="scenario to open first (default: the Deir ez-Zor 2017 scenario)",
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: loopback only)"
+    )
     p.add_argument("--port", type=int, default=8765)
     p.set_defaults(func=cmd_viz)
 
@@ -253,8 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``frontline`` command."""
     parser = argparse.ArgumentParser(
         prog="frontline",
-        description="Agent-based simulator of territorial control on a map of towns and "
-                    "highways.")
+        description="Agent-based simulator of territorial control on a map of towns and highways.",
+    )
     from importlib.metadata import PackageNotFoundError, version
 
     try:

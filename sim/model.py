@@ -25,8 +25,23 @@ from sim.world import Field, World
 __all__ = ["DEFAULT_SCENARIO", "TerritoryModel"]
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "deir_ez_zor_2017.yaml"
-METRICS = ("towns", "population", "fighters", "casualties", "deserted", "recruited",
-           "besieged_towns", "units")
+METRICS = (
+    "towns",
+    "population",
+    "fighters",
+    "casualties",
+    "deserted",
+    "recruited",
+    "besieged_towns",
+    "units",
+)
+
+
+def _stat_reporter(faction: int, key: str) -> Callable[[TerritoryModel], Any]:
+    def report(model: TerritoryModel) -> Any:
+        return model.factions[faction].stats[key]
+
+    return report
 
 
 class TerritoryModel(mesa.Model):
@@ -44,9 +59,14 @@ class TerritoryModel(mesa.Model):
     Each day: orders and movement, battles, supply and sieges, attrition, then records.
     """
 
-    def __init__(self, scenario: str | Path | dict[str, Any] | LoadedScenario | Scenario =
-                 DEFAULT_SCENARIO, seed: int | None = None, days: int | None = None,
-                 overrides: dict[str, Any] | None = None, **params: Any):
+    def __init__(
+        self,
+        scenario: str | Path | dict[str, Any] | LoadedScenario | Scenario = DEFAULT_SCENARIO,
+        seed: int | None = None,
+        days: int | None = None,
+        overrides: dict[str, Any] | None = None,
+        **params: Any,
+    ):
         sets = dict(overrides or {})
         sets.update({k.replace("__", "."): v for k, v in sorted(params.items())})
         if days is not None:
@@ -60,8 +80,11 @@ class TerritoryModel(mesa.Model):
         self.start_date: dt.date = sim.start_date
         self.day = 0
         self.world = w = World(self.spec)
-        self.grid = Network(w.graph, random=self.random,
-                            layout={i: (float(w.lon[i]), float(w.lat[i])) for i in range(w.n)})
+        self.grid = Network(
+            w.graph,
+            random=self.random,
+            layout={i: (float(w.lon[i]), float(w.lat[i])) for i in range(w.n)},
+        )
 
         fidx = {f.id: i for i, f in enumerate(self.spec.factions)}
         k = len(fidx)
@@ -75,26 +98,39 @@ class TerritoryModel(mesa.Model):
         self.factions: list[Faction] = []
         for i, f in enumerate(self.spec.factions):
             unit_rules, faction_rules = compile_rules(f.rules, town_ids)
-            self.factions.append(Faction(
-                index=i, id=f.id, name=f.name, colour=f.colour,
-                friends=frozenset(j for j in range(k) if rel[i, j] in ("self", "allied")),
-                enemies=frozenset(j for j in range(k) if rel[i, j] == "hostile"),
-                sources=np.array(sorted({w.index[s] for s in f.supply_sources}), dtype=np.int64),
-                objectives=[(w.index[o.town], o.priority) for o in f.objectives],
-                unit_rules=unit_rules, faction_rules=faction_rules,
-                garrison_quality=f.garrison_quality, garrison_morale=f.garrison_morale))
+            self.factions.append(
+                Faction(
+                    index=i,
+                    id=f.id,
+                    name=f.name,
+                    colour=f.colour,
+                    friends=frozenset(j for j in range(k) if rel[i, j] in ("self", "allied")),
+                    enemies=frozenset(j for j in range(k) if rel[i, j] == "hostile"),
+                    sources=np.array(
+                        sorted({w.index[s] for s in f.supply_sources}), dtype=np.int64
+                    ),
+                    objectives=[(w.index[o.town], o.priority) for o in f.objectives],
+                    unit_rules=unit_rules,
+                    faction_rules=faction_rules,
+                    garrison_quality=f.garrison_quality,
+                    garrison_morale=f.garrison_morale,
+                )
+            )
         self.faction_index = fidx
 
-        self.controller = np.array([fidx[t.controller] if t.controller else -1
-                                    for t in self.spec.towns], dtype=np.int64)
+        self.controller = np.array(
+            [fidx[t.controller] if t.controller else -1 for t in self.spec.towns], dtype=np.int64
+        )
         self.control_version = 0
         self.population = w.population.copy()
         self.men_initial = self.population * sim.fighting_age_share
         self.garrison = np.array([t.garrison for t in self.spec.towns], dtype=float)
-        self.garrison_quality = np.array([self.factions[c].garrison_quality if c >= 0 else 0.0
-                                          for c in self.controller])
-        self.garrison_morale = np.array([self.factions[c].garrison_morale if c >= 0 else 0.0
-                                         for c in self.controller])
+        self.garrison_quality = np.array(
+            [self.factions[c].garrison_quality if c >= 0 else 0.0 for c in self.controller]
+        )
+        self.garrison_morale = np.array(
+            [self.factions[c].garrison_morale if c >= 0 else 0.0 for c in self.controller]
+        )
         self.conscripts = np.zeros(w.n)
         self.conscripted = np.zeros(w.n)
         self.desert_rate = np.zeros(w.n)
@@ -104,12 +140,23 @@ class TerritoryModel(mesa.Model):
         self.unit_list: list[Unit] = []
         for f in self.spec.factions:
             for spec in f.forces:
-                self.unit_list.append(Unit(self, spec.id, spec.name, fidx[f.id],
-                                           w.index[spec.town], spec.fighters, spec.quality,
-                                           spec.speed_km_day, spec.morale))
+                self.unit_list.append(
+                    Unit(
+                        self,
+                        spec.id,
+                        spec.name,
+                        fidx[f.id],
+                        w.index[spec.town],
+                        spec.fighters,
+                        spec.quality,
+                        spec.speed_km_day,
+                        spec.morale,
+                    )
+                )
         for fac in self.factions:
             fac.initial = float(self.garrison[self.controller == fac.index].sum()) + sum(
-                u.fighters for u in self.unit_list if u.faction == fac.index)
+                u.fighters for u in self.unit_list if u.faction == fac.index
+            )
 
         self.events: list[Event] = []
         self.listeners: list[Callable[[Event], None]] = []
@@ -177,11 +224,19 @@ class TerritoryModel(mesa.Model):
         unit.cell = None
         unit.remove()
 
-    def emit(self, kind: str, faction: str, town: int, other: str, detail: str,
-             text: str) -> None:
+    def emit(self, kind: str, faction: str, town: int, other: str, detail: str, text: str) -> None:
         """Record an event and pass it to listeners (the CLI prints them)."""
-        ev = Event(self.day, self.date, kind, faction, self.world.ids[town] if town >= 0 else "",
-                   self.world.names[town] if town >= 0 else "", other, detail, text)
+        ev = Event(
+            self.day,
+            self.date,
+            kind,
+            faction,
+            self.world.ids[town] if town >= 0 else "",
+            self.world.names[town] if town >= 0 else "",
+            other,
+            detail,
+            text,
+        )
         self.events.append(ev)
         for listener in self.listeners:
             listener(ev)
@@ -194,42 +249,60 @@ class TerritoryModel(mesa.Model):
             count_by[u.faction] += 1
         held = self.controller >= 0
         towns = np.bincount(self.controller[held], minlength=len(self.factions))
-        pop = np.bincount(self.controller[held], weights=self.population[held],
-                          minlength=len(self.factions))
-        garrisons = np.bincount(self.controller[held], weights=self.garrison[held],
-                                minlength=len(self.factions))
-        besieged = np.bincount(self.controller[self.besieged],
-                               minlength=len(self.factions))
+        pop = np.bincount(
+            self.controller[held], weights=self.population[held], minlength=len(self.factions)
+        )
+        garrisons = np.bincount(
+            self.controller[held], weights=self.garrison[held], minlength=len(self.factions)
+        )
+        besieged = np.bincount(self.controller[self.besieged], minlength=len(self.factions))
         for f in self.factions:
             i = f.index
             f.casualties = float(self.losses_by_faction[i])
             f.deserted = float(self.deserted_by_faction[i])
             f.stats = {
-                "towns_held": int(towns[i]), "population_held": float(pop[i]),
+                "towns_held": int(towns[i]),
+                "population_held": float(pop[i]),
                 "faction_fighters": float(units_by[i] + garrisons[i]),
-                "casualties": f.casualties, "besieged_towns": int(besieged[i]),
-                "units": int(count_by[i]), "recruited": f.recruited, "deserted": f.deserted,
+                "casualties": f.casualties,
+                "besieged_towns": int(besieged[i]),
+                "units": int(count_by[i]),
+                "recruited": f.recruited,
+                "deserted": f.deserted,
             }
 
     def _reporters(self) -> dict[str, Callable[[TerritoryModel], Any]]:
-        keys = {"towns": "towns_held", "population": "population_held",
-                "fighters": "faction_fighters", "casualties": "casualties"}
+        keys = {
+            "towns": "towns_held",
+            "population": "population_held",
+            "fighters": "faction_fighters",
+            "casualties": "casualties",
+        }
         out: dict[str, Callable[[TerritoryModel], Any]] = {"day": lambda m: m.day}
         for f in self.factions:
             for name, key in keys.items():
-                out[f"{f.id}_{name}"] = (lambda m, i=f.index, k=key: m.factions[i].stats[k])
+                out[f"{f.id}_{name}"] = _stat_reporter(f.index, key)
         return out
 
     def _record(self) -> None:
         self.control_history.append(self.controller.astype(np.int16))
         for f in self.factions:
             s = f.stats
-            self.series.append({
-                "date": self.date.isoformat(), "day": self.day, "faction": f.id,
-                "towns": s["towns_held"], "population": round(s["population_held"]),
-                "fighters": round(s["faction_fighters"]), "casualties": round(s["casualties"]),
-                "deserted": round(s["deserted"]), "recruited": round(s["recruited"]),
-                "besieged_towns": s["besieged_towns"], "units": s["units"]})
+            self.series.append(
+                {
+                    "date": self.date.isoformat(),
+                    "day": self.day,
+                    "faction": f.id,
+                    "towns": s["towns_held"],
+                    "population": round(s["population_held"]),
+                    "fighters": round(s["faction_fighters"]),
+                    "casualties": round(s["casualties"]),
+                    "deserted": round(s["deserted"]),
+                    "recruited": round(s["recruited"]),
+                    "besieged_towns": s["besieged_towns"],
+                    "units": s["units"],
+                }
+            )
         self.datacollector.collect(self)
 
     # --------------------------------------------------------------- queries

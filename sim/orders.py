@@ -55,8 +55,12 @@ def give_orders(model: TerritoryModel) -> None:
         if action == "advance":
             travel(model, unit, objective_field(model, unit.faction, params.get("objective")))
         elif action == "besiege":
-            travel(model, unit, objective_field(model, unit.faction, params.get("target")),
-                   assault_ratio=float(params["assault_ratio"]))
+            travel(
+                model,
+                unit,
+                objective_field(model, unit.faction, params.get("target")),
+                assault_ratio=float(params["assault_ratio"]),
+            )
         elif action == "reinforce":
             travel(model, unit, reinforce_field(model, unit.faction, float(params["radius_km"])))
         elif action == "retreat":
@@ -73,16 +77,14 @@ def objective_field(model: TerritoryModel, faction: int, town: str | None) -> Fi
         return cached
     f = model.factions[faction]
     friends = np.array(sorted(f.friends))
-    if town is not None:
-        goals = [(model.world.index[town], 1.0)]
-    else:
-        goals = f.objectives
+    goals = [(model.world.index[town], 1.0)] if town is not None else f.objectives
     targets = [t for t, _ in goals if model.controller[t] not in friends]
     prios = [p for t, p in goals if model.controller[t] not in friends]
     top = max(prios) if prios else 0.0
     km = model.spec.simulation.movement.priority_km
-    fld = model.world.field(np.array(targets, dtype=np.int64),
-                            np.array([(top - p) * km for p in prios]))
+    fld = model.world.field(
+        np.array(targets, dtype=np.int64), np.array([(top - p) * km for p in prios])
+    )
     model.fields[key] = fld
     return fld
 
@@ -138,8 +140,9 @@ def _odds(model: TerritoryModel, unit: Unit, town: int) -> float:
     return ours / defenders if defenders > 0 else float("inf")
 
 
-def travel(model: TerritoryModel, unit: Unit, fld: Field,
-           assault_ratio: float | None = None) -> None:
+def travel(
+    model: TerritoryModel, unit: Unit, fld: Field, assault_ratio: float | None = None
+) -> None:
     """Move a unit along ``fld`` for a day: its speed in effective km (km / terrain factor).
 
     It stops at its goal, on entering a contested town, or, when besieging, on the approach
@@ -166,11 +169,13 @@ def travel(model: TerritoryModel, unit: Unit, fld: Field,
             if _odds(model, unit, unit.dest) < assault_ratio:
                 stand = BESIEGE_STANDOFF * w.eff_km[k]
                 if unit.besieging != unit.dest:
-                    model.besiegers[(unit.dest, unit.faction)] = model.besiegers.get(
-                        (unit.dest, unit.faction), 0.0) + unit.fighters
+                    model.besiegers[(unit.dest, unit.faction)] = (
+                        model.besiegers.get((unit.dest, unit.faction), 0.0) + unit.fighters
+                    )
                 unit.besieging = unit.dest
-                unit.progress = min(stand, unit.progress + budget) if unit.progress < stand \
-                    else unit.progress
+                unit.progress = (
+                    min(stand, unit.progress + budget) if unit.progress < stand else unit.progress
+                )
                 return
             unit.besieging = -1
         remaining = w.eff_km[k] - unit.progress

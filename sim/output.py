@@ -13,8 +13,17 @@ if TYPE_CHECKING:
 
 __all__ = ["EVENT_COLUMNS", "write_outputs"]
 
-EVENT_COLUMNS = ["date", "day", "kind", "faction", "town", "town_name", "other_faction",
-                 "detail", "text"]
+EVENT_COLUMNS = [
+    "date",
+    "day",
+    "kind",
+    "faction",
+    "town",
+    "town_name",
+    "other_faction",
+    "detail",
+    "text",
+]
 
 
 def write_outputs(model: TerritoryModel, out: str | Path, plots: bool = True) -> list[Path]:
@@ -51,13 +60,20 @@ def _write_control(model: TerritoryModel, path: Path) -> Path:
         writer.writerow(["day", "date", *model.world.ids])
         for day, row in enumerate(model.control_history):
             date = model.start_date.toordinal() + day
-            writer.writerow([day, type(model.start_date).fromordinal(date).isoformat(),
-                             *(ids[c] if c >= 0 else "" for c in row)])
+            writer.writerow(
+                [
+                    day,
+                    type(model.start_date).fromordinal(date).isoformat(),
+                    *(ids[c] if c >= 0 else "" for c in row),
+                ]
+            )
     return path
 
 
 def _write_json(path: Path, data: Any) -> Path:
-    path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(data, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -67,55 +83,94 @@ def final_state(model: TerritoryModel) -> dict[str, Any]:
     ids = [f.id for f in model.factions]
     features: list[dict[str, Any]] = []
     garrison_units: dict[int, float] = {}
-    for u in model.unit_list:
-        if u.dest < 0:
-            garrison_units[u.node] = garrison_units.get(u.node, 0.0) + u.fighters
+    for unit in model.unit_list:
+        if unit.dest < 0:
+            garrison_units[unit.node] = garrison_units.get(unit.node, 0.0) + unit.fighters
     for i in range(w.n):
         c = model.controller[i]
-        features.append({"type": "Feature",
-                         "geometry": {"type": "Point",
-                                      "coordinates": [round(w.lon[i], 5), round(w.lat[i], 5)]},
-                         "properties": {"kind": "town", "id": w.ids[i], "name": w.names[i],
-                                        "controller": ids[c] if c >= 0 else None,
-                                        "garrison": round(float(model.garrison[i]), 1),
-                                        "unit_fighters": round(garrison_units.get(i, 0.0), 1),
-                                        "population": round(float(model.population[i])),
-                                        "besieged": bool(model.besieged[i])}})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(float(w.lon[i]), 5), round(float(w.lat[i]), 5)],
+                },
+                "properties": {
+                    "kind": "town",
+                    "id": w.ids[i],
+                    "name": w.names[i],
+                    "controller": ids[c] if c >= 0 else None,
+                    "garrison": round(float(model.garrison[i]), 1),
+                    "unit_fighters": round(garrison_units.get(i, 0.0), 1),
+                    "population": round(float(model.population[i])),
+                    "besieged": bool(model.besieged[i]),
+                },
+            }
+        )
     for k in range(w.m):
         u, v = int(w.eu[k]), int(w.ev[k])
         cu, cv = model.controller[u], model.controller[v]
         front = bool(cu >= 0 and cv >= 0 and model.hostile_matrix[cu, cv])
-        features.append({"type": "Feature",
-                         "geometry": {"type": "LineString",
-                                      "coordinates": [[round(w.lon[u], 5), round(w.lat[u], 5)],
-                                                      [round(w.lon[v], 5), round(w.lat[v], 5)]]},
-                         "properties": {"kind": "highway", "from": w.ids[u], "to": w.ids[v],
-                                        "name": w.edge_names[k],
-                                        "length_km": round(float(w.length_km[k]), 2),
-                                        "front_line": front}})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [
+                        [round(float(w.lon[u]), 5), round(float(w.lat[u]), 5)],
+                        [round(float(w.lon[v]), 5), round(float(w.lat[v]), 5)],
+                    ],
+                },
+                "properties": {
+                    "kind": "highway",
+                    "from": w.ids[u],
+                    "to": w.ids[v],
+                    "name": w.edge_names[k],
+                    "length_km": round(float(w.length_km[k]), 2),
+                    "front_line": front,
+                },
+            }
+        )
     for unit in model.unit_list:
         lat, lon = unit.position()
-        features.append({"type": "Feature",
-                         "geometry": {"type": "Point", "coordinates": [round(lon, 5),
-                                                                       round(lat, 5)]},
-                         "properties": {"kind": "unit", "id": unit.key, "name": unit.name,
-                                        "faction": ids[unit.faction],
-                                        "fighters": round(unit.fighters, 1),
-                                        "morale": round(unit.morale, 3), "order": unit.order}})
-    return {"type": "FeatureCollection", "features": features,
-            "properties": {"date": model.date.isoformat(), "day": model.day}}
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
+                "properties": {
+                    "kind": "unit",
+                    "id": unit.key,
+                    "name": unit.name,
+                    "faction": ids[unit.faction],
+                    "fighters": round(unit.fighters, 1),
+                    "morale": round(unit.morale, 3),
+                    "order": unit.order,
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "properties": {"date": model.date.isoformat(), "day": model.day},
+    }
 
 
 def run_info(model: TerritoryModel) -> dict[str, Any]:
     """What produced these outputs: scenario, seed, days, overrides and versions."""
+
     def version(dist: str) -> str:
         try:
             return metadata.version(dist)
         except metadata.PackageNotFoundError:
             return "unknown"
 
-    return {"scenario": model.spec.name, "scenario_file": model.definition.file,
-            "seed": model.seed, "days": model.day, "start_date": model.start_date.isoformat(),
-            "end_date": model.date.isoformat(),
-            "overrides": {k: v for k, v in model.definition.overrides},
-            "versions": {d: version(d) for d in ("frontline", "mesa", "numpy", "networkx")}}
+    return {
+        "scenario": model.spec.name,
+        "scenario_file": model.definition.file,
+        "seed": model.seed,
+        "days": model.day,
+        "start_date": model.start_date.isoformat(),
+        "end_date": model.date.isoformat(),
+        "overrides": {k: v for k, v in model.definition.overrides},
+        "versions": {d: version(d) for d in ("frontline", "mesa", "numpy", "networkx")},
+    }

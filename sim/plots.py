@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,7 +21,7 @@ LABEL_LIMIT = 150  # label towns by name only on maps this small
 _PNG_META = {"Software": None}  # keep PNG bytes identical between runs
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
+def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -39,17 +39,26 @@ def draw_map(model: TerritoryModel, ax: Axes, labels: bool | None = None) -> Non
     ax.set_aspect(1.0 / math.cos(math.radians(float(w.lat.mean()))))
     for feat in model.spec.features:
         pts = np.array(feat.points)
-        ax.plot(pts[:, 1], pts[:, 0], color="#6baed6" if feat.kind == "river" else "#999999",
-                lw=2.5 if feat.kind == "river" else 1, alpha=0.8, zorder=1,
-                solid_capstyle="round")
-    segs = np.stack([np.column_stack((w.lon[w.eu], w.lat[w.eu])),
-                     np.column_stack((w.lon[w.ev], w.lat[w.ev]))], axis=1)
+        ax.plot(
+            pts[:, 1],
+            pts[:, 0],
+            color="#6baed6" if feat.kind == "river" else "#999999",
+            lw=2.5 if feat.kind == "river" else 1,
+            alpha=0.8,
+            zorder=1,
+            solid_capstyle="round",
+        )
+    segs = np.stack(
+        [np.column_stack((w.lon[w.eu], w.lat[w.eu])), np.column_stack((w.lon[w.ev], w.lat[w.ev]))],
+        axis=1,
+    )
     cu, cv = model.controller[w.eu], model.controller[w.ev]
     front = (cu >= 0) & (cv >= 0) & model.hostile_matrix[np.maximum(cu, 0), np.maximum(cv, 0)]
     ax.add_collection(LineCollection(segs[~front], colors="#8c8c8c", linewidths=0.8, zorder=2))
     if front.any():
-        ax.add_collection(LineCollection(segs[front], colors=FRONT_COLOUR, linewidths=2.2,
-                                         zorder=2))
+        ax.add_collection(
+            LineCollection(segs[front], colors=FRONT_COLOUR, linewidths=2.2, zorder=2)
+        )
     colours = [f.colour for f in model.factions]
     fill = [colours[c] if c >= 0 else NEUTRAL_GREY for c in model.controller]
     pop = np.maximum(model.population, 1.0)
@@ -57,27 +66,77 @@ def draw_map(model: TerritoryModel, ax: Axes, labels: bool | None = None) -> Non
     ax.scatter(w.lon, w.lat, s=size, c=fill, edgecolors="white", linewidths=0.6, zorder=3)
     if model.besieged.any():
         b = model.besieged
-        ax.scatter(w.lon[b], w.lat[b], s=size[b] * 2.2, facecolors="none", edgecolors="#d62728",
-                   linewidths=1.6, linestyles="--", zorder=4)
+        ax.scatter(
+            w.lon[b],
+            w.lat[b],
+            s=size[b] * 2.2,
+            facecolors="none",
+            edgecolors="#d62728",
+            linewidths=1.6,
+            linestyles="--",
+            zorder=4,
+        )
     if labels if labels is not None else w.n <= LABEL_LIMIT:
         for i in range(w.n):
-            ax.annotate(w.names[i], (w.lon[i], w.lat[i]), xytext=(4, 3),
-                        textcoords="offset points", fontsize=6.5, color="#333333", zorder=5)
+            ax.annotate(
+                w.names[i],
+                (w.lon[i], w.lat[i]),
+                xytext=(4, 3),
+                textcoords="offset points",
+                fontsize=6.5,
+                color="#333333",
+                zorder=5,
+            )
     for u in model.unit_list:
         lat, lon = u.position()
-        ax.scatter([lon], [lat], marker="^", s=40 + 5 * math.sqrt(u.fighters),
-                   c=colours[u.faction], edgecolors="black", linewidths=0.7, zorder=6)
+        ax.scatter(
+            [lon],
+            [lat],
+            marker="^",
+            s=40 + 5 * math.sqrt(u.fighters),
+            c=colours[u.faction],
+            edgecolors="black",
+            linewidths=0.7,
+            zorder=6,
+        )
         if w.n <= LABEL_LIMIT:
-            ax.annotate(f"{u.fighters:,.0f}", (lon, lat), xytext=(-6, -11),
-                        textcoords="offset points", fontsize=6, weight="bold",
-                        color=colours[u.faction], zorder=6)
-    handles = [Line2D([], [], marker="o", ls="", color=f.colour, markersize=8, label=f.name)
-               for f in model.factions]
-    handles += [Line2D([], [], marker="^", ls="", color="#666666", markeredgecolor="black",
-                       markersize=7, label="unit (fighters)"),
-                Line2D([], [], marker="o", ls="", markerfacecolor="none",
-                       markeredgecolor="#d62728", markersize=10, label="besieged town"),
-                Line2D([], [], color=FRONT_COLOUR, lw=2.2, label="front-line highway")]
+            ax.annotate(
+                f"{u.fighters:,.0f}",
+                (lon, lat),
+                xytext=(-6, -11),
+                textcoords="offset points",
+                fontsize=6,
+                weight="bold",
+                color=colours[u.faction],
+                zorder=6,
+            )
+    handles = [
+        Line2D([], [], marker="o", ls="", color=f.colour, markersize=8, label=f.name)
+        for f in model.factions
+    ]
+    handles += [
+        Line2D(
+            [],
+            [],
+            marker="^",
+            ls="",
+            color="#666666",
+            markeredgecolor="black",
+            markersize=7,
+            label="unit (fighters)",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            markerfacecolor="none",
+            markeredgecolor="#d62728",
+            markersize=10,
+            label="besieged town",
+        ),
+        Line2D([], [], color=FRONT_COLOUR, lw=2.2, label="front-line highway"),
+    ]
     ax.legend(handles=handles, loc="best", fontsize=7, framealpha=0.85)
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
@@ -103,8 +162,11 @@ def plot_territory(model: TerritoryModel, path: str | Path) -> Path:
     import matplotlib.dates as mdates
 
     fig, axes = plt.subplots(3, 1, figsize=(10, 9), dpi=110, sharex=True)
-    metrics = [("towns", "towns held"), ("population", "population held"),
-               ("fighters", "fighters (units + garrisons)")]
+    metrics = [
+        ("towns", "towns held"),
+        ("population", "population held"),
+        ("fighters", "fighters (units + garrisons)"),
+    ]
     for f in model.factions:
         rows = [r for r in model.series if r["faction"] == f.id]
         dates = np.array([np.datetime64(r["date"]) for r in rows])

@@ -7,8 +7,16 @@ from dataclasses import dataclass
 
 __all__ = ["EVENT_KINDS", "Event"]
 
-EVENT_KINDS = ("capture", "siege_start", "siege_lifted", "conscription", "battle", "retreat",
-               "surrender", "destroyed")
+EVENT_KINDS = (
+    "capture",
+    "siege_start",
+    "siege_lifted",
+    "conscription",
+    "battle",
+    "retreat",
+    "surrender",
+    "destroyed",
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,14 @@ class Event:
 
     def row(self) -> dict[str, object]:
         """The event as a CSV row."""
-        return {"date": self.date.isoformat(), "day": self.day, "kind": self.kind,
-                "faction": self.faction, "town": self.town, "town_name": self.town_name,
-                "other_faction": self.other_faction, "detail": self.detail, "text": self.text}
+        return {
+            "date": self.date.isoformat(),
+            "day": self.day,
+            "kind": self.kind,
+            "faction": self.faction,
+            "town": self.town,
+            "town_name": self.town_name,
+            "other_faction": self.other_faction,
+            "detail": self.detail,
+            "text": self.text,
+        }

@@ -25,18 +25,21 @@ class CompiledRule:
     params: dict[str, Any]
 
 
-def compile_rules(rules: list[Rule], towns: set[str]) -> tuple[list[CompiledRule],
-                                                               list[CompiledRule]]:
+def compile_rules(
+    rules: list[Rule], towns: set[str]
+) -> tuple[list[CompiledRule], list[CompiledRule]]:
     """Split a faction's enabled rules into (unit rules, faction-wide rules), compiled."""
-    unit, faction = [], []
+    unit: list[CompiledRule] = []
+    faction: list[CompiledRule] = []
     for i, rule in enumerate(rules):
         if not rule.enabled:
             continue
         scope = FACTION if rule.do in FACTION_ACTIONS else UNIT
         params = {k: spec.default for k, spec in ACTION_PARAMS[rule.do].items()}
         params.update(rule.with_)
-        compiled = CompiledRule(rule.id or f"rule{i}", rule.do,
-                                compile_condition(rule.when, scope, towns), params)
+        compiled = CompiledRule(
+            rule.id or f"rule{i}", rule.do, compile_condition(rule.when, scope, towns), params
+        )
         (faction if scope == FACTION else unit).append(compiled)
     return unit, faction
 

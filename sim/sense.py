@@ -28,8 +28,11 @@ class Sense:
         self.model = model
         units = model.unit_list
         self.units = units
-        self.unit_xy = (np.array([model.world.project(*u.position()) for u in units])
-                        if units else np.zeros((0, 2)))
+        self.unit_xy = (
+            np.array([model.world.project(*u.position()) for u in units])
+            if units
+            else np.zeros((0, 2))
+        )
         self.unit_fighters = np.array([u.fighters for u in units], dtype=float)
         self.unit_faction = np.array([u.faction for u in units], dtype=np.int64)
         self._trees: dict[int, tuple[cKDTree | None, np.ndarray]] = {}
@@ -70,15 +73,17 @@ class Sense:
         entry = self._trees.get(faction)
         if entry is None:
             enemies = self.model.factions[faction].enemies
-            mask = np.isin(self.unit_faction, list(enemies)) if enemies else np.zeros(
-                len(self.units), bool)
+            mask = (
+                np.isin(self.unit_faction, list(enemies))
+                if enemies
+                else np.zeros(len(self.units), bool)
+            )
             pts = self.unit_xy[mask]
             entry = (cKDTree(pts) if len(pts) else None, self.unit_fighters[mask])
             self._trees[faction] = entry
         return entry
 
-    def _near_point(self, faction: int, xy: tuple[float, float] | np.ndarray,
-                    km: float) -> float:
+    def _near_point(self, faction: int, xy: tuple[float, float] | np.ndarray, km: float) -> float:
         tree, weights = self._hostile_tree(faction)
         if tree is None:
             return 0.0
@@ -93,7 +98,7 @@ class Sense:
             return np.zeros(0, dtype=np.int64)
         pts = tree.data
         hits = cKDTree(self.model.world.xy[towns]).query_ball_point(pts, r=float(km))
-        found = sorted({i for h in hits for i in h})
+        found = sorted({int(i) for h in hits for i in np.atleast_1d(h)})
         return towns[np.array(found, dtype=np.int64)] if found else np.zeros(0, dtype=np.int64)
 
     def _near_held_towns(self, faction: int, km: float) -> tuple[bool, float]:

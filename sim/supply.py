@@ -40,7 +40,7 @@ def cut_edges(model: TerritoryModel) -> np.ndarray:
                 continue
             defenders = tf[sorted(model.factions[holder].friends), town].sum()
             if fighters >= ratio * defenders:
-                edges = w.nbr_edge[w.nbr_ptr[town]:w.nbr_ptr[town + 1]]
+                edges = w.nbr_edge[w.nbr_ptr[town] : w.nbr_ptr[town + 1]]
                 for f in model.factions[holder].friends:
                     if hostile[b, f]:
                         cut[f, edges] = True
@@ -82,15 +82,31 @@ def compute_supply(model: TerritoryModel) -> None:
     besieged = held & ~supplied
     previously = model.besieged
     model.reach, model.supplied, model.besieged, model.pocket_airlift = (
-        reach, supplied, besieged, airlift)
+        reach,
+        supplied,
+        besieged,
+        airlift,
+    )
     for t in np.nonzero(besieged & ~previously)[0]:
         f = model.factions[ctrl[t]]
-        model.emit("siege_start", f.id, int(t), "", "cut off from supply",
-                   f"{model.world.names[t]} ({f.name}) is besieged: cut off from supply")
+        model.emit(
+            "siege_start",
+            f.id,
+            int(t),
+            "",
+            "cut off from supply",
+            f"{model.world.names[t]} ({f.name}) is besieged: cut off from supply",
+        )
     for t in np.nonzero(previously & ~besieged & held & (ctrl == model._prev_ctrl))[0]:
         f = model.factions[ctrl[t]]
-        model.emit("siege_lifted", f.id, int(t), "", "supply path restored",
-                   f"siege of {model.world.names[t]} ({f.name}) is lifted")
+        model.emit(
+            "siege_lifted",
+            f.id,
+            int(t),
+            "",
+            "supply path restored",
+            f"siege of {model.world.names[t]} ({f.name}) is lifted",
+        )
 
 
 def attrition(model: TerritoryModel) -> None:
@@ -106,7 +122,8 @@ def attrition(model: TerritoryModel) -> None:
         model.garrison[idx] -= loss
         np.add.at(model.losses_by_faction, model.controller[idx], loss)
         model.garrison_morale[idx] = np.maximum(
-            model.garrison_morale[idx] - siege.morale_loss * relief, 0.0)
+            model.garrison_morale[idx] - siege.morale_loss * relief, 0.0
+        )
         model.population[idx] *= 1.0 - siege.civilian_loss * relief
     for u in model.unit_list:
         if u.dest < 0 and model.controller[u.node] in model.factions[u.faction].friends:
@@ -127,11 +144,13 @@ def attrition(model: TerritoryModel) -> None:
         np.add.at(model.deserted_by_faction, model.controller[held], d[held])
     recover = model.supplied & (model.garrison > 0)
     if recover.any():
-        target = np.array([model.factions[c].garrison_morale if c >= 0 else 0.0
-                           for c in model.controller])
+        target = np.array(
+            [model.factions[c].garrison_morale if c >= 0 else 0.0 for c in model.controller]
+        )
         model.garrison_morale[recover] = np.minimum(
             model.garrison_morale[recover] + sim.combat.morale_recovery,
-            np.maximum(target[recover], model.garrison_morale[recover]))
+            np.maximum(target[recover], model.garrison_morale[recover]),
+        )
     _ = w
 
 
@@ -162,6 +181,12 @@ def conscript(model: TerritoryModel, faction: int, params: dict[str, Any]) -> No
     f.recruited += total
     where = int(towns[np.argmax(take)])
     n_towns = int((take >= 1).sum())
-    model.emit("conscription", f.id, where, "", f"{total:.0f} men in {n_towns} towns",
-               f"{f.name} conscripts {total:,.0f} men in {n_towns} town"
-               f"{'s' if n_towns != 1 else ''} (most in {model.world.names[where]})")
+    model.emit(
+        "conscription",
+        f.id,
+        where,
+        "",
+        f"{total:.0f} men in {n_towns} towns",
+        f"{f.name} conscripts {total:,.0f} men in {n_towns} town"
+        f"{'s' if n_towns != 1 else ''} (most in {model.world.names[where]})",
+    )

@@ -71,13 +71,15 @@ class World:
         self.lon = np.array([t.lon for t in towns], dtype=float)
         lat0 = float(self.lat.mean())
         lon0 = float(self.lon.mean())
-        self.xy = np.column_stack(((self.lon - lon0) * 111.32 * math.cos(math.radians(lat0)),
-                                   (self.lat - lat0) * 110.57))
+        self.xy = np.column_stack(
+            ((self.lon - lon0) * 111.32 * math.cos(math.radians(lat0)), (self.lat - lat0) * 110.57)
+        )
         self._lat0, self._lon0 = lat0, lon0
         self.population = np.array([t.population for t in towns], dtype=float)
         self.terrain = [t.terrain for t in towns]
-        self.defence = np.array([sim.terrain[t.terrain].defence if t.terrain in sim.terrain
-                                 else 1.0 for t in towns])
+        self.defence = np.array(
+            [sim.terrain[t.terrain].defence if t.terrain in sim.terrain else 1.0 for t in towns]
+        )
         self.fortification = np.array([t.fortification for t in towns], dtype=float)
         self.airlift = np.array([t.airlift for t in towns], dtype=float)
 
@@ -91,8 +93,12 @@ class World:
         for k, h in enumerate(scenario.highways):
             u, v = self.index[h.from_], self.index[h.to]
             self.eu[k], self.ev[k] = u, v
-            self.length_km[k] = h.length_km if h.length_km is not None else sim.road_factor * (
-                haversine_km(self.lat[u], self.lon[u], self.lat[v], self.lon[v]))
+            self.length_km[k] = (
+                h.length_km
+                if h.length_km is not None
+                else sim.road_factor
+                * (haversine_km(self.lat[u], self.lon[u], self.lat[v], self.lon[v]))
+            )
             terrain = h.terrain or self._default_edge_terrain(scenario, u, v)
             self.edge_terrain.append(terrain)
             move[k] = sim.terrain[terrain].move if terrain in sim.terrain else 1.0
@@ -104,15 +110,18 @@ class World:
         cols = np.concatenate((self.ev, self.eu))
         eidx = np.concatenate((np.arange(m), np.arange(m)))
         self._edge_lookup = csr_matrix((eidx + 1, (rows, cols)), shape=(self.n, self.n))
-        self.adj_eff = csr_matrix((np.concatenate((self.eff_km, self.eff_km)), (rows, cols)),
-                                  shape=(self.n, self.n))
+        self.adj_eff = csr_matrix(
+            (np.concatenate((self.eff_km, self.eff_km)), (rows, cols)), shape=(self.n, self.n)
+        )
         self.nbr_ptr = self._edge_lookup.indptr
         self.nbr_idx = self._edge_lookup.indices
         self.nbr_edge = self._edge_lookup.data - 1
         ones = np.ones(2 * m + self.n)
         diag = np.arange(self.n)
-        self.adj_self = csr_matrix((ones, (np.concatenate((rows, diag)),
-                                           np.concatenate((cols, diag)))), shape=(self.n, self.n))
+        self.adj_self = csr_matrix(
+            (ones, (np.concatenate((rows, diag)), np.concatenate((cols, diag)))),
+            shape=(self.n, self.n),
+        )
         self.adj_self.data[:] = 1.0  # duplicates summed; keep it a 0/1 matrix
         self._graph: nx.Graph | None = None
 
@@ -128,12 +137,26 @@ class World:
         """The networkx view of the map (built on first use)."""
         if self._graph is None:
             g = nx.Graph()
-            g.add_nodes_from((i, {"id": self.ids[i], "name": self.names[i],
-                                  "lat": float(self.lat[i]), "lon": float(self.lon[i])})
-                             for i in range(self.n))
-            g.add_edges_from((int(self.eu[k]), int(self.ev[k]),
-                              {"edge": k, "length_km": float(self.length_km[k])})
-                             for k in range(self.m))
+            g.add_nodes_from(
+                (
+                    i,
+                    {
+                        "id": self.ids[i],
+                        "name": self.names[i],
+                        "lat": float(self.lat[i]),
+                        "lon": float(self.lon[i]),
+                    },
+                )
+                for i in range(self.n)
+            )
+            g.add_edges_from(
+                (
+                    int(self.eu[k]),
+                    int(self.ev[k]),
+                    {"edge": k, "length_km": float(self.length_km[k])},
+                )
+                for k in range(self.m)
+            )
             self._graph = g
         return self._graph
 
@@ -143,15 +166,18 @@ class World:
 
     def neighbours(self, u: int) -> np.ndarray:
         """Towns next to ``u``."""
-        return self.nbr_idx[self.nbr_ptr[u]:self.nbr_ptr[u + 1]]
+        return self.nbr_idx[self.nbr_ptr[u] : self.nbr_ptr[u + 1]]
 
     def project(self, lat: float, lon: float) -> tuple[float, float]:
         """Local flat-projection km coordinates of a point."""
-        return ((lon - self._lon0) * 111.32 * math.cos(math.radians(self._lat0)),
-                (lat - self._lat0) * 110.57)
+        return (
+            (lon - self._lon0) * 111.32 * math.cos(math.radians(self._lat0)),
+            (lat - self._lat0) * 110.57,
+        )
 
-    def reachable(self, passable: np.ndarray, edge_open: np.ndarray,
-                  sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def reachable(
+        self, passable: np.ndarray, edge_open: np.ndarray, sources: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Towns connected to a source through passable towns and open highways.
 
         Args:
@@ -171,8 +197,9 @@ class World:
         reached = np.isin(labels, labels[src]) & passable if len(src) else np.zeros(self.n, bool)
         return reached, labels
 
-    def field(self, targets: np.ndarray, offsets: np.ndarray,
-              mask: np.ndarray | None = None) -> Field:
+    def field(
+        self, targets: np.ndarray, offsets: np.ndarray, mask: np.ndarray | None = None
+    ) -> Field:
         """Multi-source shortest paths towards ``targets`` (with a head start ``offsets``).
 
         Costs are ``eff_km``. With ``mask`` (bool per town), only highways between masked
@@ -184,8 +211,10 @@ class World:
         else:
             keep = mask[self.eu] & mask[self.ev]
             u, v, w = self.eu[keep], self.ev[keep], self.eff_km[keep]
-            adj = csr_matrix((np.concatenate((w, w)), (np.concatenate((u, v)),
-                                                       np.concatenate((v, u)))), shape=(n, n))
+            adj = csr_matrix(
+                (np.concatenate((w, w)), (np.concatenate((u, v)), np.concatenate((v, u)))),
+                shape=(n, n),
+            )
         if len(targets) == 0:
             return Field(np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
         # a super-source joined to each target by its offset; scipy ignores zero weights

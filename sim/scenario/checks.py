@@ -65,11 +65,17 @@ def check_scenario(data: dict[str, Any], report: Report) -> list[Problem]:
             return False
         return isinstance(value, str)
 
-    for key, items in (("towns", towns), ("factions", factions), ("features",
-                                                                   _items(data, "features"))):
+    for key, items in (
+        ("towns", towns),
+        ("factions", factions),
+        ("features", _items(data, "features")),
+    ):
         _duplicates(key, [(seg, it.get("id")) for seg, it in items], bad)
-    all_units = [(("factions", fseg, "forces", useg), u.get("id"))
-                 for fseg, f in factions for useg, u in _items(f, "forces")]
+    all_units = [
+        (("factions", fseg, "forces", useg), u.get("id"))
+        for fseg, f in factions
+        for useg, u in _items(f, "forces")
+    ]
     seen: dict[Any, PathKey] = {}
     for path, uid in all_units:
         if isinstance(uid, str):
@@ -96,10 +102,13 @@ def check_scenario(data: dict[str, Any], report: Report) -> list[Problem]:
         ok = need_town(("highways", i, "from"), a) & need_town(("highways", i, "to"), b)
         if ok and a == b:
             bad(("highways", i), f"highway joins {a!r} to itself")
-        elif ok:
+        elif ok and isinstance(a, str) and isinstance(b, str):
             pair = frozenset((a, b))
             if pair in edges:
-                bad(("highways", i), f"duplicate highway {a} - {b} (also highways[{edges[pair][1]}])")
+                bad(
+                    ("highways", i),
+                    f"duplicate highway {a} - {b} (also highways[{edges[pair][1]}])",
+                )
             edges[pair] = ("highways", i)
 
     relations = _relations(factions, faction_set, faction_ids, bad)
@@ -111,16 +120,19 @@ def check_scenario(data: dict[str, Any], report: Report) -> list[Problem]:
             if isinstance(obj, dict):
                 need_town(("factions", fseg, "objectives", j, "town"), obj.get("town"))
         for useg, u in _items(f, "forces"):
-            path = ("factions", fseg, "forces", useg, "town")
+            upath: PathKey = ("factions", fseg, "forces", useg, "town")
             town = u.get("town")
-            if need_town(path, town) and isinstance(fid, str):
+            if need_town(upath, town) and isinstance(fid, str) and isinstance(town, str):
                 holder = controller.get(town)
                 rel = "self" if holder == fid else relations.get(frozenset((fid, holder or "")))
                 if holder is None:
-                    bad(path, f"unit starts in {town!r}, which no faction holds")
+                    bad(upath, f"unit starts in {town!r}, which no faction holds")
                 elif rel not in ("self", "allied"):
-                    bad(path, f"unit starts in {town!r}, held by {rel or 'hostile'} faction "
-                              f"{holder!r}; start it in a town its faction or an ally holds")
+                    bad(
+                        path,
+                        f"unit starts in {town!r}, held by {rel or 'hostile'} faction "
+                        f"{holder!r}; start it in a town its faction or an ally holds",
+                    )
         _check_rules(f, fseg, town_set, need_town, bad)
 
     for j, tun in enumerate(data.get("tunables") or [] if isinstance(data, dict) else []):
@@ -141,8 +153,12 @@ def _duplicates(key: str, ids: list[tuple[Any, Any]], bad: Callable[..., None]) 
             seen.add(ident)
 
 
-def _relations(factions: list[tuple[Any, dict[str, Any]]], faction_set: set[str],
-               faction_ids: list[str], bad: Callable[..., None]) -> dict[frozenset[str], str]:
+def _relations(
+    factions: list[tuple[Any, dict[str, Any]]],
+    faction_set: set[str],
+    faction_ids: list[str],
+    bad: Callable[..., None],
+) -> dict[frozenset[str], str]:
     """Symmetric relation table; conflicting or unknown entries are reported."""
     table: dict[frozenset[str], tuple[str, PathKey]] = {}
     for fseg, f in factions:
@@ -160,15 +176,23 @@ def _relations(factions: list[tuple[Any, dict[str, Any]]], faction_set: set[str]
                 continue
             pair = frozenset((fid, other))
             if pair in table and table[pair][0] != rel:
-                prev_rel, prev_path = table[pair]
-                bad(path, f"relations must be symmetric: {fid} calls {other} {rel!r} but "
-                          f"{other} calls {fid} {prev_rel!r}")
+                prev_rel = table[pair][0]
+                bad(
+                    path,
+                    f"relations must be symmetric: {fid} calls {other} {rel!r} but "
+                    f"{other} calls {fid} {prev_rel!r}",
+                )
             table.setdefault(pair, (rel, path))
     return {pair: rel for pair, (rel, _) in table.items()}
 
 
-def _check_rules(f: dict[str, Any], fseg: Any, town_set: set[str],
-                 need_town: Callable[[PathKey, Any], bool], bad: Callable[..., None]) -> None:
+def _check_rules(
+    f: dict[str, Any],
+    fseg: Any,
+    town_set: set[str],
+    need_town: Callable[[PathKey, Any], bool],
+    bad: Callable[..., None],
+) -> None:
     rule_ids: set[str] = set()
     for rseg, rule in _items(f, "rules"):
         base = ("factions", fseg, "rules", rseg)
@@ -195,8 +219,11 @@ def _check_rules(f: dict[str, Any], fseg: Any, town_set: set[str],
             spec = specs.get(key)
             if spec is None:
                 valid = ", ".join(specs) or "none"
-                bad(path, f"{action} has no parameter {key!r}{_suggest(key, list(specs))} "
-                          f"(valid: {valid})")
+                bad(
+                    path,
+                    f"{action} has no parameter {key!r}{_suggest(key, list(specs))} "
+                    f"(valid: {valid})",
+                )
             elif spec.kind == "town":
                 if not isinstance(value, str):
                     bad(path, f"{key} must be a town id")
@@ -209,8 +236,9 @@ def _check_rules(f: dict[str, Any], fseg: Any, town_set: set[str],
                 bad(path, f"{key} must be {rng}, got {value!r}")
 
 
-def _check_tunable(data: dict[str, Any], tun: dict[str, Any], path: PathKey,
-                   bad: Callable[..., None]) -> None:
+def _check_tunable(
+    data: dict[str, Any], tun: dict[str, Any], path: PathKey, bad: Callable[..., None]
+) -> None:
     from sim.scenario.loader import apply_override, parse_path
 
     try:
@@ -225,8 +253,9 @@ def _check_tunable(data: dict[str, Any], tun: dict[str, Any], path: PathKey,
         bad(path, f"min ({lo}) must be below max ({hi})")
 
 
-def _connectivity(town_ids: list[str], edges: dict[frozenset[str], PathKey],
-                  bad: Callable[..., None]) -> None:
+def _connectivity(
+    town_ids: list[str], edges: dict[frozenset[str], PathKey], bad: Callable[..., None]
+) -> None:
     parent = {t: t for t in town_ids}
 
     def find(x: str) -> str:
@@ -244,5 +273,9 @@ def _connectivity(town_ids: list[str], edges: dict[frozenset[str], PathKey],
     if len(groups) > 1:
         parts = sorted(groups.values(), key=len)
         isolated = ", ".join(t for g in parts[:-1] for t in g[:5])
-        bad(("highways",), f"the map is not connected: {len(groups)} separate parts; towns cut "
-                           f"off from the largest part include {isolated}", "warning")
+        bad(
+            ("highways",),
+            f"the map is not connected: {len(groups)} separate parts; towns cut "
+            f"off from the largest part include {isolated}",
+            "warning",
+        )

@@ -68,9 +68,11 @@ VARIABLES: dict[str, VarSpec] = {
     "morale": VarSpec("num", _UNIT, "this unit's morale, 0 (broken) to 1"),
     "quality": VarSpec("num", _UNIT, "this unit's quality (training, equipment), about 0.3-1.5"),
     "strength_ratio": VarSpec(
-        "num", _UNIT,
+        "num",
+        _UNIT,
         "friendly / hostile fighters in the unit's town and the towns next to it "
-        "(100 when no hostile fighters are there)"),
+        "(100 when no hostile fighters are there)",
+    ),
     "besieged": VarSpec("bool", _UNIT, "the unit is in a town cut off from its supply sources"),
     "supplied": VarSpec("bool", _UNIT, "the unit is in a town that has a supply path"),
     "in_battle": VarSpec("bool", _UNIT, "the unit fought yesterday"),
@@ -78,15 +80,21 @@ VARIABLES: dict[str, VarSpec] = {
 
 FUNCTIONS: dict[str, FuncSpec] = {
     "enemy_within_km": FuncSpec(
-        ("num",), "bool", _BOTH,
+        ("num",),
+        "bool",
+        _BOTH,
         "a hostile unit is within this many km (straight line) of the unit; for faction rules, "
-        "of any town the faction holds"),
+        "of any town the faction holds",
+    ),
     "enemy_fighters_within_km": FuncSpec(
-        ("num",), "num", _BOTH,
-        "fighters of hostile units within this many km (as enemy_within_km)"),
+        ("num",), "num", _BOTH, "fighters of hostile units within this many km (as enemy_within_km)"
+    ),
     "enemy_near": FuncSpec(
-        ("town", "num"), "num", _BOTH,
-        "fighters of units hostile to this faction within km of the named town"),
+        ("town", "num"),
+        "num",
+        _BOTH,
+        "fighters of units hostile to this faction within km of the named town",
+    ),
     "holds": FuncSpec(("town",), "bool", _BOTH, "the faction or an ally controls the named town"),
     "min": FuncSpec(("num", "num"), "num", _BOTH, "the smaller of two numbers"),
     "max": FuncSpec(("num", "num"), "num", _BOTH, "the larger of two numbers"),
@@ -166,10 +174,21 @@ _CMPOPS: dict[type, Callable[[Any, Any], bool]] = {
     ast.Eq: lambda a, b: a == b,
     ast.NotEq: lambda a, b: a != b,
 }
-_OP_NAMES = {ast.Pow: "'**'", ast.FloorDiv: "'//'", ast.MatMult: "'@'", ast.LShift: "'<<'",
-             ast.RShift: "'>>'", ast.BitOr: "'|'", ast.BitAnd: "'&'", ast.BitXor: "'^'",
-             ast.Invert: "'~'", ast.Is: "'is'", ast.IsNot: "'is not'", ast.In: "'in'",
-             ast.NotIn: "'not in'"}
+_OP_NAMES = {
+    ast.Pow: "'**'",
+    ast.FloorDiv: "'//'",
+    ast.MatMult: "'@'",
+    ast.LShift: "'<<'",
+    ast.RShift: "'>>'",
+    ast.BitOr: "'|'",
+    ast.BitAnd: "'&'",
+    ast.BitXor: "'^'",
+    ast.Invert: "'~'",
+    ast.Is: "'is'",
+    ast.IsNot: "'is not'",
+    ast.In: "'in'",
+    ast.NotIn: "'not in'",
+}
 
 
 class _Compiler:
@@ -221,8 +240,9 @@ class _Compiler:
         if isinstance(node, ast.BinOp):
             op = _BINOPS.get(type(node.op))
             if op is None:
-                raise ExprError(f"operator {_OP_NAMES.get(type(node.op), '?')} is not allowed; "
-                                "use + - * / %")
+                raise ExprError(
+                    f"operator {_OP_NAMES.get(type(node.op), '?')} is not allowed; use + - * / %"
+                )
             left, lt = self.compile(node.left, d)
             right, rt = self.compile(node.right, d)
             self._need_num(lt, "arithmetic")
@@ -234,8 +254,10 @@ class _Compiler:
             for op_node, comp in zip(node.ops, node.comparators, strict=True):
                 fn = _CMPOPS.get(type(op_node))
                 if fn is None:
-                    raise ExprError(f"comparison {_OP_NAMES.get(type(op_node), '?')} is not "
-                                    "allowed; use < <= > >= == !=")
+                    raise ExprError(
+                        f"comparison {_OP_NAMES.get(type(op_node), '?')} is not "
+                        "allowed; use < <= > >= == !="
+                    )
                 ops.append((fn, self.compile(comp, d)[0]))
 
             def compare(c: EvalContext) -> bool:
@@ -269,8 +291,9 @@ class _Compiler:
                 raise ExprError(f"{name!r} is a function; call it, e.g. {name}(...)")
             raise ExprError(f"unknown variable {name!r}{_suggest(name, list(VARIABLES))}")
         if self.scope not in spec.scopes:
-            raise ExprError(f"variable {name!r} describes a unit and cannot be used in a "
-                            "faction-wide rule")
+            raise ExprError(
+                f"variable {name!r} describes a unit and cannot be used in a faction-wide rule"
+            )
         self.names.add(name)
         return (lambda c: c.var(name)), spec.type
 
@@ -286,24 +309,34 @@ class _Compiler:
         if node.keywords:
             raise ExprError(f"{name}() takes positional arguments only")
         if len(node.args) != len(spec.args):
-            raise ExprError(f"{name}() takes {len(spec.args)} argument"
-                            f"{'s' if len(spec.args) != 1 else ''}, got {len(node.args)}")
+            raise ExprError(
+                f"{name}() takes {len(spec.args)} argument"
+                f"{'s' if len(spec.args) != 1 else ''}, got {len(node.args)}"
+            )
         args: list[Evaluator] = []
         for kind, arg in zip(spec.args, node.args, strict=True):
             if kind == "town":
                 if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
-                    raise ExprError(f"{name}() needs a town id in quotes, e.g. "
-                                    f"{name}('deir_ez_zor', ...)")
+                    raise ExprError(
+                        f"{name}() needs a town id in quotes, e.g. {name}('deir_ez_zor', ...)"
+                    )
                 town = arg.value
                 if self.towns is not None and town not in self.towns:
                     raise ExprError(f"unknown town {town!r}{_suggest(town, sorted(self.towns))}")
-                args.append(lambda c, t=town: t)
+                args.append(_const(town))
             else:
                 fn, t = self.compile(arg, depth)
                 self._need_num(t, f"{name}()")
                 args.append(fn)
         self.names.add(name)
         return (lambda c: c.call(name, tuple(a(c) for a in args))), spec.returns
+
+
+def _const(value: Any) -> Evaluator:
+    def constant(ctx: EvalContext) -> Any:
+        return value
+
+    return constant
 
 
 def compile_condition(source: Any, scope: str = UNIT, towns: set[str] | None = None) -> Condition:
@@ -326,12 +359,13 @@ def compile_condition(source: Any, scope: str = UNIT, towns: set[str] | None = N
         sim.scenario.expr.ExprError: attribute access ('.') is not allowed
     """
     if isinstance(source, bool):
-        return Condition(str(source).lower(), frozenset(), lambda c, v=source: v)
+        return Condition(str(source).lower(), frozenset(), _const(source))
     if not isinstance(source, str):
         raise ExprError(f"a condition must be text or true/false, not {type(source).__name__}")
     if len(source) > MAX_EXPR_CHARS:
-        raise ExprError(f"condition is {len(source)} characters long; the limit is "
-                        f"{MAX_EXPR_CHARS}")
+        raise ExprError(
+            f"condition is {len(source)} characters long; the limit is {MAX_EXPR_CHARS}"
+        )
     if not source.strip():
         raise ExprError("condition is empty")
     try:
@@ -346,6 +380,7 @@ def compile_condition(source: Any, scope: str = UNIT, towns: set[str] | None = N
     except RecursionError:
         raise ExprError("condition is nested too deeply") from None
     if t != "bool":
-        raise ExprError("a condition must be true or false; compare the number, e.g. "
-                        f"'{source.strip()} > 0'")
+        raise ExprError(
+            f"a condition must be true or false; compare the number, e.g. '{source.strip()} > 0'"
+        )
     return Condition(source, frozenset(comp.names), fn)

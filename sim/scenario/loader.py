@@ -102,8 +102,11 @@ def merge(base: Any, over: Any) -> Any:
 
 
 def _id_list(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(
-        isinstance(x, dict) and isinstance(x.get("id"), str) for x in value)
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(x, dict) and isinstance(x.get("id"), str) for x in value)
+    )
 
 
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -120,8 +123,9 @@ def parse_path(text: str) -> PathKey:
     return tuple(int(i) if i else k for k, i in _SEGMENT.findall(text))
 
 
-def apply_override(data: dict[str, Any], path: PathKey, value: Any, *, dry_run: bool = False
-                   ) -> Any:
+def apply_override(
+    data: dict[str, Any], path: PathKey, value: Any, *, dry_run: bool = False
+) -> Any:
     """Set the value at ``path`` in ``data`` in place; list items are found by id or index.
 
     With ``dry_run`` nothing is changed; the current value (None if absent) is returned.
@@ -173,8 +177,9 @@ def parse_assignment(text: str) -> tuple[str, Any]:
         ScenarioError: no ``=``, or a value that is not valid YAML.
     """
     if "=" not in text:
-        raise ScenarioError([Problem(OVERRIDE_FILE, None, text, "expected PATH=VALUE, e.g. "
-                                     "simulation.days=60")])
+        raise ScenarioError(
+            [Problem(OVERRIDE_FILE, None, text, "expected PATH=VALUE, e.g. simulation.days=60")]
+        )
     path, raw = text.split("=", 1)
     try:
         value, _ = parse_yaml(raw, f"{OVERRIDE_FILE} {path.strip()}")
@@ -189,7 +194,7 @@ def _suggest(name: str, options: list[str]) -> str:
 
 
 def _read_with_extends(path: Path, chain: tuple[Path, ...], shown: str) -> tuple[Any, SourceMap]:
-    data, locs = read_yaml(path if not shown else shown)
+    data, locs = read_yaml(shown or path)
     sources = SourceMap([(shown, locs)])
     if not isinstance(data, dict) or "extends" not in data:
         return data, sources
@@ -203,8 +208,13 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...], shown: str) -> tuple
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError([sources.problem(("extends",), "extends chain is too long")])
     if not parent_path.is_file():
-        raise ScenarioError([sources.problem(("extends",), f"base scenario {parent!r} not "
-                                             f"found (looked for {parent_path})")])
+        raise ScenarioError(
+            [
+                sources.problem(
+                    ("extends",), f"base scenario {parent!r} not found (looked for {parent_path})"
+                )
+            ]
+        )
     shown_parent = str(Path(shown).parent / parent) if shown else str(parent_path)
     base, base_sources = _read_with_extends(parent_path, (*chain, path.resolve()), shown_parent)
     if not isinstance(base, dict):
@@ -242,8 +252,15 @@ def load_scenario(
         file = str(source)
         data, sources = _read_with_extends(Path(source), (), file)
     if not isinstance(data, dict):
-        raise ScenarioError([sources.problem((), "a scenario must be a mapping of sections "
-                                             "(format, name, simulation, towns, ...)")])
+        raise ScenarioError(
+            [
+                sources.problem(
+                    (),
+                    "a scenario must be a mapping of sections "
+                    "(format, name, simulation, towns, ...)",
+                )
+            ]
+        )
     items = list(overrides.items()) if isinstance(overrides, dict) else list(overrides or [])
     problems: list[Problem] = []
     override_locs: Locations = {}
@@ -265,8 +282,9 @@ def load_scenario(
     if errors:
         raise ScenarioError(problems)
     scenario = Scenario.model_validate(data)
-    return LoadedScenario(scenario, file, tuple(items),
-                          tuple(p for p in problems if p.severity != "error"), data)
+    return LoadedScenario(
+        scenario, file, tuple(items), tuple(p for p in problems if p.severity != "error"), data
+    )
 
 
 def _validate(data: dict[str, Any], sources: SourceMap) -> list[Problem]:
@@ -314,10 +332,15 @@ def _message(err: Any) -> str:
         pattern = err.get("ctx", {}).get("pattern", "")
         if "#" in pattern:
             return f"{err.get('input')!r} is not a #rrggbb colour"
-        return (f"{err.get('input')!r} is not a valid id (lower-case letters, digits and single "
-                "underscores, starting with a letter)")
-    return f"{err['msg']} (got {err.get('input')!r})" if not isinstance(
-        err.get("input"), dict | list) else err["msg"]
+        return (
+            f"{err.get('input')!r} is not a valid id (lower-case letters, digits and single "
+            "underscores, starting with a letter)"
+        )
+    return (
+        f"{err['msg']} (got {err.get('input')!r})"
+        if not isinstance(err.get("input"), dict | list)
+        else err["msg"]
+    )
 
 
 _FIELD_NAMES: dict[str, list[str]] = {}
@@ -328,10 +351,22 @@ def _unknown_hint(err: Any) -> str:
 
     name = str(err["loc"][-1])
     if not _FIELD_NAMES:
-        for cls in (schema.Scenario, schema.Town, schema.Highway, schema.Faction, schema.Unit,
-                    schema.Rule, schema.SimulationParams, schema.CombatParams,
-                    schema.SiegeParams, schema.MovementParams, schema.Objective,
-                    schema.Feature, schema.Tunable, schema.TerrainParams):
+        for cls in (
+            schema.Scenario,
+            schema.Town,
+            schema.Highway,
+            schema.Faction,
+            schema.Unit,
+            schema.Rule,
+            schema.SimulationParams,
+            schema.CombatParams,
+            schema.SiegeParams,
+            schema.MovementParams,
+            schema.Objective,
+            schema.Feature,
+            schema.Tunable,
+            schema.TerrainParams,
+        ):
             _FIELD_NAMES[cls.__name__] = [f.alias or n for n, f in cls.model_fields.items()]
     options = sorted({n for names in _FIELD_NAMES.values() for n in names})
     return _suggest(name, options)

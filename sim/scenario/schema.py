@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "ACTIONS",
+    "ACTION_PARAMS",
     "FACTION_ACTIONS",
     "TERRAINS",
-    "ACTION_PARAMS",
     "UNIT_ACTIONS",
     "CombatParams",
     "Faction",
@@ -34,8 +34,14 @@ __all__ = [
     "Unit",
 ]
 
-Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", max_length=64,
-                          description="lower-case id: letters, digits, single underscores")]
+Id = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$",
+        max_length=64,
+        description="lower-case id: letters, digits, single underscores",
+    ),
+]
 NonNeg = Annotated[float, Field(ge=0)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Relation = Literal["allied", "neutral", "hostile"]
@@ -62,12 +68,21 @@ class Town(_Strict):
     population: int = Field(ge=0, le=50_000_000, description="civilian population")
     terrain: Terrain = Field("flat", description="terrain of the town, sets its defence bonus")
     controller: Id | None = Field(None, description="faction holding the town at the start")
-    garrison: NonNeg = Field(0, description="local defenders (fighters) of the controller, "
-                                            "who do not leave the town")
-    fortification: float = Field(0, ge=0, le=5, description="extra defence: defenders' "
-                                 "effectiveness is divided by (1 + fortification) for attackers")
-    airlift: Fraction = Field(0, description="share of siege attrition an air bridge prevents "
-                                             "(0 = none, 1 = fully supplied by air)")
+    garrison: NonNeg = Field(
+        0, description="local defenders (fighters) of the controller, who do not leave the town"
+    )
+    fortification: float = Field(
+        0,
+        ge=0,
+        le=5,
+        description="extra defence: defenders' "
+        "effectiveness is divided by (1 + fortification) for attackers",
+    )
+    airlift: Fraction = Field(
+        0,
+        description="share of siege attrition an air bridge prevents "
+        "(0 = none, 1 = fully supplied by air)",
+    )
 
 
 class Highway(_Strict):
@@ -76,10 +91,17 @@ class Highway(_Strict):
     from_: Id = Field(alias="from", description="id of one end")
     to: Id = Field(description="id of the other end")
     name: str | None = Field(None, description="road name, e.g. M20")
-    length_km: float | None = Field(None, gt=0, le=5000, description="road length; default: "
-                                    "great-circle distance x simulation.road_factor")
-    terrain: Terrain | None = Field(None, description="terrain crossed; default: the rougher "
-                                    "of the two towns' terrains (mountain > hills > ... > flat)")
+    length_km: float | None = Field(
+        None,
+        gt=0,
+        le=5000,
+        description="road length; default: great-circle distance x simulation.road_factor",
+    )
+    terrain: Terrain | None = Field(
+        None,
+        description="terrain crossed; default: the rougher "
+        "of the two towns' terrains (mountain > hills > ... > flat)",
+    )
 
 
 class Objective(_Strict):
@@ -96,8 +118,13 @@ class Unit(_Strict):
     name: str = Field(min_length=1, max_length=120)
     town: Id = Field(description="starting town (must be held by the faction or an ally)")
     fighters: float = Field(ge=0, le=10_000_000)
-    quality: float = Field(1.0, gt=0, le=3, description="combat effectiveness multiplier "
-                           "(training, equipment, air support); 1 = regular infantry")
+    quality: float = Field(
+        1.0,
+        gt=0,
+        le=3,
+        description="combat effectiveness multiplier "
+        "(training, equipment, air support); 1 = regular infantry",
+    )
     speed_km_day: float = Field(30, gt=0, le=500, description="road km a day on flat ground")
     morale: Fraction = Field(0.8, description="0 = broken, 1 = elite resolve")
 
@@ -108,8 +135,11 @@ class Rule(_Strict):
     id: Id | None = Field(None, description="optional id, lets a variant override this rule")
     when: str | bool = Field(True, description="condition in the rule language")
     do: Action = Field(description="action to take")
-    with_: dict[str, Any] = Field(default_factory=dict, alias="with",
-                                  description="action parameters (see the action reference)")
+    with_: dict[str, Any] = Field(
+        default_factory=dict,
+        alias="with",
+        description="action parameters (see the action reference)",
+    )
     enabled: bool = Field(True, description="false switches the rule off (useful in variants)")
 
 
@@ -119,18 +149,26 @@ class Faction(_Strict):
     id: Id
     name: str = Field(min_length=1, max_length=120)
     colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb colour on maps")
-    relations: dict[str, Relation] = Field(default_factory=dict, description="faction id -> "
-                                           "allied | neutral | hostile (symmetric; an "
-                                           "undeclared pair is hostile)")
-    supply_sources: list[Id] = Field(default_factory=list, description="towns supply flows "
-                                     "from while the faction or an ally holds them")
+    relations: dict[str, Relation] = Field(
+        default_factory=dict,
+        description="faction id -> "
+        "allied | neutral | hostile (symmetric; an "
+        "undeclared pair is hostile)",
+    )
+    supply_sources: list[Id] = Field(
+        default_factory=list,
+        description="towns supply flows from while the faction or an ally holds them",
+    )
     objectives: list[Objective] = Field(default_factory=list)
     garrison_quality: float = Field(0.8, gt=0, le=3, description="quality of town garrisons")
     garrison_morale: Fraction = Field(0.7, description="starting morale of town garrisons")
     forces: list[Unit] = Field(default_factory=list)
-    rules: list[Rule] = Field(default_factory=list, description="unit rules: the first that "
-                              "holds gives a unit its order (default: hold); faction rules "
-                              "(conscript): every one that holds acts")
+    rules: list[Rule] = Field(
+        default_factory=list,
+        description="unit rules: the first that "
+        "holds gives a unit its order (default: hold); faction rules "
+        "(conscript): every one that holds acts",
+    )
 
 
 class TerrainParams(_Strict):
@@ -140,31 +178,53 @@ class TerrainParams(_Strict):
     defence: float = Field(gt=0, le=10, description="defenders' effectiveness multiplier")
 
 
-def _default_terrain() -> dict[str, TerrainParams]:
+def _default_terrain() -> dict[Terrain, TerrainParams]:
     # Movement: the article's "heavily mountainous" country west of Sukhnah vs "mostly flat" east.
-    table = {"flat": (1.0, 1.0), "desert": (0.9, 1.0), "hills": (0.6, 1.3),
-             "mountain": (0.35, 1.7), "urban": (0.5, 2.0), "river": (0.6, 1.4),
-             "marsh": (0.4, 1.3)}
+    table: dict[Terrain, tuple[float, float]] = {
+        "flat": (1.0, 1.0),
+        "desert": (0.9, 1.0),
+        "hills": (0.6, 1.3),
+        "mountain": (0.35, 1.7),
+        "urban": (0.5, 2.0),
+        "river": (0.6, 1.4),
+        "marsh": (0.4, 1.3),
+    }
     return {k: TerrainParams(move=m, defence=d) for k, (m, d) in table.items()}
 
 
 class CombatParams(_Strict):
     """Lanchester square-law combat coefficients."""
 
-    kill_rate: float = Field(0.04, ge=0, le=1, description="fighters one quality-1 fighter puts "
-                             "out of action per day of battle, before multipliers (1/day)")
-    noise: float = Field(0.25, ge=0, le=2, description="sigma of the log-normal daily noise on "
-                         "each side's effectiveness (0 = deterministic)")
+    kill_rate: float = Field(
+        0.04,
+        ge=0,
+        le=1,
+        description="fighters one quality-1 fighter puts "
+        "out of action per day of battle, before multipliers (1/day)",
+    )
+    noise: float = Field(
+        0.25,
+        ge=0,
+        le=2,
+        description="sigma of the log-normal daily noise on "
+        "each side's effectiveness (0 = deterministic)",
+    )
     break_morale: Fraction = Field(0.25, description="a side whose morale falls below this breaks")
-    morale_loss: float = Field(2.0, ge=0, le=20, description="morale lost per unit fraction of "
-                               "a force killed in a day")
+    morale_loss: float = Field(
+        2.0, ge=0, le=20, description="morale lost per unit fraction of a force killed in a day"
+    )
     unsupplied: Fraction = Field(0.6, description="effectiveness multiplier of an unsupplied side")
-    occupation_share: Fraction = Field(0.1, description="share of a capturing unit left behind "
-                                       "as the town's garrison")
-    morale_recovery: Fraction = Field(0.02, description="morale regained a day by supplied forces "
-                                      "out of battle, up to their starting morale")
-    entrench: float = Field(1.25, ge=1, le=5, description="defence multiplier of units ordered "
-                            "to defend/hold")
+    occupation_share: Fraction = Field(
+        0.1, description="share of a capturing unit left behind as the town's garrison"
+    )
+    morale_recovery: Fraction = Field(
+        0.02,
+        description="morale regained a day by supplied forces "
+        "out of battle, up to their starting morale",
+    )
+    entrench: float = Field(
+        1.25, ge=1, le=5, description="defence multiplier of units ordered to defend/hold"
+    )
 
 
 class SiegeParams(_Strict):
@@ -172,18 +232,29 @@ class SiegeParams(_Strict):
 
     attrition: Fraction = Field(0.01, description="share of fighters lost a day while besieged")
     morale_loss: Fraction = Field(0.01, description="morale lost a day while besieged")
-    civilian_loss: Fraction = Field(0.0005, description="share of population lost a day "
-                                    "(deaths and flight)")
-    invest_ratio: float = Field(1.0, ge=0, le=100, description="besiegers cut every approach of "
-                                "a town once their fighters are at least this multiple of its "
-                                "defenders")
+    civilian_loss: Fraction = Field(
+        0.0005, description="share of population lost a day (deaths and flight)"
+    )
+    invest_ratio: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="besiegers cut every approach of "
+        "a town once their fighters are at least this multiple of its "
+        "defenders",
+    )
 
 
 class MovementParams(_Strict):
     """How objectives are weighed against distance."""
 
-    priority_km: float = Field(60, ge=0, le=10_000, description="effective km of travel one "
-                               "point of objective priority is worth when choosing a target")
+    priority_km: float = Field(
+        60,
+        ge=0,
+        le=10_000,
+        description="effective km of travel one "
+        "point of objective priority is worth when choosing a target",
+    )
 
 
 class SimulationParams(_Strict):
@@ -192,15 +263,20 @@ class SimulationParams(_Strict):
     start_date: dt.date = Field(description="calendar date of day 0 (YYYY-MM-DD)")
     days: int = Field(120, ge=0, le=100_000, description="days to simulate")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="root seed of the run's random generator")
-    road_factor: float = Field(1.25, ge=1, le=3, description="road km per great-circle km, for "
-                               "highways without length_km")
-    fighting_age_share: Fraction = Field(0.25, description="share of a population that is "
-                                         "fighting-age men, the pool conscription draws from")
+    road_factor: float = Field(
+        1.25, ge=1, le=3, description="road km per great-circle km, for highways without length_km"
+    )
+    fighting_age_share: Fraction = Field(
+        0.25,
+        description="share of a population that is "
+        "fighting-age men, the pool conscription draws from",
+    )
     combat: CombatParams = Field(default_factory=CombatParams)
     siege: SiegeParams = Field(default_factory=SiegeParams)
     movement: MovementParams = Field(default_factory=MovementParams)
-    terrain: dict[Terrain, TerrainParams] = Field(default_factory=_default_terrain,
-                                                  description="movement and defence per terrain")
+    terrain: dict[Terrain, TerrainParams] = Field(
+        default_factory=_default_terrain, description="movement and defence per terrain"
+    )
 
 
 class Feature(_Strict):
@@ -215,8 +291,10 @@ class Feature(_Strict):
 class Tunable(_Strict):
     """A parameter offered as a slider in the browser visualization."""
 
-    path: str = Field(description="dotted path, as for --set, e.g. "
-                      "factions.isis.rules.forced_conscription.with.rate")
+    path: str = Field(
+        description="dotted path, as for --set, e.g. "
+        "factions.isis.rules.forced_conscription.with.rate"
+    )
     label: str
     min: float
     max: float
@@ -229,8 +307,9 @@ class Scenario(_Strict):
     format: Literal[1] = Field(description="file format version; must be 1")
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
-    extends: str | None = Field(None, description="base scenario this one overrides (path "
-                                "relative to this file)")
+    extends: str | None = Field(
+        None, description="base scenario this one overrides (path relative to this file)"
+    )
     simulation: SimulationParams
     towns: list[Town] = Field(min_length=1, max_length=200_000)
     highways: list[Highway] = Field(default_factory=list, max_length=1_000_000)
@@ -260,8 +339,9 @@ ACTION_PARAMS: dict[str, dict[str, ParamSpec]] = {
     "defend": {},
     "hold": {},
     "reinforce": {
-        "radius_km": _p("num", 60.0, "a friendly town is threatened when hostile units are "
-                                     "within this many km"),
+        "radius_km": _p(
+            "num", 60.0, "a friendly town is threatened when hostile units are within this many km"
+        ),
     },
     "retreat": {},
     "conscript": {

@@ -51,19 +51,28 @@ class _Converter:
         self.problems: list[Problem] = []
 
     def fail(self, node: yaml.Node, path: PathKey, message: str) -> None:
-        self.problems.append(Problem(self.file, node.start_mark.line + 1, format_path(path), message))
+        self.problems.append(
+            Problem(self.file, node.start_mark.line + 1, format_path(path), message)
+        )
 
     def convert(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _TooBig(node, f"the document expands to more than {MAX_NODES:,} values "
-                                "(YAML aliases that multiply?)")
+            raise _TooBig(
+                node,
+                f"the document expands to more than {MAX_NODES:,} values "
+                "(YAML aliases that multiply?)",
+            )
         if depth > MAX_DEPTH:
             raise _TooBig(node, f"nesting deeper than {MAX_DEPTH} levels")
         self.locations.setdefault(path, node.start_mark.line + 1)
         if node.tag not in _ALLOWED_TAGS:
-            self.fail(node, path, f"YAML tag {node.tag!r} is not allowed; "
-                                  "only plain data (maps, lists, strings, numbers, dates)")
+            self.fail(
+                node,
+                path,
+                f"YAML tag {node.tag!r} is not allowed; "
+                "only plain data (maps, lists, strings, numbers, dates)",
+            )
             return None
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
@@ -128,7 +137,9 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Locations]:
         try:
             data = conv.convert(node, (), 0)
         except _TooBig as big:
-            raise ScenarioError([Problem(file, big.node.start_mark.line + 1, "", big.message)]) from None
+            raise ScenarioError(
+                [Problem(file, big.node.start_mark.line + 1, "", big.message)]
+            ) from None
         if conv.problems:
             raise ScenarioError(conv.problems)
         return data, conv.locations
@@ -143,8 +154,13 @@ def read_yaml(path: str | Path) -> tuple[Any, Locations]:
     try:
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ScenarioError([Problem(file, None, "", f"file is {size:,} bytes; the limit is "
-                                                         f"{MAX_FILE_BYTES:,}")])
+            raise ScenarioError(
+                [
+                    Problem(
+                        file, None, "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+                    )
+                ]
+            )
         raw = p.read_bytes()
     except FileNotFoundError:
         raise ScenarioError([Problem(file, None, "", "file not found")]) from None
@@ -155,6 +171,7 @@ def read_yaml(path: str | Path) -> tuple[Any, Locations]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(file, None, "", f"not UTF-8 text ({exc.reason} at byte "
-                                                     f"{exc.start})")]) from None
+        raise ScenarioError(
+            [Problem(file, None, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+        ) from None
     return parse_yaml(text, file)
