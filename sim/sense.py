@@ -54,13 +54,16 @@ class Sense:
         return self._town_fighters
 
     def strength_ratio(self, faction: int, town: int) -> float:
-        """Friendly / hostile fighters in ``town`` and the towns next to it."""
+        """Friendly units' fighters / all hostile fighters in ``town`` and the towns next to it."""
         ratio = self._ratio.get(faction)
         if ratio is None:
             m = self.model
             tf = self.town_fighters()
             f = m.factions[faction]
-            friendly = tf[sorted(f.friends)].sum(axis=0)
+            friendly = np.zeros(m.world.n)  # only units can attack; garrisons stay home
+            for u in self.units:
+                if u.faction in f.friends:
+                    friendly[u.node] += u.fighters
             hostile = tf[sorted(f.enemies)].sum(axis=0) if f.enemies else np.zeros(m.world.n)
             near_f = m.world.adj_self @ friendly
             near_h = m.world.adj_self @ hostile

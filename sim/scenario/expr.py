@@ -70,7 +70,8 @@ VARIABLES: dict[str, VarSpec] = {
     "strength_ratio": VarSpec(
         "num",
         _UNIT,
-        "friendly / hostile fighters in the unit's town and the towns next to it "
+        "fighters of friendly units / all hostile fighters (units and garrisons) in the unit's "
+        "town and the towns next to it "
         "(100 when no hostile fighters are there)",
     ),
     "besieged": VarSpec("bool", _UNIT, "the unit is in a town cut off from its supply sources"),

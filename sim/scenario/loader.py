@@ -145,6 +145,13 @@ def apply_override(
                 if not dry_run:
                     node[seg] = value
                 return old
+            if seg not in node and isinstance(path[i + 1], str) and where.startswith(
+                "simulation"
+            ):
+                # a settings section left at its defaults: create it; the schema checks names
+                if dry_run:
+                    return None
+                node[seg] = {}
             if seg not in node:
                 raise ValueError(f"{where} has no {seg!r}{_suggest(seg, list(node))}")
             node = node[seg]

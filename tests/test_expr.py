@@ -1,0 +1,122 @@
+from typing import Any
+
+import pytest
+
+from sim.scenario.expr import FACTION, UNIT, ExprError, compile_condition
+
+
+class Ctx:
+    def __init__(self, **values: Any):
+        self.values = values
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+
+    def var(self, name: str) -> Any:
+        return self.values[name]
+
+    def call(self, name: str, args: tuple[Any, ...]) -> Any:
+        self.calls.append((name, args))
+        return {"min": min, "max": max}.get(name, lambda *a: 7)(*args)
+
+
+@pytest.mark.parametrize(("text", "values", "expected"), [
+    ("day >= 3", {"day": 3}, True),
+    ("day >= 3", {"day": 2}, False),
+    ("strength_ratio > 2 and not besieged", {"strength_ratio": 2.5, "besieged": False}, True),
+    ("strength_ratio > 2 and not besieged", {"strength_ratio": 2.5, "besieged": True}, False),
+    ("morale < 0.3 or strength < 0.25", {"morale": 0.5, "strength": 0.2}, True),
+    ("1 < day < 5", {"day": 5}, False),
+    ("fighters / 0 > 10", {"fighters": 5}, True),  # x/0 is +inf for x > 0, never an exception
+    ("(fighters + 10) * 2 - 4 == 26", {"fighters": 5}, True),
+    ("min(day, 3) == 3 and max(day, 1) == day", {"day": 9}, True),
+    ("true", {}, True),
+    ("-day < 0", {"day": 1}, True),
+])
+def test_conditions_evaluate(text, values, expected):
+    assert compile_condition(text).evaluate(Ctx(**values)) is expected
+
+
+def test_short_circuit_skips_functions():
+    ctx = Ctx(day=0)
+    compile_condition("day > 1 and enemy_within_km(50)").evaluate(ctx)
+    assert ctx.calls == []
+    compile_condition("day < 1 and enemy_within_km(50)").evaluate(ctx)
+    assert ctx.calls == [("enemy_within_km", (50,))]
+
+
+def test_town_arguments_are_checked():
+    cond = compile_condition("enemy_near('maadan', 30) > 100", towns={"maadan", "raqqa"})
+    ctx = Ctx()
+    assert cond.evaluate(ctx) is False
+    assert ctx.calls == [("enemy_near", ("maadan", 30))]
+    with pytest.raises(ExprError, match="unknown town 'madaan'.*did you mean 'maadan'"):
+        compile_condition("holds('madaan')", towns={"maadan"})
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("strenght_ratio > 2", "unknown variable 'strenght_ratio'.*did you mean 'strength_ratio'"),
+    ("enemy_with_km(5)", "unknown function 'enemy_with_km'.*did you mean 'enemy_within_km'"),
+    ("enemy_within_km(5, 6)", "takes 1 argument, got 2"),
+    ("enemy_within_km(km=5)", "positional arguments only"),
+    ("day", "must be true or false"),
+    ("day +", "syntax error"),
+    ("", "empty"),
+    ("besieged + 1 > 0", "needs numbers"),
+    ("holds(day)", "needs a town id in quotes"),
+    ("enemy_within_km", "is a function"),
+])
+def test_invalid_conditions_explain_themselves(text, message):
+    with pytest.raises(ExprError, match=message):
+        compile_condition(text)
+
+
+def test_unit_variables_are_refused_in_faction_rules():
+    compile_condition("towns_held < 10", scope=FACTION)
+    with pytest.raises(ExprError, match="describes a unit"):
+        compile_condition("morale < 0.3", scope=FACTION)
+    compile_condition("morale < 0.3", scope=UNIT)
+
+
+# Known sandbox-escape payloads: each must be refused when the scenario loads.
+ESCAPES = [
+    "().__class__.__bases__[0].__subclasses__()",
+    "__import__('os').system('echo pwned')",
+    "__builtins__",
+    "_secret > 1",
+    "day.__class__",
+    "(lambda: 1)() > 0",
+    "[x for x in (1, 2)] == 1",
+    "{x for x in (1,)} == 1",
+    "sum(x for x in (1,)) > 0",
+    "f'{day}' == 1",
+    "(x := 1) > 0",
+    "9 ** 9 ** 9 ** 9 > 1",
+    "day ** 2 > 1",
+    "open('/etc/passwd')",
+    "eval('1')",
+    "getattr(day, 'real') > 1",
+    "globals()",
+    "day if day else 1",
+    "1e400 > day",
+    "'a' * 10**9 == 1",
+    "day[0] > 1",
+    "(day).real > 1",
+    "*day",
+    "exec('import os')",
+]
+
+
+@pytest.mark.parametrize("payload", ESCAPES)
+def test_escape_payloads_are_rejected(payload):
+    with pytest.raises(ExprError):
+        compile_condition(payload)
+
+
+def test_limits_on_size_and_depth():
+    with pytest.raises(ExprError, match="characters long"):
+        compile_condition("day > 1 and " * 100 + "true")
+    with pytest.raises(ExprError):
+        compile_condition("(" * 240 + "day" + ")" * 240 + " > 1")
+    with pytest.raises(ExprError, match="nested too deeply"):
+        compile_condition("not " * 40 + "day > 1")
+    with pytest.raises(ExprError, match="too complex|nested"):
+        compile_condition("+".join(["1"] * 130) + " > day")
