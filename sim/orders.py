@@ -52,6 +52,12 @@ def give_orders(model: TerritoryModel) -> None:
         unit.entrenched = action in ("defend", "hold")
         if action != "besiege":
             unit.besieging = -1
+        if unit.dest < 0 and _blocked(model, unit, unit.node):
+            # in a contested town: fight on, or break off towards the town it came from
+            if action == "retreat" and unit.came_from != unit.node:
+                unit.dest, unit.progress = unit.came_from, 0.0
+                travel(model, unit, retreat_field(model, unit.faction))
+            continue
         if action == "advance":
             travel(model, unit, objective_field(model, unit.faction, params.get("objective")))
         elif action == "besiege":

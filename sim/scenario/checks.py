@@ -129,7 +129,7 @@ def check_scenario(data: dict[str, Any], report: Report) -> list[Problem]:
                     bad(upath, f"unit starts in {town!r}, which no faction holds")
                 elif rel not in ("self", "allied"):
                     bad(
-                        path,
+                        upath,
                         f"unit starts in {town!r}, held by {rel or 'hostile'} faction "
                         f"{holder!r}; start it in a town its faction or an ally holds",
                     )

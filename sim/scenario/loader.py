@@ -73,8 +73,9 @@ class LoadedScenario:
 def merge(base: Any, over: Any) -> Any:
     """Deep-merge ``over`` onto ``base`` (neither is modified).
 
-    Dicts merge key by key; lists whose items all have ids merge by id (``remove: true``
-    drops an item, new ids are appended); any other value is replaced.
+    Dicts merge key by key; a list of items that all have ids merges into the base list by
+    id (``remove: true`` drops an item, new ids are appended, base items without ids stay);
+    any other value is replaced.
 
     Examples:
         >>> merge({"a": [{"id": "x", "n": 1}, {"id": "y"}]}, {"a": [{"id": "x", "n": 2}]})
@@ -85,9 +86,9 @@ def merge(base: Any, over: Any) -> Any:
         for k, v in over.items():
             out[k] = merge(base[k], v) if k in base else copy.deepcopy(v)
         return out
-    if _id_list(base) and _id_list(over):
+    if isinstance(base, list) and all(isinstance(x, dict) for x in base) and _id_list(over):
         out_list = [copy.deepcopy(x) for x in base]
-        index = {x["id"]: i for i, x in enumerate(out_list)}
+        index = {x["id"]: i for i, x in enumerate(out_list) if isinstance(x.get("id"), str)}
         removed: set[str] = set()
         for item in over:
             if item.get("remove") is True:
@@ -97,7 +98,7 @@ def merge(base: Any, over: Any) -> Any:
             else:
                 index[item["id"]] = len(out_list)
                 out_list.append(copy.deepcopy(item))
-        return [x for x in out_list if x["id"] not in removed]
+        return [x for x in out_list if x.get("id") not in removed]
     return copy.deepcopy(over)
 
 
