@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-
 from builders import DATA, DEFAULT
+
 from sim.cli import main
 
 

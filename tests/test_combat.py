@@ -3,8 +3,8 @@
 import math
 
 import pytest
-
 from builders import faction, scenario, town
+
 from sim.combat import lanchester, lanchester_step
 from sim.model import TerritoryModel
 

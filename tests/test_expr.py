@@ -48,7 +48,7 @@ def test_town_arguments_are_checked():
     ctx = Ctx()
     assert cond.evaluate(ctx) is False
     assert ctx.calls == [("enemy_near", ("maadan", 30))]
-    with pytest.raises(ExprError, match="unknown town 'madaan'.*did you mean 'maadan'"):
+    with pytest.raises(ExprError, match=r"unknown town 'madaan'.*did you mean 'maadan'"):
         compile_condition("holds('madaan')", towns={"maadan"})
 
 
@@ -118,5 +118,5 @@ def test_limits_on_size_and_depth():
         compile_condition("(" * 240 + "day" + ")" * 240 + " > 1")
     with pytest.raises(ExprError, match="nested too deeply"):
         compile_condition("not " * 40 + "day > 1")
-    with pytest.raises(ExprError, match="too complex|nested"):
+    with pytest.raises(ExprError, match=r"too complex|nested"):
         compile_condition("+".join(["1"] * 130) + " > day")

@@ -3,8 +3,8 @@
 import math
 
 import pytest
-
 from builders import faction, scenario, town
+
 from sim.model import TerritoryModel
 
 QUIET = {"noise": 0}
@@ -157,7 +157,7 @@ def test_mountains_slow_an_advance_and_flat_desert_does_not():
 def test_an_unheld_town_is_taken_unopposed():
     m = TerritoryModel(march_map("flat")).run()
     assert kinds(m, "capture") == [(3, "red", "goal")]
-    assert "unopposed" in [e.detail for e in m.events if e.kind == "capture"][0]
+    assert "unopposed" in next(e.detail for e in m.events if e.kind == "capture")
 
 
 def alliance_map(relation):
