@@ -131,3 +131,21 @@ def test_sizes_out_of_range_are_refused(kwargs, message):
 def test_command_reports_bad_sizes_as_exit_code_2(capsys):
     assert main(["generate", "--towns", "1", "--factions", "2"]) == 2
     assert "--towns must be between" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", [
+    "towns: [a, b\nname: x\n", "a: 1\n  b: 2\n", "a: {b: 1\n", "- a\nb: 1\n",
+    "a: !!python/none x\n",
+    "towns:\n  - {id: t0, lat: 1.5, population: 12, on: yes, when: 'x > 1'}\n  - 2020-01-01\n"])
+def test_libyaml_fast_path_gives_the_same_data_lines_and_messages(text, monkeypatch):
+    from sim.errors import ScenarioError
+
+    def parse() -> object:
+        try:
+            return parse_yaml(text, "f.yaml")
+        except ScenarioError as exc:
+            return str(exc)
+
+    fast = parse()
+    monkeypatch.setattr("yaml.__with_libyaml__", False)
+    assert parse() == fast
