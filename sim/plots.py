@@ -30,7 +30,31 @@ def _pyplot() -> Any:
     return plt
 
 
-def draw_map(model: TerritoryModel, ax: Axes, labels: bool | None = None) -> None:
+def dense_cluster(model: TerritoryModel) -> np.ndarray | None:
+    """Towns packed too close to label on the whole map (e.g. a city's districts), or None."""
+    w = model.world
+    if w.n < 4 or w.n > LABEL_LIMIT:
+        return None
+    span = max(float(np.ptp(w.xy[:, 0])), float(np.ptp(w.xy[:, 1])), 1e-9)
+    d = np.hypot(*(w.xy[:, None, :] - w.xy[None, :, :]).transpose(2, 0, 1))
+    close = (d < 0.03 * span) & ~np.eye(w.n, dtype=bool)
+    crowded = close.sum(axis=1) >= 2
+    if crowded.sum() < 3:
+        return None
+    seed = int(np.argmax(close.sum(axis=1)))
+    members = close[seed] | (np.eye(w.n, dtype=bool)[seed])
+    members |= close[members].any(axis=0)
+    return np.nonzero(members)[0]
+
+
+def draw_map(
+    model: TerritoryModel,
+    ax: Axes,
+    labels: bool | None = None,
+    legend: bool = True,
+    skip_labels: np.ndarray | None = None,
+    short_names: bool = False,
+) -> None:
     """Draw the current map on ``ax``: highways, fronts, towns, sieges, units, features."""
     from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
@@ -77,15 +101,20 @@ def draw_map(model: TerritoryModel, ax: Axes, labels: bool | None = None) -> Non
             zorder=4,
         )
     if labels if labels is not None else w.n <= LABEL_LIMIT:
+        skip = set() if skip_labels is None else {int(i) for i in skip_labels}
         for i in range(w.n):
+            if i in skip:
+                continue
+            name = w.names[i].split(" - ", 1)[-1] if short_names else w.names[i]
             ax.annotate(
-                w.names[i],
+                name,
                 (w.lon[i], w.lat[i]),
                 xytext=(4, 3),
                 textcoords="offset points",
                 fontsize=6.5,
                 color="#333333",
                 zorder=5,
+                annotation_clip=True,
             )
     for u in model.unit_list:
         lat, lon = u.position()
@@ -109,7 +138,14 @@ def draw_map(model: TerritoryModel, ax: Axes, labels: bool | None = None) -> Non
                 weight="bold",
                 color=colours[u.faction],
                 zorder=6,
+                annotation_clip=True,
             )
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    ax.grid(True, lw=0.3, alpha=0.4)
+    ax.autoscale_view()
+    if not legend:
+        return
     handles = [
         Line2D([], [], marker="o", ls="", color=f.colour, markersize=8, label=f.name)
         for f in model.factions
@@ -137,19 +173,46 @@ def draw_map(model: TerritoryModel, ax: Axes, labels: bool | None = None) -> Non
         ),
         Line2D([], [], color=FRONT_COLOUR, lw=2.2, label="front-line highway"),
     ]
-    ax.legend(handles=handles, loc="best", fontsize=7, framealpha=0.85)
-    ax.set_xlabel("longitude (°E)")
-    ax.set_ylabel("latitude (°N)")
-    ax.grid(True, lw=0.3, alpha=0.4)
-    ax.autoscale_view()
+    ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.85)
 
 
 def plot_map(model: TerritoryModel, path: str | Path) -> Path:
-    """Save the current map as a PNG."""
+    """Save the current map as a PNG (with a zoomed panel where towns are packed close)."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(11, 8.5), dpi=110)
-    draw_map(model, ax)
-    ax.set_title(f"{model.spec.name}: {model.date.isoformat()} (day {model.day})", fontsize=11)
+    from matplotlib.patches import Rectangle
+
+    cluster = dense_cluster(model)
+    title = f"{model.spec.name}: {model.date.isoformat()} (day {model.day})"
+    if cluster is None:
+        fig, ax = plt.subplots(figsize=(11, 8.5), dpi=110)
+        draw_map(model, ax)
+        ax.set_title(title, fontsize=11)
+    else:
+        fig, (ax, zoom) = plt.subplots(
+            1, 2, figsize=(15, 8), dpi=100, gridspec_kw={"width_ratios": [1.7, 1]}
+        )
+        draw_map(model, ax, skip_labels=cluster)
+        w = model.world
+        lon, lat = w.lon[cluster], w.lat[cluster]
+        pad = 0.2 * max(float(np.ptp(lon)), float(np.ptp(lat)), 0.01)
+        box = (lon.min() - pad, lat.min() - pad, lon.max() + pad, lat.max() + pad)
+        draw_map(model, zoom, labels=True, legend=False, short_names=True)
+        zoom.set_xlim(box[0], box[2])
+        zoom.set_ylim(box[1], box[3])
+        ax.add_patch(
+            Rectangle(
+                box[:2],
+                box[2] - box[0],
+                box[3] - box[1],
+                fill=False,
+                edgecolor="#444444",
+                lw=1,
+                ls=":",
+                zorder=7,
+            )
+        )
+        ax.set_title(title, fontsize=11)
+        zoom.set_title("zoom on the dotted box", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, metadata=_PNG_META)
     plt.close(fig)

@@ -115,7 +115,7 @@ class Unit(_Strict):
     """A mobile force (a Mesa agent)."""
 
     id: Id
-    name: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=120, description="name shown in logs")
     town: Id = Field(description="starting town (must be held by the faction or an ally)")
     fighters: float = Field(ge=0, le=10_000_000)
     quality: float = Field(
@@ -147,7 +147,7 @@ class Faction(_Strict):
     """A faction: its relations, supply, goals, forces and rules."""
 
     id: Id
-    name: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=120, description="name shown in logs and maps")
     colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb colour on maps")
     relations: dict[str, Relation] = Field(
         default_factory=dict,
@@ -178,7 +178,7 @@ class TerrainParams(_Strict):
     defence: float = Field(gt=0, le=10, description="defenders' effectiveness multiplier")
 
 
-def _default_terrain() -> dict[Terrain, TerrainParams]:
+def default_terrain() -> dict[Terrain, TerrainParams]:
     # Movement: the article's "heavily mountainous" country west of Sukhnah vs "mostly flat" east.
     table: dict[Terrain, tuple[float, float]] = {
         "flat": (1.0, 1.0),
@@ -275,7 +275,7 @@ class SimulationParams(_Strict):
     siege: SiegeParams = Field(default_factory=SiegeParams)
     movement: MovementParams = Field(default_factory=MovementParams)
     terrain: dict[Terrain, TerrainParams] = Field(
-        default_factory=_default_terrain, description="movement and defence per terrain"
+        default_factory=default_terrain, description="movement and defence per terrain"
     )
 
 
@@ -305,17 +305,20 @@ class Scenario(_Strict):
     """A frontline scenario file (``format: 1``)."""
 
     format: Literal[1] = Field(description="file format version; must be 1")
-    name: str = Field(min_length=1, max_length=200)
-    description: str = ""
+    name: str = Field(min_length=1, max_length=200, description="title shown in logs and maps")
+    description: str = Field("", description="free text: what this scenario is about")
     extends: str | None = Field(
         None, description="base scenario this one overrides (path relative to this file)"
     )
-    simulation: SimulationParams
-    towns: list[Town] = Field(min_length=1, max_length=200_000)
-    highways: list[Highway] = Field(default_factory=list, max_length=1_000_000)
-    factions: list[Faction] = Field(min_length=1, max_length=64)
-    features: list[Feature] = Field(default_factory=list)
-    tunables: list[Tunable] = Field(default_factory=list)
+    simulation: SimulationParams = Field(description="run settings and coefficients")
+    towns: list[Town] = Field(min_length=1, max_length=200_000, description="the map's nodes")
+    highways: list[Highway] = Field(default_factory=list, max_length=1_000_000,
+                                    description="the map's edges")
+    factions: list[Faction] = Field(min_length=1, max_length=64, description="the sides")
+    features: list[Feature] = Field(default_factory=list, description="reference drawings "
+                                    "for maps (rivers, borders)")
+    tunables: list[Tunable] = Field(default_factory=list, description="parameters offered "
+                                    "as sliders in the browser app")
 
 
 class ParamSpec(BaseModel):
