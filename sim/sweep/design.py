@@ -1,0 +1,193 @@
+"""Experimental designs: parameter points (grid, Latin hypercube, Sobol) and per-run seeds.
+
+A sweep's runs are its parameter points times its replicates, numbered point-major
+(run = point x replicates + replicate). Seeds come from the sweep's seed through
+``numpy.random.SeedSequence.spawn``, so a run's seed depends only on the sweep file, never on
+the backend, the number of workers or the order in which runs finish.
+
+Examples:
+    >>> p = ParamDef("x", values=(1, 2))
+    >>> q = ParamDef("y", values=("a", "b", "c"))
+    >>> [pt["x"] for pt in expand_points((p, q), "grid", None, 0)]
+    [1, 1, 1, 2, 2, 2]
+    >>> range_values(0, 0.05, step=0.01)
+    (0.0, 0.01, 0.02, 0.03, 0.04, 0.05)
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+__all__ = ["Design", "ParamDef", "Run", "build_design", "expand_points", "range_values",
+           "run_seeds"]
+
+DesignMethod = Literal["grid", "lhs", "sobol"]
+SeedMode = Literal["common", "independent"]
+
+
+@dataclass(frozen=True)
+class ParamDef:
+    """One swept parameter: a dotted scenario path and its values or sampling range.
+
+    A parameter with ``values`` is crossed with the others (a grid); one with ``low`` and
+    ``high`` is sampled by the design's Latin hypercube or Sobol sequence.
+    """
+
+    path: str
+    values: tuple[Any, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    integer: bool = False
+
+    @property
+    def sampled(self) -> bool:
+        """Whether the design samples this parameter (rather than listing its values)."""
+        return self.low is not None
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a sweep: its number, parameter point, replicate, seed and parameter values."""
+
+    index: int
+    point: int
+    replicate: int
+    seed: int
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Design:
+    """A sweep's expanded design: parameter points, replicates and every run's seed."""
+
+    params: tuple[ParamDef, ...]
+    points: tuple[dict[str, Any], ...]
+    replicates: int
+    seeds: tuple[int, ...]
+
+    @property
+    def n_runs(self) -> int:
+        """Number of runs: points x replicates."""
+        return len(self.points) * self.replicates
+
+    def run(self, index: int) -> Run:
+        """Run number ``index``."""
+        point, rep = divmod(index, self.replicates)
+        return Run(index, point, rep, self.seeds[index], self.points[point])
+
+    def runs(self) -> Iterator[Run]:
+        """Every run, in run order."""
+        for i in range(self.n_runs):
+            yield self.run(i)
+
+
+def _tidy(x: float) -> float:
+    """Round away binary noise (0.30000000000000004 -> 0.3), keeping 12 significant digits."""
+    return float(f"{x:.12g}")
+
+
+def range_values(start: float, stop: float, *, step: float | None = None,
+                 num: int | None = None, log: bool = False) -> tuple[Any, ...]:
+    """The values of a range: ``start`` to ``stop`` inclusive, by ``step`` or in ``num`` values.
+
+    Integers stay integers when start, stop and step all are. ``log`` spaces ``num`` values
+    evenly on a log scale.
+
+    Raises:
+        ValueError: the range is empty, or both or neither of step and num are given.
+    """
+    if (step is None) == (num is None):
+        raise ValueError("give either step or num")
+    if stop < start:
+        raise ValueError(f"to ({stop}) is less than from ({start})")
+    if step is not None:
+        if step <= 0:
+            raise ValueError("step must be positive")
+        if log:
+            raise ValueError("log spacing needs num, not step")
+        n = math.floor((stop - start) / step + 1e-9) + 1
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in (start, stop, step)):
+            return tuple(int(start + k * step) for k in range(n))
+        return tuple(_tidy(start + k * step) for k in range(n))
+    assert num is not None
+    if log:
+        if start <= 0:
+            raise ValueError("log spacing needs a positive from")
+        return tuple(_tidy(float(v)) for v in np.geomspace(start, stop, num))
+    return tuple(_tidy(float(v)) for v in np.linspace(start, stop, num))
+
+
+def _sample(params: list[ParamDef], method: DesignMethod, n: int,
+            rng: np.random.Generator) -> list[dict[str, Any]]:
+    from scipy.stats import qmc
+
+    d = len(params)
+    engine: qmc.QMCEngine
+    engine = qmc.LatinHypercube(d, rng=rng) if method == "lhs" else qmc.Sobol(d, rng=rng)
+    unit = engine.random(n)
+    rows: list[dict[str, Any]] = []
+    for u in unit:
+        row: dict[str, Any] = {}
+        for p, x in zip(params, u, strict=True):
+            lo, hi = float(p.low or 0.0), float(p.high or 0.0)
+            if p.integer:
+                row[p.path] = min(math.floor(lo + x * (hi - lo + 1)), int(hi))
+            elif p.log:
+                row[p.path] = float(math.exp(math.log(lo) + x * (math.log(hi) - math.log(lo))))
+            else:
+                row[p.path] = float(lo + x * (hi - lo))
+        rows.append(row)
+    return rows
+
+
+def expand_points(params: tuple[ParamDef, ...] | list[ParamDef], method: DesignMethod,
+                  samples: int | None, seed: int) -> list[dict[str, Any]]:
+    """Every parameter point of a design, in order.
+
+    Listed parameters form a grid (the first varies slowest); sampled parameters draw
+    ``samples`` points from a seeded Latin hypercube or scrambled Sobol sequence, crossed with
+    the grid (grid outer, samples inner). With no parameters there is one empty point.
+    """
+    grid = [p for p in params if not p.sampled]
+    sampled = [p for p in params if p.sampled]
+    combos = [dict(zip([p.path for p in grid], vals, strict=True))
+              for vals in itertools.product(*(p.values for p in grid))]
+    if not sampled:
+        points = combos
+    else:
+        design_seq = np.random.SeedSequence(seed).spawn(2)[0]
+        draws = _sample(sampled, method, samples or 1, np.random.default_rng(design_seq))
+        points = [{**c, **s} for c in combos for s in draws]
+    order = [p.path for p in params]
+    return [{k: pt[k] for k in order} for pt in points]
+
+
+def run_seeds(seed: int, n_points: int, replicates: int, mode: SeedMode) -> tuple[int, ...]:
+    """The seed of every run, from ``SeedSequence(seed)``.
+
+    The root sequence spawns two children, one for sampling the design and one for the runs.
+    With ``common`` seeds (common random numbers, Mesa's ``batch_run`` convention) the runs'
+    child spawns one seed per replicate, shared by every point, so points differ only by their
+    parameters; with ``independent`` it spawns one seed per run.
+    """
+    runs_seq = np.random.SeedSequence(seed).spawn(2)[1]
+    n = replicates if mode == "common" else n_points * replicates
+    ints = [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in runs_seq.spawn(n)]
+    if mode == "common":
+        return tuple(ints[r] for _ in range(n_points) for r in range(replicates))
+    return tuple(ints)
+
+
+def build_design(params: tuple[ParamDef, ...], method: DesignMethod, samples: int | None,
+                 replicates: int, seed: int, mode: SeedMode) -> Design:
+    """Expand a sweep's parameters into points and give every run its seed."""
+    points = expand_points(params, method, samples, seed)
+    return Design(params, tuple(points), replicates,
+                  run_seeds(seed, len(points), replicates, mode))

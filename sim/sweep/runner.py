@@ -1,0 +1,101 @@
+"""One run of a sweep as a pure function, and a chunk of runs as one task for a worker.
+
+This module is what worker processes and Dask workers import, so it stays light: Mesa and the
+model are imported on the first run, once per worker process. A chunk carries the scenario as
+plain data, so workers need neither the scenario file nor a shared file system.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.sweep.metrics import Metric, control_changes, evaluate
+
+__all__ = ["Chunk", "ChunkResult", "run_chunk", "run_one"]
+
+
+def run_one(scenario: Any, overrides: dict[str, Any], seed: int, days: int,
+            metrics: Sequence[Metric], series: Sequence[str] = ()) -> dict[str, Any]:
+    """Run one simulation and measure it; never raises for a failing run.
+
+    Args:
+        scenario: a scenario file path, plain scenario data, or a loaded scenario.
+        overrides: dotted path -> value, as ``--set``.
+        seed: the run's seed.
+        days: days to simulate.
+        metrics: the metrics to record.
+        series: per-faction daily series to return (see ``sim.sweep.metrics.SERIES``).
+
+    Returns:
+        The row: ``seed``, ``status`` (``ok`` or ``failed``), ``error`` (the exception's type
+        and message, or None), every metric's column (None when failed) and ``control`` (who
+        held each town when, as JSON). With ``series``, also ``series``: a list of
+        ``{day, faction, <series>...}`` dicts.
+    """
+    from sim.model import TerritoryModel
+
+    row: dict[str, Any] = {"seed": seed}
+    try:
+        model = TerritoryModel(scenario, seed=seed, days=days, overrides=overrides)
+        model.run()
+        values = evaluate(model, metrics)
+        control = control_changes(model)
+    except Exception as exc:  # a failing run is a result, not a crash of the sweep
+        message = str(exc).strip() or "(no message)"
+        row.update(status="failed", error=f"{type(exc).__name__}: {message}", control=None)
+        row.update({m.column: None for m in metrics})
+        if series:
+            row["series"] = []
+        return row
+    row.update(status="ok", error=None, control=control, **values)
+    if series:
+        row["series"] = [{"day": s["day"], "faction": s["faction"], **{k: s[k] for k in series}}
+                         for s in model.series]
+    return row
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A task: consecutive runs of one sweep, sent to a worker together.
+
+    Attributes:
+        scenario: the scenario as plain data (every default filled in).
+        days: days per run.
+        constants: overrides for every run (the sweep's ``set:``).
+        metrics: the metrics to record.
+        series: the daily series to record.
+        runs: ``(run index, seed, parameter values)`` of each run, in run order.
+    """
+
+    scenario: dict[str, Any]
+    days: int
+    constants: dict[str, Any]
+    metrics: tuple[Metric, ...]
+    series: tuple[str, ...]
+    runs: tuple[tuple[int, int, dict[str, Any]], ...]
+
+
+@dataclass
+class ChunkResult:
+    """What a chunk returns: a row per run (with ``run``), series rows, and worker seconds."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    series: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def run_chunk(chunk: Chunk) -> ChunkResult:
+    """Run every run of a chunk in order (the function a worker executes)."""
+    out = ChunkResult()
+    start = time.perf_counter()
+    for index, seed, params in chunk.runs:
+        row = run_one(chunk.scenario, {**chunk.constants, **params}, seed, chunk.days,
+                      chunk.metrics, chunk.series)
+        for s in row.pop("series", []):
+            out.series.append({"run": index, **s})
+        out.rows.append({"run": index, **row})
+    out.seconds = time.perf_counter() - start
+    return out
