@@ -171,7 +171,8 @@ def travel(
                 break
             unit.dest, unit.progress = nxt, 0.0
         k = w.edge(unit.node, unit.dest)
-        if assault_ratio is not None and _blocked(model, unit, unit.dest):
+        enemies = model.factions[unit.faction].enemies
+        if assault_ratio is not None and model.controller[unit.dest] in enemies:
             if _odds(model, unit, unit.dest) < assault_ratio:
                 stand = BESIEGE_STANDOFF * w.eff_km[k]
                 if unit.besieging != unit.dest:
