@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import solara
 from mesa.visualization import SolaraViz
@@ -24,7 +24,7 @@ from viz.components import (
     ProblemPanel,
     ScenarioPicker,
 )
-from viz.params import VizModel, model_params
+from viz.params import VizModel, guarded_model_class, initial_kwargs, model_params
 
 __all__ = ["Campaign", "Opened", "Page", "open_scenario"]
 
@@ -33,49 +33,75 @@ CATALOGUE = ScenarioCatalogue.from_env()
 
 @dataclass(frozen=True)
 class Opened:
-    """A scenario picked in the page: a fresh model and its parameters, or why it cannot run."""
+    """A scenario picked in the page: its file, parameters, or why it cannot run."""
 
     label: str
-    model: VizModel | None = None
+    path: Path | None = None
     params: dict[str, Any] | None = None
     problem: str = ""
 
 
 def open_scenario(catalogue: ScenarioCatalogue, label: str) -> Opened:
-    """Load a scenario the catalogue offers; a user error becomes ``problem`` (its message)."""
+    """Check a scenario the catalogue offers; a user error becomes ``problem`` (its message)."""
     try:
-        path: Path = catalogue.resolve(label)
+        path = catalogue.resolve(label)
         loaded = load_scenario(path)
-        model = VizModel(loaded.file or path)
     except FrontlineError as exc:
         return Opened(label, problem=str(exc))
-    return Opened(label, model, model_params(loaded, path))
+    return Opened(label, path, model_params(loaded, path))
 
 
 @solara.component
 def Campaign(opened: Opened) -> None:
-    """One scenario's run: SolaraViz's controls and parameters, and the panels."""
-    model = solara.use_reactive(opened.model)
-    exc, clear = solara.use_exception()
-    if exc is not None and not isinstance(exc, FrontlineError):
-        raise exc
-    SolaraViz(model, components=[], model_params=opened.params,
-              name=f"frontline · {model.value.spec.name}")
-    with solara.Column(style="padding:4px 12px;gap:12px"):
-        if exc is not None:
-            ProblemPanel(str(exc), on_dismiss=clear)
-        DateBanner(model.value)
-        with solara.Columns([7, 5], gutters_dense=True):
-            MapPanel(model.value)
-            with solara.Column(gap="12px"):
-                ChartsPanel(model.value)
+    """One scenario's run: SolaraViz's controls and parameters, and the panels.
+
+    The model class is made for this run, so that a FrontlineError raised when SolaraViz's
+    Reset re-creates the model is shown above the map (the last good model stays).
+    """
+    problem = solara.use_reactive("")
+    last_good = solara.use_ref(cast(VizModel | None, None))
+
+    def failed(exc: FrontlineError) -> VizModel | None:
+        if last_good.current is None:
+            raise exc
+        problem.set(str(exc))
+        return last_good.current
+
+    def first() -> tuple[VizModel | None, str]:
+        cls = guarded_model_class(failed, lambda: problem.set(""))
+        try:
+            return cls(**initial_kwargs(opened.params or {})), ""
+        except FrontlineError as exc:
+            return None, str(exc)
+
+    initial, first_problem = solara.use_memo(first, [])
+    model = solara.use_reactive(initial)
+    last_good.current = model.value
+    message = problem.value or first_problem
+    with solara.Column(gap="12px", style="padding:0 12px 12px 12px") as main:
+        if message:
+            ProblemPanel(message, on_dismiss=lambda: problem.set("") if problem.value else None)
+        if model.value is not None:
+            # SolaraViz puts its controls in the sidebar and app bar; what stays here is empty
+            with solara.Div(style="display:none"):
+                SolaraViz(model, components=[], model_params=opened.params,
+                          name=f"frontline · {model.value.spec.name}")
+            DateBanner(model.value)
+            with solara.Columns([8, 4], gutters_dense=True):
+                MapPanel(model.value)
                 EventLog(model.value)
+            ChartsPanel(model.value)
+    return main
 
 
 @solara.component
-def Page() -> None:
-    """The whole page: the scenario picker, then the chosen scenario's campaign."""
-    catalogue = CATALOGUE
+def Page(catalogue: ScenarioCatalogue | None = None) -> None:
+    """The whole page: the scenario picker, then the chosen scenario's campaign.
+
+    Args:
+        catalogue: the scenarios offered (default: those ``frontline viz`` asked for).
+    """
+    catalogue = catalogue or CATALOGUE
     choice = solara.use_reactive(catalogue.default)
 
     def pick(label: str) -> None:
@@ -83,12 +109,14 @@ def Page() -> None:
             choice.set(label)
 
     opened = solara.use_memo(lambda: open_scenario(catalogue, choice.value), [choice.value])
-    with solara.Sidebar():
-        ScenarioPicker(catalogue.labels, choice.value, pick)
-    if opened.model is None:
-        with solara.AppBar():
-            solara.AppBarTitle("frontline")
-        with solara.Column(style="padding:12px"):
-            ProblemPanel(opened.problem or "no scenario files found")
-        return
-    Campaign(opened).key(f"campaign-{choice.value}")
+    with solara.Column(gap="0px") as main:
+        with solara.Div(style="display:none"), solara.Sidebar():
+            ScenarioPicker(catalogue.labels, choice.value, pick)
+        if opened.path is None:
+            with solara.Div(style="display:none"), solara.AppBar():
+                solara.AppBarTitle("frontline")
+            with solara.Column(style="padding:0 12px"):
+                ProblemPanel(opened.problem or "no scenario files found")
+        else:
+            Campaign(opened).key(f"campaign-{choice.value}")
+    return main

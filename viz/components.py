@@ -16,12 +16,13 @@ from mesa.visualization.utils import update_counter
 from sim.plots import NEUTRAL_GREY
 from viz.charts import METRICS, chart_svg
 from viz.mapview import CAPTURE_COLOUR, FRONT_COLOUR, RIVER_COLOUR, SIEGE_COLOUR, map_svg
+from viz.params import tunable_value
 
 if TYPE_CHECKING:
     from sim.model import TerritoryModel
 
 __all__ = ["ChartsPanel", "DateBanner", "EventLog", "MapPanel", "ProblemPanel",
-           "ScenarioPicker", "date_html", "event_log_html", "legend_html"]
+           "ScenarioPicker", "date_html", "event_log_html", "legend_html", "run_html"]
 
 EVENT_LIMIT = 60
 _KIND_STYLE = {"capture": "font-weight:bold", "siege_start": f"color:{SIEGE_COLOUR}",
@@ -100,11 +101,32 @@ def event_log_html(model: TerritoryModel, limit: int = EVENT_LIMIT) -> str:
             f'font-size:13px;line-height:1.45">{"".join(rows)}</ol>')
 
 
+def run_html(model: TerritoryModel) -> str:
+    """The values this run uses for the scenario's tunables (what the sliders changed)."""
+    if not model.spec.tunables:
+        return ""
+    items = []
+    for t in model.spec.tunables:
+        v = tunable_value(model.definition, t)
+        shown = "default" if v is None else f"{v:,.{_decimals(t.step)}f}"
+        items.append(f'<span data-tunable="{escape(t.path)}" data-value="{v}">'
+                     f'{escape(t.label)}: <b>{shown}</b></span>')
+    return ('<div data-testid="run-tunables" style="display:flex;flex-wrap:wrap;gap:2px 14px;'
+            'font-size:12px;color:#555"><span>This run:</span>' + "".join(items) + "</div>")
+
+
+def _decimals(step: float) -> int:
+    text = f"{step:.6f}".rstrip("0")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
 @solara.component
 def DateBanner(model: TerritoryModel) -> None:
-    """The simulation's current date, prominently."""
+    """The simulation's current date, prominently, and the tunable values of this run."""
     update_counter.get()
-    solara.HTML(unsafe_innerHTML=date_html(model))
+    with solara.Column(gap="2px"):
+        solara.HTML(unsafe_innerHTML=date_html(model))
+        solara.HTML(unsafe_innerHTML=run_html(model))
 
 
 @solara.component
@@ -120,7 +142,8 @@ def MapPanel(model: TerritoryModel) -> None:
 def ChartsPanel(model: TerritoryModel) -> None:
     """Towns, population and fighters held over time, in faction colours."""
     update_counter.get()
-    with solara.Card(margin=0, style="padding:8px"):
+    with solara.Card(margin=0, style="padding:8px"), solara.Columns([4, 4, 4],
+                                                                    gutters_dense=True):
         for metric, title in METRICS:
             solara.HTML(unsafe_innerHTML=chart_svg(model, metric, title),
                         attributes={"data-testid": f"chart-{metric}"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,9 @@ from sim.scenario import LoadedScenario
 from sim.scenario.loader import apply_override, parse_path
 from sim.scenario.schema import ACTION_PARAMS, Tunable
 
-__all__ = ["VizModel", "model_params", "param_name", "parse_seed", "tunable_value"]
+__all__ = ["VizModel", "guarded_model_class", "initial_kwargs", "model_params", "param_name",
+           "parse_seed",
+           "tunable_value"]
 
 
 def param_name(path: str) -> str:
@@ -95,3 +98,40 @@ def model_params(loaded: LoadedScenario, scenario_file: Path) -> dict[str, Any]:
                                             max=cast(t.max), step=cast(t.step),
                                             dtype=cast)
     return params
+
+
+def initial_kwargs(params: dict[str, Any]) -> dict[str, Any]:
+    """The keywords SolaraViz would pass for ``params`` before anything is changed."""
+    out = {}
+    for name, p in params.items():
+        if isinstance(p, Slider):
+            out[name] = p.value
+        elif isinstance(p, dict) and "type" in p:
+            out[name] = p.get("value")
+        else:
+            out[name] = p
+    return out
+
+
+def guarded_model_class(on_error: Callable[[FrontlineError], VizModel | None],
+                        on_ok: Callable[[], None]) -> type[VizModel]:
+    """A VizModel subclass whose construction reports a FrontlineError instead of raising it.
+
+    SolaraViz's Reset re-creates the model as ``type(model)(**params)`` inside a button
+    handler, where an exception (a seed that is not a number, a scenario file edited into an
+    invalid one) would replace the page with a traceback. With this class, ``on_error`` gets
+    the error and its return value (the model to keep) stands in for the new model;
+    ``on_ok`` is called after every successful construction.
+    """
+
+    class _Guard(type(VizModel)):  # type: ignore[misc]
+        def __call__(cls, *args: Any, **kwargs: Any) -> VizModel | None:
+            try:
+                model = super().__call__(*args, **kwargs)
+            except FrontlineError as exc:
+                return on_error(exc)
+            on_ok()
+            return model
+
+    return _Guard(VizModel.__name__, (VizModel,), {"__module__": __name__,
+                                                   "__doc__": VizModel.__doc__})
