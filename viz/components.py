@@ -109,7 +109,8 @@ def run_html(model: TerritoryModel) -> str:
     for t in model.spec.tunables:
         v = tunable_value(model.definition, t)
         shown = "default" if v is None else f"{v:,.{_decimals(t.step)}f}"
-        items.append(f'<span data-tunable="{escape(t.path)}" data-value="{v}">'
+        raw = "" if v is None else f"{v:g}"
+        items.append(f'<span data-tunable="{escape(t.path)}" data-value="{raw}">'
                      f'{escape(t.label)}: <b>{shown}</b></span>')
     return ('<div data-testid="run-tunables" style="display:flex;flex-wrap:wrap;gap:2px 14px;'
             'font-size:12px;color:#555"><span>This run:</span>' + "".join(items) + "</div>")
