@@ -9,7 +9,9 @@ What is measured (all timings are medians unless said otherwise):
   generating, writing and loading the YAML file, building the model from plain data, and
   milliseconds per simulated day;
 * Mesa's ``VirusOnNetwork`` example at the same node counts, also in fresh subprocesses, as a
-  baseline: milliseconds per step, and the ratio (our time per town-day) / (its per node-step).
+  baseline: milliseconds per step once its epidemic is under way (its default parameters and
+  outbreak; steps timed after a warm-up), and the ratio (our time per town-day) / (its time
+  per node-step).
 
 Workers are this module run as ``python -m sim.bench worker KIND N STEPS``; each prints one JSON
 line. Nothing here is imported by the simulation.
@@ -38,6 +40,7 @@ FULL_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (200, 1_000)
 DAYS = 10  # simulated days timed per synthetic theatre (after the build)
 VIRUS_STEPS = 10
+VIRUS_WARMUP = 25  # steps before timing: the default outbreak (one node) needs ~15-20 to spread
 DEFAULT_REPEATS = 7
 STARTUP_REPEATS = 5
 WORKER_TIMEOUT_S = 1800
@@ -125,7 +128,7 @@ def _worker_synthetic(towns: int, days: int, with_yaml: bool) -> dict[str, Any]:
     return out
 
 
-def _worker_virus(nodes: int, steps: int) -> dict[str, Any]:
+def _worker_virus(nodes: int, steps: int, warmup: int) -> dict[str, Any]:
     import types
 
     import networkx as nx
@@ -149,6 +152,8 @@ def _worker_virus(nodes: int, steps: int) -> dict[str, Any]:
     t = time.perf_counter()
     model = virus.VirusOnNetwork(num_nodes=nodes, rng=rng_seed)
     out: dict[str, Any] = {"nodes": nodes, "build_s": time.perf_counter() - t}
+    for _ in range(warmup):
+        model.step()
     per_step = []
     for _ in range(steps):
         t = time.perf_counter()
@@ -156,6 +161,7 @@ def _worker_virus(nodes: int, steps: int) -> dict[str, Any]:
         per_step.append(time.perf_counter() - t)
     out["ms_per_step"] = 1000 * statistics.median(per_step)
     out["us_per_node_step"] = 1000 * out["ms_per_step"] / nodes
+    out["infected_share"] = virus.number_infected(model) / nodes
     out["peak_mb"] = _peak_mb()
     return out
 
@@ -250,7 +256,8 @@ def run_bench(quick: bool = False, log: Any = None) -> dict[str, Any]:
         s = _run_worker(["synthetic", str(n), str(days), "yaml"])
         res["synthetic"].append(s)
         say(f"VirusOnNetwork, {n:,} nodes ...")
-        v = _run_worker(["virus", str(n), str(2 if quick else VIRUS_STEPS)])
+        v = _run_worker(["virus", str(n), str(2 if quick else VIRUS_STEPS),
+                         str(5 if quick else VIRUS_WARMUP)])
         res["virus"].append(v)
         if "ms_per_day" in s and "ms_per_step" in v:
             s["ratio_to_virus"] = (s["ms_per_day"] / n) / (v["ms_per_step"] / n)
@@ -305,6 +312,11 @@ def format_report(res: dict[str, Any]) -> str:
     for vir in res["virus"]:
         if "error" in vir:
             lines.append(f"VirusOnNetwork error: {vir['error']}")
+        else:
+            lines.append(f"VirusOnNetwork {vir['nodes']:,} nodes (Mesa's defaults; steps timed "
+                         f"after a warm-up, {vir['infected_share']:.0%} infected): built in "
+                         f"{vir['build_s']:.2f} s, {vir['us_per_node_step']:.2f} us per "
+                         f"node-step, peak {vir['peak_mb']:.0f} MB")
     return "\n".join(lines)
 
 
@@ -322,7 +334,7 @@ def _worker_main(argv: list[str]) -> int:
     if kind == "synthetic":
         out = _worker_synthetic(n, steps, with_yaml="yaml" in argv[3:])
     elif kind == "virus":
-        out = _worker_virus(n, steps)
+        out = _worker_virus(n, steps, int(argv[3]))
     else:
         raise SystemExit(f"unknown worker kind {kind!r}")
     print(json.dumps(out))
