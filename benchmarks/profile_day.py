@@ -60,11 +60,12 @@ def main() -> None:
         setattr(sm, name, _timed(name, getattr(sm, name), acc))
     for meth in ("_update_stats", "_record"):
         setattr(model, meth, _timed(meth, getattr(model, meth), acc))
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     model.run(args.days)
     total = time.perf_counter() - t
+    cpu = time.process_time() - c
     print(f"\n{args.days} days after {args.warmup} warm-up days: {1000 * total / args.days:.1f} "
-          "ms/day")
+          f"ms/day (CPU {1000 * cpu / args.days:.1f} ms/day)")
     print(f"{'phase':<28}{'ms/day':>10}{'share':>8}")
     for name, secs in sorted(acc.items(), key=lambda kv: -kv[1]):
         label = PHASES.get(name, name.strip("_"))
