@@ -248,16 +248,23 @@ def _add_validate(sub: Any) -> None:
 
 def _add_sweep(sub: Any) -> None:
     p = sub.add_parser("sweep", help="run a batch parameter sweep", description=cmd_sweep.__doc__)
-    p.add_argument("sweep", help="sweep YAML file")
-    p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    p.add_argument("sweep", help="sweep YAML file (see docs/sweeps.md)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: all cores; 1 "
+                                               "runs in this process); with --dask local, "
+                                               "the LocalCluster's workers")
     p.add_argument(
         "--dask", metavar="ADDRESS", help="Dask scheduler address, or 'local' for a LocalCluster"
     )
-    p.add_argument("--out", metavar="RESULTS", help="results file (.parquet or .csv)")
+    p.add_argument("--out", metavar="RESULTS", help="results file (.parquet or .csv; default: "
+                                                    "the sweep file's name with .parquet, here); "
+                                                    "run the same command again to resume")
+    p.add_argument("--chunk-size", type=int, metavar="N", help="runs per task (default: "
+                                                               "adapts to about 0.5 s a task)")
     p.set_defaults(func=cmd_sweep)
     r = sub.add_parser("report", help="summarise sweep results", description=cmd_report.__doc__)
     r.add_argument("results", help="results file written by frontline sweep")
-    r.add_argument("--out", metavar="DIR", help="directory for tables and plots")
+    r.add_argument("--out", metavar="DIR", help="directory for tables and plots (default: "
+                                                "RESULTS-report beside the results)")
     r.set_defaults(func=cmd_report)
 
 

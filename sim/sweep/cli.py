@@ -16,8 +16,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     plan = load_sweep(args.sweep)
     out = Path(args.out) if args.out else Path(f"{Path(args.sweep).stem}.parquet")
     outcome = run_sweep(plan, out, workers=args.workers, dask=args.dask,
-                        chunk_size=getattr(args, "chunk_size", None),
-                        progress=not getattr(args, "no_progress", False))
+                        chunk_size=getattr(args, "chunk_size", None))
     return 0 if outcome.complete else 1
 
 

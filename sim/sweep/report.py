@@ -95,20 +95,20 @@ def _stats(values: pd.Series, kind: str, days: int) -> dict[str, Any]:
     n = len(v)
     if kind == "faction":
         shares = values.fillna("none").value_counts(normalize=True)
-        return {"n": n, **{f"share {k}": float(s) for k, s in shares.items()}}
+        return {"ok": n, **{f"share {k}": float(s) for k, s in shares.items()}}
     if n == 0:
-        return {"n": 0}
+        return {"ok": 0}
     x = v.astype(float)
     if kind == "day":
         happened = ~np.isnan(x)
         x = np.where(happened, x, np.inf)
         q = np.quantile(x, QUANTILES, method="inverted_cdf")
-        out = {"n": n, f"P(by day {days})": float(happened.mean())}
+        out = {"ok": n, f"P(by day {days})": float(happened.mean())}
         out.update({f"q{int(p * 100)}": float(val) for p, val in zip(QUANTILES, q, strict=True)})
         out["mean if happened"] = float(x[happened].mean()) if happened.any() else float("nan")
         return out
-    q = np.quantile(x, QUANTILES)
-    return {"n": n, "mean": float(x.mean()),
+    q = np.quantile(x, QUANTILES, method="inverted_cdf" if kind == "count" else "linear")
+    return {"ok": n, "mean": float(x.mean()),
             **{f"q{int(p * 100)}": float(val) for p, val in zip(QUANTILES, q, strict=True)}}
 
 
@@ -146,8 +146,7 @@ def _overall(meta: dict[str, Any], df: pd.DataFrame) -> pd.DataFrame:
                 y = y.fillna(meta["days"] + 1)
             for p in meta["parameters"]:
                 x = ok[p["path"]]
-                if len(ok) > 2 and x.nunique() > 1 and y.nunique() > 1 and \
-                        np.issubdtype(x.dtype, np.number):
+                if len(ok) > 2 and x.nunique() > 1 and y.nunique() > 1 and _numeric(x):
                     row[f"rho {_short(p['path'])}"] = float(spearmanr(x, y).statistic)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -166,9 +165,9 @@ def _print_tables(meta: dict[str, Any], df: pd.DataFrame, summary: pd.DataFrame,
     if meta["points"] <= MAX_POINT_ROWS:
         for m in meta["metrics"]:
             part = summary[summary["metric"] == m["column"]]
-            stat_cols = [c for c in part.columns
-                         if c not in ("point", "metric", "runs", "failed", *params)
-                         and part[c].notna().any()]
+            hide = ("point", "metric", "runs", "failed", *params,
+                    *(("ok",) if not part["failed"].any() else ()))
+            stat_cols = [c for c in part.columns if c not in hide and part[c].notna().any()]
             table = Table(title=f"{m['column']} ({m['metric']})", title_justify="left")
             for p in params:
                 table.add_column(_short(p), justify="right")
@@ -218,7 +217,9 @@ def _save(fig: Any, path: Path) -> Path:
 
 
 def _numeric(values: pd.Series) -> bool:
-    return bool(np.issubdtype(values.dtype, np.number)) and values.dtype != bool
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    return bool(is_numeric_dtype(values)) and not is_bool_dtype(values)
 
 
 def _band(ax: Any, xs: list[Any], groups: list[np.ndarray], kind: str, days: int,
@@ -378,6 +379,7 @@ def _control_plot(meta: dict[str, Any], ok: pd.DataFrame, out: Path, colours: di
     if not changing:
         return []
     names = {t["id"]: t["name"] for t in meta["towns"]}
+    fnames = {f["id"]: f["name"] for f in meta["factions"]}
     town_ids = [t["id"] for t in meta["towns"]]
     paths = []
     pages = [changing[i:i + MAX_PANELS] for i in range(0, len(changing), MAX_PANELS)]
@@ -392,7 +394,8 @@ def _control_plot(meta: dict[str, Any], ok: pd.DataFrame, out: Path, colours: di
             ax.stackplot(dayx, *[prob[t, :, k] for k in used],
                          colors=[colours.get(factions[k], NONE_COLOUR) for k in used],
                          alpha=0.9, linewidth=0)
-            ax.set_title(names.get(town_ids[t], town_ids[t]), fontsize=8)
+            title = names.get(town_ids[t], town_ids[t])
+            ax.set_title(title if len(title) <= 32 else title[:30] + "...", fontsize=8)
             ax.set_xlim(0, meta["days"])
             ax.set_ylim(0, 1)
             ax.tick_params(labelsize=7)
@@ -400,7 +403,8 @@ def _control_plot(meta: dict[str, Any], ok: pd.DataFrame, out: Path, colours: di
             ax.axis("off")
         handles = [plt.Rectangle((0, 0), 1, 1, color=colours.get(factions[k], NONE_COLOUR))
                    for k in used]
-        fig.legend(handles, [factions[k] for k in used], loc="outside lower center",
+        fig.legend(handles, [fnames.get(factions[k], "nobody") for k in used],
+                   loc="outside lower center",
                    ncols=len(used), fontsize=8)
         suffix = f" ({page_no + 1}/{len(pages)})" if len(pages) > 1 else ""
         fig.suptitle(f"{title}{suffix}\nprobability each faction holds the town, by day "
@@ -410,8 +414,13 @@ def _control_plot(meta: dict[str, Any], ok: pd.DataFrame, out: Path, colours: di
     return paths
 
 
-def _series_plots(meta: dict[str, Any], results: Path, out: Path, colours: dict[str, str],
-                  ok_runs: set[int]) -> list[Path]:
+def _series_plots(meta: dict[str, Any], results: Path, out: Path, ok: pd.DataFrame
+                  ) -> list[Path]:
+    """Each daily series by day, a panel per faction.
+
+    A line (mean, 10-90 % band) per level of the first parameter when it is a short list,
+    else one line over every run.
+    """
     import matplotlib.pyplot as plt
 
     path = series_path(results)
@@ -426,24 +435,41 @@ def _series_plots(meta: dict[str, Any], results: Path, out: Path, colours: dict[
 
         table = pq.read_table(path)
     s = table.to_pandas()
-    s = s[s["run"].isin(ok_runs)]
+    s = s[s["run"].isin(set(ok["run"]))]
+    first = meta["parameters"][0] if meta["parameters"] else None
+    groups: list[tuple[str, set[int]]] = [("all runs", set(ok["run"]))]
+    if first and not first["sampled"] and 1 < len(first["values"]) <= MAX_LINES:
+        groups = [(f"{_short(first['path'])} = {_fmt(v)}",
+                   set(ok[ok[first["path"]] == v]["run"]))
+                  for v in sorted(ok[first["path"]].dropna().unique())]
+    cmap = plt.get_cmap("viridis")
     paths = []
+    factions = [f for f in meta["factions"] if f["id"] in set(s["faction"])]
     for name in meta["series"]:
-        fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
-        for f in meta["factions"]:
-            sub = s[s["faction"] == f["id"]]
-            if sub.empty:
-                continue
-            g = sub.groupby("day")[name]
-            q = g.quantile([0.1, 0.9]).unstack()
-            mean = g.mean()
-            ax.plot(mean.index, mean.to_numpy(), color=f["colour"], label=f["name"])
-            ax.fill_between(q.index, q[0.1], q[0.9], color=f["colour"], alpha=0.15,
-                            linewidth=0)
-        ax.set_xlabel(f"day (0 = {meta['start_date']})")
-        ax.set_ylabel(f"{name} (mean, 10-90%)")
-        ax.legend(fontsize=8)
-        ax.set_title(f"{name} by day, all runs", fontsize=10)
+        cols = min(2, len(factions))
+        rows = math.ceil(len(factions) / cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 2.8 * rows + 0.6),
+                                 sharex=True, squeeze=False, layout="constrained")
+        for ax, f in zip(axes.flat, factions, strict=False):
+            for g, (label, runs) in enumerate(groups):
+                sub = s[(s["faction"] == f["id"]) & s["run"].isin(runs)]
+                if sub.empty:
+                    continue
+                colour = f["colour"] if len(groups) == 1 else \
+                    cmap(g / max(1, len(groups) - 1) * 0.9)
+                by_day = sub.groupby("day")[name]
+                q = by_day.quantile([0.1, 0.9]).unstack()
+                mean = by_day.mean()
+                ax.plot(mean.index, mean.to_numpy(), color=colour, label=label, lw=1.3)
+                ax.fill_between(q.index, q[0.1], q[0.9], color=colour, alpha=0.12,
+                                linewidth=0)
+            ax.set_title(f["name"], fontsize=9)
+            ax.tick_params(labelsize=7)
+        for ax in list(axes.flat)[len(factions):]:
+            ax.axis("off")
+        axes.flat[0].legend(fontsize=7)
+        fig.supxlabel(f"day (0 = {meta['start_date']})", fontsize=8)
+        fig.suptitle(f"{name} by day (mean, 10-90% of runs)", fontsize=10)
         paths.append(_save(fig, out / f"series_{_slug(name)}.png"))
     return paths
 
@@ -499,7 +525,7 @@ def report(results: Path, out: Path, console: Any = None) -> list[Path]:
                                        f"{_short(first['path'])} = {_fmt(v)} "
                                        f"({len(sub)} runs)",
                                        f"control_by_day__{_slug(first['path'])}_{_slug(_fmt(v))}")
-        files += _series_plots(meta, results, out, colours, set(ok["run"]))
+        files += _series_plots(meta, results, out, ok)
     console.print(f"wrote {len(files)} files to {out}: "
                   + ", ".join(f.name for f in files[:8]) + (", ..." if len(files) > 8 else ""))
     return files

@@ -222,7 +222,7 @@ def load_sweep(path: str | Path) -> SweepPlan:
         problems.add((), "this looks like a scenario file; a sweep file names its scenario "
                          "with scenario: (see docs/sweeps.md)")
         raise ScenarioError(problems.items)
-    spec = _model(SweepFile, data, (), problems)
+    spec = _lenient_spec(data, problems)
     if spec is None:
         raise ScenarioError(problems.items)
 
@@ -258,6 +258,23 @@ def load_sweep(path: str | Path) -> SweepPlan:
                      metrics, design, fingerprint)
 
 
+def _lenient_spec(data: dict[str, Any], problems: _Problems) -> SweepFile | None:
+    """The validated file, or None if a required field is wrong.
+
+    If other fields are wrong they are reported and replaced by their defaults, so that the
+    deeper checks report their problems in the same message.
+    """
+    try:
+        return SweepFile.model_validate(data)
+    except ValidationError as exc:
+        problems.from_validation(exc, (), SweepFile)
+        bad = {err["loc"][0] for err in exc.errors() if err["loc"]}
+    try:
+        return SweepFile.model_validate({k: v for k, v in data.items() if k not in bad})
+    except ValidationError:
+        return None  # a required field is wrong: nothing deeper can be checked
+
+
 def _load_scenario(path: Path, problems: _Problems) -> LoadedScenario | None:
     if not path.is_file():
         problems.add(("scenario",), f"scenario file not found (looked for {path})")
@@ -265,7 +282,8 @@ def _load_scenario(path: Path, problems: _Problems) -> LoadedScenario | None:
     try:
         return load_scenario(path)
     except ScenarioError as exc:
-        problems.add(("scenario",), f"scenario {str(path)!r} is invalid:")
+        problems.add(("scenario",), f"scenario {str(path)!r} is invalid (its problems are "
+                                    "listed under its own file name)")
         problems.items.extend(exc.problems)
         return None
 
