@@ -282,7 +282,10 @@ def test_event_log_is_newest_first_and_limited():
     items = re.findall(r'<li data-kind="(\w+)"', html)
     assert items == [e.kind for e in reversed(model.events[-3:])]
     assert "Red Army captures East 0 from Blue Guard" in html
-    assert "nothing has happened yet" in event_log_html(TerritoryModel(DATA / "line.yaml"))
+    assert "nothing yet" in event_log_html(TerritoryModel(DATA / "line.yaml"))
+    quiet = event_log_html(model, routine=False)
+    assert "data-kind=\"battle\"" not in quiet and "data-kind=\"conscription\"" not in quiet
+    assert re.findall(r"data-kind=\"(\w+)\"", quiet) == ["capture"] * 3
 
 
 def test_date_legend_and_run_values():

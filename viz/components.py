@@ -25,6 +25,7 @@ __all__ = ["ChartsPanel", "DateBanner", "EventLog", "MapPanel", "ProblemPanel",
            "ScenarioPicker", "date_html", "event_log_html", "legend_html", "run_html"]
 
 EVENT_LIMIT = 60
+ROUTINE = ("battle", "conscription")  # happen most days; hidden unless asked for
 _KIND_STYLE = {"capture": "font-weight:bold", "siege_start": f"color:{SIEGE_COLOUR}",
                "siege_lifted": "color:#2e7d32", "conscription": "color:#8e24aa",
                "battle": "color:#777", "retreat": "color:#a66a00", "surrender": "color:#a66a00",
@@ -87,16 +88,17 @@ def legend_html(model: TerritoryModel) -> str:
             'details</span></div>')
 
 
-def event_log_html(model: TerritoryModel, limit: int = EVENT_LIMIT) -> str:
-    """The latest events, newest first."""
+def event_log_html(model: TerritoryModel, limit: int = EVENT_LIMIT, routine: bool = True) -> str:
+    """The latest events, newest first; without ``routine``, no daily battles or conscription."""
     rows = []
-    for ev in reversed(model.events[-limit:]):
+    shown = model.events if routine else [e for e in model.events if e.kind not in ROUTINE]
+    for ev in reversed(shown[-limit:]):
         style = _KIND_STYLE.get(ev.kind, "")
         rows.append(f'<li data-kind="{ev.kind}" style="{style}">'
                     f'<span style="color:#888;font-family:monospace">{ev.date.isoformat()}'
                     f'</span> {escape(ev.text)}</li>')
     if not rows:
-        rows.append('<li style="color:#888">nothing has happened yet: press Step or ▶</li>')
+        rows.append('<li style="color:#888">nothing yet: press Step or ▶</li>')
     return ('<ol class="frontline-events" style="list-style:none;padding:0;margin:0;'
             f'font-size:13px;line-height:1.45">{"".join(rows)}</ol>')
 
@@ -154,10 +156,13 @@ def ChartsPanel(model: TerritoryModel) -> None:
 def EventLog(model: TerritoryModel) -> None:
     """The latest dated events, newest first."""
     update_counter.get()
+    routine = solara.use_reactive(False)
     with solara.Card("Events, newest first", margin=0, style="padding:8px"):
-        solara.HTML(unsafe_innerHTML=event_log_html(model),
+        solara.Checkbox(label="also daily battles and conscription", value=routine,
+                        style="margin-top:-8px")
+        solara.HTML(unsafe_innerHTML=event_log_html(model, routine=routine.value),
                     attributes={"data-testid": "events"},
-                    style="max-height:340px;overflow-y:auto")
+                    style="max-height:420px;overflow-y:auto")
 
 
 @solara.component

@@ -10,6 +10,7 @@ worked out once per map.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import weakref
 from dataclasses import dataclass
@@ -35,10 +36,10 @@ CAPTURE_COLOUR = "#ffd400"
 ROAD_COLOUR = "#9a9a9a"
 RIVER_COLOUR = "#6baed6"
 PAPER = "#fbfaf6"
-WIDTH = 760.0
+WIDTH = 640.0
 MARGIN = 24.0
 KM_PER_DEG_LAT = 110.57
-LABEL_FONT = 11.0
+LABEL_FONT = 12.0
 LABEL_LIMIT = 400  # towns are labelled only on maps this small
 INSET_MIN_TOWNS = 3  # a crowd of at least this many overlapping towns gets a close-up
 INSET_MIN_ZOOM = 2.5  # ... if the close-up magnifies at least this much
@@ -99,6 +100,7 @@ class _View:
     background: str
     labels: str
     towns: np.ndarray  # town numbers drawn in this view
+    unit_towns: frozenset[int]  # towns whose units are drawn (a close-up takes a crowd's)
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ def _graticule(f: MapFrame) -> str:
     while v < lon_hi:
         x = float(f.x(v))
         lines.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{f.height:.1f}"/>')
-        texts.append(f'<text x="{x + 3:.1f}" y="{f.height - 4:.1f}">{v:.{digits}f}°E</text>')
+        texts.append(f'<text x="{x + 3:.1f}" y="11">{v:.{digits}f}°E</text>')
         v += step
     v = math.ceil(lat_lo / step) * step
     while v < f.lat1:
@@ -207,7 +209,8 @@ def _split(text: str) -> list[str]:
 
 
 def _labels(names: list[str], towns: np.ndarray, tx: np.ndarray, ty: np.ndarray, r: np.ndarray,
-            f: MapFrame, keep_out: list[tuple[float, float, float, float]]) -> str:
+            f: MapFrame, keep_out: list[tuple[float, float, float, float]],
+            font: float = LABEL_FONT) -> str:
     """Town names, largest towns first, leaving out any that would overlap a placed name.
 
     The space just above each town is kept for its units; a long name that fits nowhere on
@@ -224,12 +227,12 @@ def _labels(names: list[str], towns: np.ndarray, tx: np.ndarray, ty: np.ndarray,
                        for o in boxes)
 
     out = []
-    th = LABEL_FONT
+    th = font
     for i in sorted(towns, key=lambda i: (-r[i], names[i])):
         x, y, ri = float(tx[i]), float(ty[i]), float(r[i])
         d = ri * 0.7 + 2
         for lines in ([names[i]], _split(names[i])):
-            tw = 0.55 * LABEL_FONT * max(len(t) for t in lines)
+            tw = 0.55 * font * max(len(t) for t in lines)
             tall = th * 1.1 * (len(lines) - 1)
             placed = False
             for ax, ay, anchor in ((x + ri + 3, y + th / 3 - tall / 2, "start"),
@@ -249,7 +252,7 @@ def _labels(names: list[str], towns: np.ndarray, tx: np.ndarray, ty: np.ndarray,
                     break
             if placed or len(lines) > 1:
                 break
-    return (f'<g class="labels" font-size="{LABEL_FONT:g}" fill="#333" stroke="{PAPER}" '
+    return (f'<g class="labels" font-size="{font:g}" fill="#333" stroke="{PAPER}" '
             f'stroke-width="3" paint-order="stroke" pointer-events="none">{"".join(out)}</g>')
 
 
@@ -283,37 +286,46 @@ def _crowd(tx: np.ndarray, ty: np.ndarray, r: np.ndarray, pop: np.ndarray) -> np
 
 
 def _inset_place(model: TerritoryModel, main: MapFrame, tx: np.ndarray, ty: np.ndarray,
-                 w: float, h: float, avoid: tuple[float, float, float, float]
-                 ) -> tuple[float, float]:
-    """Where on the map a ``w`` x ``h`` close-up hides the fewest towns, roads and rivers."""
+                 r: np.ndarray, w: float, h: float, avoid: tuple[float, float, float, float]
+                 ) -> tuple[int, float, float, float, float, float]:
+    """Where on the map a ``w`` x ``h`` close-up hides least.
+
+    Returns:
+        (towns hidden, cost of the roads and rivers hidden and of growing the map, px the map
+        must grow at the bottom to hold it, distance to the crowd, x, y); the smallest such.
+    """
     world = model.world
-    pts = [np.column_stack((tx, ty))]
-    weights = [np.full(len(tx), 12.0)]
+    label_mid = tx + r + 0.3 * LABEL_FONT * np.array([len(n) for n in world.names])
+    pts = [np.column_stack((label_mid, ty))]
+    weights = [np.full(len(tx), 3.0)]
     for k in range(world.m):  # sample the highways every ~8 px
         u, v = int(world.eu[k]), int(world.ev[k])
         n = max(int(math.hypot(tx[v] - tx[u], ty[v] - ty[u]) / 8), 1)
         t = np.linspace(0, 1, n + 1)[:, None]
         pts.append(np.column_stack((tx[u], ty[u])) * (1 - t) + np.column_stack((tx[v], ty[v])) * t)
-        weights.append(np.full(n + 1, 1.0))
+        weights.append(np.full(n + 1, 4.0))  # units travel there
     for feat in model.spec.features:
         fp = np.array(feat.points, dtype=float)
         pts.append(np.column_stack((main.x(fp[:, 1]), main.y(fp[:, 0]))))
-        weights.append(np.full(len(fp), 2.0))
+        weights.append(np.full(len(fp), 1.0))
     xy, wt = np.concatenate(pts), np.concatenate(weights)
     cx, cy = (avoid[0] + avoid[2]) / 2, (avoid[1] + avoid[3]) / 2
-    best: tuple[float, float, float, float] | None = None
     pad = 6.0
-    for x0 in np.arange(pad, max(main.width - w - pad, pad) + 1, 10.0):
-        for y0 in np.arange(pad, max(main.height - h - 30, pad) + 1, 10.0):
+    best = (len(tx) + 1, math.inf, math.inf, math.inf, pad, pad)
+    bottom = main.height - 30  # above the scale bar
+    for x0 in np.arange(pad, max(main.width - w - pad, pad) + 1, 8.0):
+        for y0 in np.arange(18.0, max(bottom - h + 0.6 * h, 18.0) + 1, 8.0):
             if x0 < avoid[2] and avoid[0] < x0 + w and y0 < avoid[3] and avoid[1] < y0 + h:
                 continue
-            inside = ((xy[:, 0] > x0 - 8) & (xy[:, 0] < x0 + w + 8) &
-                      (xy[:, 1] > y0 - 8) & (xy[:, 1] < y0 + h + 8))
-            cost = float(wt[inside].sum())
-            dist = math.hypot(x0 + w / 2 - cx, y0 + h / 2 - cy)
-            if best is None or (cost, dist) < best[:2]:
-                best = (cost, dist, float(x0), float(y0))
-    return (best[2], best[3]) if best is not None else (pad, pad)
+            towns = int(np.sum((tx + r > x0 - 4) & (tx - r < x0 + w + 4) &
+                               (ty + r > y0 - 4) & (ty - r < y0 + h + 4)))
+            inside = ((xy[:, 0] > x0 - 6) & (xy[:, 0] < x0 + w + 6) &
+                      (xy[:, 1] > y0 - 6) & (xy[:, 1] < y0 + h + 6))
+            grow = max(0.0, float(y0 + h - bottom))
+            here = (towns, float(wt[inside].sum()) + grow / 4, grow,
+                    math.hypot(x0 + w / 2 - cx, y0 + h / 2 - cy), float(x0), float(y0))
+            best = min(best, here)
+    return best
 
 
 def _short_names(names: list[str], title: str) -> list[str]:
@@ -335,30 +347,41 @@ def _static(model: TerritoryModel) -> _Static:
     inset, inset_at, title, keep_out = None, (0.0, 0.0), "", []
     if len(crowd):
         lat, lon = w.lat[crowd], w.lon[crowd]
-        iw = round(0.36 * f.width)
-        fi = MapFrame.fit(lat, lon, width=iw, margin=3 * float(r[crowd].max()) + 10,
-                          max_height=0.5 * f.height)
+        box = (float(tx[crowd].min() - 14), float(ty[crowd].min() - 14),
+               float(tx[crowd].max() + 14), float(ty[crowd].max() + 14))
+        # the largest close-up that hides no town, else the one hiding fewest
+        options = []
+        for share in (0.44, 0.40, 0.36, 0.32, 0.28):
+            fi = MapFrame.fit(lat, lon, width=round(share * f.width),
+                              margin=float(r[crowd].max()) + 16, max_height=0.5 * f.height)
+            hidden, cost, grow, _, x0, y0 = _inset_place(model, f, tx, ty, r, fi.width,
+                                                         fi.height, box)
+            options.append(((hidden, 0.0 if hidden == 0 else cost), fi, (x0, y0), grow))
+            if hidden == 0:
+                break
+        _, fi, inset_at, grow = min(options, key=lambda o: o[0])
         zoom = fi.scale / f.scale
         if zoom >= INSET_MIN_ZOOM:
-            box = (float(tx[crowd].min() - 14), float(ty[crowd].min() - 14),
-                   float(tx[crowd].max() + 14), float(ty[crowd].max() + 14))
-            inset_at = _inset_place(model, f, tx, ty, fi.width, fi.height, box)
+            f = dataclasses.replace(f, height=f.height + grow)
             biggest = int(crowd[np.argmax(w.population[crowd])])
             title = w.names[biggest].split(" - ")[0]
             itx, ity = fi.x(w.lon), fi.y(w.lat)
             shown = np.flatnonzero((itx > -20) & (itx < fi.width + 20) & (ity > -20) &
                                    (ity < fi.height + 20))
             ilabels = _labels(_short_names(w.names, title), shown, itx, ity, r, fi,
-                              [(0.0, 0.0, 0.58 * 11 * (len(title) + 14), 18.0)])
+                              [(0.0, 0.0, 0.58 * 11 * (len(title) + 14), 18.0)], font=10.5)
             inset = _View("inset", fi, itx, ity, _features(model, fi, names=False), ilabels,
-                          shown)
+                          shown, frozenset(shown.tolist()))
             keep_out = [box, (inset_at[0], inset_at[1], inset_at[0] + fi.width,
                               inset_at[1] + fi.height)]
     labelled = all_towns if w.n <= LABEL_LIMIT else np.zeros(0, dtype=np.int64)
+    unit_towns = all_towns
     if inset is not None:
         labelled = np.setdiff1d(labelled, crowd)
+        unit_towns = np.setdiff1d(unit_towns, crowd)
     main = _View("main", f, tx, ty, _graticule(f) + _features(model, f, names=True),
-                 _labels(w.names, labelled, tx, ty, r, f, keep_out) + _scale_bar(f), all_towns)
+                 _labels(w.names, labelled, tx, ty, r, f, keep_out) + _scale_bar(f), all_towns,
+                 frozenset(unit_towns.tolist()))
     st = _Static(main, inset, inset_at, title, max_pop)
     _STATIC[w] = st
     return st
@@ -397,10 +420,9 @@ def _units(model: TerritoryModel, view: _View, r: np.ndarray) -> str:
                  f"on the road from {w.names[u.node]} to {w.names[u.dest]}; order: {u.order}")
         out.append(_unit_marker(x, y, colours[u.faction], u.fighters, title, [u],
                                 model.factions[u.faction].id, True))
-    shown = set(view.towns.tolist())
     slot: dict[int, int] = {}
     for (node, fac), units in sorted(stacks.items()):
-        if node not in shown:
+        if node not in view.unit_towns:
             continue
         k = slot.get(node, 0)
         slot[node] = k + 1
@@ -475,13 +497,18 @@ def map_svg(model: TerritoryModel) -> str:
              _view_svg(model, st.main, r, front, prev)]
     if st.inset is not None:
         fi, (ix, iy) = st.inset.frame, st.inset_at
-        cx = st.main.tx[st.inset.towns]
-        cy = st.main.ty[st.inset.towns]
-        x0, y0 = float(cx.min()) - 12, float(cy.min()) - 12
+        main = st.main.frame
+        x0, x1 = float(main.x(fi.lon0)), float(main.x(fi.lon0 + fi.width / (fi.scale * fi.kx)))
+        y0, y1 = float(main.y(fi.lat1)), float(main.y(fi.lat1 - fi.height / fi.scale))
+        # a leader from the marked area to the close-up, between their nearest edges
+        lx, ly = (x0 + x1) / 2, (y1 if iy > y1 else y0)
+        ex, ey = ix + fi.width / 2, (iy if iy > y1 else iy + fi.height)
         parts.append(
-            f'<rect class="inset-marker" x="{x0:.1f}" y="{y0:.1f}" '
-            f'width="{float(cx.max()) - x0 + 12:.1f}" height="{float(cy.max()) - y0 + 12:.1f}" '
-            f'fill="none" stroke="#444" stroke-width="1.2" stroke-dasharray="4 3"/>'
+            f'<rect class="inset-marker" x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" '
+            f'height="{y1 - y0:.1f}" fill="none" stroke="#444" stroke-width="1.2" '
+            f'stroke-dasharray="4 3"/><line class="inset-leader" x1="{lx:.1f}" y1="{ly:.1f}" '
+            f'x2="{ex:.1f}" y2="{ey:.1f}" stroke="#444" stroke-width="1" '
+            f'stroke-dasharray="4 3"/>'
             f'<g class="inset" data-title="{escape(st.inset_title)}">'
             f'<rect x="{ix - 1:.1f}" y="{iy - 1:.1f}" width="{fi.width + 2:.1f}" '
             f'height="{fi.height + 2:.1f}" fill="{PAPER}" stroke="#444" stroke-width="1.5"/>'

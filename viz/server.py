@@ -55,6 +55,9 @@ def viz_command(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     env[ENV_SCENARIO] = str(scenario.resolve())
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    # Solara warns on every page load that plain-http cookies cannot be samesite=none
+    quiet = "ignore:Cookies with samesite=none::solara.server.starlette"
+    env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"), quiet]))
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"frontline viz: {loaded.scenario.name} at http://{shown}:{args.port} "
           "(Ctrl+C stops it)", flush=True)
