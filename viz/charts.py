@@ -62,18 +62,18 @@ def chart_svg(model: TerritoryModel, metric: str, title: str) -> str:
     end = model.start_date + dt.timedelta(days=days)
     grid = "".join(
         f'<line x1="{LEFT}" x2="{LEFT + pw}" y1="{TOP + ph * (1 - q):.1f}" '
-        f'y2="{TOP + ph * (1 - q):.1f}" stroke="#e6e6e6"/>'
+        f'y2="{TOP + ph * (1 - q):.1f}" stroke="currentColor" stroke-opacity="0.15"/>'
         f'<text x="{LEFT - 4}" y="{TOP + ph * (1 - q) + 3:.1f}" text-anchor="end">'
         f'{compact(top * q)}</text>' for q in (0.0, 0.5, 1.0))
     now_x = LEFT + pw * model.day / days
     return (
         f'<svg class="frontline-chart" data-metric="{metric}" xmlns="http://www.w3.org/2000/svg" '
         f'viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}" style="width:100%;height:auto;display:block;'
-        f'font-family:sans-serif" font-size="10" fill="#666">'
-        f'<text x="{LEFT}" y="13" font-size="12" font-weight="bold" fill="#333">'
+        f'font-family:sans-serif" font-size="10" fill="currentColor" fill-opacity="0.75">'
+        f'<text x="{LEFT}" y="13" font-size="12" font-weight="bold" fill-opacity="1">'
         f'{escape(title)}</text>{grid}'
-        f'<line x1="{now_x:.1f}" x2="{now_x:.1f}" y1="{TOP}" y2="{TOP + ph}" stroke="#bbb" '
-        f'stroke-dasharray="3 3"/>{"".join(lines)}'
+        f'<line x1="{now_x:.1f}" x2="{now_x:.1f}" y1="{TOP}" y2="{TOP + ph}" '
+        f'stroke="currentColor" stroke-opacity="0.35" stroke-dasharray="3 3"/>{"".join(lines)}'
         f'<text x="{LEFT}" y="{HEIGHT - 5}">{model.start_date:%d %b %Y}</text>'
         f'<text x="{LEFT + pw}" y="{HEIGHT - 5}" text-anchor="end">{end:%d %b %Y}</text>'
         f'</svg>')

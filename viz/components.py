@@ -28,7 +28,7 @@ EVENT_LIMIT = 60
 ROUTINE = ("battle", "conscription")  # happen most days; hidden unless asked for
 _KIND_STYLE = {"capture": "font-weight:bold", "siege_start": f"color:{SIEGE_COLOUR}",
                "siege_lifted": "color:#2e7d32", "conscription": "color:#8e24aa",
-               "battle": "color:#777", "retreat": "color:#a66a00", "surrender": "color:#a66a00",
+               "battle": "opacity:0.7", "retreat": "color:#a66a00", "surrender": "color:#a66a00",
                "destroyed": "color:#a66a00"}
 
 
@@ -37,10 +37,10 @@ def date_html(model: TerritoryModel) -> str:
     d = model.date
     return (f'<div data-testid="sim-date" data-date="{d.isoformat()}" data-day="{model.day}" '
             f'style="display:flex;align-items:baseline;gap:16px;flex-wrap:wrap">'
-            f'<span style="font-size:30px;font-weight:700;color:#222">'
+            f'<span style="font-size:30px;font-weight:700">'
             f'{d:%A} {d.day} {d:%B %Y}</span>'
-            f'<span style="font-size:16px;color:#555">day {model.day} of {model.days}</span>'
-            f'<span style="font-size:16px;color:#555">· {escape(model.spec.name)} '
+            f'<span style="font-size:16px;opacity:0.75">day {model.day} of {model.days}</span>'
+            f'<span style="font-size:16px;opacity:0.75">· {escape(model.spec.name)} '
             f'· seed {model.seed}</span></div>')
 
 
@@ -82,8 +82,8 @@ def legend_html(model: TerritoryModel) -> str:
                                     "stroke-width=4/>"), "river"))
     sym = "".join(f"<span>{s} {escape(t)}</span>" for s, t in symbols)
     return ('<div class="frontline-legend" style="display:flex;flex-wrap:wrap;gap:4px 18px;'
-            f'font-size:13px;color:#333;margin-top:6px">{"".join(items)}</div>'
-            '<div style="display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;color:#555;'
+            f'font-size:13px;margin-top:6px">{"".join(items)}</div>'
+            '<div style="display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;opacity:0.8;'
             f'margin-top:4px">{sym}<span>circle size: population; hover a town or unit for '
             'details</span></div>')
 
@@ -95,10 +95,10 @@ def event_log_html(model: TerritoryModel, limit: int = EVENT_LIMIT, routine: boo
     for ev in reversed(shown[-limit:]):
         style = _KIND_STYLE.get(ev.kind, "")
         rows.append(f'<li data-kind="{ev.kind}" style="{style}">'
-                    f'<span style="color:#888;font-family:monospace">{ev.date.isoformat()}'
+                    f'<span style="opacity:0.6;font-family:monospace">{ev.date.isoformat()}'
                     f'</span> {escape(ev.text)}</li>')
     if not rows:
-        rows.append('<li style="color:#888">nothing yet: press Step or ▶</li>')
+        rows.append('<li style="opacity:0.6">nothing yet: press Step or ▶</li>')
     return ('<ol class="frontline-events" style="list-style:none;padding:0;margin:0;'
             f'font-size:13px;line-height:1.45">{"".join(rows)}</ol>')
 
@@ -115,7 +115,7 @@ def run_html(model: TerritoryModel) -> str:
         items.append(f'<span data-tunable="{escape(t.path)}" data-value="{raw}">'
                      f'{escape(t.label)}: <b>{shown}</b></span>')
     return ('<div data-testid="run-tunables" style="display:flex;flex-wrap:wrap;gap:2px 14px;'
-            'font-size:12px;color:#555"><span>This run:</span>' + "".join(items) + "</div>")
+            'font-size:12px;opacity:0.8"><span>This run:</span>' + "".join(items) + "</div>")
 
 
 def _decimals(step: float) -> int:
@@ -171,7 +171,7 @@ def ScenarioPicker(labels: list[str], value: str, on_value: Callable[[str], None
     with solara.Card("Scenario"):
         solara.Select(label="Scenario file", values=labels, value=value, on_value=on_value)
         solara.Text("Picking a scenario starts it afresh. The seed and sliders below apply "
-                    "on Reset.", style="font-size:12px;color:#666")
+                    "on Reset.", style="font-size:12px;opacity:0.7")
 
 
 @solara.component

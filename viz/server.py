@@ -59,16 +59,19 @@ def viz_command(args: argparse.Namespace) -> int:
     quiet = "ignore:Cookies with samesite=none::solara.server.starlette"
     env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"), quiet]))
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"frontline viz: {loaded.scenario.name} at http://{shown}:{args.port} "
-          "(Ctrl+C stops it)", flush=True)
+    where = f"http://{shown}:{args.port}"
+    if args.host in ("0.0.0.0", "::"):
+        where += f" (all interfaces: e.g. http://{socket.gethostname()}:{args.port})"
+    print(f"frontline viz: {loaded.scenario.name} at {where} (Ctrl+C stops it)", flush=True)
     proc = subprocess.Popen(solara_command(args.host, args.port), env=env,
                             stdout=subprocess.DEVNULL)
     try:
         return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
+    except KeyboardInterrupt:  # the terminal sent SIGINT to solara as well
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            proc.kill()
-        raise
+            proc.terminate()
+            proc.wait()
+        print("frontline viz: stopped", flush=True)
+        return 0
