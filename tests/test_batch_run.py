@@ -1,8 +1,8 @@
 """Mesa's own batch runner drives TerritoryModel through plain keyword parameters."""
 
 import mesa
-
 from builders import DATA
+
 from sim.model import TerritoryModel
 
 
