@@ -11,6 +11,7 @@ however large the sweep, and each finished chunk is committed to disk at once.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -133,8 +134,15 @@ def _dask_client(address: str, workers: int) -> Iterator[tuple[Any, str]]:
         raise FrontlineError("--dask needs dask[distributed]: pip install "
                              "'dask[distributed]'") from None
     if address == "local":
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None)
+        # The cluster's processes inherit an ignored SIGINT: Ctrl-C is ours to handle (save,
+        # then close the cluster), not a traceback from every worker.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None,
+                                   silence_logs=logging.ERROR)
+        finally:
+            signal.signal(signal.SIGINT, previous)
         try:
             with Client(cluster) as client:
                 yield client, f"a Dask LocalCluster of {workers} workers"
