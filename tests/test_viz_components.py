@@ -410,3 +410,12 @@ def test_viz_command_serves_the_app_with_solara(monkeypatch, capsys):
     assert Path(cmd[4]).name == "app.py"
     assert env[ENV_SCENARIO] == str((DATA / "line.yaml").resolve())
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+
+
+def test_public_names_of_viz_import():
+    import importlib
+
+    for name in ("app", "catalogue", "charts", "components", "mapview", "params", "server"):
+        module = importlib.import_module(f"viz.{name}")
+        for public in module.__all__:
+            assert getattr(module, public) is not None, f"viz.{name}.{public}"
