@@ -187,9 +187,12 @@ def test_page_shows_the_map_the_start_date_and_the_panels(page):
     assert page.locator("[data-testid=events]").is_visible()
     box = page.locator("svg.frontline-map").bounding_box()
     assert box["width"] > 500 and box["height"] > 150
-    title = page.locator("g.towns[data-view=main] g.town[data-town-id=mid] title")
-    assert title.text_content() == (
+    mid = "g.towns[data-view=main] g.town[data-town-id=mid]"
+    assert page.locator(f"{mid} title").text_content() == (
         "Middle\nheld by Blue Guard\ngarrison 100 fighters\npopulation 5,000\nnot besieged")
+    page.hover(f"{mid} circle.town-dot")  # the hovered town is outlined; its title pops up
+    assert page.eval_on_selector(f"{mid} circle.town-dot",
+                                 "c => getComputedStyle(c).stroke") == "rgb(0, 0, 0)"
     assert page.get_by_role("button", name="Reset").is_visible()
     assert page.get_by_role("button", name="▶").is_visible()
 

@@ -80,12 +80,13 @@ def legend_html(model: TerritoryModel) -> str:
     if model.spec.features:
         symbols.append((_swatch_svg(f"<line x1=1 y1=8 x2=21 y2=8 stroke={RIVER_COLOUR!r} "
                                     "stroke-width=4/>"), "river"))
-    sym = "".join(f"<span>{s} {escape(t)}</span>" for s, t in symbols)
+    sym = "".join(f'<span>{s} <span style="opacity:0.8">{escape(t)}</span></span>'
+                  for s, t in symbols)
     return ('<div class="frontline-legend" style="display:flex;flex-wrap:wrap;gap:4px 18px;'
             f'font-size:13px;margin-top:6px">{"".join(items)}</div>'
-            '<div style="display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;opacity:0.8;'
-            f'margin-top:4px">{sym}<span>circle size: population; hover a town or unit for '
-            'details</span></div>')
+            '<div style="display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;'
+            f'margin-top:4px">{sym}<span style="opacity:0.8">circle size: population; '
+            'hover a town or unit for details</span></div>')
 
 
 def event_log_html(model: TerritoryModel, limit: int = EVENT_LIMIT, routine: bool = True) -> str:

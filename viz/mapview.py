@@ -37,6 +37,9 @@ ROAD_COLOUR = "#9a9a9a"
 RIVER_COLOUR = "#6baed6"
 PAPER = "#fbfaf6"
 WIDTH = 640.0
+HOVER_STYLE = ("<style>.frontline-map g.town:hover circle.town-dot,"
+               ".frontline-map g.unit:hover polygon{stroke:#000;stroke-width:2.5}"
+               ".frontline-map g.town,.frontline-map g.unit{cursor:default}</style>")
 MARGIN = 24.0
 KM_PER_DEG_LAT = 110.57
 LABEL_FONT = 12.0
@@ -493,7 +496,7 @@ def map_svg(model: TerritoryModel) -> str:
              f'data-date="{model.date.isoformat()}" role="img" '
              f'aria-label="map of {escape(model.spec.name)} on {model.date.isoformat()}" '
              f'style="width:100%;height:auto;max-height:82vh;display:block;'
-             f'background:{PAPER};font-family:sans-serif">',
+             f'background:{PAPER};font-family:sans-serif">{HOVER_STYLE}',
              _view_svg(model, st.main, r, front, prev)]
     if st.inset is not None:
         fi, (ix, iy) = st.inset.frame, st.inset_at
