@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,9 +37,16 @@ def fight(model: TerritoryModel) -> None:
                 u.node,
                 "",
                 u.key,
-                f"{f.name}'s {u.name} is destroyed at {model.world.names[u.node]}",
+                f"{_label(f, u)} is destroyed at {model.world.names[u.node]}",
             )
             model.remove_unit(u)
+
+
+def _label(faction: Any, unit: Unit) -> str:
+    """How a unit is named in events: "ISIS's al-Mayadin reserve", not "ISIS's ISIS ..."."""
+    if unit.name.casefold().startswith(faction.name.casefold()):
+        return unit.name
+    return f"{faction.name}'s {unit.name}"
 
 
 def _blocs(model: TerritoryModel, factions: list[int]) -> list[list[int]]:
@@ -68,7 +75,15 @@ def _battle_at(model: TerritoryModel, town: int, units: list[Unit]) -> None:
     attackers = [u for u in units if u.faction in model.factions[holder].enemies]
     if not attackers:
         return
-    defenders = [u for u in units if u.faction in friends]
+    # allies never fight each other: a faction allied to an attacker (and so to both sides,
+    # as alliances need not be transitive) stands aside instead of defending
+    att_factions = sorted({u.faction for u in attackers})
+    defenders = [
+        u
+        for u in units
+        if u.faction in friends
+        and not any(u.faction in model.factions[a].friends for a in att_factions)
+    ]
     sim = model.spec.simulation
     c = sim.combat
     garrison = float(model.garrison[town]) if model.controller[town] >= 0 else 0.0
@@ -208,7 +223,7 @@ def _fall_back(model: TerritoryModel, unit: Unit, town: int) -> None:
             town,
             "",
             model.world.ids[dest],
-            f"{f.name}'s {unit.name} breaks and falls back from "
+            f"{_label(f, unit)} breaks and falls back from "
             f"{model.world.names[town]} to {model.world.names[dest]}",
         )
     else:
@@ -219,7 +234,7 @@ def _fall_back(model: TerritoryModel, unit: Unit, town: int) -> None:
             town,
             "",
             f"{unit.fighters:.0f} fighters",
-            f"{f.name}'s {unit.name} ({unit.fighters:,.0f}) surrenders at "
+            f"{_label(f, unit)} ({unit.fighters:,.0f}) surrenders at "
             f"{model.world.names[town]}",
         )
         unit.fighters = 0.0
