@@ -83,11 +83,12 @@ class Unit(CellAgent):
         self.cell = model.grid[node]
 
     def arrive(self, town: int) -> None:
-        """Finish a highway leg at ``town``."""
+        """Finish a highway leg at ``town`` (which ends any wait on that road's approach)."""
         self.came_from = self.node
         self.node = town
         self.dest = -1
         self.progress = 0.0
+        self.besieging = -1
         self.cell = self.model.grid[town]
 
     def position(self) -> tuple[float, float]:
