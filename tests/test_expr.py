@@ -102,6 +102,74 @@ ESCAPES = [
     "(day).real > 1",
     "*day",
     "exec('import os')",
+    # more of the classic escapes: dunder chains, builtins reached through functions,
+    # frames and generators, code objects, format strings, unpacking, unicode look-alikes
+    "().__class__.__mro__[1].__subclasses__()[0]",
+    "[].__class__.__base__.__subclasses__()",
+    "''.__class__.__mro__[-1].__subclasses__()",
+    "min.__self__.__import__('os')",
+    "max.__globals__",
+    "abs.__call__(day) > 0",
+    "holds.__code__",
+    "(day for day in ()).gi_frame.f_globals",
+    "(lambda: 0).__code__.co_consts",
+    "(lambda f: f(f))(lambda f: f(f))",
+    "__builtins__.__dict__['eval']('1')",
+    "globals()['__builtins__']",
+    "vars() == 1",
+    "dir() == 1",
+    "locals() == 1",
+    "type(day) == 1",
+    "breakpoint()",
+    "compile('1', '', 'eval')",
+    "print('x')",
+    "input() == 1",
+    "__loader__",
+    "__spec__",
+    "__name__ == 1",
+    "_ == 1",
+    "\uff3f\uff3fimport\uff3f\uff3f('os')",  # fullwidth underscores: NFKC makes them '_'
+    "\uff45\uff56\uff41\uff4c('1')",  # fullwidth 'eval'
+    "f'{().__class__}' == 1",
+    "'{0.__class__}'.format(day) == 1",
+    "'%s' % day == 1",
+    "b'x' == 1",
+    "1j == 1",
+    "... == 1",
+    "None == 1",
+    "[*()] == 1",
+    "{**{}} == 1",
+    "max(*[1, 2]) > 0",
+    "holds(*['t0'])",
+    "enemy_near(__import__, 1) > 0",
+    "enemy_within_km(day).real",
+    "min(day, 1).__class__",
+    "abs(-day).__class__.__bases__",
+    "day @ day > 1",
+    "day << 4096 > 1",
+    "~day > 1",
+    "day ** 0.5 > 1",
+    "day // 2 > 1",
+    "2 ** 2 ** 2 ** 2 ** 2 ** 2 > 1",
+    "10 ** 10 ** 10 > 1",
+    "9" * 30 + " > day",
+    "1e13 > day",
+    "-1e999 < day",
+    "day in (1, 2)",
+    "day is 1",
+    "day not in ()",
+    "(day := 5) > 0",
+    "day if True else 0",
+    "[x for x in ()] == 1",
+    "{x: 1 for x in ()} == 1",
+    "await day",
+    "yield day",
+    "import os",
+    "day; __import__('os')",
+    "day\n__import__('os')",
+    "lambda: 1",
+    "del day",
+    "assert day",
 ]
 
 
@@ -120,3 +188,51 @@ def test_limits_on_size_and_depth():
         compile_condition("not " * 40 + "day > 1")
     with pytest.raises(ExprError, match=r"too complex|nested"):
         compile_condition("+".join(["1"] * 130) + " > day")
+
+
+def test_escape_payloads_are_rejected_when_a_scenario_file_loads(write_yaml, line_data):
+    """The whole corpus, as conditions of one scenario file: one problem per payload, each
+    naming the file, the line and the path of its rule (so nothing ran, and every one is
+    reported)."""
+    import yaml
+    from builders import DATA
+
+    from sim.errors import ScenarioError
+    from sim.scenario import load_scenario
+
+    rules = [{"id": f"p{i}", "when": payload, "do": "advance"}
+             for i, payload in enumerate(ESCAPES)]
+    line_data["factions"][0]["rules"] = rules
+    path = write_yaml(line_data)
+    lines = yaml.safe_dump(line_data, sort_keys=False).splitlines()
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    problems = info.value.problems
+    assert len(problems) == len(ESCAPES), "\n".join(map(str, problems))
+    for p in problems:
+        assert p.file == str(path) and p.severity == "error"
+        rule = int(p.path.removeprefix("factions.red.rules.p").removesuffix(".when"))
+        assert p.path == f"factions.red.rules.p{rule}.when"
+        assert lines[p.line - 1].lstrip().startswith("when:"), (p, lines[p.line - 1])
+        assert str(p).startswith(f"{path}:{p.line}: factions.red.rules.p{rule}.when: ")
+    assert load_scenario(DATA / "line.yaml")  # the file itself was fine
+
+
+def balanced_product(n: int, factor: str = "999999999999") -> str:
+    if n == 1:
+        return factor
+    return f"({balanced_product(n // 2, factor)}*{balanced_product(n - n // 2, factor)})"
+
+
+@pytest.mark.parametrize("text", [
+    balanced_product(32) + " / 3 > day",
+    balanced_product(32) + " % 2.5 > day",
+    balanced_product(32) + " - 1.5 > 0",
+    "day * " + balanced_product(31) + " / 7 > 1",
+])
+def test_huge_numbers_evaluate_without_error(text):
+    """Regression: constants and variables used to stay Python ints, so a product of big
+    constants became a huge int whose division raised OverflowError during a
+    run, from a condition the loader had accepted. Arithmetic is now in floats (inf, nan)."""
+    cond = compile_condition(text)
+    assert cond.evaluate(Ctx(day=100_000)) in (True, False)

@@ -216,7 +216,9 @@ class _Compiler:
             if isinstance(v, int | float):
                 if not math.isfinite(v) or abs(v) > MAX_CONSTANT:
                     raise ExprError(f"number {v!r} is out of range (at most {MAX_CONSTANT:g})")
-                return (lambda c, v=v: v), "num"
+                # floats only: int arithmetic is unbounded, and a huge int overflows when
+                # divided or compared with a float (a run-time error from a valid condition)
+                return (lambda c, v=float(v): v), "num"
             if isinstance(v, str):
                 raise ExprError(f"text {v!r} can only be a town id given to a function")
             raise ExprError(f"constant {v!r} is not allowed")
@@ -296,6 +298,8 @@ class _Compiler:
                 f"variable {name!r} describes a unit and cannot be used in a faction-wide rule"
             )
         self.names.add(name)
+        if spec.type == "num":
+            return (lambda c: float(c.var(name))), "num"
         return (lambda c: c.var(name)), spec.type
 
     def _call(self, node: ast.Call, depth: int) -> tuple[Evaluator, str]:
