@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import logging
 import os
 import platform
 import sys
@@ -55,19 +56,31 @@ def write_sweep(folder: Path, runs: int) -> Path:
 
 
 def timed_sweep(sweep: Path, out: Path, **kwargs: Any) -> dict[str, float]:
-    """Run a sweep as ``frontline sweep`` does; wall time, rate and the main process's CPU."""
+    """Run a sweep as ``frontline sweep`` does.
+
+    Returns wall time, rate, and the CPU time of this process and of its finished child
+    processes (a process pool's workers, once it has shut down).
+    """
     from sim.sweep.execute import run_sweep
     from sim.sweep.spec import load_sweep
 
     plan = load_sweep(sweep)
-    cpu0 = time.process_time()
+    cpu0, kids0 = time.process_time(), _children_cpu()
     t0 = time.perf_counter()
     outcome = run_sweep(plan, out, console=Console(file=io.StringIO()), progress=False,
                         **kwargs)
     wall = time.perf_counter() - t0
     assert outcome.complete and outcome.failed == 0, outcome
+    main_cpu = time.process_time() - cpu0
     return {"runs": outcome.ran, "wall_s": wall, "runs_per_s": outcome.ran / wall,
-            "main_cpu_s": time.process_time() - cpu0}
+            "main_cpu_s": main_cpu, "cpu_s": main_cpu + _children_cpu() - kids0}
+
+
+def _children_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def pool_startup(workers: int) -> float:
@@ -100,9 +113,8 @@ def task_overhead(executor: Any, n: int) -> float:
     return (time.perf_counter() - t0) / n
 
 
-def best(fn: Any, repeat: int) -> dict[str, float]:
-    """The fastest of ``repeat`` timings (the others were slowed by other work)."""
-    results = [fn() for _ in range(repeat)]
+def best(results: list[dict[str, float]]) -> dict[str, float]:
+    """The fastest of repeated timings (the others were slowed by other work)."""
     return min(results, key=lambda r: r["wall_s"])
 
 
@@ -138,21 +150,27 @@ def main() -> int:
             n[0] += 1
             return folder / f"{name}{n[0]}.parquet"
 
-        out["serial"] = best(lambda: timed_sweep(sweep, fresh("serial"), workers=1),
-                             args.repeat)
-        print(f"serial:    {out['serial']['runs_per_s']:.2f} runs/s "
-              f"({out['serial']['runs']} runs in {out['serial']['wall_s']:.1f} s)")
-        out["pool_startup_s"] = min(pool_startup(2) for _ in range(args.repeat))
-        out["pool2"] = best(lambda: timed_sweep(sweep, fresh("pool"), workers=2), args.repeat)
-        p = out["pool2"]
+        serial: list[dict[str, float]] = []
+        pool: list[dict[str, float]] = []
+        starts: list[float] = []
+        for _ in range(args.repeat):  # interleaved, so that a burst of other work hits both
+            serial.append(timed_sweep(sweep, fresh("serial"), workers=1))
+            starts.append(pool_startup(2))
+            pool.append(timed_sweep(sweep, fresh("pool"), workers=2))
+        out["serial"], out["pool2"] = s1, p = best(serial), best(pool)
+        out["pool_startup_s"] = min(starts)
+        print(f"serial:    {s1['runs_per_s']:.2f} runs/s ({s1['runs']} runs in "
+              f"{s1['wall_s']:.1f} s; CPU {1000 * s1['cpu_s'] / s1['runs']:.0f} ms a run)")
         p["steady_runs_per_s"] = p["runs"] / max(p["wall_s"] - out["pool_startup_s"], 1e-9)
-        out["speedup_wall"] = p["runs_per_s"] / out["serial"]["runs_per_s"]
-        out["speedup_steady"] = p["steady_runs_per_s"] / out["serial"]["runs_per_s"]
+        out["speedup_wall"] = p["runs_per_s"] / s1["runs_per_s"]
+        out["speedup_steady"] = p["steady_runs_per_s"] / s1["runs_per_s"]
         print(f"2 workers: {p['runs_per_s']:.2f} runs/s wall incl. {out['pool_startup_s']:.1f} s "
               f"pool start-up (speed-up {out['speedup_wall']:.2f}x, efficiency "
               f"{out['speedup_wall'] / 2:.0%}); steady state {p['steady_runs_per_s']:.2f} runs/s "
               f"(speed-up {out['speedup_steady']:.2f}x, efficiency "
-              f"{out['speedup_steady'] / 2:.0%}); main process CPU {p['main_cpu_s']:.1f} s")
+              f"{out['speedup_steady'] / 2:.0%}); CPU {1000 * p['cpu_s'] / p['runs']:.0f} ms a "
+              f"run incl. start-up, of which the main process {p['main_cpu_s']:.1f} s")
+        out["cpu_efficiency"] = s1["cpu_s"] / p["cpu_s"]
 
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -163,13 +181,14 @@ def main() -> int:
             out["pool_task_overhead_ms"] = task_overhead(pool, 400) * 1000
         t0 = time.perf_counter()
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
             out["dask_cluster_start_s"] = time.perf_counter() - t0
             address = cluster.scheduler_address
             out["dask_task_overhead_ms"] = task_overhead(
                 client.get_executor(pure=False), 400) * 1000
-            out["dask2"] = best(lambda: timed_sweep(sweep, fresh("dask"), dask=address),
-                                args.repeat)
+            out["dask2"] = best([timed_sweep(sweep, fresh("dask"), dask=address)
+                                 for _ in range(args.repeat)])
         d = out["dask2"]
         out["dask_overhead_per_run_ms"] = 1000 * (1 / d["runs_per_s"] - 1 / p["steady_runs_per_s"])
         print(f"Dask LocalCluster (2 workers, started in {out['dask_cluster_start_s']:.1f} s): "

@@ -265,6 +265,9 @@ def _add_sweep(sub: Any) -> None:
     r.add_argument("results", help="results file written by frontline sweep")
     r.add_argument("--out", metavar="DIR", help="directory for tables and plots (default: "
                                                 "RESULTS-report beside the results)")
+    r.add_argument("--by-day", type=int, metavar="DAY", help="a deadline: also give the "
+                                                             "probability that each day metric "
+                                                             "happens by this day")
     r.set_defaults(func=cmd_report)
 
 

@@ -53,7 +53,7 @@ def test_report_prints_tables_and_writes_plots(reported):
         for p in params:
             assert f"{metric}__{p}.png" in names
     assert {"summary.csv", "control_by_day.png",
-            f"control_by_day__{params[0]}_0.png", f"control_by_day__{params[0]}_0_05.png"} \
+            f"control_by_day__{params[0]}_0_0.png", f"control_by_day__{params[0]}_0_05.png"} \
         <= names
     for f in files:
         assert f.exists() and f.stat().st_size > 0
@@ -117,3 +117,21 @@ def test_report_via_cli_and_bad_input(results, tmp_path, capsys):
     pq.write_table(pq.read_table(results).replace_schema_metadata(None), bogus)
     with pytest.raises(FrontlineError, match="not a frontline sweep results file"):
         report(bogus, tmp_path / "r2", Console(file=io.StringIO()))
+
+
+def test_by_day_gives_the_probability_of_a_deadline(results, tmp_path):
+    files = report(results, tmp_path / "rep", Console(file=io.StringIO(), width=200), by_day=6)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "rep" / "summary.csv").read_text())))
+    table = pq.read_table(results).to_pylist()
+    checked = 0
+    for r in rows:
+        if r["metric"] != "capture_day.e0.red":
+            continue
+        values = [t["capture_day.e0.red"] for t in table if t["point"] == int(r["point"])]
+        assert float(r["P(by day 6)"]) == pytest.approx(
+            sum(v is not None and v <= 6 for v in values) / len(values))
+        checked += 1
+    assert checked == 6
+    assert any(0 < float(r["P(by day 6)"]) < float(r["P(by day 20)"]) for r in rows
+               if r["metric"] == "capture_day.e0.red")  # the deadline matters here
+    assert len(files) > 10

@@ -26,5 +26,5 @@ def report_command(args: argparse.Namespace) -> int:
 
     results = Path(args.results)
     out = Path(args.out) if args.out else results.with_name(f"{results.stem}-report")
-    report(results, out)
+    report(results, out, by_day=getattr(args, "by_day", None))
     return 0

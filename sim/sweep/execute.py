@@ -139,8 +139,11 @@ def _dask_client(address: str, workers: int) -> Iterator[tuple[Any, str]]:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None,
-                                   silence_logs=logging.ERROR)
+                                   host="127.0.0.1", silence_logs=logging.ERROR,
+                                   # no dashboard; the scheduler's HTTP endpoint on any free
+                                   # loopback port, not 8787 (which may be taken)
+                                   dashboard_address="127.0.0.1:0",
+                                   scheduler_kwargs={"dashboard": False})
         finally:
             signal.signal(signal.SIGINT, previous)
         try:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,7 +72,7 @@ def _short(path: str) -> str:
     """A parameter's label: its last two path segments (``with.rate`` -> ``conscript rate``)."""
     parts = [p for p in path.split(".") if p not in ("with", "rules", "forces", "factions",
                                                        "towns", "simulation")]
-    return " ".join(parts[-3:]) if parts else path
+    return " ".join(parts[-2:]) if parts else path
 
 
 def _fmt(x: Any) -> str:
@@ -89,13 +91,16 @@ def _fmt(x: Any) -> str:
 
 
 # ------------------------------------------------------------------ summaries
-def _stats(values: pd.Series, kind: str, days: int) -> dict[str, Any]:
+def _stats(values: pd.Series, kind: str, meta: dict[str, Any], by_day: int | None = None
+           ) -> dict[str, Any]:
     """Summary of one metric over some runs (only runs that finished)."""
+    days = meta["days"]
     v = values.to_numpy()
     n = len(v)
     if kind == "faction":
         shares = values.fillna("none").value_counts(normalize=True)
-        return {"ok": n, **{f"share {k}": float(s) for k, s in shares.items()}}
+        held = [f["id"] for f in meta["factions"]] + (["none"] if "none" in shares else [])
+        return {"ok": n, **{f"share {k}": float(shares.get(k, 0.0)) for k in held}}
     if n == 0:
         return {"ok": 0}
     x = v.astype(float)
@@ -104,6 +109,8 @@ def _stats(values: pd.Series, kind: str, days: int) -> dict[str, Any]:
         x = np.where(happened, x, np.inf)
         q = np.quantile(x, QUANTILES, method="inverted_cdf")
         out = {"ok": n, f"P(by day {days})": float(happened.mean())}
+        if by_day is not None and by_day < days:
+            out = {"ok": n, f"P(by day {by_day})": float((x <= by_day).mean()), **out}
         out.update({f"q{int(p * 100)}": float(val) for p, val in zip(QUANTILES, q, strict=True)})
         out["mean if happened"] = float(x[happened].mean()) if happened.any() else float("nan")
         return out
@@ -112,8 +119,12 @@ def _stats(values: pd.Series, kind: str, days: int) -> dict[str, Any]:
             **{f"q{int(p * 100)}": float(val) for p, val in zip(QUANTILES, q, strict=True)}}
 
 
-def summarise(meta: dict[str, Any], df: pd.DataFrame) -> pd.DataFrame:
-    """One row per parameter point and metric: the point's parameters and the metric's stats."""
+def summarise(meta: dict[str, Any], df: pd.DataFrame, by_day: int | None = None
+              ) -> pd.DataFrame:
+    """One row per parameter point and metric: the point's parameters and the metric's stats.
+
+    ``by_day`` adds, for day metrics, the probability that it happens by that day.
+    """
     import pandas as pd
 
     params = [p["path"] for p in meta["parameters"]]
@@ -126,11 +137,12 @@ def summarise(meta: dict[str, Any], df: pd.DataFrame) -> pd.DataFrame:
             rows.append({"point": point, **{p: first[p] for p in params},
                          "metric": m["column"], "runs": len(group),
                          "failed": int((group["status"] != "ok").sum()),
-                         **_stats(good[m["column"]], m["kind"], meta["days"])})
+                         **_stats(good[m["column"]], m["kind"], meta, by_day)})
     return pd.DataFrame(rows)
 
 
-def _overall(meta: dict[str, Any], df: pd.DataFrame) -> pd.DataFrame:
+def _overall(meta: dict[str, Any], df: pd.DataFrame, by_day: int | None = None
+             ) -> pd.DataFrame:
     """One row per metric over every finished run, with rank correlations to each parameter."""
     import pandas as pd
     from scipy.stats import spearmanr
@@ -139,7 +151,7 @@ def _overall(meta: dict[str, Any], df: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for m in meta["metrics"]:
         row: dict[str, Any] = {"metric": m["column"],
-                               **_stats(ok[m["column"]], m["kind"], meta["days"])}
+                               **_stats(ok[m["column"]], m["kind"], meta, by_day)}
         if m["kind"] != "faction":
             y = ok[m["column"]].astype(float)
             if m["kind"] == "day":
@@ -153,7 +165,7 @@ def _overall(meta: dict[str, Any], df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _print_tables(meta: dict[str, Any], df: pd.DataFrame, summary: pd.DataFrame,
-                  console: Any) -> None:
+                  console: Any, by_day: int | None = None) -> None:
     from rich.table import Table
 
     failed = df[df["status"] != "ok"]
@@ -179,7 +191,7 @@ def _print_tables(meta: dict[str, Any], df: pd.DataFrame, summary: pd.DataFrame,
                                 for c in stat_cols))
             console.print(table)
     else:
-        overall = _overall(meta, df)
+        overall = _overall(meta, df, by_day)
         table = Table(title="metrics over all runs (rho: Spearman rank correlation with each "
                             "parameter)", title_justify="left")
         cols = [c for c in overall.columns if overall[c].notna().any()]
@@ -263,8 +275,10 @@ def _binned(x: pd.Series, n_bins: int) -> tuple[list[float], list[np.ndarray]]:
 
 
 def _metric_plot(meta: dict[str, Any], ok: pd.DataFrame, m: dict[str, Any], p: dict[str, Any],
-                 out: Path, colours: dict[str, str]) -> Path:
+                 out: Path, colours: dict[str, str], by_day: int | None = None) -> Path:
     import matplotlib.pyplot as plt
+
+    deadline = by_day if by_day is not None and by_day < meta["days"] else meta["days"]
 
     days = meta["days"]
     col, path = m["column"], p["path"]
@@ -315,7 +329,7 @@ def _metric_plot(meta: dict[str, Any], ok: pd.DataFrame, m: dict[str, Any], p: d
             _band(axes[-1, 0], xs, groups, kind, days, None, label)
             if kind == "day":
                 ax = axes[0, 0]
-                ks = [int((~np.isnan(g)).sum()) for g in groups]
+                ks = [int((g <= deadline).sum()) for g in groups]  # NaN (never) is not <=
                 ns = [len(g) for g in groups]
                 prob = [k / n if n else np.nan for k, n in zip(ks, ns, strict=True)]
                 line = ax.plot(xs, prob, marker="o", ms=3, label=label)[0]
@@ -323,11 +337,15 @@ def _metric_plot(meta: dict[str, Any], ok: pd.DataFrame, m: dict[str, Any], p: d
                 ax.fill_between(xs, lo, hi, alpha=0.2, color=line.get_color(), linewidth=0)
         if kind == "day":
             axes[0, 0].set_ylim(-0.02, 1.02)
-            axes[0, 0].set_ylabel(f"P(within {days} days)")
+            axes[0, 0].set_ylabel(f"P(by day {deadline})")
             ax = axes[1, 0]
             ax.axhline(days, color="k", lw=0.8, ls="--")
             ax.text(ax.get_xlim()[0], days, " end of run; above: never", va="bottom",
                     fontsize=7)
+            if deadline < days:
+                ax.axhline(deadline, color="firebrick", lw=0.8, ls=":")
+                ax.text(ax.get_xlim()[0], deadline, f" day {deadline}", va="bottom",
+                        fontsize=7, color="firebrick")
             ax.set_ylabel("day (median, 10-90%)")
         else:
             axes[0, 0].set_ylabel(f"{m['metric']} (mean, 10-90%)")
@@ -475,8 +493,16 @@ def _series_plots(meta: dict[str, Any], results: Path, out: Path, ok: pd.DataFra
 
 
 # --------------------------------------------------------------------- report
-def report(results: Path, out: Path, console: Any = None) -> list[Path]:
+def report(results: Path, out: Path, console: Any = None, by_day: int | None = None
+           ) -> list[Path]:
     """Print a sweep's summary tables and write its tables and plots into ``out``.
+
+    Args:
+        results: the results file of ``frontline sweep``.
+        out: the folder for tables and plots (created if needed).
+        console: a rich Console for the tables (default: stdout).
+        by_day: a day of interest (e.g. a deadline): day metrics also get the probability of
+            happening by then, in the tables and the plots.
 
     Returns:
         The files written.
@@ -495,13 +521,18 @@ def report(results: Path, out: Path, console: Any = None) -> list[Path]:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise FrontlineError(f"cannot create {out}: {exc.strerror or exc}") from None
-    summary = summarise(meta, df)
-    _print_tables(meta, df, summary, console)
+    summary = summarise(meta, df, by_day)
+    try:
+        _print_tables(meta, df, summary, console, by_day)
+    except BrokenPipeError:  # `frontline report ... | head`: the files are still written
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        console.quiet = True
     files = []
     summary.to_csv(out / "summary.csv", index=False)
     files.append(out / "summary.csv")
     if meta["points"] > MAX_POINT_ROWS:
-        _overall(meta, df).to_csv(out / "overall.csv", index=False)
+        _overall(meta, df, by_day).to_csv(out / "overall.csv", index=False)
         files.append(out / "overall.csv")
     failed = df[df["status"] != "ok"]
     if len(failed):
@@ -514,7 +545,7 @@ def report(results: Path, out: Path, console: Any = None) -> list[Path]:
     if len(ok):
         for m in meta["metrics"]:
             for p in meta["parameters"]:
-                files.append(_metric_plot(meta, ok, m, p, out, colours))
+                files.append(_metric_plot(meta, ok, m, p, out, colours, by_day))
         files += _control_plot(meta, ok, out, colours, f"{meta['name']}: all {len(ok)} "
                                "finished runs", "control_by_day")
         first = meta["parameters"][0] if meta["parameters"] else None
@@ -524,7 +555,7 @@ def report(results: Path, out: Path, console: Any = None) -> list[Path]:
                 files += _control_plot(meta, sub, out, colours,
                                        f"{_short(first['path'])} = {_fmt(v)} "
                                        f"({len(sub)} runs)",
-                                       f"control_by_day__{_slug(first['path'])}_{_slug(_fmt(v))}")
+                                       f"control_by_day__{_slug(first['path'])}_{_slug(str(v))}")
         files += _series_plots(meta, results, out, ok)
     console.print(f"wrote {len(files)} files to {out}: "
                   + ", ".join(f.name for f in files[:8]) + (", ..." if len(files) > 8 else ""))
