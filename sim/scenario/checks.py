@@ -18,6 +18,7 @@ from sim.scenario.yamlio import PathKey
 __all__ = ["check_scenario"]
 
 Report = Callable[..., Problem]
+MAX_LISTED = 10  # towns named in one message; the rest are counted
 
 
 def _suggest(name: Any, options: list[str]) -> str:
@@ -272,7 +273,10 @@ def _connectivity(
         groups.setdefault(find(t), []).append(t)
     if len(groups) > 1:
         parts = sorted(groups.values(), key=len)
-        isolated = ", ".join(t for g in parts[:-1] for t in g[:5])
+        cut_off = sum(len(g) for g in parts[:-1])
+        names = [t for g in parts[:-1] for t in g[:MAX_LISTED]][:MAX_LISTED]
+        more = f" and {cut_off - len(names):,} more" if cut_off > len(names) else ""
+        isolated = ", ".join(names) + more
         bad(
             ("highways",),
             f"the map is not connected: {len(groups)} separate parts; towns cut "

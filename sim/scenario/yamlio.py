@@ -10,12 +10,25 @@ import yaml
 
 from sim.errors import Problem, ScenarioError
 
-__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "Locations", "format_path", "read_yaml"]
+__all__ = [
+    "MAX_ALIAS_VALUES",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "Locations",
+    "format_path",
+    "read_yaml",
+]
 
 # sized for the schema's largest scenario (200,000 towns, 1,000,000 highways): ~60 MB, ~10M values
 MAX_FILE_BYTES = 64_000_000
 MAX_NODES = 10_000_000
 MAX_DEPTH = 64
+# Values produced by re-expanding an aliased list or mapping (``*rules`` reusing ``&rules``).
+# Every other value is written out in the file, so the file-size limit bounds it; aliases are
+# the only way a small file becomes a large document ("billion laughs": 550 bytes -> 10M values,
+# 8 s and 1.6 GB before MAX_NODES stopped it). Generous for sharing rule lists between factions.
+MAX_ALIAS_VALUES = 100_000
 
 PathKey = tuple[str | int, ...]
 Locations = dict[PathKey, int]
@@ -50,6 +63,9 @@ class _Converter:
         self.file = file
         self.loader = loader
         self.nodes = 0
+        self.expanded: set[int] = set()  # ids of the collection nodes converted so far
+        self.in_alias = 0  # > 0 while re-expanding an aliased collection
+        self.alias_values = 0
         self.locations: Locations = {}
         self.problems: list[Problem] = []
 
@@ -68,6 +84,14 @@ class _Converter:
             )
         if depth > MAX_DEPTH:
             raise _TooBig(node, f"nesting deeper than {MAX_DEPTH} levels")
+        if self.in_alias:
+            self.alias_values += 1
+            if self.alias_values > MAX_ALIAS_VALUES:
+                raise _TooBig(
+                    node,
+                    f"YAML aliases expand to more than {MAX_ALIAS_VALUES:,} values; "
+                    "write the data out instead of multiplying it with aliases",
+                )
         self.locations.setdefault(path, node.start_mark.line + 1)
         if node.tag not in _ALLOWED_TAGS:
             self.fail(
@@ -77,6 +101,11 @@ class _Converter:
                 "only plain data (maps, lists, strings, numbers, dates)",
             )
             return None
+        if isinstance(node, yaml.CollectionNode):
+            nid = id(node)
+            if nid in self.expanded:
+                return self._again(node, path, depth)
+            self.expanded.add(nid)
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -109,6 +138,16 @@ class _Converter:
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
             self.fail(node, path, f"invalid value: {exc}")
             return None
+
+    def _again(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
+        """Convert an aliased collection once more, counting what it expands to."""
+        self.expanded.discard(id(node))
+        self.in_alias += 1
+        try:
+            return self.convert(node, path, depth)
+        finally:
+            self.in_alias -= 1
+            self.expanded.add(id(node))
 
 
 class _TooBig(Exception):
