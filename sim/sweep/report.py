@@ -385,15 +385,22 @@ def _control_counts(meta: dict[str, Any], ok: pd.DataFrame) -> tuple[np.ndarray,
     return counts, [*factions, "none"]
 
 
+def _changing_towns(meta: dict[str, Any], ok: pd.DataFrame) -> list[int]:
+    """Indices of the towns that change hands in at least one of the runs."""
+    counts, _ = _control_counts(meta, ok)
+    prob = counts / np.maximum(counts.sum(axis=2, keepdims=True), 1)
+    return [i for i in range(counts.shape[0])
+            if (prob[i] != prob[i, :1]).any() or (prob[i, 0] > 0).sum() > 1]
+
+
 def _control_plot(meta: dict[str, Any], ok: pd.DataFrame, out: Path, colours: dict[str, str],
-                  title: str, name: str) -> list[Path]:
+                  title: str, name: str, changing: list[int]) -> list[Path]:
+    """Small multiples of the towns ``changing``: who holds each, by day, over ``ok``'s runs."""
     import matplotlib.pyplot as plt
 
     counts, factions = _control_counts(meta, ok)
     total = counts.sum(axis=2, keepdims=True)
     prob = counts / np.maximum(total, 1)
-    changing = [i for i in range(counts.shape[0])  # towns some run sees change hands
-                if (prob[i] != prob[i, :1]).any() or (prob[i, 0] > 0).sum() > 1]
     if not changing:
         return []
     names = {t["id"]: t["name"] for t in meta["towns"]}
@@ -412,8 +419,9 @@ def _control_plot(meta: dict[str, Any], ok: pd.DataFrame, out: Path, colours: di
             ax.stackplot(dayx, *[prob[t, :, k] for k in used],
                          colors=[colours.get(factions[k], NONE_COLOUR) for k in used],
                          alpha=0.9, linewidth=0)
-            title = names.get(town_ids[t], town_ids[t])
-            ax.set_title(title if len(title) <= 32 else title[:30] + "...", fontsize=8)
+            town_name = names.get(town_ids[t], town_ids[t])
+            ax.set_title(town_name if len(town_name) <= 32 else town_name[:30] + "...",
+                         fontsize=8)
             ax.set_xlim(0, meta["days"])
             ax.set_ylim(0, 1)
             ax.tick_params(labelsize=7)
@@ -546,8 +554,9 @@ def report(results: Path, out: Path, console: Any = None, by_day: int | None = N
         for m in meta["metrics"]:
             for p in meta["parameters"]:
                 files.append(_metric_plot(meta, ok, m, p, out, colours, by_day))
+        changing = _changing_towns(meta, ok)
         files += _control_plot(meta, ok, out, colours, f"{meta['name']}: all {len(ok)} "
-                               "finished runs", "control_by_day")
+                               "finished runs", "control_by_day", changing)
         first = meta["parameters"][0] if meta["parameters"] else None
         if first and not first["sampled"] and 1 < len(first["values"]) <= MAX_LINES:
             for v in sorted(ok[first["path"]].dropna().unique()):
@@ -555,7 +564,8 @@ def report(results: Path, out: Path, console: Any = None, by_day: int | None = N
                 files += _control_plot(meta, sub, out, colours,
                                        f"{_short(first['path'])} = {_fmt(v)} "
                                        f"({len(sub)} runs)",
-                                       f"control_by_day__{_slug(first['path'])}_{_slug(str(v))}")
+                                       f"control_by_day__{_slug(first['path'])}_{_slug(str(v))}",
+                                       changing)
         files += _series_plots(meta, results, out, ok)
     console.print(f"wrote {len(files)} files to {out}: "
                   + ", ".join(f.name for f in files[:8]) + (", ..." if len(files) > 8 else ""))
