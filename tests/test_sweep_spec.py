@@ -149,3 +149,19 @@ def test_example_sweeps_are_valid():
     for path in examples:
         plan = load_sweep(path)
         assert plan.design.n_runs > 1
+
+
+def test_public_names_of_the_sweep_package_import():
+    import importlib
+
+    mod = importlib.import_module("sim.sweep")
+    assert mod.__all__ == sorted(mod.__all__)
+    for name in mod.__all__:
+        assert getattr(mod, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = mod.nope
+
+
+def test_missing_sweep_file(capsys, tmp_path):
+    assert main(["sweep", str(tmp_path / "none.yaml")]) == 2
+    assert f"{tmp_path / 'none.yaml'}: file not found" in capsys.readouterr().err
