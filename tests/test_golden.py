@@ -67,3 +67,63 @@ def test_results_are_byte_identical_to_the_golden_run(case: str, tmp_path: Path)
         expected = (golden / name).read_bytes()
         got = (tmp_path / name).read_bytes()
         assert got == expected, f"{case}: {name} differs from {golden / name}"
+
+
+# ------------------------------------------------------------- fast paths = plain paths
+@pytest.fixture(scope="module")
+def busy_model() -> TerritoryModel:
+    """A 2,000-town theatre after a few days: units on roads, contested fronts, captures."""
+    from sim.generate import generate_scenario
+
+    return TerritoryModel(generate_scenario(2000, 4, 300, seed=12), days=40).run(6)
+
+
+def test_edge_lookup_agrees_with_the_adjacency(busy_model: TerritoryModel) -> None:
+    w = busy_model.world
+    for k in range(0, w.m, 7):
+        assert w.edge(int(w.eu[k]), int(w.ev[k])) == k == w.edge(int(w.ev[k]), int(w.eu[k]))
+    assert w.edge(0, 0) == -1
+    far = int(np.argmax(np.hypot(*(w.xy - w.xy[0]).T)))
+    assert w.edge(0, far) == -1
+
+
+def _plain_field(w, targets, offsets, mask):
+    """World.field as first written: COO -> CSR with a super-source row."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    n = w.n
+    if mask is None:
+        adj = w.adj_eff
+    else:
+        keep = mask[w.eu] & mask[w.ev]
+        u, v, wt = w.eu[keep], w.ev[keep], w.eff_km[keep]
+        adj = csr_matrix((np.concatenate((wt, wt)), (np.concatenate((u, v)),
+                                                     np.concatenate((v, u)))), shape=(n, n))
+    coo = adj.tocoo()
+    rows = np.concatenate((coo.row, np.full(len(targets), n)))
+    cols = np.concatenate((coo.col, targets))
+    data = np.concatenate((coo.data, np.asarray(offsets, dtype=float) + 1e-9))
+    big = csr_matrix((data, (rows, cols)), shape=(n + 1, n + 1))
+    dist, pred = dijkstra(big, directed=True, indices=n, return_predecessors=True)
+    hop = pred[:n].astype(np.int64)
+    hop[hop == n] = -1
+    hop[hop < 0] = -1
+    return dist[:n], hop
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_field_from_arrays_agrees_with_the_coo_construction(busy_model: TerritoryModel,
+                                                            masked: bool) -> None:
+    m = busy_model
+    w = m.world
+    rng = np.random.default_rng(3)
+    mask = m.controller == 0 if masked else None
+    pool = np.nonzero(mask)[0] if masked else np.arange(w.n)
+    targets = rng.choice(pool, 25)
+    targets = np.concatenate((targets, targets[:3], targets[:1]))  # listed twice, thrice
+    offsets = rng.uniform(0, 200, len(targets)).round(0)
+    fld = w.field(targets, offsets, mask)
+    dist, hop = _plain_field(w, targets, offsets, mask)
+    assert fld.dist.tobytes() == dist.tobytes()
+    assert fld.next_hop.tobytes() == hop.tobytes()
