@@ -129,9 +129,7 @@ def _blocked(model: TerritoryModel, unit: Unit, town: int) -> bool:
     c = model.controller[town]
     if c >= 0 and c in model.factions[unit.faction].enemies:
         return True
-    tf = model.sense.town_fighters()
-    enemies = model.factions[unit.faction].enemies
-    return bool(enemies) and tf[sorted(enemies), town].sum() > 0
+    return bool(model.sense.enemy_present(unit.faction)[town])
 
 
 def _odds(model: TerritoryModel, unit: Unit, town: int) -> float:

@@ -7,6 +7,7 @@ all towns in Python.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["Sense"]
 
 NO_ENEMY_RATIO = 100.0
+VECTOR_UNITS = 64  # above this many units, positions are computed with arrays (same floats)
 
 
 class Sense:
@@ -28,17 +30,21 @@ class Sense:
         self.model = model
         units = model.unit_list
         self.units = units
-        self.unit_xy = (
-            np.array([model.world.project(*u.position()) for u in units])
-            if units
-            else np.zeros((0, 2))
-        )
+        if len(units) > VECTOR_UNITS:
+            self.unit_xy = _unit_xy(model)
+        else:
+            self.unit_xy = (
+                np.array([model.world.project(*u.position()) for u in units])
+                if units
+                else np.zeros((0, 2))
+            )
         self.unit_fighters = np.array([u.fighters for u in units], dtype=float)
         self.unit_faction = np.array([u.faction for u in units], dtype=np.int64)
         self._trees: dict[int, tuple[cKDTree | None, np.ndarray]] = {}
         self._ratio: dict[int, np.ndarray] = {}
         self._town_fighters: np.ndarray | None = None
         self._near_towns: dict[tuple[int, float], tuple[bool, float]] = {}
+        self._enemy_present: dict[int, np.ndarray] = {}
 
     def town_fighters(self) -> np.ndarray:
         """Fighters per (faction, town): garrisons plus units standing in the town."""
@@ -52,6 +58,18 @@ class Sense:
                 tf[u.faction, u.node] += u.fighters
             self._town_fighters = tf
         return self._town_fighters
+
+    def enemy_present(self, faction: int) -> np.ndarray:
+        """Bool per town: fighters (garrison or units) of a faction hostile to ``faction``."""
+        present = self._enemy_present.get(faction)
+        if present is None:
+            enemies = self.model.factions[faction].enemies
+            if enemies:  # fighters are never negative, so "sum > 0" is "any > 0"
+                present = (self.town_fighters()[sorted(enemies)] > 0).any(axis=0)
+            else:
+                present = np.zeros(self.model.world.n, dtype=bool)
+            self._enemy_present[faction] = present
+        return present
 
     def strength_ratio(self, faction: int, town: int) -> float:
         """Friendly units' fighters / all hostile fighters in ``town`` and the towns next to it."""
@@ -144,3 +162,32 @@ class Sense:
                     anyone = total > 0
                 return anyone if name == "enemy_within_km" else total
         raise KeyError(name)  # unreachable: names are checked when the scenario loads
+
+
+def _unit_xy(model: TerritoryModel) -> np.ndarray:
+    """Flat-projection km of every unit, as ``world.project(*unit.position())``, vectorised.
+
+    The same float operations in the same order as ``Unit.position`` and ``World.project``, so
+    the coordinates are bit-identical.
+    """
+    w = model.world
+    units = model.unit_list
+    count = len(units)
+    node = np.fromiter((u.node for u in units), dtype=np.int64, count=count)
+    dest = np.fromiter((u.dest for u in units), dtype=np.int64, count=count)
+    lat = w.lat[node]
+    lon = w.lon[node]
+    moving = np.nonzero(dest >= 0)[0]
+    if len(moving):
+        a, b = node[moving], dest[moving]
+        k = np.array(
+            [w.edge(x, y) for x, y in zip(a.tolist(), b.tolist(), strict=True)], dtype=np.int64
+        )
+        progress = np.array([units[i].progress for i in moving.tolist()], dtype=float)
+        f = np.minimum(progress / w.eff_km[k], 1.0)
+        lat[moving] = w.lat[a] + f * (w.lat[b] - w.lat[a])
+        lon[moving] = w.lon[a] + f * (w.lon[b] - w.lon[a])
+    lat0, lon0 = w.origin
+    return np.column_stack(
+        ((lon - lon0) * 111.32 * math.cos(math.radians(lat0)), (lat - lat0) * 110.57)
+    )

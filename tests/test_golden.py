@@ -78,6 +78,15 @@ def busy_model() -> TerritoryModel:
     return TerritoryModel(generate_scenario(2000, 4, 300, seed=12), days=40).run(6)
 
 
+def test_vectorised_unit_positions_are_bit_identical(busy_model: TerritoryModel) -> None:
+    from sim.sense import _unit_xy
+
+    m = busy_model
+    assert any(u.dest >= 0 for u in m.unit_list)
+    plain = np.array([m.world.project(*u.position()) for u in m.unit_list])
+    assert _unit_xy(m).tobytes() == plain.tobytes()
+
+
 def test_edge_lookup_agrees_with_the_adjacency(busy_model: TerritoryModel) -> None:
     w = busy_model.world
     for k in range(0, w.m, 7):
