@@ -82,14 +82,19 @@ class Unit(CellAgent):
         self.came_from = node
         self.cell = model.grid[node]
 
-    def arrive(self, town: int) -> None:
-        """Finish a highway leg at ``town`` (which ends any wait on that road's approach)."""
+    def arrive(self, town: int, move_cell: bool = True) -> None:
+        """Finish a highway leg at ``town`` (which ends any wait on that road's approach).
+
+        With ``move_cell=False`` the Mesa cell is left for the caller to update once the day's
+        march is over (see ``sim.orders.travel``): a cell move costs ~10 us.
+        """
         self.came_from = self.node
         self.node = town
         self.dest = -1
         self.progress = 0.0
         self.besieging = -1
-        self.cell = self.model.grid[town]
+        if move_cell:
+            self.cell = self.model.grid[town]
 
     def position(self) -> tuple[float, float]:
         """(lat, lon) now, interpolated along the highway when travelling."""

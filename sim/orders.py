@@ -150,8 +150,14 @@ def travel(
     """Move a unit along ``fld`` for a day: its speed in effective km (km / terrain factor).
 
     It stops at its goal, on entering a contested town, or, when besieging, on the approach
-    road of a hostile town it cannot yet assault at ``assault_ratio``.
+    road of a hostile town it cannot yet assault at ``assault_ratio``. Its Mesa cell moves
+    once, at the end of the march, not at every town passed through.
     """
+    _march(model, unit, fld, assault_ratio)
+    unit.cell = model.grid[unit.node]
+
+
+def _march(model: TerritoryModel, unit: Unit, fld: Field, assault_ratio: float | None) -> None:
     w = model.world
     budget = unit.speed
     if unit.dest >= 0:
@@ -161,7 +167,6 @@ def travel(
         if back < ahead and unit.besieging < 0:  # turn round on the road
             unit.node, unit.dest = unit.dest, unit.node
             unit.progress = w.eff_km[k] - unit.progress
-            unit.cell = model.grid[unit.node]
     for _ in range(MAX_LEGS):
         if unit.dest < 0:
             nxt = int(fld.next_hop[unit.node])
@@ -188,7 +193,7 @@ def travel(
             unit.progress += budget
             return
         budget -= remaining
-        unit.arrive(unit.dest)
+        unit.arrive(unit.dest, move_cell=False)
         if _blocked(model, unit, unit.node):
             return
 
