@@ -96,7 +96,7 @@ def objective_field(model: TerritoryModel, faction: int, town: str | None) -> Fi
 
 
 def _friendly_mask(model: TerritoryModel, faction: int) -> np.ndarray:
-    return np.isin(model.controller, list(model.factions[faction].friends))
+    return model.friend_of[faction][model.controller]
 
 
 def reinforce_field(model: TerritoryModel, faction: int, radius_km: float) -> Field:

@@ -60,7 +60,7 @@ def compute_supply(model: TerritoryModel) -> None:
     reach = np.zeros((k, w.n), dtype=bool)
     airlift = np.zeros(w.n)
     for f in model.factions:
-        passable = np.isin(ctrl, list(f.friends))
+        passable = model.friend_of[f.index][ctrl]
         key = (model.control_version, cut[f.index].tobytes())
         cached = model._supply_cache.get(f.index)
         if cached is not None and cached[0] == key:
@@ -144,9 +144,8 @@ def attrition(model: TerritoryModel) -> None:
         np.add.at(model.deserted_by_faction, model.controller[held], d[held])
     recover = model.supplied & (model.garrison > 0)
     if recover.any():
-        target = np.array(
-            [model.factions[c].garrison_morale if c >= 0 else 0.0 for c in model.controller]
-        )
+        # each holder's garrison morale, by lookup (index -1, nobody, is the 0.0 at the end)
+        target = np.array([f.garrison_morale for f in model.factions] + [0.0])[model.controller]
         model.garrison_morale[recover] = np.minimum(
             model.garrison_morale[recover] + sim.combat.morale_recovery,
             np.maximum(target[recover], model.garrison_morale[recover]),
