@@ -112,14 +112,23 @@ def reinforce_field(model: TerritoryModel, faction: int, radius_km: float) -> Fi
 
 
 def retreat_field(model: TerritoryModel, faction: int) -> Field:
-    """Routes through friendly territory back towards the faction's supply sources."""
+    """Routes through friendly territory to the nearest safe rear town.
+
+    A rear town is held by the faction's bloc, supplied, and has no enemy-held town next to
+    it; where there is none, the routes lead back to the supply sources.
+    """
     key = ("retreat", faction, model.control_version)
     cached = model.fields.get(key)
     if cached is None:
+        w = model.world
+        f = model.factions[faction]
         mask = _friendly_mask(model, faction)
-        src = model.factions[faction].sources
-        src = src[mask[src]] if len(src) else src
-        cached = model.world.field(src, np.zeros(len(src)), mask)
+        enemy_held = np.isin(model.controller, list(f.enemies)).astype(float)
+        rear = mask & model.reach[faction] & ((w.adj_self @ enemy_held) == 0)
+        targets = np.nonzero(rear)[0]
+        if not len(targets):
+            targets = f.sources[mask[f.sources]] if len(f.sources) else f.sources
+        cached = w.field(targets, np.zeros(len(targets)), mask)
         model.fields[key] = cached
     return cached
 

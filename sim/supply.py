@@ -126,15 +126,16 @@ def attrition(model: TerritoryModel) -> None:
         )
         model.population[idx] *= 1.0 - siege.civilian_loss * relief
     for u in model.unit_list:
-        if u.dest < 0 and model.controller[u.node] in model.factions[u.faction].friends:
-            if not model.reach[u.faction, u.node]:
-                relief = 1.0 - model.pocket_airlift[u.node]
-                lost = u.fighters * siege.attrition * relief
-                u.fighters -= lost
-                model.losses_by_faction[u.faction] += lost
-                u.morale = max(u.morale - siege.morale_loss * relief, 0.0)
-            elif not u.in_battle:
-                u.morale = min(u.morale + sim.combat.morale_recovery, u.base_morale)
+        at_home = u.dest < 0 and model.controller[u.node] in model.factions[u.faction].friends
+        if at_home and not model.reach[u.faction, u.node]:
+            relief = 1.0 - model.pocket_airlift[u.node]
+            lost = u.fighters * siege.attrition * relief
+            u.fighters -= lost
+            model.losses_by_faction[u.faction] += lost
+            u.morale = max(u.morale - siege.morale_loss * relief, 0.0)
+        elif not u.in_battle and model.reach[u.faction, u.node]:
+            # out of battle with a supply line (in a town, or on a road out of a supplied one)
+            u.morale = min(u.morale + sim.combat.morale_recovery, u.base_morale)
     deserting = model.conscripts * model.desert_rate
     if deserting.any():
         held = model.controller >= 0

@@ -194,19 +194,56 @@ def test_hostile_units_fight_when_they_meet_in_a_town():
     assert kinds(m, "battle")[0][2] == "g"
 
 
-def test_a_broken_unit_retreats_towards_supply():
-    towns = [town("home", 38.0, "red"), town("fwd", 38.1, "red"), town("front", 38.2, "red")]
-    red = faction("red", supply_sources=["home"],
+def test_a_broken_unit_retreats_to_the_nearest_safe_rear_town():
+    towns = [town("home", 38.0, "red"), town("fwd", 38.1, "red"), town("front", 38.2, "red"),
+             town("enemy", 38.3, "blue", garrison=10)]
+    red = faction("red", relations={"blue": "hostile"}, supply_sources=["home"],
                   forces=[{"id": "r1", "name": "R1", "town": "front", "fighters": 100,
                            "morale": 0.2, "speed_km_day": 5}],
                   rules=[{"when": "morale < 0.3", "do": "retreat"}, {"do": "hold"}])
-    m = TerritoryModel(scenario(towns, [("home", "fwd"), ("fwd", "front")], [red],
-                                days=1, combat={"morale_recovery": 0.0}))
+    blue = faction("blue", "#0000cc", supply_sources=["enemy"])
+    m = TerritoryModel(scenario(towns, [("home", "fwd"), ("fwd", "front"), ("front", "enemy")],
+                                [red, blue], days=1, combat={"morale_recovery": 0.0}))
     m.step()
     (u,) = m.unit_list
     assert u.order == "retreat" and u.dest == m.world.index["fwd"] and u.progress == 5
-    m.run(5)
-    assert u.node == m.world.index["home"] and u.dest == -1
+    m.run(8)
+    # fwd is the nearest town of its own with no enemy-held neighbour: it stops there
+    assert u.node == m.world.index["fwd"] and u.dest == -1
+
+
+def test_retreat_falls_back_on_the_supply_sources_when_nowhere_is_safe():
+    towns = [town("home", 38.0, "red"), town("front", 38.1, "red"),
+             town("enemy", 38.2, "blue", garrison=10)]
+    red = faction("red", relations={"blue": "hostile"}, supply_sources=["home"],
+                  forces=[{"id": "r1", "name": "R1", "town": "front", "fighters": 100,
+                           "morale": 0.2}],
+                  rules=[{"when": "morale < 0.3", "do": "retreat"}, {"do": "hold"}])
+    blue = faction("blue", "#0000cc", supply_sources=["enemy"],
+                   forces=[{"id": "b1", "name": "B1", "town": "enemy", "fighters": 5}],
+                   rules=[{"do": "hold"}])
+    extra = town("far", 38.0, "blue", lat=35.1)  # makes home itself a front-line town
+    m = TerritoryModel(scenario([*towns, extra], [("home", "front"), ("front", "enemy"),
+                                                  ("home", "far")], [red, blue], days=3,
+                                combat={"morale_recovery": 0.0})).run()
+    r1 = next(u for u in m.unit_list if u.key == "r1")
+    assert r1.node == m.world.index["home"] and r1.dest == -1
+
+
+def test_units_recover_morale_on_the_road_but_not_in_battle():
+    towns = [town("home", 38.0, "red"), town("goal", 39.5)]
+    red = faction("red", supply_sources=["home"],
+                  forces=[{"id": "r1", "name": "R1", "town": "home", "fighters": 100,
+                           "morale": 0.9, "speed_km_day": 10}],
+                  rules=[{"do": "advance", "with": {"objective": "goal"}}])
+    data = scenario(towns, [("home", "goal")], [red], days=5,
+                    combat={"morale_recovery": 0.05})
+    data["factions"][0]["forces"][0]["morale"] = 0.9
+    m = TerritoryModel(data)
+    (u,) = m.unit_list
+    u.morale = 0.5
+    m.run(3)
+    assert u.dest >= 0 and u.morale == pytest.approx(0.65)  # three days on a supplied road
 
 
 def test_reinforcements_go_to_the_threatened_town():
