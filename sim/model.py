@@ -166,6 +166,8 @@ class TerritoryModel(mesa.Model):
         self.events: list[Event] = []
         self.listeners: list[Callable[[Event], None]] = []
         self.fields: dict[tuple[Any, ...], Field] = {}
+        # (faction, radius) -> ((control version, threatened towns), routes): see reinforce_field
+        self.reinforce_routes: dict[tuple[int, float], tuple[tuple[int, bytes], Field]] = {}
         self.besiegers: dict[tuple[int, int], float] = {}
         self._supply_cache: dict[int, Any] = {}
         self.besieged = np.zeros(w.n, dtype=bool)

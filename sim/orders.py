@@ -106,7 +106,15 @@ def reinforce_field(model: TerritoryModel, faction: int, radius_km: float) -> Fi
     if cached is None:
         mask = _friendly_mask(model, faction)
         threatened = model.sense.threatened_towns(faction, mask, radius_km)
-        cached = model.world.field(threatened, np.zeros(len(threatened)), mask)
+        # the routes depend only on the threatened towns and on control (the mask): reuse
+        # yesterday's search when neither changed
+        inputs = (model.control_version, threatened.tobytes())
+        last = model.reinforce_routes.get((faction, radius_km))
+        if last is not None and last[0] == inputs:
+            cached = last[1]
+        else:
+            cached = model.world.field(threatened, np.zeros(len(threatened)), mask)
+            model.reinforce_routes[(faction, radius_km)] = (inputs, cached)
         model.fields[key] = cached
     return cached
 
