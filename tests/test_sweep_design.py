@@ -30,6 +30,10 @@ def test_range_by_num_linear_and_log():
     ({}, "either step or num"),
     ({"step": -1}, "positive"),
     ({"num": 3, "log": True, "start": 0}, "positive from"),
+    ({"step": 1e-12}, "more than 100,000 values"),
+    ({"num": 0}, "num must be 1 to 100,000"),
+    ({"step": 1, "start": float("nan")}, "finite"),
+    ({"step": 1, "start": -10**400}, "finite"),
 ])
 def test_bad_ranges(kwargs, match):
     start = kwargs.pop("start", 1)

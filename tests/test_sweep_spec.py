@@ -128,6 +128,15 @@ def test_yaml_syntax_error_has_a_line(sweep_file):
     ({"metrics": [{"metric": "towns_held", "faction": "red", "name": "run"}]},
      "column 'run' (metric 1) clashes with a standard column"),
     ({"metrics": []}, "metrics: List should have at least 1 item"),
+    ({"parameters": {"factions.red.forces.r1.fighters": {"from": 0, "to": 1e9, "step": 1e-9}}},
+     "the range has more than 100,000 values; use a larger step or num"),
+    ({"parameters": {"factions.red.forces.r1.fighters": {"from": 0, "to": 1e308, "num": 5,
+                                                         "log": True}}},
+     "log spacing needs a positive from"),
+    ({"replicates": 100, "parameters": {
+        "factions.red.forces.r1.fighters": {"from": 0, "to": 999, "step": 1},
+        "factions.red.forces.r1.quality": {"from": 0.1, "to": 2, "num": 1000}}},
+     "the sweep has 100,000,000 runs (points x replicates); the limit is 1,000,000"),
     ({"replicats": 3}, "replicats: unknown field (did you mean 'replicates'?)"),
     ({"scenario": None}, "scenario: Input should be a valid string"),
 ])

@@ -24,8 +24,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["Design", "ParamDef", "Run", "build_design", "expand_points", "range_values",
-           "run_seeds"]
+__all__ = ["MAX_VALUES", "Design", "ParamDef", "Run", "build_design", "count_points",
+           "expand_points", "range_values", "run_seeds"]
+
+#: The most values one parameter's range may have.
+MAX_VALUES = 100_000
 
 DesignMethod = Literal["grid", "lhs", "sobol"]
 SeedMode = Literal["common", "independent"]
@@ -105,18 +108,32 @@ def range_values(start: float, stop: float, *, step: float | None = None,
     """
     if (step is None) == (num is None):
         raise ValueError("give either step or num")
+    if step is not None and not step > 0:
+        raise ValueError("step must be positive")
+    try:
+        finite = all(math.isfinite(v) for v in (start, stop, step or 1, num or 1))
+        if step is not None:
+            float((stop - start) / step)
+    except OverflowError:
+        finite = False
+    if not finite:
+        raise ValueError("from, to and step must be finite numbers of a sensible size")
     if stop < start:
         raise ValueError(f"to ({stop}) is less than from ({start})")
     if step is not None:
-        if step <= 0:
-            raise ValueError("step must be positive")
         if log:
             raise ValueError("log spacing needs num, not step")
-        n = math.floor((stop - start) / step + 1e-9) + 1
+        ratio = (stop - start) / step
+        if not math.isfinite(ratio) or ratio >= MAX_VALUES:
+            raise ValueError(f"the range has more than {MAX_VALUES:,} values; use a larger "
+                             "step or num")
+        n = math.floor(ratio + 1e-9) + 1
         if all(isinstance(v, int) and not isinstance(v, bool) for v in (start, stop, step)):
             return tuple(int(start + k * step) for k in range(n))
         return tuple(_tidy(start + k * step) for k in range(n))
     assert num is not None
+    if not 1 <= num <= MAX_VALUES:
+        raise ValueError(f"num must be 1 to {MAX_VALUES:,}")
     if log:
         if start <= 0:
             raise ValueError("log spacing needs a positive from")
@@ -145,6 +162,12 @@ def _sample(params: list[ParamDef], method: DesignMethod, n: int,
                 row[p.path] = float(lo + x * (hi - lo))
         rows.append(row)
     return rows
+
+
+def count_points(params: tuple[ParamDef, ...] | list[ParamDef], samples: int | None) -> int:
+    """How many points ``expand_points`` gives, without building them."""
+    n = math.prod(len(p.values) for p in params if not p.sampled)
+    return n * (samples or 1) if any(p.sampled for p in params) else n
 
 
 def expand_points(params: tuple[ParamDef, ...] | list[ParamDef], method: DesignMethod,

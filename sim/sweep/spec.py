@@ -23,7 +23,7 @@ from sim.errors import Problem, ScenarioError
 from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.loader import apply_override, parse_path
 from sim.scenario.yamlio import Locations, PathKey, format_path, read_yaml
-from sim.sweep.design import Design, ParamDef, build_design, range_values
+from sim.sweep.design import Design, ParamDef, build_design, count_points, range_values
 from sim.sweep.metrics import METRICS, SERIES, Metric
 
 __all__ = ["FIXED_COLUMNS", "SweepFile", "SweepPlan", "load_sweep"]
@@ -32,7 +32,9 @@ __all__ = ["FIXED_COLUMNS", "SweepFile", "SweepPlan", "load_sweep"]
 FIXED_COLUMNS = ("run", "point", "replicate", "seed", "status", "error", "control")
 #: Values of one listed parameter checked against the scenario before the sweep starts.
 MAX_CHECKED_VALUES = 50
-MAX_RUNS = 10_000_000
+#: Values checked over all parameters (beyond it, only each parameter's first and last).
+MAX_CHECKS = 200
+MAX_RUNS = 1_000_000
 _RESERVED_PATHS = {
     "simulation.days": "set the number of days with the sweep's days: field",
     "simulation.seed": "run seeds come from the sweep's seed: and replicates: fields",
@@ -246,12 +248,13 @@ def load_sweep(path: str | Path) -> SweepPlan:
     if problems.errors:
         raise ScenarioError(problems.items)
 
+    n_runs = count_points(params, spec.samples) * spec.replicates
+    if n_runs > MAX_RUNS:  # checked before the points are built: they might not fit in memory
+        problems.add(("parameters",), f"the sweep has {n_runs:,} runs (points x replicates); "
+                                      f"the limit is {MAX_RUNS:,}")
+        raise ScenarioError(problems.items)
     design = build_design(params, spec.design, spec.samples, spec.replicates, spec.seed,
                           spec.seeds)
-    if design.n_runs > MAX_RUNS:
-        problems.add(("replicates",), f"the sweep has {design.n_runs:,} runs; the limit is "
-                                      f"{MAX_RUNS:,}")
-        raise ScenarioError(problems.items)
     days = spec.days if spec.days is not None else loaded.scenario.simulation.days
     fingerprint = _fingerprint(spec, base, metrics)
     return SweepPlan(file, spec, str(scenario_path), loaded, base, days, constants or {}, params,
@@ -339,9 +342,6 @@ def _param_def(name: str, raw: Any, problems: _Problems) -> ParamDef | None:
         except ValueError as exc:
             problems.add(where, str(exc))
             return None
-        if len(values) > 100_000:
-            problems.add(where, f"the range has {len(values):,} values; the limit is 100,000")
-            return None
         return ParamDef(name, values=values)
     if "low" in raw or "high" in raw:
         s = _model(SampleParam, raw, where, problems)
@@ -365,6 +365,7 @@ def _param_def(name: str, raw: Any, problems: _Problems) -> ParamDef | None:
 def _params(spec: SweepFile, base: dict[str, Any], constants: dict[str, Any] | None,
             problems: _Problems) -> tuple[ParamDef, ...]:
     out: list[ParamDef] = []
+    checks = 0
     for name, raw in spec.parameters.items():
         where: PathKey = ("parameters", name)
         if name in spec.set:
@@ -383,7 +384,9 @@ def _params(spec: SweepFile, base: dict[str, Any], constants: dict[str, Any] | N
             probe: list[Any] = [lo, hi]
         else:
             distinct = {json.dumps(v, sort_keys=True, default=str): v for v in p.values}
-            probe = list(distinct.values())[:MAX_CHECKED_VALUES]
+            probe = list(distinct.values())
+            probe = probe[:MAX_CHECKED_VALUES] if checks < MAX_CHECKS else [probe[0], probe[-1]]
+        checks += len(probe)
         for value in probe:
             bad = _check_value(base, {**constants, name: value})
             if bad:
