@@ -156,12 +156,14 @@ def _worker_virus(nodes: int, steps: int, warmup: int) -> dict[str, Any]:
     out: dict[str, Any] = {"nodes": nodes, "build_s": time.perf_counter() - t}
     for _ in range(warmup):
         model.step()
-    per_step = []
+    per_step, cpu_step = [], []
     for _ in range(steps):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         model.step()
         per_step.append(time.perf_counter() - t)
+        cpu_step.append(time.process_time() - c)
     out["ms_per_step"] = 1000 * statistics.median(per_step)
+    out["cpu_ms_per_step"] = 1000 * statistics.median(cpu_step)
     out["us_per_node_step"] = 1000 * out["ms_per_step"] / nodes
     out["infected_share"] = virus.number_infected(model) / nodes
     out["peak_mb"] = _peak_mb()
@@ -249,7 +251,8 @@ def run_bench(quick: bool = False, log: Any = None) -> dict[str, Any]:
 
     sizes = QUICK_SIZES if quick else FULL_SIZES
     days = 3 if quick else DAYS
-    res: dict[str, Any] = {"machine": machine_info(), "quick": quick}
+    res: dict[str, Any] = {"machine": machine_info(), "quick": quick,
+                           "load_before": os.getloadavg()[0]}
     say("default scenario ...")
     res["default"] = _bench_default(2 if quick else DEFAULT_REPEATS)
     say("start-up ...")
@@ -266,10 +269,15 @@ def run_bench(quick: bool = False, log: Any = None) -> dict[str, Any]:
         res["virus"].append(v)
         if "ms_per_day" in s and "ms_per_step" in v:
             s["ratio_to_virus"] = (s["ms_per_day"] / n) / (v["ms_per_step"] / n)
+            s["cpu_ratio_to_virus"] = (s["cpu_ms_per_day"] / n) / (v["cpu_ms_per_step"] / n)
     ok = [s for s in res["synthetic"] if "ms_per_day" in s]
-    res["slope"] = _slope([s["towns"] for s in ok], [s["ms_per_day"] for s in ok])
     okv = [v for v in res["virus"] if "ms_per_step" in v]
-    res["virus_slope"] = _slope([v["nodes"] for v in okv], [v["ms_per_step"] for v in okv])
+    for key, runs, x, y in (("slope", ok, "towns", "ms_per_day"),
+                            ("cpu_slope", ok, "towns", "cpu_ms_per_day"),
+                            ("virus_slope", okv, "nodes", "ms_per_step"),
+                            ("virus_cpu_slope", okv, "nodes", "cpu_ms_per_step")):
+        res[key] = _slope([r[x] for r in runs], [r[y] for r in runs])
+    res["load_after"] = os.getloadavg()[0]
     return res
 
 
@@ -280,7 +288,10 @@ def format_report(res: dict[str, Any]) -> str:
     lines = [f"frontline bench{' (quick)' if res['quick'] else ''} - {m['date']}",
              f"machine: {m['cpu']}, {m['cores']} cores, {m['platform']}",
              f"python {m['python']}, " + ", ".join(f"{k} {v[k]}" for k in v)
-             + f", libyaml {'yes' if m['libyaml'] else 'no'}", ""]
+             + f", libyaml {'yes' if m['libyaml'] else 'no'}",
+             f"load average (1 min) before / after: {res['load_before']:.2f} / "
+             f"{res['load_after']:.2f} (the bench itself adds ~1; above ~1.5 other jobs share the "
+             "2 cores: wall-clock times grow, CPU times much less)", ""]
     d = res["default"]
     lines.append(f"default scenario ({d['scenario']}), {d['days']} days, median of "
                  f"{d['repeats']}: {d['total_ms']:.1f} ms in-process (build + run; CPU "
@@ -292,7 +303,7 @@ def format_report(res: dict[str, Any]) -> str:
     lines.append("")
     head = (f"{'towns':>8} {'highways':>9} {'units':>6} {'gen s':>6} {'yaml MB':>8} "
             f"{'yaml load s':>11} {'validate s':>10} {'build s':>8} {'ms/day':>8} {'cpu':>7} "
-            f"{'peak MB':>8} {'virus ms/step':>13} {'ratio':>6}")
+            f"{'peak MB':>8} {'virus ms/step':>13} {'cpu':>7} {'ratio':>6} {'cpu':>6}")
     lines += ["synthetic theatres (3 factions, one unit per ten towns; ms/day = median of "
               "the first days after the build)", head]
     for syn, vir in zip(res["synthetic"], res["virus"], strict=True):
@@ -301,8 +312,10 @@ def format_report(res: dict[str, Any]) -> str:
             continue
         yl = (f"{syn['yaml_load_s']:11.2f}" if "yaml_load_s" in syn
               else f"{'failed':>11}")
-        vs = f"{vir['ms_per_step']:13.2f}" if "ms_per_step" in vir else f"{'error':>13}"
-        ratio = f"{syn['ratio_to_virus']:6.2f}" if "ratio_to_virus" in syn else f"{'-':>6}"
+        vs = (f"{vir['ms_per_step']:13.2f} {vir['cpu_ms_per_step']:7.2f}" if "ms_per_step" in vir
+              else f"{'error':>13} {'':>7}")
+        ratio = (f"{syn['ratio_to_virus']:6.2f} {syn['cpu_ratio_to_virus']:6.2f}"
+                 if "ratio_to_virus" in syn else f"{'-':>6} {'-':>6}")
         lines.append(f"{syn['towns']:>8,} {syn['highways']:>9,} {syn['units']:>6,} "
                      f"{syn['generate_s']:6.2f} {syn.get('yaml_mb', 0):8.1f} {yl} "
                      f"{syn['validate_s']:10.2f} {syn['build_s']:8.2f} "
@@ -311,10 +324,11 @@ def format_report(res: dict[str, Any]) -> str:
         if "yaml_load_error" in syn:
             lines.append(f"{'':>8} yaml load failed: {syn['yaml_load_error']}")
     if res["slope"] is not None:
-        lines.append(f"log-log slope of ms/day against towns: {res['slope']:.2f} "
-                     f"(VirusOnNetwork ms/step against nodes: {res['virus_slope']:.2f})")
+        lines.append(f"log-log slope of ms/day against towns: {res['slope']:.2f} wall, "
+                     f"{res['cpu_slope']:.2f} CPU (VirusOnNetwork ms/step against nodes: "
+                     f"{res['virus_slope']:.2f} wall, {res['virus_cpu_slope']:.2f} CPU)")
     lines.append("ratio = (our ms per town-day) / (VirusOnNetwork ms per node-step), "
-                 "measured in this run")
+                 "measured in this run (wall, and CPU time)")
     for vir in res["virus"]:
         if "error" in vir:
             lines.append(f"VirusOnNetwork error: {vir['error']}")

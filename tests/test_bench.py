@@ -27,7 +27,8 @@ def test_quick_bench_reports_every_figure(tmp_path: Path, capsys):
         assert syn["ms_per_day"] > 0 and syn["peak_mb"] > 0 and "yaml_load_s" in syn
         assert vir["nodes"] == syn["towns"] and vir["ms_per_step"] > 0
         assert syn["ratio_to_virus"] == pytest.approx(syn["ms_per_day"] / vir["ms_per_step"])
-    assert res["slope"] is not None
+        assert syn["cpu_ratio_to_virus"] > 0
+    assert res["slope"] is not None and res["cpu_slope"] is not None
     assert text == format_report(res) + "\n"
     for needle in ("default scenario", "start-up", "import mesa", "VirusOnNetwork", "slope",
                    res["machine"]["versions"]["mesa"]):
