@@ -297,7 +297,13 @@ def _check_value(base: dict[str, Any], sets: dict[str, Any]) -> list[Problem]:
         load_scenario(base, sets)
     except ScenarioError as exc:
         return [p for p in exc.problems if p.severity == "error"]
+    except Exception as exc:  # a loader bug must not hide the sweep file's other problems
+        return [Problem("<scenario>", None, "", f"loading failed ({type(exc).__name__}: {exc})")]
     return []
+
+
+def _what(p: Problem) -> str:
+    return f"{p.path}: {p.message}" if p.path else p.message
 
 
 def _check_path(text: str, base: dict[str, Any], where: PathKey, problems: _Problems) -> bool:
@@ -318,7 +324,7 @@ def _check_set(spec: SweepFile, base: dict[str, Any], problems: _Problems
     ok = all([_check_path(k, base, ("set", k), problems) for k in spec.set])
     bad = _check_value(base, dict(spec.set)) if ok and spec.set else []
     for p in bad:
-        problems.add(("set",), f"makes the scenario invalid: {p.path}: {p.message}")
+        problems.add(("set",), f"makes the scenario invalid: {_what(p)}")
     return dict(spec.set) if ok and not bad else None
 
 
@@ -393,7 +399,7 @@ def _params(spec: SweepFile, base: dict[str, Any], constants: dict[str, Any] | N
                 q = bad[0]
                 more = f" (and {len(bad) - 1} more problems)" if len(bad) > 1 else ""
                 problems.add(where, f"value {value!r} makes the scenario invalid: "
-                                    f"{q.path}: {q.message}{more}")
+                                    f"{_what(q)}{more}")
                 break
     return tuple(out)
 
