@@ -104,6 +104,10 @@ def reinforce_field(model: TerritoryModel, faction: int, radius_km: float) -> Fi
     key = ("reinforce", faction, radius_km, model.day)
     cached = model.fields.get(key)
     if cached is None:
+        # earlier days' entries are stale: drop them, or a long run without a capture (which
+        # clears the cache) keeps one per day (10,000 days of the default scenario: 9,874)
+        for old in [k for k in model.fields if k[0] == "reinforce" and k[3] != model.day]:
+            del model.fields[old]
         mask = _friendly_mask(model, faction)
         threatened = model.sense.threatened_towns(faction, mask, radius_km)
         # the routes depend only on the threatened towns and on control (the mask): reuse

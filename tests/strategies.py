@@ -225,6 +225,17 @@ def weird_scalars() -> st.SearchStrategy[Any]:
     )
 
 
+def edge_numbers() -> st.SearchStrategy[float | int]:
+    """Numbers at the edges: zero, negative, tiny, huge, not finite."""
+    return st.one_of(
+        st.sampled_from([0, 0.0, -0.0, 1, -1, 1e-300, 0.001, 0.999, 1.0001, 2, 100, 1e6,
+                         10_000_000, 1e12, 1e308, float("inf"), float("-inf"), float("nan"),
+                         2**31, 2**63 - 1, 2**64]),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(-5, 200_000),
+    )
+
+
 def weird_values() -> st.SearchStrategy[Any]:
     """Scalars, and small lists and mappings of them (mapping keys are text, as from YAML)."""
     return st.recursive(
@@ -259,8 +270,9 @@ def _get(node: Any, path: tuple[Any, ...]) -> Any:
 def mutated(draw: st.DrawFn, base: dict[str, Any], max_mutations: int = 4) -> dict[str, Any]:
     """``base`` (a valid scenario's data, not modified) with a few random mutations.
 
-    A mutation replaces a value anywhere with a value of any type, deletes a key or list
-    item, adds an unknown key, or duplicates a list item.
+    A mutation replaces a value anywhere with a value of any type, or a number with an edge
+    number (more of these load, so more runs see edge values), deletes a key or list item,
+    adds an unknown key, or duplicates a list item.
     """
     import copy
 
@@ -271,8 +283,16 @@ def mutated(draw: st.DrawFn, base: dict[str, Any], max_mutations: int = 4) -> di
             break
         path = draw(st.sampled_from(paths))
         parent, last = _get(data, path[:-1]), path[-1]
-        kind = draw(st.sampled_from(["replace", "replace", "delete", "add", "duplicate"]))
-        if kind == "replace":
+        kind = draw(st.sampled_from(["replace", "number", "number", "delete", "add",
+                                     "duplicate"]))
+        if kind == "number":
+            numeric = [p for p in paths
+                       if isinstance(_get(data, p), int | float) and not isinstance(
+                           _get(data, p), bool)]
+            if numeric:
+                path = draw(st.sampled_from(numeric))
+                _get(data, path[:-1])[path[-1]] = draw(edge_numbers())
+        elif kind == "replace":
             parent[last] = draw(weird_values())
         elif kind == "delete":
             del parent[last]

@@ -261,3 +261,45 @@ def test_a_scenario_built_in_code():
     data = scenario([town("a", 38.0, "red"), town("b", 38.1, "red")], [("a", "b")],
                     [faction("red")])
     assert load_scenario(data).scenario.towns[1].id == "b"
+
+
+@pytest.mark.parametrize(("text", "line", "char"), [
+    ("\x08", 1, "U+0008"),  # found by fuzzing: yaml.reader.ReaderError escaped
+    ("format: 1\nname: \x1f\n", 2, "U+001F"),
+    ("name: \ud800\n", 1, "U+D800"),  # a lone surrogate: UnicodeEncodeError escaped libyaml
+])
+def test_characters_yaml_does_not_allow(text, line, char):
+    from sim.scenario.yamlio import parse_yaml
+
+    with pytest.raises(ScenarioError) as info:
+        parse_yaml(text, "f.yaml")
+    (p,) = info.value.problems
+    assert str(p) == f"f.yaml:{line}: character {char} is not allowed in YAML " \
+                     "(special characters are not allowed)"
+
+
+def test_a_set_argument_with_undecodable_bytes_is_an_error():
+    from sim.scenario.loader import parse_assignment
+
+    with pytest.raises(ScenarioError, match=r"character U\+DCFF is not allowed"):
+        parse_assignment("simulation.days=\udcff")  # how Python passes a non-UTF-8 argv byte
+
+
+@pytest.mark.parametrize("value", [[], {}, [1, 2], {"a": 1}])
+def test_an_action_that_is_not_text(write_yaml, line_data, value):
+    """Found by fuzzing: a list or mapping under ``do:`` made the cross-reference checks raise
+    TypeError (unhashable) instead of reporting the problem."""
+    line_data["factions"][0]["rules"][0]["do"] = value
+    (msg,) = problems(write_yaml(line_data))
+    assert ": factions.red.rules.go.do: " in msg and "'advance'" in msg
+
+
+@pytest.mark.parametrize("path", ["factions.red.supply_sources", "factions.red.objectives",
+                                  "highways", "tunables"])
+@pytest.mark.parametrize("value", [1, 2.5, True])
+def test_a_number_where_a_list_belongs(path, value):
+    """Found by fuzzing: ``--set factions.red.supply_sources=1`` made the cross-reference
+    checks raise TypeError ('int' object is not iterable) instead of reporting the problem."""
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(DATA / "line.yaml", {path: value})
+    assert f"--set: {path}: Input should be a valid list" in str(info.value)

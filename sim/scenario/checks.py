@@ -28,6 +28,12 @@ def _suggest(name: Any, options: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def _list(data: Any, key: str) -> list[Any]:
+    """``data[key]`` if it is a list, else [] (the schema reports the wrong type)."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, list) else []
+
+
 def _items(data: Any, key: str) -> list[tuple[str | int, dict[str, Any]]]:
     """(path segment, item) for each mapping in the list ``data[key]``."""
     value = data.get(key) if isinstance(data, dict) else None
@@ -96,7 +102,7 @@ def check_scenario(data: dict[str, Any], report: Report) -> list[Problem]:
             bad(("towns", seg, "garrison"), "a town with no controller cannot have a garrison")
 
     edges: dict[frozenset[str], PathKey] = {}
-    for i, h in enumerate(data.get("highways") or [] if isinstance(data, dict) else []):
+    for i, h in enumerate(_list(data, "highways")):
         if not isinstance(h, dict):
             continue
         a, b = h.get("from"), h.get("to")
@@ -115,9 +121,9 @@ def check_scenario(data: dict[str, Any], report: Report) -> list[Problem]:
     relations = _relations(factions, faction_set, faction_ids, bad)
     for fseg, f in factions:
         fid = f.get("id")
-        for j, src in enumerate(f.get("supply_sources") or []):
+        for j, src in enumerate(_list(f, "supply_sources")):
             need_town(("factions", fseg, "supply_sources", j), src)
-        for j, obj in enumerate(f.get("objectives") or []):
+        for j, obj in enumerate(_list(f, "objectives")):
             if isinstance(obj, dict):
                 need_town(("factions", fseg, "objectives", j, "town"), obj.get("town"))
         for useg, u in _items(f, "forces"):
@@ -136,7 +142,7 @@ def check_scenario(data: dict[str, Any], report: Report) -> list[Problem]:
                     )
         _check_rules(f, fseg, town_set, need_town, bad)
 
-    for j, tun in enumerate(data.get("tunables") or [] if isinstance(data, dict) else []):
+    for j, tun in enumerate(_list(data, "tunables")):
         if isinstance(tun, dict) and isinstance(tun.get("path"), str):
             _check_tunable(data, tun, ("tunables", j), bad)
 
@@ -203,7 +209,7 @@ def _check_rules(
                 bad((*base, "id"), f"duplicate rule id {rid!r}")
             rule_ids.add(rid)
         action = rule.get("do")
-        if action not in ACTION_PARAMS:
+        if not isinstance(action, str) or action not in ACTION_PARAMS:
             continue  # the schema reports unknown actions, with the list of valid ones
         scope = FACTION if action in FACTION_ACTIONS else UNIT
         if "when" in rule:

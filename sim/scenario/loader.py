@@ -48,7 +48,8 @@ class SourceMap:
     def problem(self, path: PathKey, message: str, severity: str = "error") -> Problem:
         """A Problem located at ``path``."""
         file, line = self.locate(path)
-        return Problem(file, line, format_path(path), message, severity)
+        # line 0 marks a value with no line (a --set override): print "--set: path", not "--set:0"
+        return Problem(file, line or None, format_path(path), message, severity)
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,10 @@ def _compose_fast(text: str) -> tuple[Any, yaml.Node | None] | None:
     cls = getattr(yaml, "CSafeLoader", None)
     if cls is None or not getattr(yaml, "__with_libyaml__", False):
         return None
-    loader = cls(text)
+    try:
+        loader = cls(text)
+    except UnicodeEncodeError:  # a lone surrogate (from a command-line --set, say)
+        return None
     try:
         return loader, loader.get_single_node()
     except (yaml.YAMLError, RecursionError):
@@ -192,7 +195,15 @@ def _compose_fast(text: str) -> tuple[Any, yaml.Node | None] | None:
 
 def _parse_yaml(text: str, file: str) -> tuple[Any, Locations]:
     fast = _compose_fast(text)
-    loader = fast[0] if fast is not None else yaml.SafeLoader(text)
+    try:
+        loader = fast[0] if fast is not None else yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # the pure-Python reader checks characters first
+        c = exc.character
+        what = f"U+{c if isinstance(c, int) else ord(c):04X}"
+        at = text.count("\n", 0, exc.position) + 1
+        raise ScenarioError(
+            [Problem(file, at, "", f"character {what} is not allowed in YAML ({exc.reason})")]
+        ) from None
     try:
         try:
             node = fast[1] if fast is not None else loader.get_single_node()
