@@ -181,9 +181,10 @@ def metric_plot(meta: dict[str, Any], ok: pd.DataFrame, m: dict[str, Any], p: di
             axes[0, 0].set_ylim(-0.02, 1.02)
             axes[0, 0].set_ylabel(f"P(by day {deadline})")
             ax = axes[1, 0]
-            ax.axhline(days, color="k", lw=0.8, ls="--")
-            ax.text(ax.get_xlim()[0], days, " end of run; above: never", va="bottom",
-                    fontsize=7)
+            if ok[col].isna().any():  # else the axis keeps to the days that happened
+                ax.axhline(days, color="k", lw=0.8, ls="--")
+                ax.text(ax.get_xlim()[0], days, " end of run; above: never", va="bottom",
+                        fontsize=7)
             if deadline < days:
                 ax.axhline(deadline, color="firebrick", lw=0.8, ls=":")
                 ax.text(ax.get_xlim()[0], deadline, f" day {deadline}", va="bottom",

@@ -172,16 +172,28 @@ def _print_tables(meta: dict[str, Any], df: pd.DataFrame, summary: pd.DataFrame,
             console.print(table)
     else:
         overall = _overall(meta, df, by_day)
-        table = Table(title="metrics over all runs (rho: Spearman rank correlation with each "
-                            "parameter)", title_justify="left")
-        cols = [c for c in overall.columns if overall[c].notna().any()]
+        rho = [c for c in overall.columns if c.startswith("rho ")]
+        cols = [c for c in overall.columns
+                if c not in rho and c != "metric" and overall[c].notna().any()]
+        table = Table(title=f"metrics over all {len(df)} runs", title_justify="left")
+        table.add_column("metric", no_wrap=True)
         for c in cols:
-            table.add_column(c, justify="left" if c == "metric" else "right")
+            table.add_column(c, justify="right")
         for _, r in overall.iterrows():
-            table.add_row(*(r[c] if c == "metric" else
-                            _pct(r[c]) if c.startswith(("P(", "share")) else fmt(r[c])
-                            for c in cols))
+            table.add_row(r["metric"], *(_pct(r[c]) if c.startswith(("P(", "share"))
+                                         else fmt(r[c]) for c in cols))
         console.print(table)
+        if rho:
+            table = Table(title="sensitivity: Spearman rank correlation of each metric with "
+                                "each parameter (-1 to 1; never = after the end)",
+                          title_justify="left")
+            table.add_column("metric", no_wrap=True)
+            for c in rho:
+                table.add_column(c.removeprefix("rho "), justify="right")
+            for _, r in overall.iterrows():
+                table.add_row(r["metric"], *("-" if math.isnan(r[c]) else f"{r[c]:+.2f}"
+                                             for c in rho))
+            console.print(table)
     if len(failed):
         table = Table(title=f"failures: {len(failed)} of {len(df)} runs", title_justify="left")
         table.add_column("runs", justify="right")
