@@ -135,3 +135,19 @@ def test_by_day_gives_the_probability_of_a_deadline(results, tmp_path):
     assert any(0 < float(r["P(by day 6)"]) < float(r["P(by day 20)"]) for r in rows
                if r["metric"] == "capture_day.e0.red")  # the deadline matters here
     assert len(files) > 10
+
+
+def test_many_points_get_an_overall_table_and_sensitivities(tmp_path, monkeypatch):
+    monkeypatch.setattr("sim.sweep.report.MAX_POINT_ROWS", 4)
+    res = run("sweep_lhs.yaml", tmp_path / "lhs.parquet")
+    buf = io.StringIO()
+    files = report(res, tmp_path / "rep", Console(file=buf, width=250))
+    text = buf.getvalue()
+    assert "metrics over all 32 runs" in text
+    assert "sensitivity: Spearman rank correlation" in text
+    overall = list(csv.DictReader(io.StringIO((tmp_path / "rep" / "overall.csv").read_text())))
+    assert [r["metric"] for r in overall] == ["capture_day.e0.red", "towns_held.red",
+                                               "towns_held.blue"]
+    rho = float(overall[0]["rho r1 fighters"])
+    assert -1 <= rho < 0  # a stronger brigade takes East 0 sooner
+    assert any(f.name == "overall.csv" for f in files)
