@@ -295,3 +295,53 @@ def test_grammatical_conditions_long(unit_condition, faction_condition):
 @given(st.one_of(mutated(SWEEP, max_mutations=6), yaml_texts()))
 def test_sweep_files_long(folder, data):
     test_sweep_files_load_or_explain.hypothesis.inner_test(folder, data)
+
+
+# ------------------------------------------------------------------ the visualization's picker
+LABELS = st.one_of(
+    st.sampled_from(["../../etc/passwd", "/etc/passwd", "..", ".", "", "line.yaml/..",
+                     "..\\..\\etc\\passwd", "%2e%2e/%2e%2e/etc/passwd", "line.yaml\x00.txt",
+                     "~/.ssh/id_rsa", "file:///etc/passwd", "link/passwd", "link",
+                     "./line.yaml", "LINE.YAML", " line.yaml", "line.yaml "]),
+    st.text(max_size=60),
+    st.lists(st.sampled_from(["..", ".", "etc", "passwd", "line.yaml", "link", "/", "\\"]),
+             max_size=8).map("/".join),
+)
+
+
+@pytest.fixture(scope="module")
+def picker_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scenario folder holding line.yaml, a symlinked directory pointing at / and a loop."""
+    d = tmp_path_factory.mktemp("picker")
+    (d / "line.yaml").write_text((DATA / "line.yaml").read_text())
+    (d / "link").symlink_to("/")
+    (d / "loop.yaml").symlink_to(d / "loop.yaml")
+    (d / "dir.yaml").mkdir()
+    return d
+
+
+@fixed(max_examples=300, deadline_ms=1000)
+@given(LABELS)
+def test_the_scenario_picker_opens_only_what_it_lists(picker_folder, label):
+    from sim.errors import FrontlineError
+    from viz.app import open_scenario
+    from viz.catalogue import ScenarioCatalogue
+
+    cat = ScenarioCatalogue.build([picker_folder])
+    assert cat.labels == ["line.yaml"]  # no directory, no symlinked folder, no loop
+    if label in cat.entries:
+        assert cat.resolve(label).parent == picker_folder.resolve()
+        return
+    with pytest.raises(FrontlineError, match="is not one of the scenarios offered"):
+        cat.resolve(label)
+    opened = open_scenario(cat, label)
+    assert opened.path is None and "is not one of the scenarios offered" in opened.problem
+
+
+def test_the_visualization_listens_on_loopback_by_default():
+    import argparse
+
+    from sim.cli import build_parser
+
+    args = build_parser().parse_args(["viz", str(DATA / "line.yaml")])
+    assert isinstance(args, argparse.Namespace) and args.host == "127.0.0.1"

@@ -303,3 +303,25 @@ def test_a_number_where_a_list_belongs(path, value):
     with pytest.raises(ScenarioError) as info:
         load_scenario(DATA / "line.yaml", {path: value})
     assert f"--set: {path}: Input should be a valid list" in str(info.value)
+
+
+@pytest.mark.parametrize(("path", "value", "fragment"), [
+    # found by fuzzing: an infinite garrison loaded, then the run failed on day 0 with
+    # OverflowError (and nan fighters would have spread through every battle)
+    ("towns.w0.garrison", float("inf"), "towns.w0.garrison: Input should be a finite number"),
+    ("towns.w0.garrison", 1e12, "towns.w0.garrison: Input should be less than or equal to"),
+    ("towns.w0.lat", float("nan"), "towns.w0.lat: Input should be a finite number"),
+    ("simulation.siege.invest_ratio", float("nan"), "Input should be a finite number"),
+    ("factions.blue.rules.conscript.with.rate", float("nan"), "rate must be a finite number"),
+    ("factions.blue.rules.conscript.with.quality", float("inf"),
+     "quality must be a finite number"),
+    ("factions.blue.rules.conscript.with.quality", 1e300, "quality must be at most 3"),
+    ("factions.red.rules.go.do", "besiege", None),  # (control: this one is fine)
+])
+def test_numbers_that_would_break_a_run_are_refused(path, value, fragment):
+    if fragment is None:
+        assert load_scenario(DATA / "line.yaml", {path: value})
+        return
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(DATA / "line.yaml", {path: value})
+    assert f"--set: {path}: " in str(info.value) and fragment in str(info.value)

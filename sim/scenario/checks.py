@@ -7,6 +7,7 @@ They run on the raw merged data, defensively, so that they report alongside sche
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -238,9 +239,13 @@ def _check_rules(
                     need_town(path, value)
             elif isinstance(value, bool) or not isinstance(value, int | float):
                 bad(path, f"{key} must be a number, got {value!r}")
+            elif not math.isfinite(value):
+                bad(path, f"{key} must be a finite number, got {value!r}")
             elif value < 0 or (spec.kind == "fraction" and value > 1):
                 rng = "between 0 and 1" if spec.kind == "fraction" else "at least 0"
                 bad(path, f"{key} must be {rng}, got {value!r}")
+            elif spec.max is not None and value > spec.max:
+                bad(path, f"{key} must be at most {spec.max:g}, got {value!r}")
 
 
 def _check_tunable(

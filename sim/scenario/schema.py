@@ -42,7 +42,6 @@ Id = Annotated[
         description="lower-case id: letters, digits, single underscores",
     ),
 ]
-NonNeg = Annotated[float, Field(ge=0)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Relation = Literal["allied", "neutral", "hostile"]
 
@@ -55,7 +54,10 @@ Action = Literal["advance", "besiege", "defend", "hold", "reinforce", "retreat",
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # no inf or nan anywhere: an infinite garrison made a run fail on its first day
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class Town(_Strict):
@@ -68,8 +70,11 @@ class Town(_Strict):
     population: int = Field(ge=0, le=50_000_000, description="civilian population")
     terrain: Terrain = Field("flat", description="terrain of the town, sets its defence bonus")
     controller: Id | None = Field(None, description="faction holding the town at the start")
-    garrison: NonNeg = Field(
-        0, description="local defenders (fighters) of the controller, who do not leave the town"
+    garrison: float = Field(
+        0,
+        ge=0,
+        le=10_000_000,
+        description="local defenders (fighters) of the controller, who do not leave the town",
     )
     fortification: float = Field(
         0,
@@ -327,10 +332,14 @@ class ParamSpec(BaseModel):
     kind: Literal["town", "num", "fraction"]
     default: float | None
     doc: str
+    max: float | None = None
 
 
-def _p(kind: Literal["town", "num", "fraction"], default: float | None, doc: str) -> ParamSpec:
-    return ParamSpec(kind=kind, default=default, doc=doc)
+def _p(
+    kind: Literal["town", "num", "fraction"], default: float | None, doc: str,
+    max: float | None = None,
+) -> ParamSpec:
+    return ParamSpec(kind=kind, default=default, doc=doc, max=max)
 
 
 ACTION_PARAMS: dict[str, dict[str, ParamSpec]] = {
@@ -350,7 +359,7 @@ ACTION_PARAMS: dict[str, dict[str, ParamSpec]] = {
     "conscript": {
         "rate": _p("fraction", 0.01, "share of a town's remaining fighting-age men taken a day"),
         "max_share": _p("fraction", 0.3, "cap on the share of the fighting-age pool ever taken"),
-        "quality": _p("num", 0.5, "quality of conscripts"),
+        "quality": _p("num", 0.5, "quality of conscripts (at most 3, as for units)", max=3.0),
         "morale": _p("fraction", 0.4, "morale of conscripts"),
         "desertion": _p("fraction", 0.01, "share of conscripts who desert a day"),
     },
