@@ -159,7 +159,7 @@ def _odds(model: TerritoryModel, unit: Unit, town: int) -> float:
     ours = unit.fighters + sum(model.besiegers.get((town, g), 0.0) for g in sorted(f.friends))
     if unit.besieging == town:
         ours -= unit.fighters  # already counted among the besiegers
-    tf = model.sense.town_fighters()
+    tf = model.sense.defenders()
     holder = model.controller[town]
     defenders = tf[sorted(model.factions[holder].friends), town].sum() if holder >= 0 else 0.0
     return ours / defenders if defenders > 0 else float("inf")

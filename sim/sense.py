@@ -43,11 +43,16 @@ class Sense:
         self._trees: dict[int, tuple[cKDTree | None, np.ndarray]] = {}
         self._ratio: dict[int, np.ndarray] = {}
         self._town_fighters: np.ndarray | None = None
+        self._defenders: np.ndarray | None = None
         self._near_towns: dict[tuple[int, float], tuple[bool, float]] = {}
         self._enemy_present: dict[int, np.ndarray] = {}
 
     def town_fighters(self) -> np.ndarray:
-        """Fighters per (faction, town): garrisons plus units standing in the town."""
+        """Fighters per (faction, town): garrisons plus units in the town or on a road out of it.
+
+        This is what a faction perceives around a town (a column that has just left is still
+        there in effect); the town's defenders are ``defenders()``.
+        """
         if self._town_fighters is None:
             m = self.model
             k = len(m.factions)
@@ -58,6 +63,19 @@ class Sense:
                 tf[u.faction, u.node] += u.fighters
             self._town_fighters = tf
         return self._town_fighters
+
+    def defenders(self) -> np.ndarray:
+        """Fighters per (faction, town) defending it: garrisons plus units standing in it."""
+        if self._defenders is None:
+            m = self.model
+            df = np.zeros((len(m.factions), m.world.n))
+            held = m.controller >= 0
+            np.add.at(df, (m.controller[held], np.nonzero(held)[0]), m.garrison[held])
+            for u in self.units:
+                if u.dest < 0:
+                    df[u.faction, u.node] += u.fighters
+            self._defenders = df
+        return self._defenders
 
     def enemy_present(self, faction: int) -> np.ndarray:
         """Bool per town: fighters (garrison or units) of a faction hostile to ``faction``."""

@@ -32,7 +32,7 @@ def cut_edges(model: TerritoryModel) -> np.ndarray:
     hostile = model.hostile_matrix
     cut = (hostile.astype(np.int64) @ on_edge.astype(np.int64)) > 0
     if besiegers:
-        tf = model.sense.town_fighters()
+        tf = model.sense.defenders()  # units marching away do not defend the town
         ratio = model.spec.simulation.siege.invest_ratio
         for (town, b), fighters in sorted(besiegers.items()):
             holder = model.controller[town]

@@ -66,16 +66,19 @@ def _deep_size(obj: Any) -> int:
 def drain_records(model: TerritoryModel) -> dict[str, float]:
     """Measure the records a run keeps by design, then empty them."""
     dc = model.datacollector
+    steps = getattr(dc, "_collection_steps", [])  # Mesa's index of the collected steps
     sizes = {
         "events": len(model.events),
         "records_mb": (_deep_size(model.events) + _deep_size(model.control_history)
-                       + _deep_size(model.series) + _deep_size(dc.model_vars)) / 1e6,
+                       + _deep_size(model.series) + _deep_size(dc.model_vars)
+                       + _deep_size(steps)) / 1e6,
     }
     model.events.clear()
     model.control_history.clear()
     model.series.clear()
     for values in dc.model_vars.values():
         values.clear()
+    steps.clear()
     return sizes
 
 
