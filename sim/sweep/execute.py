@@ -339,6 +339,9 @@ def _execute(plan: SweepPlan, store: ResultStore, pending: list[int], backend: B
                     elapsed = time.perf_counter() - started
                     bar.update(task, advance=len(result.rows), failed=outcome.failed,
                                rate=f"{outcome.ran / elapsed:.1f}")
+        except FrontlineError:  # results cannot be written: stop the workers, then report
+            backend.cancel()
+            raise
         except KeyboardInterrupt:
             backend.cancel()
             bar.stop()

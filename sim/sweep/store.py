@@ -246,20 +246,34 @@ class ResultStore:
 
     # ----------------------------------------------------------------- writing
     def write(self, rows: list[dict[str, Any]], series: list[dict[str, Any]]) -> None:
-        """Commit the rows of one chunk (consecutive runs) as a shard."""
+        """Commit the rows of one chunk (consecutive runs) as a shard.
+
+        Raises:
+            FrontlineError: the shard cannot be written (disk full, no permission); the shards
+                committed before stay, and a re-run resumes from them.
+        """
         rows = sorted(rows, key=lambda r: r["run"])
         name = f"{rows[0]['run']:010d}.parquet"
-        if self.series:
-            self._write_table(pa.Table.from_pylist(series, schema=self.series_schema),
-                              self.parts / f"series-{name}")
-        self._write_table(pa.Table.from_pylist(rows, schema=self.schema.remove_metadata()),
-                          self.parts / f"runs-{name}")
+        try:
+            if self.series:
+                self._write_table(pa.Table.from_pylist(series, schema=self.series_schema),
+                                  self.parts / f"series-{name}")
+            self._write_table(pa.Table.from_pylist(rows, schema=self.schema.remove_metadata()),
+                              self.parts / f"runs-{name}")
+        except OSError as exc:
+            raise FrontlineError(
+                f"cannot write results to {self.parts}: {exc.strerror or exc}; the runs "
+                "finished before are saved there: fix this and run the same command again "
+                "to resume") from None
 
     @staticmethod
     def _write_table(table: pa.Table, path: Path) -> None:
         tmp = path.with_name(path.name + ".tmp")
-        pq.write_table(table, tmp)
-        _commit(tmp, path)
+        try:
+            pq.write_table(table, tmp)
+            _commit(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     # --------------------------------------------------------------- finishing
     def shards(self, kind: str = "runs") -> list[Path]:
@@ -283,6 +297,16 @@ class ResultStore:
         if expected != self.n_runs:
             raise FrontlineError(f"{self.parts}: {expected} of {self.n_runs} runs are done; "
                                  "run the sweep again to finish it")
+        try:
+            written = self._finish(shards)
+        except OSError as exc:
+            raise FrontlineError(
+                f"cannot write {self.out}: {exc.strerror or exc}; every run is saved in "
+                f"{self.parts}: fix this and run the same command again to write it") from None
+        shutil.rmtree(self.parts)
+        return written
+
+    def _finish(self, shards: list[Path]) -> list[Path]:
         written = []
         if self.series:
             written.append(self._merge(self.shards("series"), series_path(self.out),
@@ -295,7 +319,6 @@ class ResultStore:
             _commit(tmp, mp)
             written.append(mp)
         written.insert(0, self._merge(shards, self.out, self.schema))
-        shutil.rmtree(self.parts)
         return written
 
     def _merge(self, shards: Iterable[Path], out: Path, schema: pa.Schema) -> Path:
@@ -317,12 +340,15 @@ class ResultStore:
                 batch.clear()
 
         try:
-            for shard in shards:
-                batch.append(pq.read_table(shard, schema=plain))
-                if sum(t.num_rows for t in batch) >= _ROWS_PER_GROUP:
-                    flush()
-            flush()
+            try:
+                for shard in shards:
+                    batch.append(pq.read_table(shard, schema=plain))
+                    if sum(t.num_rows for t in batch) >= _ROWS_PER_GROUP:
+                        flush()
+                flush()
+            finally:
+                writer.close()
+            _commit(tmp, out)
         finally:
-            writer.close()
-        _commit(tmp, out)
+            tmp.unlink(missing_ok=True)
         return out

@@ -1,0 +1,273 @@
+"""Faults in sweeps (issue #6): killed workers, a sweep killed again and again, a full disk.
+
+Whatever fails, no finished run is lost or duplicated, every shard on disk stays readable, and
+running the same command again ends with the very results of an uninterrupted sweep.
+"""
+
+import errno
+import io
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from builders import DATA, ROOT
+from rich.console import Console
+
+from sim.cli import main
+from sim.sweep.execute import run_sweep
+from sim.sweep.spec import load_sweep
+from sim.sweep.store import series_path
+
+psutil = pytest.importorskip("psutil")
+
+RUNS = 240  # tests/data/sweep_kill.yaml
+
+
+def sweep(name, out, **kwargs):
+    return run_sweep(load_sweep(DATA / name), out, console=Console(file=io.StringIO()),
+                     progress=False, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """sweep_kill.yaml run once, uninterrupted."""
+    out = tmp_path_factory.mktemp("ref") / "ref.parquet"
+    assert sweep("sweep_kill.yaml", out, workers=2, chunk_size=4).complete
+    return out
+
+
+def command(out, *extra):
+    return [sys.executable, "-m", "sim", "sweep", str(DATA / "sweep_kill.yaml"),
+            "--chunk-size", "2", "--out", str(out), *extra]
+
+
+def shards(parts):
+    return sorted(parts.glob("runs-*.parquet")) if parts.exists() else []
+
+
+def wait_for_shards(proc, parts, n, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while len(shards(parts)) < n and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the sweep ended before the fault"
+    assert len(shards(parts)) >= n, "no results in time"
+
+
+def worker_processes(pid):
+    """The processes running runs: spawned children of the sweep (not the resource tracker)."""
+    out = []
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            cmd = " ".join(child.cmdline())
+        except psutil.Error:
+            continue
+        if "spawn_main" in cmd and "resource_tracker" not in cmd:
+            out.append(child)
+    return out
+
+
+def done_runs(parts, series=True):
+    """Every run in the committed shards; each shard must be readable, with its series."""
+    runs = []
+    for shard in shards(parts):
+        runs += pq.read_table(shard).column("run").to_pylist()
+        if series:
+            assert pq.read_table(shard.with_name(shard.name.replace("runs-", "series-")))
+    for shard in parts.glob("series-*.parquet") if parts.exists() else []:
+        pq.read_table(shard)  # an orphan series shard (killed before its runs shard) is whole
+    assert len(runs) == len(set(runs)), "a run is saved twice"
+    return runs
+
+
+def assert_same_results(out, reference):
+    assert out.read_bytes() == reference.read_bytes()
+    assert series_path(out).read_bytes() == series_path(reference).read_bytes()
+    assert pq.read_table(out, columns=["run"]).column("run").to_pylist() == list(range(RUNS))
+    assert not out.with_name(out.name + ".parts").exists()
+
+
+def kill_one_worker(proc, parts, after):
+    wait_for_shards(proc, parts, after)
+    deadline = time.monotonic() + 10
+    while not (workers := worker_processes(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert workers, "no worker process found"
+    victim = workers[0]
+    victim.send_signal(signal.SIGKILL)
+    return victim.pid
+
+
+def test_killing_a_local_worker_saves_what_finished_and_a_rerun_completes(tmp_path,
+                                                                           reference):
+    out = tmp_path / "w.parquet"
+    parts = tmp_path / "w.parquet.parts"
+    cmd = command(out, "--workers", "2")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        kill_one_worker(proc, parts, after=4)
+        stdout, stderr = proc.communicate(timeout=60)  # no hang
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    # The pool is broken: the runs in flight are lost, the finished ones are kept.
+    assert proc.returncode == 1, stderr
+    assert "Traceback" not in stderr
+    assert "could not be run: BrokenProcessPool" in stdout
+    assert "run the same command again to run the rest" in stdout
+    assert not out.exists()
+    done = done_runs(parts)
+    assert 8 <= len(done) < RUNS
+
+    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert f"resuming: {len(done)} runs already done, {RUNS - len(done)} to run" in again.stdout
+    assert_same_results(out, reference)
+
+
+def test_killing_a_dask_worker_loses_nothing(tmp_path, reference):
+    pytest.importorskip("distributed")
+    out = tmp_path / "d.parquet"
+    parts = tmp_path / "d.parquet.parts"
+    cmd = command(out, "--workers", "2", "--dask", "local")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        kill_one_worker(proc, parts, after=4)
+        _, stderr = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    if proc.returncode != 0:  # the nanny did not bring the worker back in time: resume
+        assert proc.returncode == 1, stderr
+        again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0, again.stderr
+    assert_same_results(out, reference)
+
+
+def test_sweep_killed_again_and_again_ends_with_the_uninterrupted_results(tmp_path,
+                                                                           reference):
+    out = tmp_path / "k.parquet"
+    parts = tmp_path / "k.parquet.parts"
+    cmd = command(out, "--workers", "2")
+    rng = random.Random(6)
+    seen: list[int] = []
+    kills: list[tuple[int, int]] = []
+    for _ in range(5):
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            # at a random moment: starting or resuming (no new shard yet), or amid writing
+            # shards (after 1-12 new ones, plus a random fraction of a chunk's time)
+            new = rng.choice([0, rng.randint(1, 12)])
+            if new:
+                wait_for_shards(proc, parts, len(shards(parts)) + new)
+            deadline = time.monotonic() + rng.uniform(0.0, 0.3 if new else 1.5)
+            while proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.005)
+            assert proc.poll() is None, "the sweep finished before it was killed"
+            kills.append((new, len(shards(parts))))
+            os.killpg(proc.pid, signal.SIGKILL)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        assert not out.exists()
+        done = done_runs(parts)
+        assert set(seen) <= set(done), "a saved run was lost"
+        seen = done
+    assert 0 < len(seen) < RUNS, kills
+    assert any(new == 0 for new, _ in kills) and any(new for new, _ in kills), kills
+    final = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert final.returncode == 0, final.stderr
+    assert f"resuming: {len(seen)} runs already done" in final.stdout
+    assert_same_results(out, reference)
+
+
+def _disk_fills_after(monkeypatch, writes):
+    import sim.sweep.store as store
+
+    real = store.pq.write_table
+    calls = []
+
+    def write_table(table, where, *args, **kwargs):
+        calls.append(where)
+        if len(calls) > writes:
+            Path(where).write_bytes(b"half a shard")  # what a full disk leaves behind
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(table, where, *args, **kwargs)
+
+    monkeypatch.setattr(store.pq, "write_table", write_table)
+
+
+def test_a_full_disk_is_a_clear_error_and_the_saved_runs_are_resumed(tmp_path, monkeypatch,
+                                                                      capsys):
+    out = tmp_path / "full.parquet"
+    parts = tmp_path / "full.parquet.parts"
+    args = ["sweep", str(DATA / "sweep_line.yaml"), "--workers", "1", "--chunk-size", "3",
+            "--out", str(out)]
+    _disk_fills_after(monkeypatch, writes=2)  # two shards land, the third does not
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "\nfrontline: error: cannot write results to" in "\n" + err
+    assert "No space left on device" in err and "run the same command again" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert sorted(p.name for p in parts.iterdir()) == [
+        "manifest.json", "runs-0000000000.parquet", "runs-0000000003.parquet"]
+    assert done_runs(parts, series=False) == list(range(6))
+
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(args) == 0
+    assert "resuming: 6 runs already done, 12 to run" in capsys.readouterr().out
+    ref = tmp_path / "ref.parquet"
+    assert sweep("sweep_line.yaml", ref, workers=1).complete
+    assert out.read_bytes() == ref.read_bytes()
+
+
+def test_a_full_disk_when_merging_keeps_every_run(tmp_path, monkeypatch, capsys):
+    """Every run is in; writing the results file fails: the shards stay, a re-run merges."""
+    import sim.sweep.store as store
+
+    out = tmp_path / "m.csv"
+    parts = tmp_path / "m.csv.parts"
+    args = ["sweep", str(DATA / "sweep_line.yaml"), "--workers", "1", "--out", str(out)]
+    real = store.ResultStore._merge
+
+    def full(self, shards, where, schema):
+        where.with_name(where.name + ".tmp").write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store.ResultStore, "_merge", full)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"\nfrontline: error: cannot write {out}: No space left on device" in "\n" + err
+    assert "Traceback" not in err
+    assert not out.exists() and sorted(done_runs(parts, series=False)) == list(range(18))
+
+    monkeypatch.setattr(store.ResultStore, "_merge", real)
+    assert main(args) == 0
+    assert "resuming: 18 runs already done, 0 to run" in capsys.readouterr().out
+    ref = tmp_path / "ref.csv"
+    assert sweep("sweep_line.yaml", ref, workers=1).complete
+    assert out.read_bytes() == ref.read_bytes()
+
+
+def test_results_under_a_file_is_a_clear_error(tmp_path, capsys):
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a directory")
+    code = main(["sweep", str(DATA / "sweep_line.yaml"), "--workers", "1",
+                 "--out", str(blocker / "r.parquet")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("frontline: error: cannot create")
+    assert "Traceback" not in err
