@@ -95,9 +95,9 @@ def assert_same_results(out, reference):
 def kill_one_worker(proc, parts, after):
     wait_for_shards(proc, parts, after)
     deadline = time.monotonic() + 10
-    while not (workers := worker_processes(proc.pid)) and time.monotonic() < deadline:
+    while len(workers := worker_processes(proc.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert workers, "no worker process found"
+    assert len(workers) == 2, "the two worker processes not found"
     victim = workers[0]
     victim.send_signal(signal.SIGKILL)
     return victim.pid
@@ -141,15 +141,15 @@ def test_killing_a_dask_worker_loses_nothing(tmp_path, reference):
                             text=True, start_new_session=True)
     try:
         kill_one_worker(proc, parts, after=4)
-        _, stderr = proc.communicate(timeout=90)
+        stdout, stderr = proc.communicate(timeout=90)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    if proc.returncode != 0:  # the nanny did not bring the worker back in time: resume
-        assert proc.returncode == 1, stderr
-        again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
-        assert again.returncode == 0, again.stderr
+    # The scheduler gives the dead worker's tasks to the other (its nanny starts a new one):
+    # the sweep completes in one go.
+    assert proc.returncode == 0, stderr
+    assert f"done: {RUNS} runs" in stdout and "could not be run" not in stdout
     assert_same_results(out, reference)
 
 
