@@ -271,3 +271,31 @@ def test_results_under_a_file_is_a_clear_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("frontline: error: cannot create")
     assert "Traceback" not in err
+
+
+class Killed(BaseException):
+    """Stands for a SIGKILL in this process."""
+
+
+def test_killed_while_removing_the_shards_after_the_merge(tmp_path, monkeypatch, reference):
+    """A runs shard whose series shard is already removed is run again (regression).
+
+    The merge is done and the shards are being removed when the sweep is killed: if the
+    removal took a series shard but not its runs shard, the re-run used to count those runs
+    as done and merge a series file without their days.
+    """
+    import sim.sweep.store as store
+
+    out = tmp_path / "rm.parquet"
+
+    def killed_mid_removal(path):
+        (Path(path) / "series-0000000000.parquet").unlink()
+        raise Killed
+
+    monkeypatch.setattr(store.shutil, "rmtree", killed_mid_removal)
+    with pytest.raises(Killed):
+        sweep("sweep_kill.yaml", out, workers=2, chunk_size=4)
+    monkeypatch.undo()
+    outcome = sweep("sweep_kill.yaml", out, workers=2, chunk_size=4)
+    assert outcome.complete and outcome.already_done == RUNS - 4 and outcome.ran == 4
+    assert_same_results(out, reference)

@@ -228,6 +228,11 @@ class ResultStore:
         done: set[int] = set()
         committed = set()
         for shard in sorted(self.parts.glob("runs-*.parquet")):
+            if self.series and not (self.parts / f"series-{shard.name[5:]}").exists():
+                # a series shard is written first, so it is missing only when a kill hit the
+                # removal of the shards after a merge: its runs run again, series and all
+                shard.unlink()
+                continue
             try:
                 runs = pq.read_table(shard, columns=["run"]).column("run").to_pylist()
             except (OSError, pa.ArrowException):
