@@ -419,3 +419,18 @@ def test_public_names_of_viz_import():
         module = importlib.import_module(f"viz.{name}")
         for public in module.__all__:
             assert getattr(module, public) is not None, f"viz.{name}.{public}"
+
+
+def test_catalogue_skips_symlinks_that_lead_out_of_the_scenario_folder(tmp_path):
+    from viz.catalogue import ScenarioCatalogue
+
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    outside = tmp_path / "secret.yaml"
+    outside.write_text("format: 1\n")
+    (folder / "ok.yaml").write_text("format: 1\n")
+    (folder / "alias.yaml").symlink_to(folder / "ok.yaml")  # stays inside: offered
+    (folder / "leak.yaml").symlink_to(outside)
+    cat = ScenarioCatalogue.build([folder])
+    assert "leak.yaml" not in cat.labels and "secret.yaml" not in cat.labels
+    assert cat.labels == ["ok.yaml"]

@@ -42,7 +42,10 @@ class ScenarioCatalogue:
         paths: list[Path] = []
         for d in dirs:
             if Path(d).is_dir():
-                paths += sorted(p.resolve() for p in Path(d).glob("*.yaml") if p.is_file())
+                root = Path(d).resolve()
+                # a symlink leading out of its folder is not offered (no way out of the folders)
+                paths += sorted(p.resolve() for p in Path(d).glob("*.yaml")
+                                if p.is_file() and p.resolve().is_relative_to(root))
         if first is not None:
             paths.insert(0, Path(first).resolve())
         unique = list(dict.fromkeys(paths))
