@@ -299,3 +299,37 @@ def test_killed_while_removing_the_shards_after_the_merge(tmp_path, monkeypatch,
     outcome = sweep("sweep_kill.yaml", out, workers=2, chunk_size=4)
     assert outcome.complete and outcome.already_done == RUNS - 4 and outcome.ran == 4
     assert_same_results(out, reference)
+
+
+def test_a_pool_that_breaks_between_two_submissions_is_reported_not_raised(
+        tmp_path, monkeypatch, capsys):
+    """The pool can break while a chunk is being submitted, not only while one runs."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    import sim.sweep.execute as execute
+
+    real_submit = execute.SerialExecutor.submit
+    calls = {"n": 0}
+
+    def breaking_submit(self, fn, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 2:
+            raise BrokenProcessPool("A child process terminated abruptly")
+        return real_submit(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(execute.SerialExecutor, "submit", breaking_submit)
+    out = tmp_path / "broken.parquet"
+    args = ["sweep", str(DATA / "sweep_line.yaml"), "--workers", "1", "--chunk-size", "3",
+            "--out", str(out)]
+    assert main(args) == 1
+    printed = capsys.readouterr()
+    text = " ".join((printed.out + printed.err).split())  # the console wraps long lines
+    assert "Traceback" not in text
+    assert "12 runs could not be run: BrokenProcessPool" in text
+    assert "run the same command again" in text
+    assert done_runs(tmp_path / "broken.parquet.parts", series=False) == list(range(6))
+    monkeypatch.undo()
+    assert main(args) == 0
+    ref = tmp_path / "ref.parquet"
+    assert sweep("sweep_line.yaml", ref, workers=1).complete
+    assert out.read_bytes() == ref.read_bytes()

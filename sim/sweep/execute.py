@@ -18,7 +18,14 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -314,7 +321,12 @@ def _execute(plan: SweepPlan, store: ResultStore, pending: list[int], backend: B
             chunk = Chunk(plan.base, plan.days, plan.constants, plan.metrics, plan.series,
                           tuple((i, design.seeds[i], design.points[i // design.replicates])
                                 for i in runs))
-            in_flight[backend.executor.submit(run_chunk, chunk)] = runs
+            try:
+                in_flight[backend.executor.submit(run_chunk, chunk)] = runs
+            except BrokenExecutor as exc:  # a worker died between two submissions
+                outcome.lost += len(runs)
+                outcome.lost_error = f"{type(exc).__name__}: {exc}"
+                return False
             return True
 
         try:
