@@ -47,8 +47,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     console = Console(highlight=False, width=shutil.get_terminal_size((110, 24)).columns)
     if not args.quiet:
         for ev in model.events:
-            console.print(_event_line(ev))
-        model.listeners.append(lambda ev: console.print(_event_line(ev)))
+            console.print(_event_line(ev), soft_wrap=True)
+        model.listeners.append(lambda ev: console.print(_event_line(ev), soft_wrap=True))
         model.run()
     else:
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
