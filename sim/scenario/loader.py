@@ -285,28 +285,29 @@ def load_scenario(
     if override_locs:
         sources = SourceMap([(OVERRIDE_FILE, override_locs), *sources.layers])
     data.pop("extends", None)
-    problems.extend(_validate(data, sources))
+    scenario, schema_problems = _validate(data, sources)
+    problems.extend(schema_problems)
     problems.extend(check_scenario(data, sources.problem))
     errors = [p for p in problems if p.severity == "error"]
-    if errors:
+    if errors or scenario is None:
         raise ScenarioError(problems)
-    scenario = Scenario.model_validate(data)
     return LoadedScenario(
         scenario, file, tuple(items), tuple(p for p in problems if p.severity != "error"), data
     )
 
 
-def _validate(data: dict[str, Any], sources: SourceMap) -> list[Problem]:
+def _validate(data: dict[str, Any], sources: SourceMap
+              ) -> tuple[Scenario | None, list[Problem]]:
+    """The validated scenario (None if invalid) and the schema's problems, located."""
     try:
-        Scenario.model_validate(data)
+        return Scenario.model_validate(data), []
     except ValidationError as exc:
         out = []
         for err in exc.errors(include_url=False):
             path = _loc_to_path(data, err["loc"])
             msg = _message(err)
             out.append(sources.problem(path, msg))
-        return out
-    return []
+        return None, out
 
 
 def _loc_to_path(data: Any, loc: tuple[Any, ...]) -> PathKey:
