@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,17 @@ PACKAGES = ("mesa", "numpy", "scipy", "networkx", "pydantic", "pyyaml")
 
 
 # ------------------------------------------------------------------------ machine
+
+def _time_steps(step: Callable[[], Any], n: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU seconds of each of ``n`` calls of ``step``."""
+    wall, cpu = [], []
+    for _ in range(n):
+        t, c = time.perf_counter(), time.process_time()
+        step()
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return wall, cpu
+
 def machine_info() -> dict[str, Any]:
     """The machine and the versions the figures were measured with."""
     cpu = platform.processor() or platform.machine()
@@ -115,12 +127,7 @@ def _worker_synthetic(towns: int, days: int, with_yaml: bool) -> dict[str, Any]:
     t = time.perf_counter()
     model = TerritoryModel(loaded)
     out["build_s"] = time.perf_counter() - t
-    per_day, cpu_day = [], []
-    for _ in range(days):
-        t, c = time.perf_counter(), time.process_time()
-        model.step()
-        per_day.append(time.perf_counter() - t)
-        cpu_day.append(time.process_time() - c)
+    per_day, cpu_day = _time_steps(model.step, days)
     out["day_ms"] = [1000 * x for x in per_day]
     out["cpu_ms_per_day"] = 1000 * statistics.median(cpu_day)
     out["ms_per_day"] = 1000 * statistics.median(per_day)
@@ -156,12 +163,7 @@ def _worker_virus(nodes: int, steps: int, warmup: int) -> dict[str, Any]:
     out: dict[str, Any] = {"nodes": nodes, "build_s": time.perf_counter() - t}
     for _ in range(warmup):
         model.step()
-    per_step, cpu_step = [], []
-    for _ in range(steps):
-        t, c = time.perf_counter(), time.process_time()
-        model.step()
-        per_step.append(time.perf_counter() - t)
-        cpu_step.append(time.process_time() - c)
+    per_step, cpu_step = _time_steps(model.step, steps)
     out["ms_per_step"] = 1000 * statistics.median(per_step)
     out["cpu_ms_per_step"] = 1000 * statistics.median(cpu_step)
     out["us_per_node_step"] = 1000 * out["ms_per_step"] / nodes
