@@ -24,11 +24,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["crps", "crps_window"]
 
 
-def crps(sample: Sequence[float], y: float) -> float:
+def crps(sample: Sequence[float] | npt.NDArray[np.floating], y: float) -> float:
     """The CRPS of a sample against ``y``, by the pairwise form ``E|X-y| - E|X-X'|/2``.
 
     Raises:
@@ -40,7 +41,7 @@ def crps(sample: Sequence[float], y: float) -> float:
     return float(np.abs(x - y).mean() - 0.5 * np.abs(x[:, None] - x[None, :]).mean())
 
 
-def crps_window(sample: Sequence[float], a: float, b: float) -> float:
+def crps_window(sample: Sequence[float] | npt.NDArray[np.floating], a: float, b: float) -> float:
     """The CRPS of a sample against an observation known to lie in ``[a, b]``.
 
     Computed exactly from the step function ``F``: ``F = k/m`` between the ``k``-th and

@@ -107,8 +107,10 @@ class Pool:
         self.in_flight[self.backend.executor.submit(run_task, task)] = task
 
     def done(self) -> Iterator[tuple[Task, list[RunResult] | BaseException]]:
-        """Wait for at least one task; yield each finished one (the results, or the error
-        of a worker that failed, e.g. one killed)."""
+        """Wait for at least one task; yield each finished one.
+
+        Each comes with its results, or the error of a worker that failed (e.g. one killed).
+        """
         if not self.in_flight:
             return
         finished, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)

@@ -192,7 +192,7 @@ def load_observations(path: str | Path, scenario: LoadedScenario | str | Path | 
 def _entries(raw: list[Any], problems: Problems) -> list[tuple[PathKey, Observation, bool]]:
     """Each valid entry with its path key and whether it may be skipped; bad ones reported."""
     out: list[tuple[PathKey, Observation, bool]] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for i, item in enumerate(raw):
         seg: str | int = i
         if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
@@ -213,8 +213,9 @@ def _entries(raw: list[Any], problems: Problems) -> list[tuple[PathKey, Observat
             problems.from_validation(exc, where, _Entry)
             continue
         if e.id in seen:
-            problems.add((*where, "id"), f"id {e.id!r} is used twice")
-        seen.add(e.id)
+            problems.add((*where, "id"), f"id {e.id!r} is given to observations "
+                                         f"{seen[e.id] + 1} and {i + 1} (counting from 1)")
+        seen.setdefault(e.id, i)
         required, allowed, doc = EVENTS[e.event]
         ok = True
         for a in _ARGS:

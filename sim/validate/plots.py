@@ -22,8 +22,11 @@ def _figure(w: float, h: float) -> tuple[Any, Any]:
 
 
 def timeline_plot(score: Score, title: str, path: Path) -> Path:
-    """One row per observation: its date (black diamond, +- uncertainty) over the simulated
-    10-90 % interval (bar) and median (dot); the right margin gives hit and never shares."""
+    """The score timeline: a row per observation.
+
+    Its date (black diamond, +- uncertainty) over the simulated 10-90 % interval (bar) and
+    median (dot); the right margin gives the hit and never shares.
+    """
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 

@@ -152,8 +152,8 @@ def score_observation(obs: Observation, values: Sequence[int | None], start: dt.
         last_day: the runs' last day, where "never" is censored.
     """
     d, u = obs.day(start), obs.uncertainty_days
-    base = dict(id=obs.id, event=obs.event, what=obs.describe(), date=obs.date.isoformat(),
-                day=d, uncertainty_days=u)
+    base: dict[str, Any] = dict(id=obs.id, event=obs.event, what=obs.describe(),
+                                date=obs.date.isoformat(), day=d, uncertainty_days=u)
     if not obs.scorable or not values:
         return ObservationScore(**base, runs=len(values), hit=float("nan"), never=float("nan"),
                                 q10=None, median=None, q90=None, error_days=None,
@@ -168,7 +168,7 @@ def score_observation(obs: Observation, values: Sequence[int | None], start: dt.
     q10, med, q90 = (None if math.isinf(q) else q for q in qs)
     lo, hi = (-u, u) if held else (d - u, d + u)
     return ObservationScore(**base, runs=len(values), hit=float(hit.mean()),
-                            never=float(1 - happened.mean()), q10=q10, median=med, q90=q90,
+                            never=float((~happened).mean()), q10=q10, median=med, q90=q90,
                             error_days=None if med is None else med - target,
                             crps=crps_window(x, lo, hi))
 

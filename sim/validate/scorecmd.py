@@ -22,7 +22,7 @@ from sim.validate.observations import ObservationSet, load_observations
 from sim.validate.problems import LoadedScenario, scenario_data
 from sim.validate.score import Score, score_runs
 
-__all__ = ["ScoreSetup", "print_score", "prepare", "run_ensemble", "write_score"]
+__all__ = ["ScoreSetup", "prepare", "print_score", "run_ensemble", "write_score"]
 
 MAX_RUNS = 100_000
 
@@ -71,8 +71,13 @@ def run_ensemble(setup: ScoreSetup, runs: int, seed: int, *, workers: int | None
         FrontlineError: bad options, an unreachable Dask scheduler, or lost workers.
     """
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-    from rich.progress import TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from sim.sweep.execute import open_backend
 
