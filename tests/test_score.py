@@ -95,6 +95,7 @@ def test_matching_events_in_a_hand_made_run():
     assert simulated(f, obs("held", 4, town="a", by="red")) == 1
     assert simulated(f, obs("held", 0, town="a", by="blue")) == 3
     assert simulated(f, obs("held", 6, town="b", by="red")) == 0
+    assert simulated(f, obs("held", -3, town="a", by="red")) == 0  # before the start: day 0
     gone = Observation("x", START, "capture", town="zz", scorable=False)
     assert simulated(f, gone) is None
 
@@ -139,3 +140,18 @@ def test_score_command_refuses_bad_numbers(capsys):
     err = capsys.readouterr().err
     assert "--runs must be 1 to" in err and "--seed must be 0 or more" in err
     assert "--days must be at least 1" in err and "Traceback" not in err
+
+
+def test_an_observation_that_is_not_scorable_is_reported_as_such(tmp_path, capsys):
+    obs = tmp_path / "o.yaml"
+    obs.write_text((DATA / "obs_line.yaml").read_text().replace("scenario: line.yaml\n", "")
+                   + "  - {id: gone, date: 2020-01-05, event: capture, town: nowhere, "
+                     "source: s, if_absent: skip}\n")
+    out = tmp_path / "out"
+    assert main(["score", str(DATA / "line.yaml"), "--observed", str(obs), "--runs", "2",
+                 "--workers", "1", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "not scorable: not in scenario" in text
+    gone = json.loads((out / "score.json").read_text())["observations"][-1]
+    assert (gone["id"], gone["scorable"], gone["hit"], gone["crps"]) == ("gone", False, None,
+                                                                         None)

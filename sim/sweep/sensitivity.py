@@ -136,6 +136,8 @@ def sensitivity_plots(table: pd.DataFrame, out: Path, title: str) -> list[Path]:
     files = []
     for metric, part in table.groupby("metric", sort=False):
         morris = part["method"].iloc[0] == "morris"
+        part = part.sort_values("mu_star" if morris else "ST", ascending=False,
+                                na_position="last")
         labels = [short(p) for p in part["parameter"]]
         y = np.arange(len(part))
         fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(part) + 1.6), layout="constrained")
@@ -148,7 +150,8 @@ def sensitivity_plots(table: pd.DataFrame, out: Path, title: str) -> list[Path]:
             ax.barh(y + off, np.nan_to_num(v), height=h, label=label,
                     xerr=np.nan_to_num(np.vstack([lo, hi])), capsize=3)
         if morris:
-            ax.plot(part["sigma"].to_numpy(dtype=float), y, "k|", ms=14, label="sigma")
+            ax.plot(part["sigma"].to_numpy(dtype=float), y, "D", color="tab:red", ms=6,
+                    label="sigma (interactions, non-linearity)")
         ax.set_yticks(y, labels, fontsize=8)
         ax.invert_yaxis()
         ax.legend(fontsize=8)

@@ -11,7 +11,8 @@ Matching rules (docs/validation.md):
       if ``faction`` is given);
     - ``conscription``: the first day the faction conscripts;
     - ``held``: not a day but a distance: the days from the observed date to the nearest day on
-      which ``by`` holds the town (0 if it holds it on that date).
+      which ``by`` holds the town (0 if it holds it on that date; a date before the start is
+      read as day 0).
 
 ``None`` means it never happened in the run (for ``held``: ``by`` never held the town).
 """
@@ -95,4 +96,5 @@ def _held_distance(facts: RunFacts, obs: Observation) -> int | None:
     days = np.flatnonzero(col == f)
     if not days.size:
         return None
-    return int(np.abs(days - obs.day(facts.start)).min())
+    # a date before the start is read as the start: the scenario's first day is its knowledge
+    return int(np.abs(days - max(0, obs.day(facts.start))).min())

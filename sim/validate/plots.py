@@ -49,6 +49,8 @@ def timeline_plot(score: Score, title: str, path: Path) -> Path:
                             arrowprops={"arrowstyle": "->", "color": "tab:blue"})
             if o.median is not None:
                 ax.plot(date(o.median), y, "o", color="tab:blue", ms=6)
+        if o.scorable and o.event != "held" and o.q10 is None:  # never in over 90 % of runs
+            ax.plot(date(score.last_day + 1), y, ">", color="tab:blue", ms=7)
         if o.event == "held" and o.scorable:
             ax.plot(observed, y, "s", mfc="none", mec="tab:green", ms=9)
         xerr = [[dt.timedelta(days=o.uncertainty_days)], [dt.timedelta(days=o.uncertainty_days)]]
@@ -68,7 +70,7 @@ def timeline_plot(score: Score, title: str, path: Path) -> Path:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(f"{title}\nmean CRPS {score.mean('crps'):.2f} days; black: observed (+- "
-                 "uncertainty); blue: simulated median and 10-90 %; dotted: end of runs",
+                 "uncertainty); blue: simulated median and 10-90 %; ▶ never; dotted: end of runs",
                  fontsize=9, loc="left")
     fig.savefig(path, dpi=130)
     plt.close(fig)

@@ -111,7 +111,8 @@ class Score:
                 "start_date": self.start.isoformat(),
                 "mean_crps": _finite(self.mean("crps")), "mean_hit": _finite(self.mean("hit")),
                 "mean_abs_error_days": _finite(self.mean_abs_error()),
-                "observations": [asdict(o) for o in self.observations]}
+                "observations": [{k: _finite(v) if isinstance(v, float) else v
+                                  for k, v in asdict(o).items()} for o in self.observations]}
 
     def mean_abs_error(self) -> float:
         """The mean absolute median error in days (observations whose median is not never)."""
@@ -134,8 +135,8 @@ def censored(values: Sequence[int | None], obs: Observation, start: dt.date,
         [3.0, 31.0]
     """
     if obs.event == "held":
-        d = obs.day(start)
-        never = max(abs(d), abs(last_day - d)) + 1
+        d = min(max(0, obs.day(start)), last_day)
+        never = max(d, last_day - d) + 1
     else:
         never = last_day + 1
     return np.array([never if v is None else v for v in values], dtype=float)
