@@ -121,3 +121,12 @@ def test_cli_reports_bad_observations_in_one_message_exit_2(tmp_path, capsys):
     assert code == 2
     assert "Traceback" not in err
     assert f"{path}:5: observations.a.town: unknown town 'midd'" in err
+
+
+def test_public_names_of_the_validation_package_import():
+    import importlib
+
+    mod = importlib.import_module("sim.validate")
+    assert mod.__all__ == sorted(mod.__all__)
+    for name in mod.__all__:
+        assert getattr(mod, name) is not None

@@ -136,3 +136,20 @@ def test_report_refuses_results_without_the_expected_columns(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "not complete sweep results: no column 'status', 'casualties.red'" in err
     assert "Traceback" not in err
+
+
+def test_report_refuses_edited_metadata(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "m.csv"
+    run_sweep(load_sweep(DATA / "sweep_morris.yaml"), out, workers=1,
+              console=Console(file=io.StringIO()), progress=False)
+    meta_file = tmp_path / "m.meta.json"
+    meta = json.loads(meta_file.read_text())
+    del meta["design"]
+    meta["metrics"][0].pop("kind")
+    meta_file.write_text(json.dumps(meta))
+    assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "the sweep metadata has no valid 'design' (expected str)" in err
+    assert "Traceback" not in err
