@@ -206,3 +206,20 @@ def test_another_calibration_in_the_same_folder_is_refused(tmp_path, capsys):
     assert main(["calibrate", str(other), "--workers", "1", "--out", str(out)]) == 2
     assert "holds a different calibration" in capsys.readouterr().err
 
+
+
+def test_shipped_example_files_load():
+    # the example calibration, its observations (checked against the default scenario) and
+    # the sensitivity sweeps are valid as shipped
+    from sim.sweep.spec import load_sweep
+
+    plan = load_calibration(ROOT / "scenarios" / "calibration" / "deir_ez_zor_2017.yaml")
+    assert (plan.days, plan.held_out_days, plan.spec.runs) == (40, 120, 8)
+    assert len(plan.params) == 5
+    assert plan.held_out is not None and plan.held_out.scorable
+    skipped = [o.id for o in plan.observed.observations if not o.scorable]
+    assert skipped and len(plan.observed.scorable) == len(plan.observed.observations) - len(
+        skipped)
+    for name, design in (("morris_screening", "morris"), ("sobol_indices", "saltelli")):
+        sweep = load_sweep(ROOT / "scenarios" / "sweeps" / f"{name}.yaml")
+        assert sweep.spec.design == design
