@@ -54,16 +54,20 @@ def _digest(values: np.ndarray) -> str:
 
 def state_arrays(model: TerritoryModel) -> list[tuple[str, np.ndarray]]:
     """Every per-town and per-faction array of the end state, by the name the dump gives it."""
-    return [(name, getattr(model, name)) for name in (
-        "controller", "garrison", "garrison_quality", "garrison_morale", "population",
-        "conscripts", "conscripted", "desert_rate", "besieged", "supplied", "reach",
-        "pocket_airlift", "losses_by_faction", "deserted_by_faction")]
+    t, s = model.towns, model.supply
+    return [("controller", t.controller), ("garrison", t.garrison),
+            ("garrison_quality", t.garrison_quality), ("garrison_morale", t.garrison_morale),
+            ("population", t.population), ("conscripts", t.conscripts),
+            ("conscripted", t.conscripted), ("desert_rate", t.desert_rate),
+            ("besieged", s.besieged), ("supplied", s.supplied), ("reach", s.reach),
+            ("pocket_airlift", s.pocket_airlift), ("losses_by_faction", model.ledger.casualties),
+            ("deserted_by_faction", model.ledger.deserted)]
 
 
 def state_dump(model: TerritoryModel) -> str:
     """The end state: every unit, a digest of every array, the RNG state (see the module doc)."""
     lines = [f"day {model.day} events {len(model.events)} control_version "
-             f"{model.control_version}"]
+             f"{model.towns.version}"]
     for u in sorted(model.unit_list, key=lambda u: u.key):
         lines.append(f"unit {u.key} node {u.node} dest {u.dest} progress {_num(u.progress)} "
                      f"fighters {_num(u.fighters)} morale {_num(u.morale)} "
@@ -71,7 +75,8 @@ def state_dump(model: TerritoryModel) -> str:
     for name, arr in state_arrays(model):
         lines.append(f"{name} {_digest(arr)}")
     for f in model.factions:
-        lines.append(f"faction {f.id} recruited {_num(f.recruited)} initial {_num(f.initial)}")
+        lines.append(f"faction {f.id} recruited {_num(model.ledger.recruited[f.index])} "
+                     f"initial {_num(model.ledger.initial[f.index])}")
     lines.append(f"rng {model.rng.bit_generator.state['state']}")
     return "\n".join(lines) + "\n"
 
@@ -107,7 +112,7 @@ def test_vectorised_unit_positions_are_bit_identical(busy_model: TerritoryModel)
     m = busy_model
     assert any(u.dest >= 0 for u in m.unit_list)
     plain = np.array([m.world.project(*u.position()) for u in m.unit_list])
-    assert _unit_xy(m).tobytes() == plain.tobytes()
+    assert _unit_xy(m.world, m.unit_list).tobytes() == plain.tobytes()
 
 
 def test_edge_lookup_agrees_with_the_adjacency(busy_model: TerritoryModel) -> None:
