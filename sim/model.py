@@ -180,7 +180,14 @@ class TerritoryModel(mesa.Model):
         fight(self.forces, *common, self.ledger, sim.combat, self.rng, self.record)
         self._supply()
         attrition(
-            self.supply, self.towns, self.forces.units, self.factions, self.ledger, sim, self.sense
+            self.supply,
+            self.towns,
+            self.forces.units,
+            self.factions,
+            self.relations,
+            self.ledger,
+            sim,
+            self.sense,
         )
         self._collect()
         if self.day >= self.days:

@@ -207,8 +207,20 @@ class Recorder:
                 "units": int(count_by[i]),
             }
             self.stats[i] = s
-            row: dict[str, Any] = {"date": date, "day": self.day, "faction": fid}
-            row.update({k: v if isinstance(v, int) else round(v) for k, v in s.items()})
-            self.series.append(row)
+            self.series.append(
+                {
+                    "date": date,
+                    "day": self.day,
+                    "faction": fid,
+                    "towns": s["towns"],
+                    "population": round(s["population"]),
+                    "fighters": round(s["fighters"]),
+                    "casualties": round(s["casualties"]),
+                    "deserted": round(s["deserted"]),
+                    "recruited": round(s["recruited"]),
+                    "besieged_towns": s["besieged_towns"],
+                    "units": s["units"],
+                }
+            )
         self.control_history.append(ctrl.astype(np.int16))
         self.datacollector.collect(model)

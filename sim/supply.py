@@ -199,6 +199,7 @@ def attrition(
     towns: TownState,
     units: Sequence[Unit],
     factions: Sequence[Faction],
+    relations: Relations,
     ledger: Ledger,
     params: SimulationParams,
     sense: Sense,
@@ -217,8 +218,9 @@ def attrition(
             t.garrison_morale[idx] - siege.morale_loss * relief, 0.0
         )
         t.population[idx] *= 1.0 - siege.civilian_loss * relief
+    friends = relations.friends
     for u in units:
-        at_home = u.dest < 0 and t.controller[u.node] in factions[u.faction].friends
+        at_home = u.dest < 0 and t.controller[u.node] in friends[u.faction]
         if at_home and not supply.reach[u.faction, u.node]:
             relief = 1.0 - supply.pocket_airlift[u.node]
             lost = u.fighters * siege.attrition * relief

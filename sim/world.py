@@ -56,6 +56,8 @@ class World:
         self.lon = np.array([t.lon for t in towns], dtype=float)
         self.projection = Projection(float(self.lat.mean()), float(self.lon.mean()))
         self.xy = self.projection.xy_arrays(self.lat, self.lon)
+        #: local flat-projection km coordinates of a (lat, lon) point (``projection.xy``)
+        self.project = self.projection.xy
         self.population = np.array([t.population for t in towns], dtype=float)
         self.terrain = [t.terrain for t in towns]
         self.defence = np.array(
@@ -152,10 +154,6 @@ class World:
     def neighbours(self, u: int) -> np.ndarray:
         """Towns next to ``u``."""
         return self.nbr_idx[self.nbr_ptr[u] : self.nbr_ptr[u + 1]]
-
-    def project(self, lat: float, lon: float) -> tuple[float, float]:
-        """Local flat-projection km coordinates of a point (``projection.xy``)."""
-        return self.projection.xy(lat, lon)
 
     def front_line(self, controller: np.ndarray, hostile: np.ndarray) -> np.ndarray:
         """Bool per highway: its two towns are held by mutually hostile factions.

@@ -69,8 +69,8 @@ def test_a_day_of_siege_attrition_spared_by_the_pockets_airlift(airlift):
     k.sense.refresh()
     supply(k)
     assert k.supply.pocket_airlift[k.t("c")] == airlift  # the best airlift of the pocket
-    attrition(k.supply, k.towns, k.forces.units, k.factions, k.ledger, k.spec.simulation,
-              k.sense)
+    attrition(k.supply, k.towns, k.forces.units, k.factions, k.relations, k.ledger,
+              k.spec.simulation, k.sense)
     kept = 1 - 0.1 * (1 - airlift)
     assert k.towns.garrison.tolist() == pytest.approx([0, 100, 200 * kept, 100 * kept, 0])
     assert k.ledger.casualties[0] == pytest.approx(300 * (1 - kept))
