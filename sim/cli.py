@@ -33,10 +33,11 @@ def _overrides(pairs: list[str]) -> list[tuple[str, Any]]:
 def cmd_run(args: argparse.Namespace) -> int:
     """Play a scenario, print its events and summary, optionally write result files."""
     from sim.model import TerritoryModel
+    from sim.shipped import resolve
 
     sets = _overrides(args.set or [])
     model = TerritoryModel(
-        Path(args.scenario), seed=args.seed, days=args.days, overrides=dict(sets)
+        resolve(args.scenario), seed=args.seed, days=args.days, overrides=dict(sets)
     )
     for w in model.definition.warnings:
         print(str(w), file=sys.stderr)
@@ -221,7 +222,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
 
 def _add_run(sub: Any) -> None:
     p = sub.add_parser("run", help="play a scenario", description=cmd_run.__doc__)
-    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("scenario", nargs="?", help="scenario YAML file, or a shipped scenario's "
+                   "name (default: deir_ez_zor_2017)")
     p.add_argument("--days", type=int, help="days to simulate (default: the scenario's)")
     p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     p.add_argument(
@@ -292,7 +294,8 @@ def _add_viz(sub: Any) -> None:
     p.add_argument(
         "scenario",
         nargs="?",
-        help="scenario to open first (default: the Deir ez-Zor 2017 scenario)",
+        help="scenario to open first: a file, or a shipped scenario's name "
+        "(default: deir_ez_zor_2017)",
     )
     p.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: loopback only)"

@@ -24,7 +24,7 @@ from sim.world import Field, World
 
 __all__ = ["DEFAULT_SCENARIO", "TerritoryModel"]
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "deir_ez_zor_2017.yaml"
+from sim.shipped import DEFAULT_SCENARIO  # noqa: E402  (re-exported)
 METRICS = (
     "towns",
     "population",

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from sim.errors import FrontlineError
-from sim.model import DEFAULT_SCENARIO
+from sim.shipped import resolve
 from viz.catalogue import ENV_SCENARIO
 
 __all__ = ["APP", "solara_command", "viz_command"]
@@ -47,7 +47,7 @@ def viz_command(args: argparse.Namespace) -> int:
     """
     from sim.scenario import load_scenario
 
-    scenario = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
+    scenario = resolve(args.scenario)
     loaded = load_scenario(scenario)
     for w in loaded.warnings:
         print(str(w), file=sys.stderr)
