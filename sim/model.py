@@ -24,7 +24,8 @@ from sim.world import Field, World
 
 __all__ = ["DEFAULT_SCENARIO", "TerritoryModel"]
 
-from sim.shipped import DEFAULT_SCENARIO  # noqa: E402  (re-exported)
+from sim.shipped import DEFAULT_SCENARIO
+
 METRICS = (
     "towns",
     "population",

@@ -10,7 +10,6 @@ import tomllib
 import venv
 from pathlib import Path
 
-import pytest
 from builders import ROOT
 
 import sim
