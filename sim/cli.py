@@ -185,20 +185,6 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------- commands in other modules
-def cmd_sweep(args: argparse.Namespace) -> int:
-    """Run a parameter sweep (see sim.sweep)."""
-    from sim.sweep.cli import run_sweep_command
-
-    return run_sweep_command(args)
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    """Summarise sweep results (see sim.sweep)."""
-    from sim.sweep.cli import report_command
-
-    return report_command(args)
-
-
 def cmd_generate(args: argparse.Namespace) -> int:
     """Write a synthetic scenario (see sim.generate)."""
     from sim.generate import generate_command
@@ -248,31 +234,6 @@ def _add_validate(sub: Any) -> None:
     s.set_defaults(func=cmd_schema)
 
 
-def _add_sweep(sub: Any) -> None:
-    p = sub.add_parser("sweep", help="run a batch parameter sweep", description=cmd_sweep.__doc__)
-    p.add_argument("sweep", help="sweep YAML file (see docs/sweeps.md)")
-    p.add_argument("--workers", type=int, help="local worker processes (default: all cores; 1 "
-                                               "runs in this process); with --dask local, "
-                                               "the LocalCluster's workers")
-    p.add_argument(
-        "--dask", metavar="ADDRESS", help="Dask scheduler address, or 'local' for a LocalCluster"
-    )
-    p.add_argument("--out", metavar="RESULTS", help="results file (.parquet or .csv; default: "
-                                                    "the sweep file's name with .parquet, here); "
-                                                    "run the same command again to resume")
-    p.add_argument("--chunk-size", type=int, metavar="N", help="runs per task (default: "
-                                                               "adapts to about 0.5 s a task)")
-    p.set_defaults(func=cmd_sweep)
-    r = sub.add_parser("report", help="summarise sweep results", description=cmd_report.__doc__)
-    r.add_argument("results", help="results file written by frontline sweep")
-    r.add_argument("--out", metavar="DIR", help="directory for tables and plots (default: "
-                                                "RESULTS-report beside the results)")
-    r.add_argument("--by-day", type=int, metavar="DAY", help="a deadline: also give the "
-                                                             "probability that each day metric "
-                                                             "happens by this day")
-    r.set_defaults(func=cmd_report)
-
-
 def _add_generate(sub: Any) -> None:
     p = sub.add_parser(
         "generate", help="write a synthetic scenario", description=cmd_generate.__doc__
@@ -300,7 +261,22 @@ def _add_viz(sub: Any) -> None:
     p.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: loopback only)"
     )
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765)")
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        metavar="NAME[:PORT]",
+        help="also answer requests naming this host (e.g. behind a reverse proxy); by "
+        "default only loopback and the --host address (repeatable)",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        metavar="DURATION",
+        help="end a session this long after its tab disconnects (default: 10m; e.g. 90s, 1h)",
+    )
+    p.add_argument(
+        "--max-sessions", type=int, metavar="N", help="live sessions at most (default: 16)"
+    )
     p.set_defaults(func=cmd_viz)
 
 
@@ -318,7 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
         v = "unknown"
     parser.add_argument("--version", action="version", version=f"frontline {v}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_run, _add_validate, _add_sweep, _add_generate, _add_viz):
+    from sim.sweep import cli as sweep_cli
+
+    for add in (_add_run, _add_validate, sweep_cli.register, _add_generate, _add_viz):
         add(sub)
     return parser
 
