@@ -225,8 +225,9 @@ def _add_run(sub: Any) -> None:
 
 def _add_validate(sub: Any) -> None:
     p = sub.add_parser("validate", help="check a scenario file", description=cmd_validate.__doc__)
-    p.add_argument("scenario")
-    p.add_argument("--set", action="append", metavar="PATH=VALUE")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--set", action="append", metavar="PATH=VALUE",
+                   help="check with this override applied, as frontline run (repeatable)")
     p.set_defaults(func=cmd_validate)
     s = sub.add_parser(
         "schema", help="print the JSON Schema of scenario files", description=cmd_schema.__doc__
@@ -238,14 +239,19 @@ def _add_generate(sub: Any) -> None:
     p = sub.add_parser(
         "generate", help="write a synthetic scenario", description=cmd_generate.__doc__
     )
-    p.add_argument("--towns", type=int, required=True)
-    p.add_argument("--factions", type=int, default=3)
-    p.add_argument("--units", type=int)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("--towns", type=int, required=True, metavar="N",
+                   help="number of towns (from the number of factions to 200,000)")
+    p.add_argument("--factions", type=int, default=3, metavar="N",
+                   help="number of factions, all hostile to each other (2 to 64; default: 3)")
+    p.add_argument("--units", type=int, metavar="N", help="mobile units in all (default: one "
+                   "per ten towns, at least one per faction)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the generator, also the "
+                   "scenario's simulation seed (default: 0)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write the scenario YAML here (default: standard output)")
     p.set_defaults(func=cmd_generate)
     b = sub.add_parser("bench", help="measure speed and scaling", description=cmd_bench.__doc__)
-    b.add_argument("--json", metavar="FILE")
+    b.add_argument("--json", metavar="FILE", help="also write the measurements as JSON here")
     b.add_argument("--quick", action="store_true", help="small sizes only (for tests)")
     b.set_defaults(func=cmd_bench)
 
@@ -294,10 +300,12 @@ def build_parser() -> argparse.ArgumentParser:
         v = "unknown"
     parser.add_argument("--version", action="version", version=f"frontline {v}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    from sim import completion
     from sim.sweep import cli as sweep_cli
 
     for add in (_add_run, _add_validate, sweep_cli.register, _add_generate, _add_viz):
         add(sub)
+    completion.register(sub)
     return parser
 
 

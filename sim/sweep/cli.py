@@ -11,6 +11,7 @@ from typing import Any
 __all__ = ["register", "report_command", "run_sweep_command"]
 
 EXIT_TERMINATED = 128 + 15  # as a shell reports a process ended by SIGTERM
+PIPED_WIDTH = 400  # columns of the report's tables when not on a terminal
 
 
 def run_sweep_command(args: argparse.Namespace) -> int:
@@ -50,11 +51,16 @@ def by_day(text: str) -> int | dt.date:
 
 def report_command(args: argparse.Namespace) -> int:
     """Print summary tables of a sweep's results and write its plots."""
+    from rich.console import Console
+
     from sim.sweep.report import report
 
     results = Path(args.results)
     out = Path(args.out) if args.out else results.with_name(f"{results.stem}-report")
-    report(results, out, by_day=_deadline(results, getattr(args, "by_day", None)))
+    # piped or redirected, the tables keep their full width (a terminal's width otherwise)
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else PIPED_WIDTH)
+    report(results, out, console=console,
+           by_day=_deadline(results, getattr(args, "by_day", None)))
     return 0
 
 
