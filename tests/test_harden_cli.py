@@ -129,3 +129,35 @@ def test_report_tables_are_not_cut_when_piped(results, tmp_path):
     lines = done.stdout.splitlines()
     assert max(map(len, lines)) > 80
     assert "…" not in done.stdout  # no column cut short
+
+
+@pytest.fixture(params=["8k", "96k"])  # full at the third CSV; at the second PNG
+def small_disk(tmp_path, request):
+    """A real small file system (tmpfs), where the permissions allow mounting one."""
+    where = tmp_path / "small"
+    where.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={request.param}", "tmpfs",
+                           str(where)],
+                          capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=True)
+
+
+def test_run_out_on_a_really_full_disk(small_disk, capsys):
+    out = small_disk / "run"
+    code = main(["run", str(DATA / "line.yaml"), "--days", "5", "--quiet", "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"cannot write results to {out}: No space left on device" in err
+    assert "Traceback" not in err
+    written = sorted(p.name for p in out.iterdir())
+    assert not [n for n in written if n.startswith(".")], written  # no temporary file
+    assert "territory.png" not in written  # it did fill up
+    assert main(["run", str(DATA / "line.yaml"), "--days", "5", "--quiet", "--out",
+                 str(small_disk.parent / "ref")]) == 0
+    for name in written:  # what is there is whole
+        assert (out / name).read_bytes() == (small_disk.parent / "ref" / name).read_bytes()
