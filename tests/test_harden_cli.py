@@ -161,3 +161,11 @@ def test_run_out_on_a_really_full_disk(small_disk, capsys):
                  str(small_disk.parent / "ref")]) == 0
     for name in written:  # what is there is whole
         assert (out / name).read_bytes() == (small_disk.parent / "ref" / name).read_bytes()
+
+
+def test_generate_output_on_a_full_disk_leaves_no_file(tmp_path, monkeypatch, capsys):
+    _fail_after(monkeypatch, 0)
+    target = tmp_path / "g.yaml"
+    assert main(["generate", "--towns", "20", "-o", str(target)]) == 2
+    assert "cannot write" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
