@@ -121,7 +121,10 @@ def viz_command(args: argparse.Namespace) -> int:
     if args.host in ("0.0.0.0", "::"):
         where += f" (all interfaces: e.g. http://{socket.gethostname()}:{args.port})"
     print(f"frontline viz: {loaded.scenario.name} at {where} (Ctrl+C stops it)", flush=True)
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = signal.getsignal(signal.SIGTERM)
     proc = None
     try:
         proc = subprocess.Popen(solara_command(args.host, args.port), env=env,
@@ -136,7 +139,8 @@ def viz_command(args: argparse.Namespace) -> int:
         print("frontline viz: stopped (SIGTERM)", flush=True)
         return 128 + signal.SIGTERM
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        with contextlib.suppress(ValueError, TypeError):
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _stop(proc: subprocess.Popen[bytes] | None, sig: signal.Signals) -> None:
