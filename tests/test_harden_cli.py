@@ -169,3 +169,21 @@ def test_generate_output_on_a_full_disk_leaves_no_file(tmp_path, monkeypatch, ca
     assert main(["generate", "--towns", "20", "-o", str(target)]) == 2
     assert "cannot write" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bash_completes_a_subcommand_and_an_option(tmp_path, capsys):
+    pytest.importorskip("shtab")
+    assert main(["completion", "bash"]) == 0
+    script = tmp_path / "frontline.bash"
+    script.write_text(capsys.readouterr().out)
+
+    def complete(*words):
+        line = " ".join(words)
+        probe = (f"source {script}; COMP_WORDS=({line}); COMP_CWORD={len(words) - 1}; "
+                 f"COMP_LINE='{line}'; COMP_POINT={len(line)}; _shtab_frontline; "
+                 "echo \"${COMPREPLY[@]}\"")
+        done = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=30)
+        return done.stdout.split()
+
+    assert complete("frontline", "sw") == ["sweep"]
+    assert "--worker-timeout" in complete("frontline", "sweep", "x.yaml", "--wo")
