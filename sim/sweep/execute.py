@@ -7,6 +7,9 @@ chunks of consecutive runs; the chunk size adapts so that a task takes about
 ``TARGET_TASK_SECONDS`` (per-task overhead stays negligible while progress stays smooth and the
 last tasks stay short). At most two chunks per worker are in flight, so memory stays bounded
 however large the sweep, and each finished chunk is committed to disk at once.
+
+One sweep at a time writes a results file (``sim.sweep.lock``). SIGTERM is handled as Ctrl-C.
+While a Dask cluster has no workers the sweep warns, and gives up after ``worker_timeout``.
 """
 
 from __future__ import annotations
@@ -31,14 +34,15 @@ __all__ = ["Backend", "SerialExecutor", "SweepOutcome", "Terminated", "default_w
            "open_backend", "run_sweep"]
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, handled as Ctrl-C: save what finished, say how to resume, exit 143."""
-
 TARGET_TASK_SECONDS = 0.5
 MAX_CHUNK = 1000
 POLL_SECONDS = 0.5  # how often a waiting sweep looks at its cluster
 NO_WORKERS_WARNING_SECONDS = 2.0
 DEFAULT_WORKER_TIMEOUT = 120.0
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C: save what finished, say how to resume, exit 143."""
 
 
 @dataclass
