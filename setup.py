@@ -5,9 +5,18 @@ wheel they become the package data of ``sim._scenarios`` (``sim/shipped.py`` loo
 Every other package is found as usual, so a new subpackage needs no change here.
 """
 
+from pathlib import Path
+
 from setuptools import find_packages, setup
 
-SHIPPED = {"sim._scenarios": "scenarios", "sim._scenarios.sweeps": "scenarios/sweeps"}
+HERE = Path(__file__).resolve().parent
+# scenarios/ and each folder in it (sweeps/, observed/, ...) as a package of data files
+SHIPPED = {"sim._scenarios": "scenarios"} | {
+    "sim._scenarios." + ".".join(d.relative_to(HERE / "scenarios").parts):
+        d.relative_to(HERE).as_posix()
+    for d in sorted((HERE / "scenarios").rglob("*"))
+    if d.is_dir() and "__pycache__" not in d.parts
+}
 
 setup(
     packages=[*find_packages(include=["sim", "sim.*", "viz", "viz.*"]), *SHIPPED],

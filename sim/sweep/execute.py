@@ -352,7 +352,8 @@ def _execute(plan: SweepPlan, store: ResultStore, pending: list[int], backend: B
         except KeyboardInterrupt as exc:
             backend.cancel()
             bar.stop()
-            saved = outcome.already_done + outcome.ran
+            # counted on disk: the signal may have come between a shard's commit and its count
+            saved = store.saved()
             what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
             console.print(f"\n{what}: {saved} of {design.n_runs} runs are saved in "
                           f"{store.parts}; run the same command again to resume")

@@ -13,6 +13,7 @@ shard directory is removed. The results file therefore exists only when it is co
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections.abc import Iterable
@@ -250,6 +251,14 @@ class ResultStore:
             if shard.name.removeprefix("series-") not in committed:
                 shard.unlink()  # its runs shard never landed: those runs run again
         return done
+
+    def saved(self) -> int:
+        """How many runs the committed shards hold (read from their footers)."""
+        total = 0
+        for shard in self.shards("runs"):
+            with contextlib.suppress(OSError, pa.ArrowException):
+                total += pq.read_metadata(shard).num_rows
+        return total
 
     def discard(self) -> None:
         """Remove a shard directory that holds no run yet (opened, then nothing ran)."""
