@@ -305,6 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     for add in (_add_run, _add_validate, sweep_cli.register, _add_generate, _add_viz):
         add(sub)
+    from sim.validate import calibrate_cli, scorecmd
+
+    scorecmd.register(sub)
+    calibrate_cli.register(sub)
     completion.register(sub)
     return parser
 
