@@ -8,6 +8,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.atomic import open_atomic, write_text
+
 if TYPE_CHECKING:
     from sim.model import TerritoryModel
 
@@ -46,7 +48,7 @@ def write_outputs(model: TerritoryModel, out: str | Path, plots: bool = True) ->
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with open_atomic(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
@@ -55,7 +57,7 @@ def _write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> Pa
 
 def _write_control(model: TerritoryModel, path: Path) -> Path:
     ids = [f.id for f in model.factions]
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with open_atomic(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["day", "date", *model.world.ids])
         for day, row in enumerate(model.record.control_history):
@@ -71,9 +73,7 @@ def _write_control(model: TerritoryModel, path: Path) -> Path:
 
 
 def _write_json(path: Path, data: Any) -> Path:
-    path.write_text(
-        json.dumps(data, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8"
-    )
+    write_text(path, json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
     return path
 
 

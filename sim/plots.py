@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.atomic import replacing
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -214,7 +216,8 @@ def plot_map(model: TerritoryModel, path: str | Path) -> Path:
         ax.set_title(title, fontsize=11)
         zoom.set_title("zoom on the dotted box", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, metadata=_PNG_META)
+    with replacing(Path(path)) as tmp:  # whole or not at all
+        fig.savefig(tmp, format="png", metadata=_PNG_META)
     plt.close(fig)
     return Path(path)
 
@@ -244,6 +247,7 @@ def plot_territory(model: TerritoryModel, path: str | Path) -> Path:
     fig.autofmt_xdate()
     fig.suptitle(f"{model.spec.name}: territory over time (seed {model.seed})", fontsize=11)
     fig.tight_layout()
-    fig.savefig(path, metadata=_PNG_META)
+    with replacing(Path(path)) as tmp:  # whole or not at all
+        fig.savefig(tmp, format="png", metadata=_PNG_META)
     plt.close(fig)
     return Path(path)
