@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import FrontlineError
+from sim.mapcmd import register as register_map
 
 __all__ = ["main"]
 
@@ -40,6 +41,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     for w in model.definition.warnings:
         print(str(w), file=sys.stderr)
+    if args.out:
+        from sim.rundata import attach_trail
+
+        attach_trail(model)  # units and sieges day by day, for the maps and report.html
     import shutil
 
     from rich.console import Console
@@ -317,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_run, _add_validate, _add_sweep, _add_generate, _add_viz):
         add(sub)
+    register_map(sub)
     return parser
 
 
