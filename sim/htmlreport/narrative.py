@@ -113,7 +113,8 @@ def narrative(data: RunData) -> list[dict[str, Any]]:
                 label = name[t]
                 key = (f, t, day) if (f, t, day) in failed_before else (f, t, day - 1)
                 if failed_before.get(key):
-                    label += f" after {failed_before[key]} failed assaults"
+                    k = failed_before[key]
+                    label += f" after {k} failed assault{'s' if k != 1 else ''}"
                 if t in siege_since:
                     label += f" ({_days(day - siege_since.pop(t))} under siege)"
                 if held_before:

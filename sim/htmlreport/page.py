@@ -41,8 +41,9 @@ def render(template: str, scripts: list[str], data: dict[str, Any], title: str) 
     """The page ``template`` (in ``static/``) with ``scripts`` (in order) and ``data`` inlined."""
     payload = json.dumps(_clean(data), separators=(",", ":"), sort_keys=True,
                          ensure_ascii=False, allow_nan=False)
-    # inside <script> only "</" can end the element early; "<!--" could open a comment
-    payload = payload.replace("</", "<\\/").replace("<!--", "<\\!--")
+    # inside <script>, "</script" ends the element and "<!--" opens a comment: "<" only
+    # occurs inside JSON strings, where \u003c means the same
+    payload = payload.replace("<", "\\u003c")
     slots = {"TITLE": _escape_html(title), "CSS": _static("report.css"),
              "DATA": payload, "JS": "\n".join(_static(s) for s in scripts)}
     return _SLOT.sub(lambda m: slots[m.group(1)], _static(template))
