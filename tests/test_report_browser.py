@@ -180,3 +180,40 @@ def test_default_report_offline_labels_never_overlap(default: Any) -> None:
     set_slider(default, 11)
     assert "Syrian Arab Army: 18 towns" in default.inner_text("#day-summary")
     assert default.problems == []
+
+
+@pytest.fixture(scope="module")
+def sweep_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """report.html of tests/data/sweep_line.yaml (18 runs of the line scenario)."""
+    folder = tmp_path_factory.mktemp("sweep")
+    results = folder / "r.parquet"
+    assert main(["sweep", str(DATA / "sweep_line.yaml"), "--workers", "1",
+                 "--out", str(results)]) == 0
+    assert main(["report", str(results), "--out", str(folder / "report")]) == 0
+    return folder / "report" / "report.html"
+
+
+@pytest.fixture
+def sweep(browser: Any, sweep_report: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+    yield from _open(browser, sweep_report, request.node.name)
+
+
+def test_sweep_report_shows_probabilities_by_date_and_fans(sweep: Any) -> None:
+    pie = "#map-main g.pie[data-town=e0]"
+    assert sweep.input_value("#day") == "20"
+    assert sweep.eval_on_selector(pie, "g => g.dataset.p") == "0.667,0.333,0"
+    assert sweep.locator(f"{pie} path").count() == 2  # two wedges: red and blue
+    set_slider(sweep, 0)
+    assert sweep.eval_on_selector(pie, "g => g.dataset.p") == "0,1,0"
+    assert sweep.locator("#doubt tr[data-town]").count() == 0
+    set_slider(sweep, 5)
+    assert sweep.locator("#doubt tr[data-town]").evaluate_all(
+        "rs => rs.map(r => r.firstChild.textContent)") == ["East 1", "East 0"]
+    assert sweep.locator("#fans .chart").count() == 5  # every metric but the holder of mid
+    assert sweep.locator("#fans .chart[data-metric='capture_day.e0.red'] text.never").evaluate_all(
+        "ts => ts.map(t => t.textContent)") == ["0%", "67%"]
+    sweep.select_option("#fan-param", "factions.red.forces.r1.fighters")
+    assert sweep.locator("#fans .chart[data-metric='capture_day.e0.red'] text.never").evaluate_all(
+        "ts => ts.map(t => t.textContent)") == ["50%", "50%", "0%"]
+    assert sweep.problems == []
+    assert sweep.requests == [sweep.url]

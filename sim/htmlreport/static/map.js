@@ -19,7 +19,7 @@ function html(tag, attrs, parent, text) {
 }
 
 function fmtNum(v) {
-  return Math.round(v).toLocaleString("en-US");
+  return (Math.round(v) || 0).toLocaleString("en-US");
 }
 
 function fmtDate(iso) {
@@ -83,11 +83,12 @@ function buildMap(svg, doc, view) {
   return {svg, view, P, xy, roads, towns, gUnder, gTop, labelBoxes};
 }
 
-function niceTicks(lo, hi, n) {
+function niceTicks(lo, hi, n, integer) {
   const span = hi - lo || 1;
   const step0 = span / n;
   const mag = Math.pow(10, Math.floor(Math.log10(step0)));
-  const step = [1, 2, 2.5, 5, 10].map(s => s * mag).find(s => span / s <= n) || 10 * mag;
+  let step = [1, 2, 2.5, 5, 10].map(s => s * mag).find(s => span / s <= n) || 10 * mag;
+  if (integer) step = Math.max(1, Math.round(step));
   const out = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) out.push(v);
   return out;
@@ -111,7 +112,7 @@ function lineChart(parent, title, lines, dates, yLabel) {
   hi = hi || 1;
   const X = d => L + (W - L - R) * (n > 1 ? d / (n - 1) : 0);
   const Y = v => H - B - (H - T - B) * v / hi;
-  for (const t of niceTicks(0, hi, 4)) {
+  for (const t of niceTicks(0, hi, 4, true)) {
     el("line", {x1: L, x2: W - R, y1: Y(t), y2: Y(t), stroke: "#eee"}, svg);
     el("text", {x: L - 4, y: Y(t) + 4, "text-anchor": "end"}, svg).textContent = shortNum(t);
   }
