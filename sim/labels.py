@@ -19,7 +19,7 @@ Box = tuple[float, float, float, float]  # x0, y0, x1, y1 with x0 < x1, y0 < y1
 
 # (dx, dy) direction of the label from its point; the box is placed beyond the marker
 _DIRECTIONS = ((1, 0), (-1, 0), (1, -1), (1, 1), (-1, -1), (-1, 1), (0, -1), (0, 1))
-_REACH = (1.0, 2.2, 3.6)
+_REACH = (1.0, 2.2, 3.6, 5.5, 8.0)
 
 
 def overlaps(a: Box, b: Box) -> bool:
@@ -66,7 +66,8 @@ def place_labels(
         bounds: the drawing area every label must stay inside.
         order: indices in priority order (default: as given); the first get the best places.
         obstacles: boxes no label may cover (e.g. unit symbols).
-        markers, marker_radii: more markers no label may cover (default: ``points``/``radii``).
+        markers: every marker no label may cover (default: ``points``).
+        marker_radii: their radii (default: ``radii``).
         gap: space between a marker and its label.
     """
     n = len(points)

@@ -94,5 +94,5 @@ def text_size(text: str, size: float, bold: bool = False) -> tuple[float, float]
     from matplotlib.textpath import TextToPath
 
     prop = FontProperties(family=FONT, size=size, weight="bold" if bold else "normal")
-    w, h, _ = TextToPath().get_text_width_height_descent(text, prop, ismath=False)
+    w, _, _ = TextToPath().get_text_width_height_descent(text, prop, ismath=False)
     return float(w), float(size * 1.2)

@@ -1,4 +1,4 @@
-"""Static pictures of a run (matplotlib): any day's map, the front every N days, territory over time.
+"""Static pictures of a run (matplotlib): any day's map, fronts every N days, territory by day.
 
 Everything is drawn from a :class:`~sim.rundata.RunData`, so a finished run's folder can be
 drawn again (``frontline map``). Labels never overlap each other, a town, a siege ring or a
@@ -133,6 +133,9 @@ def _labels(data: RunData, day: int, ax: Axes, size: np.ndarray, besieged: np.nd
     inside = [i for i in range(len(data.town_ids)) if i not in skip
               and bounds[0] <= town_xy[i, 0] <= bounds[2]
               and bounds[1] <= town_xy[i, 1] <= bounds[3]]
+    shown = [k for k in range(len(units)) if bounds[0] <= unit_xy[k, 0] <= bounds[2]
+             and bounds[1] <= unit_xy[k, 1] <= bounds[3]]
+    units, unit_xy, unit_r = [units[k] for k in shown], unit_xy[shown], unit_r[shown]
     texts = [f"{u.fighters:,.0f}" for u in units] + [
         short_name(data.town_names[i]) if short_names else data.town_names[i] for i in inside]
     fonts = [FontProperties(size=UNIT_FONT, weight="bold")] * len(units) + [
@@ -140,7 +143,9 @@ def _labels(data: RunData, day: int, ax: Axes, size: np.ndarray, besieged: np.nd
     sizes = []
     for text, font in zip(texts, fonts, strict=True):
         w, h, d = renderer.get_text_width_height_descent(text, font, ismath=False)
-        sizes.append((w + 2, h + d + 2))
+        _, lp_h, lp_d = renderer.get_text_width_height_descent("lp", font, ismath=False)
+        # matplotlib sets every line at least as tall as "lp" (see Text._get_layout)
+        sizes.append((w + 3, max(h, lp_h) + max(d, lp_d) + 3))  # a pixel of air around
     points = np.vstack((unit_xy, town_xy[inside])) if len(texts) else np.zeros((0, 2))
     radii = np.concatenate((unit_r, town_r[inside]))
     order = list(range(len(units))) + sorted(

@@ -169,13 +169,15 @@ def test_default_report_offline_labels_never_overlap(default: Any) -> None:
         " b.x, b.y, b.x + b.width, b.y + b.height]; })")
     labels = [b for b in boxes if b[0] == "text"]
     assert len(labels) >= 30
-    names = default.eval_on_selector_all("#map-main text.town-label", "ts => ts.map(t => t.textContent)")
+    names = default.eval_on_selector_all("#map-main text.town-label",
+                                         "ts => ts.map(t => t.textContent)")
     assert {"Numeisa", "al-Jaber", "al-Khamisiya", "Ghanem al-Ali"} <= set(names)
-    for i, a in enumerate(labels):
+    for a in labels:
         for b in boxes:
             if b is a or (b[0] == "circle" and b[1] == a[1]):
                 continue
-            overlap = a[2] < b[4] - 0.5 and b[2] < a[4] - 0.5 and a[3] < b[5] - 0.5 and b[3] < a[5] - 0.5
+            overlap = (a[2] < b[4] - 0.5 and b[2] < a[4] - 0.5
+                       and a[3] < b[5] - 0.5 and b[3] < a[5] - 0.5)
             assert not overlap, f"label {a[1]} overlaps {b[0]} {b[1]}"
     set_slider(default, 11)
     assert "Syrian Arab Army: 18 towns" in default.inner_text("#day-summary")

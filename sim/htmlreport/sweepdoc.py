@@ -52,11 +52,11 @@ def _quantiles(x: np.ndarray, kind: str, days: int) -> dict[str, Any]:
     if kind == "day":
         never = np.isnan(x)
         filled = np.where(never, np.inf, x)
-        q = np.quantile(filled, FAN_QUANTILES, method="inverted_cdf") if len(x) else []
-        return {"n": int(len(x)), "never": float(never.mean()) if len(x) else 0.0,
+        q: Any = np.quantile(filled, FAN_QUANTILES, method="inverted_cdf") if len(x) else []
+        return {"n": len(x), "never": float(never.mean()) if len(x) else 0.0,
                 "q": [None if not math.isfinite(v) else float(v) for v in q]}
-    q = np.quantile(x, FAN_QUANTILES) if len(x) else []
-    return {"n": int(len(x)), "never": 0.0, "q": [float(v) for v in q]}
+    qa: Any = np.quantile(x, FAN_QUANTILES) if len(x) else []
+    return {"n": len(x), "never": 0.0, "q": [float(v) for v in qa]}
 
 
 def _short(v: float) -> str:
@@ -172,7 +172,7 @@ def sweep_document(meta: dict[str, Any], df: pd.DataFrame, results: Path,
     changes: list[list[list[float]]] = []
     if prob is not None:
         for t in range(prob.shape[0]):
-            rows = []
+            rows: list[list[float]] = []
             for d in range(days + 1):
                 row = [round(float(v), 3) for v in prob[t, d]]
                 if not rows or row != rows[-1][1:]:
@@ -193,7 +193,7 @@ def sweep_document(meta: dict[str, Any], df: pd.DataFrame, results: Path,
         "kind": "sweep",
         "meta": {k: meta.get(k) for k in ("name", "description", "scenario", "scenario_file",
                                           "design", "seed", "points", "replicates", "set")},
-        "runs": int(len(df)), "ok": int(len(ok)),
+        "runs": len(df), "ok": len(ok),
         "parameters": [p["path"] for p in meta["parameters"]],
         "days": days,
         "dates": [(start + dt.timedelta(days=d)).isoformat() for d in range(days + 1)],
