@@ -103,3 +103,16 @@ def test_the_document_keeps_control_as_changes_and_labels_every_town_of_a_sparse
     assert [v["id"] for v in doc["views"]] == ["main"]
     assert all(label is not None for label in doc["views"][0]["labels"])
     assert doc["dates"] == ["2020-01-01", "2020-01-02", "2020-01-03"]
+
+
+def test_a_town_cut_off_again_and_again_gets_one_sentence() -> None:
+    control = [[0, 0, 1]] * 10
+    besieged = [[0, 0, b] for b in (0, 1, 0, 1, 0, 1, 1, 0, 1, 1)]
+    events = [(d, k, "blue", "c") for d, k in [(1, "siege_start"), (2, "siege_lifted"),
+                                               (3, "siege_start"), (4, "siege_lifted"),
+                                               (5, "siege_start"), (7, "siege_lifted"),
+                                               (8, "siege_start")]]
+    story = narrative(_data(control, besieged, events))
+    assert [s for s in story if s["day"] not in (None, 9)] == [
+        {"day": 1, "text": "On 2 Jan Charlie was cut off for the first of 4 times (relieved 3 "
+                           "times, last on 8 Jan, cut off again after that)."}]

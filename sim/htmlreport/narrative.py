@@ -18,6 +18,7 @@ from sim.rundata import RunData
 __all__ = ["ASSAULT_GAP", "Assault", "assaults", "narrative"]
 
 ASSAULT_GAP = 2
+REPEATED_SIEGES = 3  # a town cut off this many times gets one sentence, not one per siege
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,14 @@ def narrative(data: RunData) -> list[dict[str, Any]]:
                                       f"{_join(towns)} under siege."})
     siege_since: dict[str, int] = {data.town_ids[i]: 0 for i in range(len(data.town_ids))
                                    if data.besieged[0, i]}
+    cuts: dict[str, list[int]] = defaultdict(list)
+    lifts: dict[str, list[int]] = defaultdict(list)
+    for e in data.events:
+        if e["kind"] == "siege_start" and int(e["day"]) > 0:
+            cuts[e["town"]].append(int(e["day"]))
+        elif e["kind"] == "siege_lifted":
+            lifts[e["town"]].append(int(e["day"]))
+    repeated = {t for t, days in cuts.items() if len(days) >= REPEATED_SIEGES}
     counters: dict[str, int] = defaultdict(int)
     others: dict[str, int] = defaultdict(int)
     by_day: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -126,9 +135,14 @@ def narrative(data: RunData) -> list[dict[str, Any]]:
                     others[f] += 1
             elif kind == "siege_start" and day > 0:
                 siege_since[t] = day
-                cut.append(name[t])
+                if t not in repeated:
+                    cut.append(name[t])
+                elif day == cuts[t][0]:
+                    parts.append(_repeated(data, name[t], cuts[t], lifts[t]))
             elif kind == "siege_lifted":
                 since = siege_since.pop(t, None)
+                if t in repeated:
+                    continue
                 lifted.append(name[t] + (f" ({_days(day - since)})" if since is not None
                                          else ""))
         for f in sorted(set(took) | set(retook)):
@@ -158,6 +172,16 @@ def narrative(data: RunData) -> list[dict[str, Any]]:
         out.append({"day": None, "text": _join(tail)[0].upper() + _join(tail)[1:] + "."})
     out.append({"day": data.days, "text": _final(data)})
     return out
+
+
+def _repeated(data: RunData, town: str, cut: list[int], lifted: list[int]) -> str:
+    """One sentence for a town cut off again and again."""
+    text = f"{town} was cut off for the first of {len(cut)} times"
+    after = [d for d in lifted if d >= cut[0]]
+    if after:
+        text += (f" (relieved {_times(len(after))}, last on {_date(data, after[-1])}"
+                 + (", cut off again after that" if cut[-1] > after[-1] else "") + ")")
+    return text
 
 
 def _final(data: RunData) -> str:

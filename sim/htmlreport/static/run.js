@@ -44,7 +44,13 @@
   }
 
   // --- the maps
-  const maps = [buildMap(document.getElementById("map-main"), doc, doc.views[0])];
+  const maps = doc.views.length ? [buildMap(document.getElementById("map-main"), doc, doc.views[0])] : [];
+  if (!maps.length) {
+    const svg = document.getElementById("map-main");
+    svg.setAttribute("viewBox", "0 0 1000 60");
+    el("text", {x: 20, y: 35}, svg).textContent = "This map has too many towns (" + doc.towns.length +
+      ") to draw here: see map.png, fronts.png and the GIS layers in gis/.";
+  }
   if (doc.views.length > 1) {
     document.getElementById("zoomwrap").hidden = false;
     maps.push(buildMap(document.getElementById("map-zoom"), doc, doc.views[1]));
