@@ -18,6 +18,7 @@ from sim.rundata import RunData
 __all__ = ["ASSAULT_GAP", "Assault", "assaults", "narrative"]
 
 ASSAULT_GAP = 2
+NAMES = 5  # towns named in one list at most; the rest are counted
 REPEATED_SIEGES = 3  # a town cut off this many times gets one sentence, not one per siege
 
 
@@ -56,7 +57,9 @@ def _date(data: RunData, day: int, year: bool = False) -> str:
     return f"{d.day} {d:%b}" + (f" {d.year}" if year else "")
 
 
-def _join(names: list[str]) -> str:
+def _join(names: list[str], limit: int = 0) -> str:
+    if limit and len(names) > limit:
+        return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
     if len(names) <= 2:
         return " and ".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
@@ -92,7 +95,7 @@ def narrative(data: RunData) -> list[dict[str, Any]]:
             start[data.factions[c]["id"] if c >= 0 else ""].append(data.town_names[i])
     for f, towns in sorted(start.items()):
         out.append({"day": 0, "text": f"On {_date(data, 0, True)} {fname.get(f, f)} began with "
-                                      f"{_join(towns)} under siege."})
+                                      f"{_join(towns, NAMES)} under siege."})
     siege_since: dict[str, int] = {data.town_ids[i]: 0 for i in range(len(data.town_ids))
                                    if data.besieged[0, i]}
     cuts: dict[str, list[int]] = defaultdict(list)
@@ -146,14 +149,14 @@ def narrative(data: RunData) -> list[dict[str, Any]]:
                 lifted.append(name[t] + (f" ({_days(day - since)})" if since is not None
                                          else ""))
         for f in sorted(set(took) | set(retook)):
-            verbs = ([f"took {_join(took[f])}"] if took[f] else []) + (
-                [f"retook {_join(retook[f])}"] if retook[f] else [])
+            verbs = ([f"took {_join(took[f], NAMES)}"] if took[f] else []) + (
+                [f"retook {_join(retook[f], NAMES)}"] if retook[f] else [])
             parts.append(f"{fname.get(f, f)} {' and '.join(verbs)}")
         if lifted:
-            parts.append(f"the siege{'s' if len(lifted) > 1 else ''} of {_join(lifted)} "
+            parts.append(f"the siege{'s' if len(lifted) > 1 else ''} of {_join(lifted, NAMES)} "
                          f"{'was' if len(lifted) == 1 else 'were'} lifted")
         if cut:
-            parts.append(f"{_join(cut)} {'was' if len(cut) == 1 else 'were'} cut off")
+            parts.append(f"{_join(cut, NAMES)} {'was' if len(cut) == 1 else 'were'} cut off")
         if parts:
             text = "; ".join(parts)
             out.append({"day": day, "text": f"On {_date(data, day)} {text}."})
@@ -162,12 +165,15 @@ def narrative(data: RunData) -> list[dict[str, Any]]:
         tail.append(f"{fname.get(f, f)} counter-attacked successfully {_times(n)}")
     for f, n in sorted(others.items()):
         tail.append(f"{fname.get(f, f)} took {n} other town{'s' if n != 1 else ''}")
-    for (f, t), n in sorted(failed.items()):
-        if n:
-            c = int(data.control[-1, data.index(t)])
-            holder = fname.get(data.factions[c]["id"], "") if c >= 0 else "nobody"
-            tail.append(f"{n} assault{'s' if n != 1 else ''} by {fname.get(f, f)} on {name[t]} "
-                        f"failed ({holder} held it at the end)")
+    still = sorted(((n, f, t) for (f, t), n in failed.items() if n),
+                   key=lambda x: (-x[0], x[1], x[2]))
+    for n, f, t in sorted(still[:NAMES], key=lambda x: (x[1], x[2])):
+        c = int(data.control[-1, data.index(t)])
+        holder = fname.get(data.factions[c]["id"], "") if c >= 0 else "nobody"
+        tail.append(f"{n} assault{'s' if n != 1 else ''} by {fname.get(f, f)} on {name[t]} "
+                    f"failed ({holder} held it at the end)")
+    if len(still) > NAMES:
+        tail.append(f"assaults on {len(still) - NAMES} other towns failed")
     if tail:
         out.append({"day": None, "text": _join(tail)[0].upper() + _join(tail)[1:] + "."})
     out.append({"day": data.days, "text": _final(data)})
@@ -197,5 +203,5 @@ def _final(data: RunData) -> str:
     text = (f"On {_date(data, data.days, True)} (day {data.days}) towns held: "
             f"{', '.join(parts)}.")
     if sieges:
-        text += f" Still under siege: {_join(sieges)}."
+        text += f" Still under siege: {_join(sieges, NAMES)}."
     return text

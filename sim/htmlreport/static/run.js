@@ -116,7 +116,7 @@
         if (box[0] >= 0 && box[2] <= w && box[1] >= 0 && box[3] <= h && free(box, taken)) { at = c; break; }
       }
       taken.push([at[0], at[1] - th / 2, at[0] + tw, at[1] + th / 2]);
-      mark.t.textContent = label;
+      mark.t.textContent = doc.towns.length > 150 ? "" : label;  // big maps: on hover only
       mark.t.style.transform = "translate(" + at[0].toFixed(1) + "px," + at[1].toFixed(1) + "px)";
       mark.t.style.display = "";
     }
