@@ -116,3 +116,40 @@ def test_a_town_cut_off_again_and_again_gets_one_sentence() -> None:
     assert [s for s in story if s["day"] not in (None, 9)] == [
         {"day": 1, "text": "On 2 Jan Charlie was cut off for the first of 4 times (relieved 3 "
                            "times, last on 8 Jan, cut off again after that)."}]
+
+
+def _sweep_meta(tmp_path) -> dict:
+    return {"days": 3, "start_date": "2020-01-01", "name": "s", "scenario": "x",
+            "scenario_file": str(tmp_path / "gone.yaml"), "design": "grid", "seed": 1,
+            "points": 2, "replicates": 2, "set": {},
+            "factions": [{"id": "red", "name": "Red", "colour": "#cc0000"},
+                         {"id": "blue", "name": "Blue", "colour": "#0000cc"}],
+            "towns": [{"id": "a", "name": "Alpha"}, {"id": "b", "name": "Bravo"}],
+            "parameters": [{"path": "p", "sampled": False, "values": [1.0, 2.0]}],
+            "metrics": [{"column": "capture_day.b.red", "metric": "capture_day", "kind": "day"},
+                        {"column": "holder.b", "metric": "holder", "kind": "faction"}]}
+
+
+def test_sweep_document_probabilities_fans_and_no_map_without_the_scenario(tmp_path) -> None:
+    import pandas as pd
+
+    from sim.htmlreport.sweepdoc import sweep_document
+
+    controls = ['{"a": [[0, "red"]], "b": [[0, "blue"], [2, "red"]]}',
+                '{"a": [[0, "red"]], "b": [[0, "blue"]]}',
+                '{"a": [[0, "red"]], "b": [[0, "blue"], [1, "red"], [3, null]]}',
+                None]
+    df = pd.DataFrame({"run": [0, 1, 2, 3], "point": [0, 0, 1, 1], "p": [1.0, 1.0, 2.0, 2.0],
+                       "status": ["ok", "ok", "ok", "error"], "control": controls,
+                       "capture_day.b.red": [2.0, float("nan"), 1.0, float("nan")],
+                       "holder.b": ["red", "blue", None, None]})
+    doc = sweep_document(_sweep_meta(tmp_path), df, tmp_path / "r.parquet", tmp_path)
+    assert doc["map"] is None and (doc["runs"], doc["ok"]) == (4, 3)
+    assert doc["prob"][0] == [[0, 1.0, 0.0, 0.0]]
+    assert doc["prob"][1] == [[0, 0.0, 1.0, 0.0], [1, 0.333, 0.667, 0.0],
+                              [2, 0.667, 0.333, 0.0], [3, 0.333, 0.333, 0.333]]
+    (fan,) = doc["fans"]
+    assert fan["by"] == [["p", [
+        {"label": "1", "n": 2, "never": 0.5, "q": [2.0, 2.0, 2.0, None, None]},
+        {"label": "2", "n": 1, "never": 0.0, "q": [1.0, 1.0, 1.0, 1.0, 1.0]}]]]
+    assert doc["tables"] == [] and doc["series"] == []

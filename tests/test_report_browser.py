@@ -46,13 +46,18 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """report.html of the line scenario and of the default scenario, by ``frontline run``."""
-    out = {}
-    for name, scenario in (("line", DATA / "line.yaml"), ("default", DEFAULT)):
-        folder = tmp_path_factory.mktemp(name)
-        assert main(["run", str(scenario), "--out", str(folder), "--quiet"]) == 0
-        out[name] = folder / "report.html"
-    return out
+    """report.html of the line scenario (by ``frontline run``) and of the default scenario."""
+    from sim.htmlreport import write_run_report
+    from sim.model import TerritoryModel
+    from sim.rundata import attach_trail, run_data
+
+    line = tmp_path_factory.mktemp("line")
+    assert main(["run", str(DATA / "line.yaml"), "--out", str(line), "--quiet"]) == 0
+    model = TerritoryModel(DEFAULT)
+    attach_trail(model)
+    report = tmp_path_factory.mktemp("default") / "report.html"
+    write_run_report(run_data(model.run()), report)  # what `frontline run --out` writes
+    return {"line": line / "report.html", "default": report}
 
 
 def _open(browser: Any, report: Path, name: str) -> Iterator[Any]:
@@ -187,12 +192,15 @@ def test_default_report_offline_labels_never_overlap(default: Any) -> None:
 @pytest.fixture(scope="module")
 def sweep_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """report.html of tests/data/sweep_line.yaml (18 runs of the line scenario)."""
+    from sim.htmlreport import write_sweep_report
+    from sim.sweep.report import load_results
+
     folder = tmp_path_factory.mktemp("sweep")
     results = folder / "r.parquet"
     assert main(["sweep", str(DATA / "sweep_line.yaml"), "--workers", "1",
                  "--out", str(results)]) == 0
-    assert main(["report", str(results), "--out", str(folder / "report")]) == 0
-    return folder / "report" / "report.html"
+    # the page `frontline report` writes last (tests/test_sweep_report.py runs the whole report)
+    return write_sweep_report(*load_results(results), results, folder)
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@
     }
   } else {
     document.getElementById("map-main").style.display = "none";
+    document.getElementById("doubt-title").textContent = "Every town on this date";
     document.getElementById("nomap").hidden = false;
   }
   function wedge(cx, cy, r, a0, a1) {
