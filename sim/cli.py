@@ -235,7 +235,8 @@ def _add_run(sub: Any) -> None:
         metavar="PATH=VALUE",
         help="override a value, e.g. factions.isis.forces.x.fighters=3000 (repeatable)",
     )
-    p.add_argument("--out", metavar="DIR", help="write events, tables, GeoJSON and PNGs here")
+    p.add_argument("--out", metavar="DIR", help="write events, tables, GeoJSON, PNGs and "
+                                                "report.html here")
     p.add_argument("--quiet", action="store_true", help="no event log; a progress bar on long runs")
     p.set_defaults(func=cmd_run)
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["RunData", "UnitPos", "attach_trail", "run_data"]
 
 REPLAY_LIMIT = 5000  # towns: above this, a run without a trail is not replayed
+UNIT_TRAIL_LIMIT = 2000  # units: above this the trail keeps sieges only (memory)
 
 
 @dataclass(frozen=True)
@@ -115,14 +116,14 @@ class RunData:
 
 
 # ---------------------------------------------------------------- the trail
-_TRAILS: weakref.WeakKeyDictionary[Any, list[tuple[np.ndarray, list[UnitPos]]]] = (
-    weakref.WeakKeyDictionary()
-)
+_Trail = list[tuple[np.ndarray, list[UnitPos]]]
+_TRAILS: weakref.WeakKeyDictionary[Any, tuple[bool, _Trail]] = weakref.WeakKeyDictionary()
 
 
-def _snapshot(model: TerritoryModel) -> tuple[np.ndarray, list[UnitPos]]:
+def _snapshot(model: TerritoryModel, with_units: bool = True
+              ) -> tuple[np.ndarray, list[UnitPos]]:
     units = []
-    for u in model.unit_list:
+    for u in model.unit_list if with_units else ():
         lat, lon = u.position()
         units.append(
             UnitPos(u.key, u.name, int(u.faction), round(lat, 5), round(lon, 5),
@@ -135,24 +136,26 @@ def attach_trail(model: TerritoryModel) -> None:
     """Record sieges and unit positions at the end of every later day of ``model``.
 
     The current day is recorded at once; ``model.step`` is wrapped (also when called by
-    ``model.run``). Attaching twice does nothing.
+    ``model.run``). Attaching twice does nothing. With more than :data:`UNIT_TRAIL_LIMIT`
+    units only sieges are recorded.
     """
     if model in _TRAILS:
         return
-    trail = [_snapshot(model)]
-    _TRAILS[model] = trail
+    with_units = len(model.unit_list) <= UNIT_TRAIL_LIMIT
+    trail = [_snapshot(model, with_units)]
+    _TRAILS[model] = (with_units, trail)
     step = model.step
 
     def step_and_record() -> None:
         step()
-        trail.append(_snapshot(model))
+        trail.append(_snapshot(model, with_units))
 
     model.step = step_and_record  # type: ignore[method-assign]
 
 
-def _trail_of(model: TerritoryModel) -> list[tuple[np.ndarray, list[UnitPos]]] | None:
+def _trail_of(model: TerritoryModel) -> tuple[bool, _Trail] | None:
     trail = _TRAILS.get(model)
-    if trail is not None and len(trail) == model.day + 1:
+    if trail is not None and len(trail[1]) == model.day + 1:
         return trail
     if model.world.n > REPLAY_LIMIT:
         return None
@@ -175,13 +178,16 @@ def run_data(model: TerritoryModel) -> RunData:
 
     w = model.world
     spec = model.spec
-    trail = _trail_of(model)
+    found = _trail_of(model)
     control = np.array(model.control_history, dtype=np.int16).reshape(-1, w.n)
-    if trail is not None:
-        besieged = np.array([b for b, _ in trail], dtype=bool).reshape(-1, w.n)
-        units = [u for _, u in trail]
+    with_units = found is not None and found[0]
+    if found is not None:
+        besieged = np.array([b for b, _ in found[1]], dtype=bool).reshape(-1, w.n)
     else:
         besieged = _besieged_from_events(model, control.shape[0])
+    if found is not None and with_units:
+        units = [u for _, u in found[1]]
+    else:
         units = [[] for _ in range(model.day)] + [_snapshot(model)[1]]
     return RunData(
         info=run_info(model),
@@ -203,7 +209,7 @@ def run_data(model: TerritoryModel) -> RunData:
         units=units,
         events=[e.row() for e in model.events],
         series=[dict(r) for r in model.series],
-        units_recorded=trail is not None,
+        units_recorded=with_units,
     )
 
 

@@ -22,6 +22,7 @@ from sim.rundata import RunData, UnitPos
 __all__ = ["CONTROL_LONG_COLUMNS", "UNIT_COLUMNS", "load_run", "write_run_files"]
 
 CONTROL_LONG_COLUMNS = ["day", "date", "town", "controller", "besieged"]
+CONTROL_LONG_LIMIT = 5_000_000  # rows: beyond this, control_long.csv has day 0 and changes
 UNIT_COLUMNS = ["day", "date", "unit", "name", "faction", "lat", "lon", "fighters", "order",
                 "town", "dest"]
 
@@ -47,12 +48,17 @@ def write_run_files(data: RunData, out: Path) -> list[Path]:
     }
     paths = [out / "map.json", out / "control_long.csv", out / "units.csv"]
     paths[0].write_text(json.dumps(static, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    every_day = (data.days + 1) * len(data.town_ids) <= CONTROL_LONG_LIMIT
     with paths[1].open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(CONTROL_LONG_COLUMNS)
         for day in range(data.days + 1):
             date = data.date(day).isoformat()
-            for i, tid in enumerate(data.town_ids):
+            towns = range(len(data.town_ids)) if every_day or day == 0 else np.nonzero(
+                (data.control[day] != data.control[day - 1])
+                | (data.besieged[day] != data.besieged[day - 1]))[0]
+            for i in towns:
+                tid = data.town_ids[i]
                 c = int(data.control[day, i])
                 writer.writerow([day, date, tid, fids[c] if c >= 0 else "",
                                  int(data.besieged[day, i])])
@@ -99,10 +105,15 @@ def load_run(run_dir: Path) -> RunData:
         current = "control_long.csv"
         control = np.full((days + 1, len(towns)), -1, dtype=np.int16)
         besieged = np.zeros((days + 1, len(towns)), dtype=bool)
+        given = np.zeros((days + 1, len(towns)), dtype=bool)
         for r in _read_csv(run_dir / current):
             d, t = int(r["day"]), index[r["town"]]
             control[d, t] = fidx[r["controller"]] if r["controller"] else -1
             besieged[d, t] = r["besieged"] == "1"
+            given[d, t] = True
+        for d in range(1, days + 1):  # big maps: only the changes are written
+            control[d] = np.where(given[d], control[d], control[d - 1])
+            besieged[d] = np.where(given[d], besieged[d], besieged[d - 1])
         current = "units.csv"
         units: list[list[UnitPos]] = [[] for _ in range(days + 1)]
         for r in _read_csv(run_dir / current):

@@ -155,3 +155,17 @@ def test_without_a_trail_the_run_is_replayed_to_find_the_units() -> None:
     plain.control_history[-1] = plain.controller.astype(np.int16)
     data = run_data(plain)
     assert not data.units_recorded and data.units[5] == [] and len(data.units[-1]) == 1
+
+
+def test_big_runs_write_only_changes_to_control_long_and_read_back_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.runfiles
+
+    monkeypatch.setattr(sim.runfiles, "CONTROL_LONG_LIMIT", 0)
+    assert main(["run", str(DATA / "line.yaml"), "--out", str(tmp_path), "--quiet"]) == 0
+    with (tmp_path / "control_long.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["day"], r["town"], r["controller"]) for r in rows[5:]] == [
+        ("2", "mid", "red"), ("3", "e1", "red"), ("5", "e0", "red")]
+    back = load_run(tmp_path)
+    assert np.array_equal(back.control, run_data(TerritoryModel(DATA / "line.yaml").run()).control)
