@@ -134,9 +134,12 @@ def test_clicking_an_event_or_a_sentence_moves_the_slider(line: Any) -> None:
     line.locator(".log .ev", has_text="Red Army captures East 0 from Blue Guard").click()
     assert line.input_value("#day") == "5"
     assert fills(line)["e0"] == RED
+    assert line.locator("#map-main circle.focus").evaluate_all(
+        "cs => cs.map(c => c.dataset.town)") == ["e0"]  # the event's town is ringed
     assert line.locator(".log .ev.today").count() >= 1
     line.locator("#narrative a", has_text="took Middle").click()
     assert line.input_value("#day") == "2"
+    assert line.locator("#map-main circle.focus").count() == 0
     line.fill("#jump", "2020-01-05")
     line.dispatch_event("#jump", "change")
     assert line.input_value("#day") == "4"

@@ -125,6 +125,7 @@
     }
   }
 
+  let focusTown = -1;  // the town of the event last clicked, ringed on the map
   function drawDay(day) {
     const ctrl = control[day], sg = sieges[day];
     const takenToday = new Set(), battles = new Set();
@@ -159,6 +160,10 @@
         el("path", {d: "M" + (x - r) + "," + (y - r) + " l5,5 M" + (x + r) + "," + (y - r) + " l-5,5 M" +
           (x - r) + "," + (y + r) + " l5,-5 M" + (x + r) + "," + (y + r) + " l-5,-5", class: "battle"}, m.gUnder);
       }
+      if (focusTown >= 0) {
+        el("circle", {cx: m.xy[focusTown][0], cy: m.xy[focusTown][1], r: m.view.r[focusTown] + 11,
+          class: "focus", "data-town": doc.towns[focusTown].id}, m.gUnder);
+      }
       drawUnits(m, mi, day);
     });
     const sum = document.getElementById("day-summary");
@@ -189,7 +194,7 @@
     html("span", {class: "d"}, row, doc.dates[e.day].slice(5));
     html("span", {class: "k"}, row, e.kind.replace("_", " "));
     html("span", {class: "t"}, row, e.text);
-    row.addEventListener("click", () => { stop(); setDay(e.day, false); });
+    row.addEventListener("click", () => { stop(); focusTown = e.town ? townIndex[e.town] : -1; setDay(e.day, false); });
     return row;
   });
   function applyFilter() {
@@ -205,7 +210,7 @@
     const p = html("p", {}, nar);
     if (s.day === null || s.day === undefined) { p.textContent = s.text; continue; }
     const a = html("a", {href: "#day-" + s.day, "data-day": s.day}, p, s.text);
-    a.addEventListener("click", ev => { ev.preventDefault(); stop(); setDay(s.day, true); });
+    a.addEventListener("click", ev => { ev.preventDefault(); stop(); focusTown = -1; setDay(s.day, true); });
   }
 
   // --- charts
@@ -239,11 +244,11 @@
     });
     if (scrollLog && last) log.scrollTop = Math.max(0, last.offsetTop - log.offsetTop - log.clientHeight / 2);
   }
-  slider.addEventListener("input", () => setDay(Number(slider.value), true));
+  slider.addEventListener("input", () => { focusTown = -1; setDay(Number(slider.value), true); });
   jump.addEventListener("change", () => {
     if (!jump.value) return;
     const i = doc.dates.indexOf(jump.value);
-    if (i >= 0) { stop(); setDay(i, true); }
+    if (i >= 0) { stop(); focusTown = -1; setDay(i, true); }
   });
   let timer = null;
   const play = document.getElementById("play");
