@@ -324,6 +324,10 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (_add_run, _add_validate, _add_sweep, _add_generate, _add_viz):
         add(sub)
     register_map(sub)
+    from sim.validate import calibrate_cli, scorecmd
+
+    scorecmd.register(sub)
+    calibrate_cli.register(sub)
     return parser
 
 

@@ -31,7 +31,7 @@ MAX_TABLE_ROWS = 200
 
 def control_probabilities(meta: dict[str, Any], control: pd.Series) -> np.ndarray:
     """``p[town, day, faction]`` over the runs' control columns; the last slot is nobody."""
-    towns = {t["id"]: i for i, t in enumerate(meta["towns"])}
+    towns = {t["id"]: i for i, t in enumerate(meta.get("towns") or [])}
     factions = {f["id"]: i for i, f in enumerate(meta["factions"])}
     days = int(meta["days"])
     counts = np.zeros((len(towns), days + 1, len(factions) + 1))
@@ -94,7 +94,7 @@ def _scenario_map(meta: dict[str, Any]) -> dict[str, Any] | None:
     except (FrontlineError, OSError, KeyError, TypeError):
         return None
     s = loaded.scenario
-    if [t.id for t in s.towns] != [t["id"] for t in meta["towns"]]:
+    if [t.id for t in s.towns] != [t["id"] for t in meta.get("towns") or []]:
         return None
     index = {t.id: i for i, t in enumerate(s.towns)}
     lat = np.array([t.lat for t in s.towns])
@@ -197,9 +197,10 @@ def sweep_document(meta: dict[str, Any], df: pd.DataFrame, results: Path,
         "parameters": [p["path"] for p in meta["parameters"]],
         "days": days,
         "dates": [(start + dt.timedelta(days=d)).isoformat() for d in range(days + 1)],
-        "factions": meta["factions"],
+        "factions": [{"id": f["id"], "name": f.get("name", f["id"]), "colour": f["colour"]}
+                     for f in meta["factions"]],
         "map": _scenario_map(meta),
-        "townNames": [t["name"] for t in meta["towns"]],
+        "townNames": [t.get("name", t["id"]) for t in meta.get("towns") or []],
         "prob": changes,
         "fans": fans,
         "series": _series_fans(meta, series_path(results), set(ok["run"])),
