@@ -153,3 +153,9 @@ def test_sweep_document_probabilities_fans_and_no_map_without_the_scenario(tmp_p
         {"label": "1", "n": 2, "never": 0.5, "q": [2.0, 2.0, 2.0, None, None]},
         {"label": "2", "n": 1, "never": 0.0, "q": [1.0, 1.0, 1.0, 1.0, 1.0]}]]]
     assert doc["tables"] == [] and doc["series"] == []
+    (tmp_path / "sensitivity.csv").write_text("metric,parameter,mu_star,S1\nm,p,1.5,\n")
+    doc = sweep_document(_sweep_meta(tmp_path), df, tmp_path / "r.parquet", tmp_path)
+    assert doc["tables"] == [{"title": "Sensitivity indices (sensitivity.csv)",
+                              "file": "sensitivity.csv", "columns": ["metric", "parameter",
+                                                                     "mu_star"],
+                              "rows": [["m", "p", "1.5"]], "more": 0}]

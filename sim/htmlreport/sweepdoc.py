@@ -130,7 +130,11 @@ def _tables(out: Path) -> list[dict[str, Any]]:
             t["rows"] = [[r[i] for i in keep] for r in t["rows"]]
             tables.append(t)
     for path in sorted(out.glob("sensitivity*.csv")):
-        tables.append(_read_table(path, f"Sensitivity: {path.stem.replace('_', ' ')}"))
+        t = _read_table(path, f"Sensitivity indices ({path.name})")
+        keep = [i for i, _ in enumerate(t["columns"]) if any(r[i] != "" for r in t["rows"])]
+        t["columns"] = [t["columns"][i] for i in keep]  # e.g. no Sobol columns for Morris
+        t["rows"] = [[r[i] for i in keep] for r in t["rows"]]
+        tables.append(t)
     return tables
 
 

@@ -183,7 +183,7 @@
       const tr = html("tr", {}, table);
       r.forEach((v, i) => {
         const num = v !== "" && !isNaN(Number(v));
-        const td = html("td", num ? {class: "num"} : {}, tr, num && i > 0 ? (Math.abs(Number(v)) < 10 ? Number(v).toFixed(2) : shortNum(Number(v))) : v);
+        const td = html("td", num ? {class: "num"} : {}, tr, num && i > 0 ? (Math.abs(Number(v)) < 1000 ? Number(v).toPrecision(3) : shortNum(Number(v))) : v);
         if (num && t.columns[i].startsWith("rho ")) {
           const x = Number(v);
           td.style.background = x > 0 ? "rgba(43,108,176," + Math.abs(x) * 0.6 + ")" : "rgba(197,48,48," + Math.abs(x) * 0.6 + ")";
