@@ -166,7 +166,8 @@ def _trail_of(model: TerritoryModel) -> tuple[bool, _Trail] | None:
     replay.run(model.day)
     same = len(replay.events) == len(model.events) and all(
         np.array_equal(a, b)
-        for a, b in zip(replay.control_history, model.control_history, strict=True)
+        for a, b in zip(replay.record.control_history, model.record.control_history,
+                        strict=True)
     )
     return _TRAILS[replay] if same else None
 
@@ -179,7 +180,7 @@ def run_data(model: TerritoryModel) -> RunData:
     w = model.world
     spec = model.spec
     found = _trail_of(model)
-    control = np.array(model.control_history, dtype=np.int16).reshape(-1, w.n)
+    control = np.array(model.record.control_history, dtype=np.int16).reshape(-1, w.n)
     with_units = found is not None and found[0]
     if found is not None:
         besieged = np.array([b for b, _ in found[1]], dtype=bool).reshape(-1, w.n)
@@ -192,7 +193,7 @@ def run_data(model: TerritoryModel) -> RunData:
     return RunData(
         info=run_info(model),
         factions=[{"id": f.id, "name": f.name, "colour": f.colour} for f in model.factions],
-        hostile=model.hostile_matrix.tolist(),
+        hostile=model.relations.hostile.tolist(),
         town_ids=list(w.ids),
         town_names=list(w.names),
         lat=w.lat.copy(),
@@ -208,7 +209,7 @@ def run_data(model: TerritoryModel) -> RunData:
         besieged=besieged,
         units=units,
         events=[e.row() for e in model.events],
-        series=[dict(r) for r in model.series],
+        series=[dict(r) for r in model.record.series],
         units_recorded=with_units,
     )
 

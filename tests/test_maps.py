@@ -152,7 +152,7 @@ def test_without_a_trail_the_run_is_replayed_to_find_the_units() -> None:
     plain = TerritoryModel(DATA / "line.yaml").run()
     assert run_data(plain).units == run_data(traced).units
     plain.controller[0] = 1  # the model was changed by hand: the replay cannot be trusted
-    plain.control_history[-1] = plain.controller.astype(np.int16)
+    plain.record.control_history[-1] = plain.controller.astype(np.int16)
     data = run_data(plain)
     assert not data.units_recorded and data.units[5] == [] and len(data.units[-1]) == 1
 
