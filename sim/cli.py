@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import FrontlineError
+from sim.mapcmd import register as register_map
 
 __all__ = ["main"]
 
@@ -41,6 +42,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     for w in model.definition.warnings:
         print(str(w), file=sys.stderr)
+    if args.out:
+        from sim.rundata import attach_trail
+
+        attach_trail(model)  # units and sieges day by day, for the maps and report.html
     import shutil
 
     from rich.console import Console
@@ -218,7 +223,8 @@ def _add_run(sub: Any) -> None:
         metavar="PATH=VALUE",
         help="override a value, e.g. factions.isis.forces.x.fighters=3000 (repeatable)",
     )
-    p.add_argument("--out", metavar="DIR", help="write events, tables, GeoJSON and PNGs here")
+    p.add_argument("--out", metavar="DIR", help="write events, tables, GeoJSON, PNGs and "
+                                                "report.html here")
     p.add_argument("--quiet", action="store_true", help="no event log; a progress bar on long runs")
     p.set_defaults(func=cmd_run)
 
@@ -305,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for add in (_add_run, _add_validate, sweep_cli.register, _add_generate, _add_viz):
         add(sub)
+    register_map(sub)
     from sim.validate import calibrate_cli, scorecmd
 
     scorecmd.register(sub)

@@ -39,11 +39,20 @@ def write_outputs(model: TerritoryModel, out: str | Path, plots: bool = True) ->
         _write_json(out / "final_state.geojson", final_state(model)),
         _write_json(out / "run.json", run_info(model)),
     ]
-    if plots:
-        from sim.plots import plot_map, plot_territory
+    from sim.gis import write_gis
+    from sim.rundata import run_data
+    from sim.runfiles import write_run_files
 
-        paths.append(plot_map(model, out / "map.png"))
-        paths.append(plot_territory(model, out / "territory.png"))
+    data = run_data(model)
+    paths += write_run_files(data, out) + write_gis(data, out)
+    if plots:
+        from sim.htmlreport import write_run_report
+        from sim.plots import plot_fronts, plot_map, plot_territory
+
+        paths.append(plot_map(data, data.days, out / "map.png"))
+        paths.append(plot_fronts(data, out / "fronts.png"))
+        paths.append(plot_territory(data, out / "territory.png"))
+        paths.append(write_run_report(data, out / "report.html"))
     return paths
 
 
