@@ -1,34 +1,48 @@
-"""The Solara page of ``frontline viz``: Mesa's SolaraViz controls around frontline's own panels.
+"""The Solara page of ``frontline viz``: Mesa's model controls around frontline's own panels.
 
 Run it with ``frontline viz [SCENARIO]`` (see :mod:`viz.server`), or directly with
-``solara run viz/app.py``. Each browser session gets its own model.
+``solara run viz/app.py``. Each browser session gets its own model. The page shows one run
+day by day, replays any earlier day of it, compares it with a second run, or maps a sweep's
+probabilities of control; the day on screen downloads as PNG or GeoJSON.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 import solara
-from mesa.visualization import SolaraViz
+from mesa.visualization.solara_viz import ModelController
+from mesa.visualization.utils import update_counter
 
 from sim.errors import FrontlineError
 from sim.scenario import load_scenario
+from viz.adapter import DayState, RunInfo
 from viz.catalogue import ScenarioCatalogue
 from viz.components import (
     ChartsPanel,
-    DateBanner,
     EventLog,
-    MapPanel,
+    HtmlPanel,
     ProblemPanel,
     ScenarioPicker,
+    date_html,
+    legend_html,
+    run_html,
 )
-from viz.params import VizModel, guarded_model_class, initial_kwargs, model_params
+from viz.ensemble import ENV_RESULTS_DIRS, Ensemble, ensemble_overlay, find_results
+from viz.export import export_name, geojson_day, png_of_svg
+from viz.mapview import map_svg
+from viz.params import VizModel, initial_kwargs, model_params, parse_seed
+from viz.runs import Tape, bound_class, recorded_class, tape_of
+from viz.sidebar import ComparePanel, EnsemblePanel, ParamsPanel
 
-__all__ = ["Campaign", "Opened", "Page", "open_scenario"]
+__all__ = ["Campaign", "Compared", "Opened", "Page", "differs", "open_scenario"]
 
 CATALOGUE = ScenarioCatalogue.from_env()
+MAP_HEIGHT = "calc(100vh - 260px)"  # map, legend and the rows above it fit in the window
 
 
 @dataclass(frozen=True)
@@ -51,15 +65,72 @@ def open_scenario(catalogue: ScenarioCatalogue, label: str) -> Opened:
     return Opened(label, path, model_params(loaded, path))
 
 
-@solara.component
-def Campaign(opened: Opened) -> None:
-    """One scenario's run: SolaraViz's controls and parameters, and the panels.
+@dataclass
+class Compared:
+    """The second run of a comparison, kept on the same day as the first."""
 
-    The model class is made for this run, so that a FrontlineError raised when SolaraViz's
-    Reset re-creates the model is shown above the map (the last good model stays).
+    label: str
+    kwargs: dict[str, Any]
+    model: VizModel = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.model = recorded_class(self.kwargs)()
+
+    @property
+    def tape(self) -> Tape:
+        """Its days so far."""
+        return tape_of(self.model)
+
+    def catch_up(self, day: int) -> None:
+        """Run it to ``day`` (anew if it is past it: the first run was reset)."""
+        if self.tape.last > day:
+            self.model = recorded_class(self.kwargs)()
+        while self.tape.last < day and self.model.running:
+            self.model.step()
+
+
+def differs(a: RunInfo, sa: DayState, b: RunInfo, sb: DayState) -> np.ndarray:
+    """Towns of ``a`` (by id) that ``b`` has too, held by a different faction (or nobody)."""
+    index = {t: i for i, t in enumerate(b.world.ids)}
+    out = np.zeros(a.world.n, dtype=bool)
+    for i, town in enumerate(a.world.ids):
+        j = index.get(town)
+        if j is None:
+            continue
+        ca, cb = int(sa.controller[i]), int(sb.controller[j])
+        out[i] = (a.factions[ca].id if ca >= 0 else None) != (b.factions[cb].id if cb >= 0
+                                                             else None)
+    return out
+
+
+@solara.component
+def DayBar(latest: int, day: int, on_day: Any, downloads: tuple[str, bytes | Any, str]) -> None:
+    """The replay scrubber (any day of the run so far) and the day's downloads."""
+    svg, geo, stem = downloads
+    with solara.Row(style="align-items:center;gap:12px;flex-wrap:nowrap"):
+        with solara.Div(style="flex:1 1 auto;min-width:200px"):
+            solara.SliderInt(f"Replay: day {day} of the {latest} run so far", value=day, min=0,
+                             max=max(latest, 1), on_value=on_day, disabled=latest == 0,
+                             thumb_label=False)
+        solara.Button("Latest day", small=True, outlined=True, disabled=day == latest,
+                      on_click=lambda: on_day(latest))
+        solara.FileDownload(lambda: png_of_svg(svg), filename=f"{stem}.png", label="PNG",
+                            mime_type="image/png")
+        solara.FileDownload(geo, filename=f"{stem}.geojson", label="GeoJSON",
+                            mime_type="application/geo+json")
+
+
+@solara.component
+def Campaign(opened: Opened, catalogue: ScenarioCatalogue, results: dict[str, Path]) -> None:
+    """One scenario's run: Mesa's controls, the parameters, and the panels.
+
+    The model class is made for this scenario (it binds the file, see :mod:`viz.runs`), so
+    Reset always runs the scenario picked; a FrontlineError raised when Reset re-creates the
+    model is shown above the map (the last good model stays).
     """
     problem = solara.use_reactive("")
     last_good = solara.use_ref(cast(VizModel | None, None))
+    bound = solara.use_memo(lambda: initial_kwargs(opened.params or {}), [])
 
     def failed(exc: FrontlineError) -> VizModel | None:
         if last_good.current is None:
@@ -68,40 +139,172 @@ def Campaign(opened: Opened) -> None:
         return last_good.current
 
     def first() -> tuple[VizModel | None, str]:
-        cls = guarded_model_class(failed, lambda: problem.set(""))
+        cls = bound_class(bound, failed, lambda: problem.set(""))
         try:
-            return cls(**initial_kwargs(opened.params or {})), ""
+            return cls(), ""
         except FrontlineError as exc:
             return None, str(exc)
 
     initial, first_problem = solara.use_memo(first, [])
     model = solara.use_reactive(initial)
+    values = solara.use_reactive(dict(bound))
+    view = solara.use_reactive((0, -1, 0))  # (day shown, at which latest day, of which model)
+    compared = solara.use_reactive(cast(Compared | None, None))
+    ensemble = solara.use_reactive(cast(Ensemble | None, None))
+    ens_day = solara.use_reactive(0)
+    ens_faction = solara.use_reactive("")
+    play_interval = solara.use_reactive(150)
+    render_interval = solara.use_reactive(1)
+    threads = solara.use_reactive(False)
+    update_counter.get()
     last_good.current = model.value
     message = problem.value or first_problem
-    with solara.Column(gap="12px", style="padding:0 12px 12px 12px") as main:
+    name = model.value.spec.name if model.value is not None else opened.label
+
+    def compare(label: str, seed_text: str) -> None:
+        other = open_scenario(catalogue, label)
+        if other.path is None:
+            problem.set(other.problem)
+            return
+        try:
+            seed = parse_seed(seed_text)
+            kwargs = {**initial_kwargs(other.params or {}),
+                      **({"seed": seed} if seed is not None else {})}
+            made = Compared(f"{label} · seed {seed if seed is not None else 'its own'}",
+                            kwargs)
+        except FrontlineError as exc:
+            problem.set(str(exc))
+            return
+        compared.set(made)
+
+    with solara.Column(gap="6px", style="padding:0 12px 8px 12px") as main:
+        solara.Title(f"{name} · frontline")
+        with solara.Div(style="display:none"), solara.AppBar():
+            solara.AppBarTitle(f"frontline · {name}")
+        with solara.Div(style="display:none"), solara.Sidebar(), \
+                solara.Column(gap="10px").key(f"sidebar-{opened.label}"):
+            if model.value is not None:
+                with solara.Card("Controls", margin=0):
+                    ModelController(model, model_parameters=values, play_interval=play_interval,
+                                    render_interval=render_interval, use_threads=threads)
+                    solara.SliderInt(f"Play interval: {play_interval.value} ms",
+                                     value=play_interval, min=10, max=1000, step=10,
+                                     thumb_label=False)
+                    solara.SliderInt(f"Days per redraw while playing: {render_interval.value}",
+                                     value=render_interval, min=1, max=30, thumb_label=False)
+                ParamsPanel(opened.params or {}, values)
+                ComparePanel(catalogue.labels, opened.label,
+                             compared.value.label if compared.value else "", compare,
+                             lambda: compared.set(None))
+                EnsemblePanel(results, ensemble.value, ensemble.set)
         if message:
             ProblemPanel(message, on_dismiss=lambda: problem.set("") if problem.value else None)
         if model.value is not None:
-            # SolaraViz puts its controls in the sidebar and app bar; what stays here is empty
-            with solara.Div(style="display:none"):
-                SolaraViz(model, components=[], model_params=opened.params,
-                          name=f"frontline · {model.value.spec.name}")
-            DateBanner(model.value)
-            with solara.Columns([8, 4], gutters_dense=True):
-                MapPanel(model.value)
-                EventLog(model.value)
-            ChartsPanel(model.value)
+            tape = tape_of(model.value)
+            latest = tape.last
+            day = view.value[0] if view.value[1:] == (latest, id(model.value)) else latest
+            run, state = tape.info, tape.at(day)
+            ens = ensemble.value
+            if ens is not None:
+                faction = ens_faction.value or ens.factions[0][0]
+                svg = map_svg(run, state, overlay=ensemble_overlay(ens, run, ens_day.value,
+                                                                   faction),
+                              max_height=MAP_HEIGHT, testid="ensemble-map")
+            else:
+                svg = map_svg(run, state, max_height=MAP_HEIGHT, testid="map-svg")
+            HtmlPanel(date_html(run, state, latest), "sim-date-panel")
+            DayBar(latest, day, lambda d: view.set((int(d), latest, id(model.value))),
+                   (svg, geojson_day(run, state), export_name(run, state, "x")[:-2]))
+            HtmlPanel(run_html(run))
+            if ens is not None:
+                EnsembleView(ens, run, svg, ens_day, ens_faction)
+            elif compared.value is not None:
+                CompareView(run, state, compared.value, latest, day)
+            else:
+                with solara.Columns([7, 5], gutters_dense=True):
+                    with solara.Column(gap="0px"):
+                        HtmlPanel(svg, "map")
+                        HtmlPanel(legend_html(run, state))
+                    with solara.Column(gap="6px"):
+                        from viz.adapter import events, series
+
+                        ChartsPanel(run, series(model.value), day)
+                        EventLog(events(model.value), day)
     return main
 
 
 @solara.component
-def Page(catalogue: ScenarioCatalogue | None = None) -> None:
+def CompareView(run: RunInfo, state: DayState, other: Compared, latest: int, day: int) -> None:
+    """This run and the compared one side by side on the same day."""
+    other.catch_up(latest)
+    tb = other.tape
+    sb = tb.at(day)
+    da, db = differs(run, state, tb.info, sb), differs(tb.info, sb, run, state)
+    half = "calc(100vh - 300px)"
+    with solara.Columns([6, 6], gutters_dense=True):
+        for title, info, st, d, tid in ((f"This run: {run.name} · seed {run.seed}", run, state,
+                                         da, "map"),
+                                        (f"Compared: {tb.info.name} · seed {tb.info.seed}",
+                                         tb.info, sb, db, "compare-map")):
+            with solara.Column(gap="0px"):
+                solara.HTML(tag="b", unsafe_innerHTML=title.replace("<", "&lt;"))
+                HtmlPanel(map_svg(info, st, differs=d, max_height=half), tid)
+                HtmlPanel(legend_html(info, st, compare=True))
+    solara.HTML(unsafe_innerHTML=f'<span data-testid="differ-count" data-count="{int(da.sum())}"'
+                f'>{int(da.sum())} towns held by different factions on day {day}</span>',
+                style="font-size:13px")
+
+
+@solara.component
+def EnsembleView(ens: Ensemble, run: RunInfo, svg: str, day: solara.Reactive[int],
+                 faction: solara.Reactive[str]) -> None:
+    """The map coloured by the probability of control on the chosen day."""
+    fid = faction.value or ens.factions[0][0]
+    with solara.Columns([7, 5], gutters_dense=True):
+        HtmlPanel(svg, "map")
+        with solara.Column(gap="4px"):
+            solara.Select(label="Probability that this faction holds each town",
+                          values=[f[0] for f in ens.factions], value=fid, on_value=faction.set)
+            date = run.date(day.value)
+            solara.SliderInt(f"Date: {date:%d %b %Y} (day {day.value} of {ens.days})",
+                             value=day, min=0, max=max(ens.days, 1), thumb_label=False)
+            colour = next(f[2] for f in ens.factions if f[0] == fid)
+            steps = "".join(f'<span style="display:inline-block;width:32px;height:14px;'
+                            f'background:{c}"></span>' for c in
+                            [ensemble_overlay_colour(colour, p) for p in
+                             (0.0, 0.25, 0.5, 0.75, 1.0)])
+            solara.HTML(unsafe_innerHTML=f'<div style="font-size:12px">0% {steps} 100% · '
+                        f'{ens.runs} runs of the sweep "{ens.name}"'.replace("<script", "")
+                        + (f' · swept {ens.scenario}, drawn on {run.name}'
+                           if ens.scenario != run.name else "") + "</div>")
+
+
+def ensemble_overlay_colour(colour: str, p: float) -> str:
+    """The fill of a town held with probability ``p`` (the legend's swatches)."""
+    from viz.ensemble import NOBODY_FILL, _mix
+
+    return _mix(colour, p) if p > 0 else NOBODY_FILL
+
+
+def results_offered() -> dict[str, Path]:
+    """Sweep results the page lists: in $FRONTLINE_VIZ_RESULTS_DIRS, else where it started."""
+    env = os.environ.get(ENV_RESULTS_DIRS)
+    dirs = [Path(d) for d in env.split(os.pathsep) if d] if env else [Path.cwd()]
+    return find_results(dirs)
+
+
+@solara.component
+def Page(catalogue: ScenarioCatalogue | None = None,
+         results: dict[str, Path] | None = None) -> None:
     """The whole page: the scenario picker, then the chosen scenario's campaign.
 
     Args:
         catalogue: the scenarios offered (default: those ``frontline viz`` asked for).
+        results: the sweep results offered (default: :func:`results_offered`).
     """
     catalogue = catalogue or CATALOGUE
+    offered = solara.use_memo(lambda: results if results is not None else results_offered(),
+                              [])
     choice = solara.use_reactive(catalogue.default)
 
     def pick(label: str) -> None:
@@ -118,5 +321,5 @@ def Page(catalogue: ScenarioCatalogue | None = None) -> None:
             with solara.Column(style="padding:0 12px"):
                 ProblemPanel(opened.problem or "no scenario files found")
         else:
-            Campaign(opened).key(f"campaign-{choice.value}")
+            Campaign(opened, catalogue, offered).key(f"campaign-{choice.value}")
     return main
