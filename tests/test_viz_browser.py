@@ -124,7 +124,7 @@ def browser(server: dict[str, Any]) -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, server: dict[str, Any], request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh browser session on the page (its own model); screenshot saved afterwards."""
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
     pg = context.new_page()
     pg.set_default_timeout(20_000)
     pg.console_log = []
@@ -168,6 +168,9 @@ def legend_colours(pg: Any) -> dict[str, str]:
 def pick(pg: Any, label: str) -> None:
     pg.get_by_label("Scenario file").click(force=True)
     pg.locator(".v-menu__content .v-list-item", has_text=label).first.click()
+    # the sidebar's controls are those of the scenario picked (not the last one's, still
+    # shown for a moment)
+    pg.wait_for_selector(f"[data-testid=controls-of] [data-scenario='{label}']", state="attached")
 
 
 def errors(pg: Any) -> list[str]:

@@ -58,6 +58,9 @@ def write_viz_scenarios(folder: Path) -> dict[str, Path]:
         "later": f"extends: {line}\nname: line a year later\n"
                  "simulation: {start_date: 2021-06-01}\n",
         "broken": f"extends: {line}\nname: broken\nhighways:\n  - {{from: w0, to: nowhere}}\n",
+        # red's brigade too weak to take anything: every town red takes in what_if differs
+        "weak": f"extends: {line}\nname: line with a weak brigade\nfactions:\n"
+                "  - id: red\n    forces:\n      - {id: r1, fighters: 150}\n",
     }
     out = {}
     for name, text in files.items():
@@ -101,7 +104,7 @@ def test_catalogue_puts_the_command_line_file_first(viz_files):
     assert cat.resolve("line.yaml") == (DATA / "line.yaml").resolve()
     # a file that is also in a listed folder is listed once
     cat = ScenarioCatalogue.build([viz_files["later"].parent], viz_files["later"])
-    assert cat.labels == ["later.yaml", "broken.yaml", "what_if.yaml"]
+    assert cat.labels == ["later.yaml", "broken.yaml", "weak.yaml", "what_if.yaml"]
 
 
 def test_catalogue_refuses_anything_it_does_not_list(viz_files):
@@ -119,7 +122,7 @@ def test_catalogue_tells_same_named_files_apart(tmp_path):
     b = write_viz_scenarios(tmp_path / "b")
     cat = ScenarioCatalogue.build([a["later"].parent, b["later"].parent])
     assert str(a["later"].resolve()) in cat.labels and str(b["later"].resolve()) in cat.labels
-    assert len(set(cat.entries.values())) == len(cat.entries) == 6
+    assert len(set(cat.entries.values())) == len(cat.entries) == 8
 
 
 def test_catalogue_from_environment(viz_files):
@@ -127,7 +130,7 @@ def test_catalogue_from_environment(viz_files):
            ENV_SCENARIO_DIRS: str(viz_files["what_if"].parent)}
     cat = ScenarioCatalogue.from_env(env)
     assert cat.default == "what_if.yaml"
-    assert sorted(cat.labels) == ["broken.yaml", "later.yaml", "what_if.yaml"]
+    assert sorted(cat.labels) == ["broken.yaml", "later.yaml", "weak.yaml", "what_if.yaml"]
 
 
 # ------------------------------------------------------------------------------ parameters
@@ -344,7 +347,7 @@ def test_page_steps_one_day_and_resets(page):
 def test_page_picker_switches_scenario_and_shows_a_broken_one_like_the_cli(page, viz_files,
                                                                          capsys):
     select = page.find(v.Select, label="Scenario file").widget
-    assert select.items == ["what_if.yaml", "broken.yaml", "later.yaml"]
+    assert select.items == ["what_if.yaml", "broken.yaml", "later.yaml", "weak.yaml"]
     select.v_model = "later.yaml"
     assert _date(page) == "2021-06-01"
     select.v_model = "broken.yaml"

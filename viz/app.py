@@ -9,12 +9,14 @@ probabilities of control; the day on screen downloads as PNG or GeoJSON.
 from __future__ import annotations
 
 import os
+from html import escape
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 import solara
+import solara.server.settings
 from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
@@ -42,6 +44,13 @@ from viz.sidebar import ComparePanel, EnsemblePanel, ParamsPanel
 __all__ = ["Campaign", "Compared", "Opened", "Page", "differs", "open_scenario"]
 
 CATALOGUE = ScenarioCatalogue.from_env()
+# Solara's "This website runs on Solara" corner banner would cover the event log
+solara.server.settings.theme.show_banner = False
+PAGE_CSS = """
+.v-input__slider .v-label {white-space: normal; height: auto; line-height: 1.25;
+                           max-width: 62%; font-size: 14px}
+.v-input__slider .v-input__slot {min-height: 32px; height: auto}
+"""
 MAP_HEIGHT = "calc(100vh - 260px)"  # map, legend and the rows above it fit in the window
 
 
@@ -179,10 +188,13 @@ def Campaign(opened: Opened, catalogue: ScenarioCatalogue, results: dict[str, Pa
 
     with solara.Column(gap="6px", style="padding:0 12px 8px 12px") as main:
         solara.Title(f"{name} · frontline")
+        solara.Style(PAGE_CSS)
         with solara.Div(style="display:none"), solara.AppBar():
             solara.AppBarTitle(f"frontline · {name}")
         with solara.Div(style="display:none"), solara.Sidebar(), \
                 solara.Column(gap="10px").key(f"sidebar-{opened.label}"):
+            # which scenario these controls act on (the tests wait for it after a pick)
+            HtmlPanel(f'<span data-scenario="{escape(opened.label)}"></span>', "controls-of")
             if model.value is not None:
                 with solara.Card("Controls", margin=0):
                     ModelController(model, model_parameters=values, play_interval=play_interval,

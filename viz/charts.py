@@ -12,8 +12,8 @@ __all__ = ["METRICS", "chart_svg", "compact"]
 
 METRICS = (("towns", "Towns held"), ("population", "Population held"),
            ("fighters", "Fighters (units + garrisons)"))
-WIDTH, HEIGHT = 330.0, 150.0
-LEFT, RIGHT, TOP, BOTTOM = 40.0, 8.0, 22.0, 20.0
+WIDTH, HEIGHT = 330.0, 118.0
+LEFT, RIGHT, TOP, BOTTOM = 40.0, 8.0, 24.0, 17.0
 
 
 def compact(v: float) -> str:

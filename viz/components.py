@@ -170,7 +170,7 @@ def EventLog(events: Sequence[Event], day: int | None) -> None:
             solara.Checkbox(label="also daily battles and conscription", value=routine)
         solara.HTML(unsafe_innerHTML=event_log_html(events, day, routine=routine.value),
                     attributes={"data-testid": "events"},
-                    style="max-height:calc(100vh - 700px);min-height:120px;overflow-y:auto")
+                    style="max-height:calc(100vh - 790px);min-height:150px;overflow-y:auto")
 
 
 @solara.component

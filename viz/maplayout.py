@@ -180,11 +180,11 @@ def layout(run: RunInfo) -> MapLayout:
             itx, ity = fi.x(w.lon), fi.y(w.lat)
             shown = np.flatnonzero((itx > -20) & (itx < fi.width + 20) & (ity > -20) &
                                    (ity < fi.height + 20))
+            title_box = (0.0, 0.0, 0.58 * 11 * (len(title) + 14), 18.0)
             ilabels, iboxes = labels_svg(_short_names(w.names, title), shown, itx, ity, r, fi,
-                                         [(0.0, 0.0, 0.58 * 11 * (len(title) + 14), 18.0)],
-                                         font=10.5)
+                                         [title_box], font=10.5)
             inset = View("inset", fi, itx, ity, features_svg(run, fi, names=False), ilabels,
-                         tuple(iboxes), shown, frozenset(shown.tolist()))
+                         (title_box, *iboxes), shown, frozenset(shown.tolist()))
             keep_out = [box, (inset_at[0], inset_at[1], inset_at[0] + fi.width,
                               inset_at[1] + fi.height)]
     labelled = all_towns if w.n <= LABEL_LIMIT else np.zeros(0, dtype=np.int64)

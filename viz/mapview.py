@@ -140,6 +140,9 @@ def _units(run: RunInfo, state: DayState, view: View, r: np.ndarray) -> str:
     for u in state.units:
         if u.dest < 0:
             continue
+        if view.name == "main" and u.node not in view.unit_towns and \
+                u.dest not in view.unit_towns:
+            continue  # marching inside the crowd: drawn in its close-up
         x, y = float(f.x(u.lon)), float(f.y(u.lat))
         if not (0 <= x <= f.width and 0 <= y <= f.height):
             continue
