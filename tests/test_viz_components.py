@@ -259,7 +259,8 @@ def test_default_map_marks_sieges_fronts_features_and_a_close_up_of_the_city():
         ring = any(c.get("class") == "siege" for c in g.iter(f"{SVG}circle"))
         assert ring == (tid in besieged) == (g.get("data-besieged") == "true")
     fronts = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "fronts")
-    assert len(fronts.findall(f"{SVG}line")) == int(front_mask(run_info(model), snapshot(model)).sum()) > 0
+    front = front_mask(run_info(model), snapshot(model))
+    assert len(fronts.findall(f"{SVG}line")) == int(front.sum()) > 0
     features = {g.get("data-feature-id") for g in root.iter(f"{SVG}g")
                 if g.get("class") == "feature"}
     assert "euphrates" in features

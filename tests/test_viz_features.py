@@ -27,9 +27,10 @@ from sim.sweep.plots import _control_counts
 from sim.sweep.report import load_results
 from sim.sweep.spec import load_sweep
 from viz.adapter import run_info, snapshot
-from viz.app import Compared, Page, differs
+from viz.app import Page
 from viz.assets import missing_assets, missing_assets_warning
 from viz.catalogue import ScenarioCatalogue
+from viz.compare import Compared, differs
 from viz.ensemble import NOBODY_FILL, ensemble_overlay, find_results, load_ensemble
 from viz.export import geojson_day, png_of_svg
 from viz.mapframe import boxes_overlap
@@ -319,3 +320,21 @@ def test_viz_command_warns_at_once_when_the_assets_are_missing(tmp_path, monkeyp
     err = capsys.readouterr().err
     assert re.search(r"Solara's front-end assets .* are not in its cache", err)
     assert str(tmp_path) in err
+
+
+def test_ensemble_lists_the_towns_most_in_doubt_and_exports_probabilities(sweep):
+    from viz.ensemble_view import ensemble_geojson, in_doubt_html
+
+    ens = load_ensemble(sweep)
+    run = run_info(TerritoryModel(DATA / "line.yaml"))
+    assert "every town has the same holder in every run" in in_doubt_html(ens, 0)
+    prob = ens.probability(20)
+    doubt = re.findall(r'data-town="(\w+)"', in_doubt_html(ens, 20))
+    expect = [ens.towns[t] for t in np.argsort(prob.max(axis=1), kind="stable")
+              if prob[t].max() < 0.999]
+    assert doubt == expect and doubt
+    doc = json.loads(ensemble_geojson(ens, run, 20))
+    mid = next(f for f in doc["features"] if f["id"] == "town:mid")["properties"]
+    assert mid["p_red"] == pytest.approx(prob[2, 0], abs=1e-4)
+    assert mid["p_red"] + mid["p_blue"] + mid["p_nobody"] == pytest.approx(1.0, abs=1e-3)
+    assert mid["date"] == "2020-01-21"

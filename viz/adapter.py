@@ -155,6 +155,8 @@ def events(model: TerritoryModel) -> list[Event]:
 
 
 def series(model: TerritoryModel) -> list[dict[str, Any]]:
-    """One row per day and faction: ``day``, ``faction`` (id), ``towns``, ``population``,
-    ``fighters``."""
+    """The daily series: one row per day and faction.
+
+    Each row has ``day``, ``faction`` (id), ``towns``, ``population`` and ``fighters``.
+    """
     return list(model.series)

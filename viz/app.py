@@ -9,12 +9,11 @@ probabilities of control; the day on screen downloads as PNG or GeoJSON.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from html import escape
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-import numpy as np
 import solara
 import solara.server.settings
 from mesa.visualization.solara_viz import ModelController
@@ -22,8 +21,9 @@ from mesa.visualization.utils import update_counter
 
 from sim.errors import FrontlineError
 from sim.scenario import load_scenario
-from viz.adapter import DayState, RunInfo
+from viz.adapter import events, series
 from viz.catalogue import ScenarioCatalogue
+from viz.compare import Compared, CompareView
 from viz.components import (
     ChartsPanel,
     EventLog,
@@ -34,14 +34,16 @@ from viz.components import (
     legend_html,
     run_html,
 )
-from viz.ensemble import ENV_RESULTS_DIRS, Ensemble, ensemble_overlay, find_results
+from viz.ensemble import ENV_RESULTS_DIRS, Ensemble, find_results
+from viz.ensemble_view import EnsembleView
 from viz.export import export_name, geojson_day, png_of_svg
 from viz.mapview import map_svg
 from viz.params import VizModel, initial_kwargs, model_params, parse_seed
-from viz.runs import Tape, bound_class, recorded_class, tape_of
+from viz.runs import bound_class, tape_of
 from viz.sidebar import ComparePanel, EnsemblePanel, ParamsPanel
 
-__all__ = ["Campaign", "Compared", "Opened", "Page", "differs", "open_scenario"]
+__all__ = ["Campaign", "DayBar", "MainView", "Opened", "Page", "open_scenario",
+           "results_offered"]
 
 CATALOGUE = ScenarioCatalogue.from_env()
 # Solara's "This website runs on Solara" corner banner would cover the event log
@@ -74,46 +76,8 @@ def open_scenario(catalogue: ScenarioCatalogue, label: str) -> Opened:
     return Opened(label, path, model_params(loaded, path))
 
 
-@dataclass
-class Compared:
-    """The second run of a comparison, kept on the same day as the first."""
-
-    label: str
-    kwargs: dict[str, Any]
-    model: VizModel = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.model = recorded_class(self.kwargs)()
-
-    @property
-    def tape(self) -> Tape:
-        """Its days so far."""
-        return tape_of(self.model)
-
-    def catch_up(self, day: int) -> None:
-        """Run it to ``day`` (anew if it is past it: the first run was reset)."""
-        if self.tape.last > day:
-            self.model = recorded_class(self.kwargs)()
-        while self.tape.last < day and self.model.running:
-            self.model.step()
-
-
-def differs(a: RunInfo, sa: DayState, b: RunInfo, sb: DayState) -> np.ndarray:
-    """Towns of ``a`` (by id) that ``b`` has too, held by a different faction (or nobody)."""
-    index = {t: i for i, t in enumerate(b.world.ids)}
-    out = np.zeros(a.world.n, dtype=bool)
-    for i, town in enumerate(a.world.ids):
-        j = index.get(town)
-        if j is None:
-            continue
-        ca, cb = int(sa.controller[i]), int(sb.controller[j])
-        out[i] = (a.factions[ca].id if ca >= 0 else None) != (b.factions[cb].id if cb >= 0
-                                                             else None)
-    return out
-
-
 @solara.component
-def DayBar(latest: int, day: int, on_day: Any, downloads: tuple[str, bytes | Any, str]) -> None:
+def DayBar(latest: int, day: int, on_day: Any, downloads: tuple[str, Any, str]) -> None:
     """The replay scrubber (any day of the run so far) and the day's downloads."""
     svg, geo, stem = downloads
     with solara.Row(style="align-items:center;gap:12px;flex-wrap:nowrap"):
@@ -165,7 +129,6 @@ def Campaign(opened: Opened, catalogue: ScenarioCatalogue, results: dict[str, Pa
     play_interval = solara.use_reactive(150)
     render_interval = solara.use_reactive(1)
     threads = solara.use_reactive(False)
-    update_counter.get()
     last_good.current = model.value
     message = problem.value or first_problem
     name = model.value.spec.name if model.value is not None else opened.label
@@ -212,90 +175,43 @@ def Campaign(opened: Opened, catalogue: ScenarioCatalogue, results: dict[str, Pa
         if message:
             ProblemPanel(message, on_dismiss=lambda: problem.set("") if problem.value else None)
         if model.value is not None:
-            tape = tape_of(model.value)
-            latest = tape.last
-            day = view.value[0] if view.value[1:] == (latest, id(model.value)) else latest
-            run, state = tape.info, tape.at(day)
-            ens = ensemble.value
-            if ens is not None:
-                faction = ens_faction.value or ens.factions[0][0]
-                svg = map_svg(run, state, overlay=ensemble_overlay(ens, run, ens_day.value,
-                                                                   faction),
-                              max_height=MAP_HEIGHT, testid="ensemble-map")
-            else:
-                svg = map_svg(run, state, max_height=MAP_HEIGHT, testid="map-svg")
-            HtmlPanel(date_html(run, state, latest), "sim-date-panel")
-            DayBar(latest, day, lambda d: view.set((int(d), latest, id(model.value))),
-                   (svg, geojson_day(run, state), export_name(run, state, "x")[:-2]))
-            HtmlPanel(run_html(run))
-            if ens is not None:
-                EnsembleView(ens, run, svg, ens_day, ens_faction)
-            elif compared.value is not None:
-                CompareView(run, state, compared.value, latest, day)
-            else:
-                with solara.Columns([7, 5], gutters_dense=True):
-                    with solara.Column(gap="0px"):
-                        HtmlPanel(svg, "map")
-                        HtmlPanel(legend_html(run, state))
-                    with solara.Column(gap="6px"):
-                        from viz.adapter import events, series
-
-                        ChartsPanel(run, series(model.value), day)
-                        EventLog(events(model.value), day)
+            MainView(model.value, view, compared.value, ensemble.value, ens_day, ens_faction)
     return main
 
 
 @solara.component
-def CompareView(run: RunInfo, state: DayState, other: Compared, latest: int, day: int) -> None:
-    """This run and the compared one side by side on the same day."""
-    other.catch_up(latest)
-    tb = other.tape
-    sb = tb.at(day)
-    da, db = differs(run, state, tb.info, sb), differs(tb.info, sb, run, state)
-    half = "calc(100vh - 300px)"
-    with solara.Columns([6, 6], gutters_dense=True):
-        for title, info, st, d, tid in ((f"This run: {run.name} · seed {run.seed}", run, state,
-                                         da, "map"),
-                                        (f"Compared: {tb.info.name} · seed {tb.info.seed}",
-                                         tb.info, sb, db, "compare-map")):
-            with solara.Column(gap="0px"):
-                solara.HTML(tag="b", unsafe_innerHTML=title.replace("<", "&lt;"))
-                HtmlPanel(map_svg(info, st, differs=d, max_height=half), tid)
-                HtmlPanel(legend_html(info, st, compare=True))
-    solara.HTML(unsafe_innerHTML=f'<span data-testid="differ-count" data-count="{int(da.sum())}"'
-                f'>{int(da.sum())} towns held by different factions on day {day}</span>',
-                style="font-size:13px")
+def MainView(model: VizModel, view: solara.Reactive[tuple[int, int, int]],
+             compared: Compared | None, ensemble: Ensemble | None,
+             ens_day: solara.Reactive[int], ens_faction: solara.Reactive[str]) -> None:
+    """The main area: date, replay bar, and the map(s), charts and events of the day shown.
 
-
-@solara.component
-def EnsembleView(ens: Ensemble, run: RunInfo, svg: str, day: solara.Reactive[int],
-                 faction: solara.Reactive[str]) -> None:
-    """The map coloured by the probability of control on the chosen day."""
-    fid = faction.value or ens.factions[0][0]
-    with solara.Columns([7, 5], gutters_dense=True):
-        HtmlPanel(svg, "map")
-        with solara.Column(gap="4px"):
-            solara.Select(label="Probability that this faction holds each town",
-                          values=[f[0] for f in ens.factions], value=fid, on_value=faction.set)
-            date = run.date(day.value)
-            solara.SliderInt(f"Date: {date:%d %b %Y} (day {day.value} of {ens.days})",
-                             value=day, min=0, max=max(ens.days, 1), thumb_label=False)
-            colour = next(f[2] for f in ens.factions if f[0] == fid)
-            steps = "".join(f'<span style="display:inline-block;width:32px;height:14px;'
-                            f'background:{c}"></span>' for c in
-                            [ensemble_overlay_colour(colour, p) for p in
-                             (0.0, 0.25, 0.5, 0.75, 1.0)])
-            solara.HTML(unsafe_innerHTML=f'<div style="font-size:12px">0% {steps} 100% · '
-                        f'{ens.runs} runs of the sweep "{ens.name}"'.replace("<script", "")
-                        + (f' · swept {ens.scenario}, drawn on {run.name}'
-                           if ens.scenario != run.name else "") + "</div>")
-
-
-def ensemble_overlay_colour(colour: str, p: float) -> str:
-    """The fill of a town held with probability ``p`` (the legend's swatches)."""
-    from viz.ensemble import NOBODY_FILL, _mix
-
-    return _mix(colour, p) if p > 0 else NOBODY_FILL
+    Only this part redraws when Mesa's controls step the model (``update_counter``).
+    """
+    update_counter.get()
+    tape = tape_of(model)
+    latest = tape.last
+    day = view.value[0] if view.value[1:] == (latest, id(model)) else latest
+    run, state = tape.info, tape.at(day)
+    with solara.Column(gap="6px") as main:
+        if ensemble is not None:
+            EnsembleView(ensemble, run, state, ens_day, ens_faction, MAP_HEIGHT)
+            return main
+        svg = map_svg(run, state, max_height=MAP_HEIGHT, testid="map-svg")
+        HtmlPanel(date_html(run, state, latest), "sim-date-panel")
+        DayBar(latest, day, lambda d: view.set((int(d), latest, id(model))),
+               (svg, lambda: geojson_day(run, state), export_name(run, state, "x")[:-2]))
+        HtmlPanel(run_html(run))
+        if compared is not None:
+            CompareView(run, state, compared, latest, day)
+        else:
+            with solara.Columns([7, 5], gutters_dense=True):
+                with solara.Column(gap="0px"):
+                    HtmlPanel(svg, "map")
+                    HtmlPanel(legend_html(run, state))
+                with solara.Column(gap="6px"):
+                    ChartsPanel(run, series(model), day)
+                    EventLog(events(model), day)
+    return main
 
 
 def results_offered() -> dict[str, Path]:

@@ -106,8 +106,10 @@ def legend_html(run: RunInfo, state: DayState, compare: bool = False) -> str:
 
 def event_log_html(events: Sequence[Event], day: int | None = None, limit: int = EVENT_LIMIT,
                    routine: bool = True) -> str:
-    """The latest events up to ``day`` (all: ``None``), newest first; without ``routine``, no
-    daily battles or conscription."""
+    """The latest events up to ``day`` (all: ``None``), newest first.
+
+    Without ``routine``, no daily battles or conscription.
+    """
     rows = []
     shown = [e for e in events if (routine or e.kind not in ROUTINE)
              and (day is None or e.day <= day)]

@@ -19,8 +19,8 @@ from sim.errors import FrontlineError
 from viz.adapter import RunInfo
 from viz.mapview import Overlay
 
-__all__ = ["ENV_RESULTS_DIRS", "Ensemble", "ensemble_overlay", "find_results", "load_ensemble",
-           "load_ensemble_bytes"]
+__all__ = ["ENV_RESULTS_DIRS", "NOBODY_FILL", "Ensemble", "ensemble_overlay", "find_results",
+           "load_ensemble", "load_ensemble_bytes", "mix"]
 
 ENV_RESULTS_DIRS = "FRONTLINE_VIZ_RESULTS_DIRS"
 """Environment variable listing the folders whose sweep results the page offers (os.pathsep);
@@ -39,6 +39,7 @@ class Ensemble:
         days: days per run.
         start_date: ISO date of day 0.
         towns: town ids (rows of ``counts``).
+        town_names: their names.
         factions: (id, name, colour) per faction (the last slot of ``counts`` is nobody).
         counts: counts[town, day, faction]: runs in which the faction held the town that day.
         runs: finished runs counted.
@@ -49,6 +50,7 @@ class Ensemble:
     days: int
     start_date: str
     towns: tuple[str, ...]
+    town_names: tuple[str, ...]
     factions: tuple[tuple[str, str, str], ...]
     counts: np.ndarray
     runs: int
@@ -72,6 +74,7 @@ def load_ensemble(path: Path, label: str | None = None) -> Ensemble:
     shown = label or str(path)
     ok = df[df["status"] == "ok"] if "status" in df else df
     towns = tuple(t["id"] for t in meta["towns"])
+    town_names = tuple(t.get("name", t["id"]) for t in meta["towns"])
     factions = tuple((f["id"], f["name"], f["colour"]) for f in meta["factions"])
     tindex = {t: i for i, t in enumerate(towns)}
     findex = {f[0]: i for i, f in enumerate(factions)}
@@ -94,7 +97,7 @@ def load_ensemble(path: Path, label: str | None = None) -> Ensemble:
     if runs == 0:
         raise FrontlineError(f"{shown}: no finished run in these sweep results")
     return Ensemble(str(meta.get("name", "")), str(meta.get("scenario", "")), days,
-                    str(meta.get("start_date", "")), towns, factions, counts, runs)
+                    str(meta.get("start_date", "")), towns, town_names, factions, counts, runs)
 
 
 def load_ensemble_bytes(data: bytes, name: str) -> Ensemble:
@@ -123,15 +126,17 @@ def find_results(dirs: Iterable[Path]) -> dict[str, Path]:
     return out
 
 
-def _mix(colour: str, p: float) -> str:
+def mix(colour: str, p: float) -> str:
     """``colour`` at strength ``p`` over white."""
     rgb = [int(colour[k:k + 2], 16) for k in (1, 3, 5)]
     return "#" + "".join(f"{round(255 + (c - 255) * p):02x}" for c in rgb)
 
 
 def ensemble_overlay(ens: Ensemble, run: RunInfo, day: int, faction: str) -> Overlay:
-    """Town fills for the map: ``faction``'s colour, the stronger the likelier it holds the
-    town on ``day``; towns the sweep does not know are grey."""
+    """Town fills for the map: ``faction``'s colour, the stronger the likelier it holds it.
+
+    On ``day``; towns the sweep does not know are grey.
+    """
     prob = ens.probability(day)
     ids = [f[0] for f in ens.factions]
     k = ids.index(faction) if faction in ids else len(ids)
@@ -147,7 +152,7 @@ def ensemble_overlay(ens: Ensemble, run: RunInfo, day: int, faction: str) -> Ove
             values.append(float("nan"))
             continue
         p = float(prob[t, k])
-        fills.append(_mix(colour, p) if p > 0 else NOBODY_FILL)
+        fills.append(mix(colour, p) if p > 0 else NOBODY_FILL)
         shares = ", ".join(f"{ens.factions[j][1] if j < len(ids) else 'nobody'} "
                            f"{prob[t, j]:.0%}" for j in range(len(ids) + 1) if prob[t, j] > 0)
         notes.append(f"{name} holds it in {p:.0%} of {ens.runs} runs ({shares})")

@@ -158,7 +158,8 @@ def _view_svg(run: RunInfo, state: DayState, view: View, r: np.ndarray, front: n
     """Highways, fronts, towns, labels and units as seen in one view."""
     w = run.world
     tx, ty = view.tx, view.ty
-    roads, fronts = [], []
+    roads: list[str] = []
+    fronts: list[str] = []
     for k in range(w.m):
         u, v = int(w.eu[k]), int(w.ev[k])
         seg = (f'<line x1="{tx[u]:.1f}" y1="{ty[u]:.1f}" x2="{tx[v]:.1f}" y2="{ty[v]:.1f}" '
@@ -176,7 +177,7 @@ def _view_svg(run: RunInfo, state: DayState, view: View, r: np.ndarray, front: n
         if overlay is not None:
             fill = overlay.fills[i]
             extra = f' data-value="{float(overlay.values[i]):.3f}"'
-            tip = f"{tip}\n{overlay.notes[i]}"
+            tip = f"{w.names[i]}\n{overlay.notes[i]}"  # not one run's garrison
         if changed:
             rings += (f'<circle class="captured" cx="{x:.1f}" cy="{y:.1f}" r="{ri + 3:.1f}" '
                       f'fill="none" stroke="{CAPTURE_COLOUR}" stroke-width="4"/>')
