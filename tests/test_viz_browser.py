@@ -280,7 +280,8 @@ def test_play_pause_and_the_console_stays_clean(page):
     page.wait_for_function(
         "() => Number(document.querySelector('svg.frontline-map').dataset.day) >= 4")
     page.get_by_role("button", name="❚❚").click()
-    time.sleep(0.4)  # a step under way when Pause was pressed still lands
+    page.get_by_role("button", name="▶").wait_for()  # the server has taken the pause
+    time.sleep(0.6)  # a step under way when Pause was pressed still lands
     day = page.get_attribute("svg.frontline-map", "data-day")
     time.sleep(0.6)
     assert page.get_attribute("svg.frontline-map", "data-day") == day

@@ -338,3 +338,17 @@ def test_ensemble_lists_the_towns_most_in_doubt_and_exports_probabilities(sweep)
     assert mid["p_red"] == pytest.approx(prob[2, 0], abs=1e-4)
     assert mid["p_red"] + mid["p_blue"] + mid["p_nobody"] == pytest.approx(1.0, abs=1e-3)
     assert mid["date"] == "2020-01-21"
+
+
+def test_exported_png_carries_a_caption_line_above_the_map():
+    from PIL import Image
+
+    from viz.export import caption
+
+    model = TerritoryModel(DATA / "line.yaml").run(2)
+    run, state = run_info(model), snapshot(model)
+    assert caption(run, state) == "line · Friday 3 January 2020 (day 2 of 30) · seed 7"
+    plain = Image.open(io.BytesIO(png_of_svg(draw(model))))
+    titled = Image.open(io.BytesIO(png_of_svg(draw(model), caption(run, state))))
+    assert titled.width == plain.width == 1600
+    assert titled.height - plain.height == round(26 * 2.5)

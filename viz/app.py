@@ -36,7 +36,7 @@ from viz.components import (
 )
 from viz.ensemble import ENV_RESULTS_DIRS, Ensemble, find_results
 from viz.ensemble_view import EnsembleView
-from viz.export import export_name, geojson_day, png_of_svg
+from viz.export import caption, export_name, geojson_day, png_of_svg
 from viz.mapview import map_svg
 from viz.params import VizModel, initial_kwargs, model_params, parse_seed
 from viz.runs import bound_class, tape_of
@@ -77,9 +77,9 @@ def open_scenario(catalogue: ScenarioCatalogue, label: str) -> Opened:
 
 
 @solara.component
-def DayBar(latest: int, day: int, on_day: Any, downloads: tuple[str, Any, str]) -> None:
+def DayBar(latest: int, day: int, on_day: Any, downloads: tuple[str, Any, str, str]) -> None:
     """The replay scrubber (any day of the run so far) and the day's downloads."""
-    svg, geo, stem = downloads
+    svg, geo, stem, title = downloads
     with solara.Row(style="align-items:center;gap:12px;flex-wrap:nowrap"):
         with solara.Div(style="flex:1 1 auto;min-width:200px"):
             solara.SliderInt(f"Replay: day {day} of the {latest} run so far", value=day, min=0,
@@ -87,8 +87,8 @@ def DayBar(latest: int, day: int, on_day: Any, downloads: tuple[str, Any, str]) 
                              thumb_label=False)
         solara.Button("Latest day", small=True, outlined=True, disabled=day == latest,
                       on_click=lambda: on_day(latest))
-        solara.FileDownload(lambda: png_of_svg(svg), filename=f"{stem}.png", label="PNG",
-                            mime_type="image/png")
+        solara.FileDownload(lambda: png_of_svg(svg, title), filename=f"{stem}.png",
+                            label="PNG", mime_type="image/png")
         solara.FileDownload(geo, filename=f"{stem}.geojson", label="GeoJSON",
                             mime_type="application/geo+json")
 
@@ -199,7 +199,8 @@ def MainView(model: VizModel, view: solara.Reactive[tuple[int, int, int]],
         svg = map_svg(run, state, max_height=MAP_HEIGHT, testid="map-svg")
         HtmlPanel(date_html(run, state, latest), "sim-date-panel")
         DayBar(latest, day, lambda d: view.set((int(d), latest, id(model))),
-               (svg, lambda: geojson_day(run, state), export_name(run, state, "x")[:-2]))
+               (svg, lambda: geojson_day(run, state), export_name(run, state, "x")[:-2],
+                caption(run, state)))
         HtmlPanel(run_html(run))
         if compared is not None:
             CompareView(run, state, compared, latest, day)

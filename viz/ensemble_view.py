@@ -83,7 +83,8 @@ def EnsembleView(ens: Ensemble, run: RunInfo, state: DayState, day: solara.React
                 solara.SliderInt(f"Date: {date:%d %b %Y} (day {d} of {ens.days})", value=d,
                                  on_value=day.set, min=0, max=max(ens.days, 1),
                                  thumb_label=False)
-            solara.FileDownload(lambda: png_of_svg(svg), filename=f"{stem}.png", label="PNG",
+            title = f"{ens.name}: probability that {fname} holds each town, {date:%d %b %Y}"
+            solara.FileDownload(lambda: png_of_svg(svg, title), filename=f"{stem}.png", label="PNG",
                                 mime_type="image/png")
             solara.FileDownload(lambda: ensemble_geojson(ens, run, d),
                                 filename=f"{stem}.geojson", label="GeoJSON",

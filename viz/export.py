@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape
 from typing import Any
 
 from viz.adapter import DayState, RunInfo
 from viz.mapview import front_mask
 
-__all__ = ["export_name", "geojson_day", "png_of_svg"]
+__all__ = ["caption", "export_name", "geojson_day", "png_of_svg"]
 
 PNG_ZOOM = 2.5  # the map is 640 px wide in SVG units: 1600 px in the PNG
 
@@ -20,8 +21,13 @@ def export_name(run: RunInfo, state: DayState, suffix: str) -> str:
     return f"{slug}_{state.date.isoformat()}.{suffix}"
 
 
-def png_of_svg(svg: str, zoom: float = PNG_ZOOM) -> bytes:
+def png_of_svg(svg: str, caption: str = "", zoom: float = PNG_ZOOM) -> bytes:
     """The map SVG drawn as a PNG (with resvg, which ships inside its wheel).
+
+    Args:
+        svg: a map from :func:`viz.mapview.map_svg`.
+        caption: a line written above the map (scenario, date, seed).
+        zoom: pixels per SVG unit.
 
     Raises:
         ValueError: the SVG cannot be drawn.
@@ -30,7 +36,25 @@ def png_of_svg(svg: str, zoom: float = PNG_ZOOM) -> bytes:
 
     # the page's CSS sizing means nothing outside a browser; resvg sizes from the viewBox
     plain = re.sub(r'style="width:100%;height:auto;max-height:[^;]*;', 'style="', svg, count=1)
+    if caption:
+        box = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', plain)
+        if box is None:
+            raise ValueError("not a map: no viewBox")
+        w, h = float(box.group(1)), float(box.group(2))
+        inner = plain.replace("<svg ", f'<svg width="{w:g}" height="{h:g}" y="26" ', 1)
+        plain = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:g} {h + 26:g}" '
+                 f'width="{w:g}" height="{h + 26:g}" font-family="sans-serif">'
+                 f'<rect width="100%" height="100%" fill="#ffffff"/>'
+                 f'<text x="8" y="18" font-size="14" font-weight="bold" fill="#222">'
+                 f'{escape(caption)}</text>{inner}</svg>')
     return bytes(resvg_py.svg_to_bytes(svg_string=plain, zoom=zoom, background="#ffffff"))
+
+
+def caption(run: RunInfo, state: DayState) -> str:
+    """The line above an exported map: scenario, date, day and seed."""
+    d = state.date
+    return (f"{run.name} · {d:%A} {d.day} {d:%B %Y} (day {state.day} of {run.days}) · "
+            f"seed {run.seed}")
 
 
 def _props(run: RunInfo, state: DayState, **extra: Any) -> dict[str, Any]:
