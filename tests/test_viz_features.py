@@ -352,3 +352,14 @@ def test_exported_png_carries_a_caption_line_above_the_map():
     titled = Image.open(io.BytesIO(png_of_svg(draw(model), caption(run, state))))
     assert titled.width == plain.width == 1600
     assert titled.height - plain.height == round(26 * 2.5)
+
+
+def test_a_dropped_results_file_loads_like_one_on_disk_and_bad_bytes_say_whose(sweep):
+    from sim.errors import FrontlineError
+    from viz.ensemble import load_ensemble_bytes
+
+    dropped = load_ensemble_bytes(sweep.read_bytes(), "mine.parquet")
+    assert np.array_equal(dropped.counts, load_ensemble(sweep).counts)
+    with pytest.raises(FrontlineError, match=r"^mine\.parquet: ") as err:
+        load_ensemble_bytes(b"PAR1 not parquet", "mine.parquet")
+    assert "/tmp" not in str(err.value)
