@@ -5,7 +5,7 @@ so a kept day redraws exactly as it was and the tests need no browser. Every tow
 ``<g class="town" data-town-id=... data-controller=... data-besieged=...>`` holding a circle
 filled with its holder's colour and a ``<title>`` the browser shows on hover. A unit's strength
 is written beside its triangle on the first side where it covers no town name and no other
-unit's strength; where there is none, only its tooltip gives it.
+unit's strength; where there is none, only its tooltip gives it. Names are drawn over units.
 """
 
 from __future__ import annotations
@@ -209,7 +209,8 @@ def _view_svg(run: RunInfo, state: DayState, view: View, r: np.ndarray, front: n
             f'<g class="fronts-core" stroke="#7a3d00" stroke-width="1.6" stroke-linecap="round" '
             f'stroke-dasharray="7 4">{"".join(fronts)}</g>'
             f'<g class="towns" data-view="{view.name}">{"".join(towns)}</g>'
-            f'{view.labels}<g class="units">{units}</g>')
+            # names last: a marching unit's triangle never hides a town's name
+            f'<g class="units">{units}</g>{view.labels}')
 
 
 def map_svg(run: RunInfo, state: DayState, *, differs: np.ndarray | None = None,
