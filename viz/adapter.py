@@ -123,35 +123,36 @@ def run_info(model: TerritoryModel) -> RunInfo:
     return RunInfo(
         world=model.world,
         factions=tuple(FactionInfo(f.id, f.name, f.colour) for f in model.factions),
-        hostile=np.asarray(model.hostile_matrix, dtype=bool),
+        hostile=np.asarray(model.relations.hostile, dtype=bool),
         spec=model.spec, definition=model.definition, seed=int(model.seed),
         days=int(model.days), start_date=model.start_date)
 
 
 def snapshot(model: TerritoryModel) -> DayState:
     """The model's current day, copied (about 2 kB for the Deir ez-Zor scenario)."""
-    history = model.control_history
-    prev = history[-2] if len(history) > 1 else model.controller
+    towns, record = model.towns, model.record
+    history = record.control_history
+    prev = history[-2] if len(history) > 1 else towns.controller
     units = []
-    for u in sorted(model.unit_list, key=lambda u: u.key):
+    for u in sorted(model.forces.units, key=lambda u: u.key):
         lat, lon = u.position()
         units.append(UnitMark(u.key, u.name, int(u.faction), int(u.node), int(u.dest),
                               float(u.fighters), str(u.order), float(lat), float(lon)))
     return DayState(
         day=int(model.day), date=model.date,
-        controller=np.array(model.controller, dtype=np.int16),
+        controller=np.array(towns.controller, dtype=np.int16),
         prev=np.array(prev, dtype=np.int16),
-        besieged=np.array(model.besieged, dtype=bool),
-        garrison=np.array(model.garrison, dtype=np.float32),
-        population=np.array(model.population, dtype=np.float32),
+        besieged=np.array(model.supply.besieged, dtype=bool),
+        garrison=np.array(towns.garrison, dtype=np.float32),
+        population=np.array(towns.population, dtype=np.float32),
         units=tuple(units),
-        towns_held=tuple(int(f.stats["towns_held"]) for f in model.factions),
-        fighters=tuple(float(f.stats["faction_fighters"]) for f in model.factions))
+        towns_held=tuple(int(s["towns"]) for s in record.stats),
+        fighters=tuple(float(s["fighters"]) for s in record.stats))
 
 
 def events(model: TerritoryModel) -> list[Event]:
     """The run's dated events so far, oldest first."""
-    return list(model.events)
+    return list(model.record.events)
 
 
 def series(model: TerritoryModel) -> list[dict[str, Any]]:
@@ -159,4 +160,4 @@ def series(model: TerritoryModel) -> list[dict[str, Any]]:
 
     Each row has ``day``, ``faction`` (id), ``towns``, ``population`` and ``fighters``.
     """
-    return list(model.series)
+    return list(model.record.series)

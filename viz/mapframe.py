@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.geo import KM_PER_DEG_LAT
+
 if TYPE_CHECKING:
     from viz.adapter import RunInfo
 
@@ -24,7 +26,6 @@ RIVER_COLOUR = "#6baed6"
 PAPER = "#fbfaf6"
 WIDTH = 640.0
 MARGIN = 24.0
-KM_PER_DEG_LAT = 110.57
 LABEL_FONT = 12.0
 
 

@@ -57,9 +57,7 @@ def fighters_text(n: float) -> str:
 
 def front_mask(run: RunInfo, state: DayState) -> np.ndarray:
     """Highways whose two ends are held by hostile factions (the front line)."""
-    w = run.world
-    cu, cv = state.controller[w.eu], state.controller[w.ev]
-    return (cu >= 0) & (cv >= 0) & run.hostile[np.maximum(cu, 0), np.maximum(cv, 0)]
+    return np.asarray(run.world.front_line(state.controller, run.hostile))
 
 
 def town_tooltip(run: RunInfo, state: DayState, i: int) -> str:
