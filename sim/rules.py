@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sim.scenario.expr import FACTION, UNIT, Condition, compile_condition
-from sim.scenario.schema import ACTION_PARAMS, FACTION_ACTIONS, Rule
+from sim.scenario.schema import FACTION_ACTIONS, Rule
 
 if TYPE_CHECKING:
     from sim.agents import Unit
@@ -26,17 +27,21 @@ class CompiledRule:
 
 
 def compile_rules(
-    rules: list[Rule], towns: set[str]
+    rules: Sequence[Rule], towns: set[str]
 ) -> tuple[list[CompiledRule], list[CompiledRule]]:
-    """Split a faction's enabled rules into (unit rules, faction-wide rules), compiled."""
+    """Split a faction's enabled rules into (unit rules, faction-wide rules), compiled.
+
+    The conditions were compiled when the scenario was validated; this reuses them (see
+    :func:`~sim.scenario.expr.compile_condition`). The parameters are the rule's ``with:``
+    model, whose defaults the schema filled in.
+    """
     unit: list[CompiledRule] = []
     faction: list[CompiledRule] = []
     for i, rule in enumerate(rules):
         if not rule.enabled:
             continue
         scope = FACTION if rule.do in FACTION_ACTIONS else UNIT
-        params = {k: spec.default for k, spec in ACTION_PARAMS[rule.do].items()}
-        params.update(rule.with_)
+        params = rule.with_.model_dump()
         compiled = CompiledRule(
             rule.id or f"rule{i}", rule.do, compile_condition(rule.when, scope, towns), params
         )

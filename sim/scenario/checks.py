@@ -6,27 +6,19 @@ They run on the raw merged data, defensively, so that they report alongside sche
 
 from __future__ import annotations
 
-import difflib
-import math
 from collections.abc import Callable
 from typing import Any
 
-from sim.errors import Problem
 from sim.scenario.expr import FACTION, UNIT, ExprError, compile_condition
-from sim.scenario.schema import ACTION_PARAMS, FACTION_ACTIONS
+from sim.scenario.overrides import apply_override, parse_path
+from sim.scenario.problems import Problems
+from sim.scenario.problems import suggest as _suggest
+from sim.scenario.schema import ACTION_PARAMS, FACTION_ACTIONS, TOWN_PARAMS
 from sim.scenario.yamlio import PathKey
 
 __all__ = ["check_scenario"]
 
-Report = Callable[..., Problem]
 MAX_LISTED = 10  # towns named in one message; the rest are counted
-
-
-def _suggest(name: Any, options: list[str]) -> str:
-    if not isinstance(name, str):
-        return ""
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _list(data: Any, key: str) -> list[Any]:
@@ -48,12 +40,10 @@ def _items(data: Any, key: str) -> list[tuple[str | int, dict[str, Any]]]:
     return out
 
 
-def check_scenario(data: dict[str, Any], report: Report) -> list[Problem]:
-    """Every cross-reference problem in ``data``; ``report(path, message, severity)`` locates."""
-    problems: list[Problem] = []
-
-    def bad(path: PathKey, message: str, severity: str = "error") -> None:
-        problems.append(report(path, message, severity))
+def check_scenario(data: dict[str, Any], problems: Problems) -> None:
+    """Add every cross-reference problem in ``data`` (the merged plain data) to ``problems``."""
+    before = len(problems.items)
+    bad = problems.add
 
     towns = _items(data, "towns")
     factions = _items(data, "factions")
@@ -147,9 +137,8 @@ def check_scenario(data: dict[str, Any], report: Report) -> list[Problem]:
         if isinstance(tun, dict) and isinstance(tun.get("path"), str):
             _check_tunable(data, tun, ("tunables", j), bad)
 
-    if not problems and edges is not None and town_ids:
+    if len(problems.items) == before and town_ids:
         _connectivity(town_ids, edges, bad)
-    return problems
 
 
 def _duplicates(key: str, ids: list[tuple[Any, Any]], bad: Callable[..., None]) -> None:
@@ -220,39 +209,15 @@ def _check_rules(
                 bad((*base, "when"), str(exc))
         params = rule.get("with")
         if not isinstance(params, dict):
-            continue
-        specs = ACTION_PARAMS[action]
-        for key, value in params.items():
-            path = (*base, "with", key)
-            spec = specs.get(key)
-            if spec is None:
-                valid = ", ".join(specs) or "none"
-                bad(
-                    path,
-                    f"{action} has no parameter {key!r}{_suggest(key, list(specs))} "
-                    f"(valid: {valid})",
-                )
-            elif spec.kind == "town":
-                if not isinstance(value, str):
-                    bad(path, f"{key} must be a town id")
-                else:
-                    need_town(path, value)
-            elif isinstance(value, bool) or not isinstance(value, int | float):
-                bad(path, f"{key} must be a number, got {value!r}")
-            elif not math.isfinite(value):
-                bad(path, f"{key} must be a finite number, got {value!r}")
-            elif value < 0 or (spec.kind == "fraction" and value > 1):
-                rng = "between 0 and 1" if spec.kind == "fraction" else "at least 0"
-                bad(path, f"{key} must be {rng}, got {value!r}")
-            elif spec.max is not None and value > spec.max:
-                bad(path, f"{key} must be at most {spec.max:g}, got {value!r}")
+            continue  # the schema checks the parameters' names, types and ranges
+        for key in TOWN_PARAMS.get(action, ()):
+            if isinstance(params.get(key), str):
+                need_town((*base, "with", key), params[key])
 
 
 def _check_tunable(
     data: dict[str, Any], tun: dict[str, Any], path: PathKey, bad: Callable[..., None]
 ) -> None:
-    from sim.scenario.loader import apply_override, parse_path
-
     try:
         current = apply_override(data, parse_path(tun["path"]), None, dry_run=True)
     except ValueError as exc:

@@ -8,23 +8,63 @@ checked in ``checks.py``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from sim.scenario.actions import (
+    ACTION_PARAMS,
+    ACTIONS,
+    FACTION_ACTIONS,
+    RULE_MODELS,
+    TOWN_PARAMS,
+    UNIT_ACTIONS,
+    AdvanceParams,
+    AdvanceRule,
+    BesiegeParams,
+    BesiegeRule,
+    ConscriptParams,
+    ConscriptRule,
+    DefendRule,
+    HoldRule,
+    NoParams,
+    ReinforceParams,
+    ReinforceRule,
+    RetreatRule,
+    Rule,
+    RuleBase,
+)
+from sim.scenario.fields import TERRAINS, Fraction, Id, Relation, Terrain
+from sim.scenario.fields import Strict as _Strict
 
 __all__ = [
     "ACTIONS",
     "ACTION_PARAMS",
     "FACTION_ACTIONS",
+    "RULE_MODELS",
     "TERRAINS",
+    "TOWN_PARAMS",
     "UNIT_ACTIONS",
+    "AdvanceParams",
+    "AdvanceRule",
+    "BesiegeParams",
+    "BesiegeRule",
     "CombatParams",
+    "ConscriptParams",
+    "ConscriptRule",
+    "DefendRule",
     "Faction",
     "Feature",
     "Highway",
+    "HoldRule",
     "MovementParams",
+    "NoParams",
     "Objective",
+    "ReinforceParams",
+    "ReinforceRule",
+    "RetreatRule",
     "Rule",
+    "RuleBase",
     "Scenario",
     "SiegeParams",
     "SimulationParams",
@@ -33,32 +73,6 @@ __all__ = [
     "Tunable",
     "Unit",
 ]
-
-Id = Annotated[
-    str,
-    Field(
-        pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$",
-        max_length=64,
-        description="lower-case id: letters, digits, single underscores",
-    ),
-]
-Fraction = Annotated[float, Field(ge=0, le=1)]
-Relation = Literal["allied", "neutral", "hostile"]
-
-TERRAINS = ("flat", "desert", "mountain", "urban", "river", "hills", "marsh")
-UNIT_ACTIONS = ("advance", "besiege", "defend", "hold", "reinforce", "retreat")
-FACTION_ACTIONS = ("conscript",)
-ACTIONS = UNIT_ACTIONS + FACTION_ACTIONS
-Terrain = Literal["flat", "desert", "mountain", "urban", "river", "hills", "marsh"]
-Action = Literal["advance", "besiege", "defend", "hold", "reinforce", "retreat", "conscript"]
-
-
-class _Strict(BaseModel):
-    # no inf or nan anywhere: an infinite garrison made a run fail on its first day
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
-    )
-
 
 class Town(_Strict):
     """A town (a node of the map)."""
@@ -132,20 +146,6 @@ class Unit(_Strict):
     )
     speed_km_day: float = Field(30, gt=0, le=500, description="road km a day on flat ground")
     morale: Fraction = Field(0.8, description="0 = broken, 1 = elite resolve")
-
-
-class Rule(_Strict):
-    """One rule: when the condition holds, do the action with its parameters."""
-
-    id: Id | None = Field(None, description="optional id, lets a variant override this rule")
-    when: str | bool = Field(True, description="condition in the rule language")
-    do: Action = Field(description="action to take")
-    with_: dict[str, Any] = Field(
-        default_factory=dict,
-        alias="with",
-        description="action parameters (see the action reference)",
-    )
-    enabled: bool = Field(True, description="false switches the rule off (useful in variants)")
 
 
 class Faction(_Strict):
@@ -324,43 +324,3 @@ class Scenario(_Strict):
                                     "for maps (rivers, borders)")
     tunables: list[Tunable] = Field(default_factory=list, description="parameters offered "
                                     "as sliders in the browser app")
-
-
-class ParamSpec(BaseModel):
-    """An action parameter accepted under ``with:``."""
-
-    kind: Literal["town", "num", "fraction"]
-    default: float | None
-    doc: str
-    max: float | None = None
-
-
-def _p(
-    kind: Literal["town", "num", "fraction"], default: float | None, doc: str,
-    max: float | None = None,
-) -> ParamSpec:
-    return ParamSpec(kind=kind, default=default, doc=doc, max=max)
-
-
-ACTION_PARAMS: dict[str, dict[str, ParamSpec]] = {
-    "advance": {"objective": _p("town", None, "march on this town instead of the best objective")},
-    "besiege": {
-        "target": _p("town", None, "town to besiege instead of the best objective"),
-        "assault_ratio": _p("num", 3.0, "assault once own / defending fighters reach this ratio"),
-    },
-    "defend": {},
-    "hold": {},
-    "reinforce": {
-        "radius_km": _p(
-            "num", 60.0, "a friendly town is threatened when hostile units are within this many km"
-        ),
-    },
-    "retreat": {},
-    "conscript": {
-        "rate": _p("fraction", 0.01, "share of a town's remaining fighting-age men taken a day"),
-        "max_share": _p("fraction", 0.3, "cap on the share of the fighting-age pool ever taken"),
-        "quality": _p("num", 0.5, "quality of conscripts (at most 3, as for units)", max=3.0),
-        "morale": _p("fraction", 0.4, "morale of conscripts"),
-        "desertion": _p("fraction", 0.01, "share of conscripts who desert a day"),
-    },
-}
