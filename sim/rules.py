@@ -1,52 +1,17 @@
-"""Rules as data: compiled conditions and the values they are evaluated against."""
+"""The values rule conditions are evaluated against (rules compiled at load: scenario.compiled)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sim.scenario.expr import FACTION, UNIT, Condition, compile_condition
-from sim.scenario.schema import FACTION_ACTIONS, Rule
+# compiled rules are a product of loading; re-exported here for the model's modules
+from sim.scenario.compiled import CompiledRule, compile_rules
 
 if TYPE_CHECKING:
     from sim.agents import Unit
     from sim.model import TerritoryModel
 
 __all__ = ["CompiledRule", "FactionContext", "UnitContext", "compile_rules"]
-
-
-@dataclass(frozen=True)
-class CompiledRule:
-    """A rule ready to run: its action, condition and parameters with defaults filled in."""
-
-    id: str
-    action: str
-    condition: Condition
-    params: dict[str, Any]
-
-
-def compile_rules(
-    rules: Sequence[Rule], towns: set[str]
-) -> tuple[list[CompiledRule], list[CompiledRule]]:
-    """Split a faction's enabled rules into (unit rules, faction-wide rules), compiled.
-
-    The conditions were compiled when the scenario was validated; this reuses them (see
-    :func:`~sim.scenario.expr.compile_condition`). The parameters are the rule's ``with:``
-    model, whose defaults the schema filled in.
-    """
-    unit: list[CompiledRule] = []
-    faction: list[CompiledRule] = []
-    for i, rule in enumerate(rules):
-        if not rule.enabled:
-            continue
-        scope = FACTION if rule.do in FACTION_ACTIONS else UNIT
-        params = rule.with_.model_dump()
-        compiled = CompiledRule(
-            rule.id or f"rule{i}", rule.do, compile_condition(rule.when, scope, towns), params
-        )
-        (faction if scope == FACTION else unit).append(compiled)
-    return unit, faction
 
 
 class FactionContext:

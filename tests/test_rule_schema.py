@@ -7,8 +7,8 @@ from builders import DATA
 
 from sim.cli import main
 from sim.errors import ScenarioError
-from sim.rules import compile_rules
 from sim.scenario import load_scenario
+from sim.scenario.compiled import compile_rules
 from sim.scenario.expr import UNIT, compile_condition
 from sim.scenario.schema import ACTION_PARAMS, ConscriptParams
 
