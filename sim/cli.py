@@ -199,7 +199,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    """Write a synthetic scenario (see sim.generate)."""
+    """Write a synthetic scenario: a road graph, towns, factions, units and rules."""
     from sim.generate import generate_command
 
     return generate_command(args)
@@ -219,7 +219,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
     return viz_command(args)
 
 
-def _add_run(sub: Any) -> None:
+# ------------------------------------------------------------- the parsers
+def _register_run(sub: Any) -> None:
     p = sub.add_parser("run", help="play a scenario", description=cmd_run.__doc__)
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--days", type=int, help="days to simulate (default: the scenario's)")
@@ -235,18 +236,21 @@ def _add_run(sub: Any) -> None:
     p.set_defaults(func=cmd_run)
 
 
-def _add_validate(sub: Any) -> None:
+def _register_validate(sub: Any) -> None:
     p = sub.add_parser("validate", help="check a scenario file", description=cmd_validate.__doc__)
     p.add_argument("scenario")
     p.add_argument("--set", action="append", metavar="PATH=VALUE")
     p.set_defaults(func=cmd_validate)
+
+
+def _register_schema(sub: Any) -> None:
     s = sub.add_parser(
         "schema", help="print the JSON Schema of scenario files", description=cmd_schema.__doc__
     )
     s.set_defaults(func=cmd_schema)
 
 
-def _add_sweep(sub: Any) -> None:
+def _register_sweep(sub: Any) -> None:
     p = sub.add_parser("sweep", help="run a batch parameter sweep", description=cmd_sweep.__doc__)
     p.add_argument("sweep", help="sweep YAML file (see docs/sweeps.md)")
     p.add_argument("--workers", type=int, help="local worker processes (default: all cores; 1 "
@@ -261,6 +265,9 @@ def _add_sweep(sub: Any) -> None:
     p.add_argument("--chunk-size", type=int, metavar="N", help="runs per task (default: "
                                                                "adapts to about 0.5 s a task)")
     p.set_defaults(func=cmd_sweep)
+
+
+def _register_report(sub: Any) -> None:
     r = sub.add_parser("report", help="summarise sweep results", description=cmd_report.__doc__)
     r.add_argument("results", help="results file written by frontline sweep")
     r.add_argument("--out", metavar="DIR", help="directory for tables and plots (default: "
@@ -271,23 +278,29 @@ def _add_sweep(sub: Any) -> None:
     r.set_defaults(func=cmd_report)
 
 
-def _add_generate(sub: Any) -> None:
-    p = sub.add_parser(
-        "generate", help="write a synthetic scenario", description=cmd_generate.__doc__
-    )
-    p.add_argument("--towns", type=int, required=True)
-    p.add_argument("--factions", type=int, default=3)
-    p.add_argument("--units", type=int)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("-o", "--output", metavar="FILE")
+def _register_generate(sub: Any) -> None:
+    p = sub.add_parser("generate", help="write a synthetic scenario",
+                       description=cmd_generate.__doc__)
+    p.add_argument("--towns", type=int, required=True, help="number of towns (the number of "
+                                                           "factions to 200,000)")
+    p.add_argument("--factions", type=int, default=3, help="number of factions, 2 to 64 "
+                                                          "(default: 3)")
+    p.add_argument("--units", type=int, help="mobile units in all (default: one per ten towns, "
+                                             "at least one per faction)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the generator, also the "
+                                                       "scenario's seed (default: 0)")
+    p.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
     p.set_defaults(func=cmd_generate)
+
+
+def _register_bench(sub: Any) -> None:
     b = sub.add_parser("bench", help="measure speed and scaling", description=cmd_bench.__doc__)
     b.add_argument("--json", metavar="FILE")
     b.add_argument("--quick", action="store_true", help="small sizes only (for tests)")
     b.set_defaults(func=cmd_bench)
 
 
-def _add_viz(sub: Any) -> None:
+def _register_viz(sub: Any) -> None:
     p = sub.add_parser("viz", help="watch a campaign in the browser", description=cmd_viz.__doc__)
     p.add_argument(
         "scenario",
@@ -315,8 +328,14 @@ def build_parser() -> argparse.ArgumentParser:
         v = "unknown"
     parser.add_argument("--version", action="version", version=f"frontline {v}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_run, _add_validate, _add_sweep, _add_generate, _add_viz):
-        add(sub)
+    _register_run(sub)
+    _register_validate(sub)
+    _register_schema(sub)
+    _register_sweep(sub)
+    _register_report(sub)
+    _register_generate(sub)
+    _register_bench(sub)
+    _register_viz(sub)
     return parser
 
 
