@@ -215,8 +215,12 @@ class _Compiler:
             if isinstance(v, bool):
                 return (lambda c, v=v: v), "bool"
             if isinstance(v, int | float):
-                if not math.isfinite(v) or abs(v) > MAX_CONSTANT:
-                    raise ExprError(f"number {v!r} is out of range (at most {MAX_CONSTANT:g})")
+                # an int is compared before any conversion: float() of a 310-digit int overflows
+                if abs(v) > MAX_CONSTANT or not math.isfinite(v):
+                    text = repr(v)
+                    if len(text) > 20:
+                        text = f"{text[:12]}... ({len(text)} digits)"
+                    raise ExprError(f"number {text} is out of range (at most {MAX_CONSTANT:g})")
                 # floats only: int arithmetic is unbounded, and a huge int overflows when
                 # divided or compared with a float (a run-time error from a valid condition)
                 return (lambda c, v=float(v): v), "num"

@@ -91,29 +91,56 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...], shown: str) -> tuple
     sources = SourceMap([(shown, locs)])
     if not isinstance(data, dict) or "extends" not in data:
         return data, sources
+
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError([sources.problem(("extends",), message)])
+
     parent = data["extends"]
     if not isinstance(parent, str) or not parent:
-        raise ScenarioError([sources.problem(("extends",), "extends must be a file name")])
-    parent_path = (path.parent / parent).resolve()
-    if parent_path in chain or parent_path == path.resolve():
-        cycle = " -> ".join(str(p.name) for p in (*chain, path.resolve(), parent_path))
-        raise ScenarioError([sources.problem(("extends",), f"extends forms a cycle: {cycle}")])
+        raise fail("extends must be a file name")
+    name = repr(parent) if len(parent) <= 80 else f"{parent[:40]!r}... ({len(parent)} characters)"
+    if "\0" in parent:
+        raise fail("the base scenario's file name contains a NUL byte")
+    try:
+        here = path.resolve()
+        parent_path = (path.parent / parent).resolve()
+    except (OSError, RuntimeError, ValueError):  # 3.12 raises RuntimeError on a symlink loop
+        raise fail(f"base scenario {name} cannot be found: its path is a symlink loop or "
+                   "invalid") from None
+    if parent_path in chain or parent_path == here:
+        cycle = " -> ".join(str(p.name) for p in (*chain, here, parent_path))
+        raise fail(f"extends forms a cycle: {cycle}")
     if len(chain) >= MAX_EXTENDS_DEPTH:
-        raise ScenarioError([sources.problem(("extends",), "extends chain is too long")])
-    if not parent_path.is_file():
-        raise ScenarioError(
-            [
-                sources.problem(
-                    ("extends",), f"base scenario {parent!r} not found (looked for {parent_path})"
-                )
-            ]
-        )
+        raise fail("extends chain is too long")
     shown_parent = str(Path(shown).parent / parent) if shown else str(parent_path)
-    base, base_sources = _read_with_extends(parent_path, (*chain, path.resolve()), shown_parent)
+    try:
+        base, base_sources = _read_with_extends(parent_path, (*chain, here), shown_parent)
+    except ScenarioError as exc:
+        (first, *rest) = exc.problems
+        if not rest and first.line is None and not first.path:
+            # the base file cannot be read at all: say so where extends names it
+            looked = f" (looked for {parent_path})" if "not found" in first.message else ""
+            raise fail(f"base scenario {name}: {first.message}{looked}") from None
+        raise
     if not isinstance(base, dict):
-        return data, sources
+        what = "empty" if base is None else f"a {_kind(base)}, not a mapping of sections"
+        raise fail(f"base scenario {name} is not a scenario: the file is {what}")
+    if "format" not in base:
+        raise fail(f"base scenario {name} is not a frontline scenario (it has no "
+                   f"'format: 1'; its keys: {_keys(base)})")
     merged = merge(base, {k: v for k, v in data.items() if k != "extends"})
     return merged, SourceMap(sources.layers + base_sources.layers)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    return "single text value" if isinstance(value, str) else "single value"
+
+
+def _keys(data: dict[str, Any], most: int = 5) -> str:
+    keys = [str(k) for k in data][:most]
+    return ", ".join(keys) + (", ..." if len(data) > most else "")
 
 
 def load_scenario(
@@ -154,6 +181,11 @@ def load_scenario(
                 )
             ]
         )
+    sections = {f.alias or n for n, f in Scenario.model_fields.items()}
+    if file is not None and "format" not in data and not sections & set(data):
+        raise ScenarioError([sources.problem((), "this is not a frontline scenario: it has no "
+                                                 f"'format: 1' and none of its sections (its "
+                                                 f"keys: {_keys(data)})")])
     items = list(overrides.items()) if isinstance(overrides, dict) else list(overrides or [])
     bad_overrides: list[Problem] = []
     override_locs: Locations = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from sim.scenario.actions import (
     ACTION_PARAMS,
@@ -262,6 +262,11 @@ class MovementParams(_Strict):
     )
 
 
+#: The last date a run may reach: plots pad their date axes by a few percent of the run, and
+#: Python's (and matplotlib's) calendar ends on 9999-12-31.
+LAST_DATE = dt.date(9000, 12, 31)
+
+
 class SimulationParams(_Strict):
     """Run settings and global coefficients."""
 
@@ -282,6 +287,27 @@ class SimulationParams(_Strict):
     terrain: dict[Terrain, TerrainParams] = Field(
         default_factory=default_terrain, description="movement and defence per terrain"
     )
+
+    @field_validator("start_date")
+    @classmethod
+    def _starts_in_the_calendar(cls, start: dt.date) -> dt.date:
+        if start > LAST_DATE:
+            raise ValueError(f"start_date must be at most {LAST_DATE} (plots pad their date "
+                             "axes, and the calendar ends in 9999)")
+        return start
+
+    @field_validator("days")
+    @classmethod
+    def _ends_in_the_calendar(cls, days: int, info: ValidationInfo) -> int:
+        start = info.data.get("start_date")
+        if isinstance(start, dt.date) and (LAST_DATE - start).days < days:
+            room = (LAST_DATE - start).days
+            raise ValueError(
+                f"{days} days from {start} end after {LAST_DATE}, the last date a run may "
+                f"reach (plots pad their date axes, and the calendar ends in 9999); at most "
+                f"{room} days from this start_date"
+            )
+        return days
 
 
 class Feature(_Strict):

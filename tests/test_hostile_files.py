@@ -1,0 +1,157 @@
+"""Hostile files and names (issue 13): each gives one clean error with file:line:path, exit 2."""
+
+import os
+import threading
+
+import pytest
+from builders import DATA
+
+from sim.cli import main
+from sim.errors import ScenarioError
+from sim.scenario import load_scenario
+from sim.scenario.files import read_bounded
+
+
+def only_problem(path, overrides=None) -> str:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, overrides)
+    (problem,) = info.value.problems
+    return str(problem)
+
+
+def variant(tmp_path, extends: str, name: str = "v.yaml"):
+    path = tmp_path / name
+    path.write_text(f"extends: {extends}\nformat: 1\nname: v\n")
+    return path
+
+
+# ------------------------------------------------------------------ 3: unbounded reads
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_a_device_is_refused_without_reading_it(device):
+    assert only_problem(device) == f"{device}: is a character device, not a regular file"
+
+
+def test_a_device_through_extends_is_refused_at_the_extends_line(tmp_path):
+    path = variant(tmp_path, "/dev/zero")
+    assert only_problem(path) == (f"{path}:1: extends: base scenario '/dev/zero': is a character "
+                                  "device, not a regular file")
+
+
+def _unblock(fifo) -> threading.Timer:
+    """If the loader (wrongly) waits for a writer, a writer comes after 5 s: the test fails
+    instead of hanging. A non-blocking open succeeds only while someone is reading."""
+
+    def write() -> None:
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            return
+        os.write(fd, b"format: 1\n")
+        os.close(fd)
+
+    timer = threading.Timer(5.0, write)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def test_a_fifo_is_refused_at_once_directly_and_through_extends(tmp_path):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    timer = _unblock(fifo)
+    try:
+        assert only_problem(fifo) == f"{fifo}: is a FIFO (named pipe), not a regular file"
+        path = variant(tmp_path, "pipe.yaml")
+        assert only_problem(path) == (f"{path}:1: extends: base scenario 'pipe.yaml': is a FIFO "
+                                      "(named pipe), not a regular file")
+    finally:
+        timer.cancel()
+
+
+def test_a_file_larger_than_it_says_is_read_only_up_to_the_limit(tmp_path):
+    # /proc files report size 0 whatever they hold; a reader must stop at the limit anyway
+    with pytest.raises(ScenarioError, match=r"file is more than 100 bytes \(the limit\)"):
+        read_bounded("/proc/self/maps", 100)
+    small = tmp_path / "s.yaml"
+    small.write_bytes(b"x" * 100)
+    assert read_bounded(small, 100) == b"x" * 100
+
+
+# ------------------------------------------------------------------ 6: tracebacks
+def test_a_310_digit_integer_in_a_condition():
+    huge = "1" + "0" * 309
+    msg = only_problem(DATA / "line.yaml", {"factions.red.rules.go.when": f"day > {huge}"})
+    assert msg == ("--set: factions.red.rules.go.when: number 100000000000... (310 digits) is "
+                   "out of range (at most 1e+12)")
+
+
+def test_extends_through_a_symlink_loop(tmp_path):
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    path = variant(tmp_path, "a.yaml")
+    msg = only_problem(path)
+    assert msg.startswith(f"{path}:1: extends: base scenario 'a.yaml'")
+    assert "symlink loop" in msg
+
+
+def test_extends_a_300_character_name(tmp_path):
+    path = variant(tmp_path, "a" * 300)
+    assert only_problem(path) == (f"{path}:1: extends: base scenario {'a' * 40!r}... (300 "
+                                  "characters): cannot be opened: the file name is too long")
+
+
+def test_extends_a_name_with_a_nul_byte(tmp_path):
+    path = tmp_path / "v.yaml"
+    path.write_text('extends: "base\\0.yaml"\nformat: 1\nname: v\n')
+    assert only_problem(path) == (f"{path}:1: extends: the base scenario's file name contains "
+                                  "a NUL byte")
+
+
+def test_a_nul_byte_in_the_file_name_itself():
+    assert only_problem("line\0.yaml") == "line\0.yaml: the file name contains a NUL byte"
+
+
+def test_a_start_date_the_run_would_carry_past_the_calendar(write_yaml, line_data):
+    line_data["simulation"]["start_date"] = "9000-12-15"  # 30 days: past 9000-12-31
+    path = write_yaml(line_data)
+    line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if "days:" in t)
+    assert only_problem(path) == (
+        f"{path}:{line}: simulation.days: 30 days from 9000-12-15 end after 9000-12-31, the last "
+        "date a run may reach (plots pad their date axes, and the calendar ends in 9999); at "
+        "most 16 days from this start_date")
+    msg = only_problem(DATA / "line.yaml", {"simulation.start_date": "9999-12-01"})
+    assert msg.startswith("--set: simulation.start_date: start_date must be at most 9000-12-31")
+
+
+def test_the_cli_exits_2_with_one_line(capsys):
+    assert main(["validate", "/dev/zero"]) == 2
+    assert capsys.readouterr().err == ("frontline: error: 1 problem found:\n"
+                                       "  /dev/zero: is a character device, not a regular file\n")
+
+
+# ------------------------------------------------------------------ 15: bases that are not one
+@pytest.mark.parametrize(("text", "what"), [
+    ("- a\n- b\n", "is not a scenario: the file is a list, not a mapping of sections"),
+    ("", "is not a scenario: the file is empty"),
+    ("just text\n", "is not a scenario: the file is a single text value, not a mapping of "
+                    "sections"),
+    ("Name: python\nUmask: 0022\n", "is not a frontline scenario (it has no 'format: 1'; its "
+                                    "keys: Name, Umask)"),
+])
+def test_extends_a_base_that_is_not_a_scenario_says_so_once(tmp_path, text, what):
+    (tmp_path / "base.yaml").write_text(text)
+    path = variant(tmp_path, "base.yaml")
+    assert only_problem(path) == f"{path}:1: extends: base scenario 'base.yaml' {what}"
+
+
+def test_extends_proc_self_status_is_one_message(tmp_path):
+    path = variant(tmp_path, "/proc/self/status")
+    msg = only_problem(path)
+    assert msg.startswith(f"{path}:1: extends: base scenario '/proc/self/status' is not a "
+                          "frontline scenario (it has no 'format: 1'; its keys: Name, Umask")
+
+
+def test_a_file_that_is_no_scenario_at_all_is_one_message():
+    msg = only_problem("/proc/self/status")
+    assert msg.startswith("/proc/self/status:1: this is not a frontline scenario: it has no "
+                          "'format: 1' and none of its sections (its keys: Name, Umask")
