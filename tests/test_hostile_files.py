@@ -155,3 +155,42 @@ def test_a_file_that_is_no_scenario_at_all_is_one_message():
     msg = only_problem("/proc/self/status")
     assert msg.startswith("/proc/self/status:1: this is not a frontline scenario: it has no "
                           "'format: 1' and none of its sections (its keys: Name, Umask")
+
+
+# ------------------------------------------------------------------ 14: names that inject
+@pytest.mark.parametrize(("path", "value", "code", "at"), [
+    ("towns.w0.name", "al-\x1b[31mMayadin", "001B", 4),  # ESC: a terminal escape sequence
+    ("towns.w0.name", "Mayadin\n2017-08-09 capture", "000A", 8),  # a forged event line
+    ("factions.red.name", "Red\u202eeulB", "202E", 4),  # right-to-left override
+    ("factions.red.forces.r1.name", "r\x00", "0000", 2),
+    ("name", "title\r", "000D", 6),
+    ("description", "two\nlines are fine, but not \x07", "0007", 29),
+])
+def test_control_characters_in_names_are_refused(path, value, code, at):
+    msg = only_problem(DATA / "line.yaml", {path: value})
+    assert msg == (f"--set: {path}: has the control character U+{code} at position {at}; names "
+                   "must be printable text")
+
+
+def test_a_description_may_have_newlines_and_tabs():
+    loaded = load_scenario(DATA / "line.yaml", {"description": "one\n\ttwo"})
+    assert loaded.scenario.description == "one\n\ttwo"
+
+
+def test_formula_cells_are_neutralised():
+    from sim.scenario.text import csv_safe
+
+    assert [csv_safe(v) for v in ("=1+1", "+1", "-x", "@SUM(A1)", "\tx", "\rx", "a=b", "", -3,
+                                  2.5, None)] == [
+        "'=1+1", "'+1", "'-x", "'@SUM(A1)", "'\tx", "'\rx", "a=b", "", -3, 2.5, None]
+
+
+# ------------------------------------------------------------------ 16: booleans for numbers
+@pytest.mark.parametrize("path", ["towns.w0.population", "towns.w0.garrison",
+                                  "factions.red.forces.r1.fighters", "simulation.days",
+                                  "simulation.combat.kill_rate",
+                                  "factions.blue.rules.conscript.with.rate"])
+@pytest.mark.parametrize("value", [True, False])
+def test_a_boolean_where_a_number_belongs_is_refused(path, value):
+    msg = only_problem(DATA / "line.yaml", {path: value})
+    assert msg == f"--set: {path}: expected a number, got {str(value).lower()}"

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from sim.scenario.fields import Fraction, Id
+from sim.scenario.fields import Float, Fraction, Id
 from sim.scenario.fields import Strict as _Strict
 
 __all__ = [
@@ -61,7 +61,7 @@ class BesiegeParams(_Strict):
     """Parameters of ``besiege``: cut a town off, assault it when strong enough."""
 
     target: Id | None = _town_param("town to besiege instead of the best objective")
-    assault_ratio: float = Field(
+    assault_ratio: Float = Field(
         3.0, ge=0, le=1e6, description="assault once own / defending fighters reach this ratio"
     )
 
@@ -69,7 +69,7 @@ class BesiegeParams(_Strict):
 class ReinforceParams(_Strict):
     """Parameters of ``reinforce``: move to the most threatened friendly town."""
 
-    radius_km: float = Field(
+    radius_km: Float = Field(
         60.0,
         ge=0,
         le=100_000,
@@ -84,7 +84,7 @@ class ConscriptParams(_Strict):
                                              "taken a day")
     max_share: Fraction = Field(0.3, description="cap on the share of the fighting-age pool "
                                                  "ever taken")
-    quality: float = Field(0.5, ge=0, le=3, description="quality of conscripts (at most 3, as "
+    quality: Float = Field(0.5, ge=0, le=3, description="quality of conscripts (at most 3, as "
                                                         "for units)")
     morale: Fraction = Field(0.4, description="morale of conscripts")
     desertion: Fraction = Field(0.01, description="share of conscripts who desert a day")

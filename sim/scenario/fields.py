@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-__all__ = ["TERRAINS", "Fraction", "Id", "Relation", "Strict", "Terrain"]
+from sim.scenario.text import printable
+
+__all__ = ["TERRAINS", "Float", "Fraction", "Id", "Int", "Name", "Number", "Relation", "Strict",
+           "Terrain", "Text"]
+
+
+def _not_bool(value: Any) -> Any:
+    # pydantic (lax) reads true as 1: "population: true" loaded as a town of one
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
+#: Numbers (true/false refused; pydantic alone would read them as 1 and 0).
+Float = Annotated[float, BeforeValidator(_not_bool)]
+Int = Annotated[int, BeforeValidator(_not_bool)]
+Number = Annotated[int | float, BeforeValidator(_not_bool)]
+
+def _free_text(text: str) -> str:
+    return printable(text, allow="\n\t")
+
+
+#: A name shown in logs, maps and files: no control characters.
+Name = Annotated[str, AfterValidator(printable)]
+#: Free text (descriptions): newlines and tabs allowed, no other control characters.
+Text = Annotated[str, AfterValidator(_free_text)]
 
 Id = Annotated[
     str,
@@ -16,7 +41,7 @@ Id = Annotated[
         description="lower-case id: letters, digits, single underscores",
     ),
 ]
-Fraction = Annotated[float, Field(ge=0, le=1)]
+Fraction = Annotated[Float, Field(ge=0, le=1)]
 Relation = Literal["allied", "neutral", "hostile"]
 
 TERRAINS = ("flat", "desert", "mountain", "urban", "river", "hills", "marsh")

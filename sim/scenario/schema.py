@@ -34,7 +34,7 @@ from sim.scenario.actions import (
     Rule,
     RuleBase,
 )
-from sim.scenario.fields import TERRAINS, Fraction, Id, Relation, Terrain
+from sim.scenario.fields import TERRAINS, Float, Fraction, Id, Int, Name, Relation, Terrain, Text
 from sim.scenario.fields import Strict as _Strict
 
 __all__ = [
@@ -78,19 +78,19 @@ class Town(_Strict):
     """A town (a node of the map)."""
 
     id: Id
-    name: str = Field(min_length=1, max_length=120, description="name shown in logs and maps")
-    lat: float = Field(ge=-90, le=90, description="latitude, degrees north")
-    lon: float = Field(ge=-180, le=180, description="longitude, degrees east")
-    population: int = Field(ge=0, le=50_000_000, description="civilian population")
+    name: Name = Field(min_length=1, max_length=120, description="name shown in logs and maps")
+    lat: Float = Field(ge=-90, le=90, description="latitude, degrees north")
+    lon: Float = Field(ge=-180, le=180, description="longitude, degrees east")
+    population: Int = Field(ge=0, le=50_000_000, description="civilian population")
     terrain: Terrain = Field("flat", description="terrain of the town, sets its defence bonus")
     controller: Id | None = Field(None, description="faction holding the town at the start")
-    garrison: float = Field(
+    garrison: Float = Field(
         0,
         ge=0,
         le=10_000_000,
         description="local defenders (fighters) of the controller, who do not leave the town",
     )
-    fortification: float = Field(
+    fortification: Float = Field(
         0,
         ge=0,
         le=5,
@@ -109,8 +109,8 @@ class Highway(_Strict):
 
     from_: Id = Field(alias="from", description="id of one end")
     to: Id = Field(description="id of the other end")
-    name: str | None = Field(None, description="road name, e.g. M20")
-    length_km: float | None = Field(
+    name: Name | None = Field(None, description="road name, e.g. M20")
+    length_km: Float | None = Field(
         None,
         gt=0,
         le=5000,
@@ -127,24 +127,24 @@ class Objective(_Strict):
     """A town a faction wants, with how much it wants it."""
 
     town: Id
-    priority: float = Field(1, gt=0, le=100, description="higher is more important")
+    priority: Float = Field(1, gt=0, le=100, description="higher is more important")
 
 
 class Unit(_Strict):
     """A mobile force (a Mesa agent)."""
 
     id: Id
-    name: str = Field(min_length=1, max_length=120, description="name shown in logs")
+    name: Name = Field(min_length=1, max_length=120, description="name shown in logs")
     town: Id = Field(description="starting town (must be held by the faction or an ally)")
-    fighters: float = Field(ge=0, le=10_000_000)
-    quality: float = Field(
+    fighters: Float = Field(ge=0, le=10_000_000)
+    quality: Float = Field(
         1.0,
         gt=0,
         le=3,
         description="combat effectiveness multiplier "
         "(training, equipment, air support); 1 = regular infantry",
     )
-    speed_km_day: float = Field(30, gt=0, le=500, description="road km a day on flat ground")
+    speed_km_day: Float = Field(30, gt=0, le=500, description="road km a day on flat ground")
     morale: Fraction = Field(0.8, description="0 = broken, 1 = elite resolve")
 
 
@@ -152,7 +152,7 @@ class Faction(_Strict):
     """A faction: its relations, supply, goals, forces and rules."""
 
     id: Id
-    name: str = Field(min_length=1, max_length=120, description="name shown in logs and maps")
+    name: Name = Field(min_length=1, max_length=120, description="name shown in logs and maps")
     colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb colour on maps")
     relations: dict[str, Relation] = Field(
         default_factory=dict,
@@ -165,7 +165,7 @@ class Faction(_Strict):
         description="towns supply flows from while the faction or an ally holds them",
     )
     objectives: list[Objective] = Field(default_factory=list)
-    garrison_quality: float = Field(0.8, gt=0, le=3, description="quality of town garrisons")
+    garrison_quality: Float = Field(0.8, gt=0, le=3, description="quality of town garrisons")
     garrison_morale: Fraction = Field(0.7, description="starting morale of town garrisons")
     forces: list[Unit] = Field(default_factory=list)
     rules: list[Rule] = Field(
@@ -179,8 +179,8 @@ class Faction(_Strict):
 class TerrainParams(_Strict):
     """How a terrain affects movement and defence."""
 
-    move: float = Field(gt=0, le=2, description="speed multiplier on roads through it")
-    defence: float = Field(gt=0, le=10, description="defenders' effectiveness multiplier")
+    move: Float = Field(gt=0, le=2, description="speed multiplier on roads through it")
+    defence: Float = Field(gt=0, le=10, description="defenders' effectiveness multiplier")
 
 
 def default_terrain() -> dict[Terrain, TerrainParams]:
@@ -200,14 +200,14 @@ def default_terrain() -> dict[Terrain, TerrainParams]:
 class CombatParams(_Strict):
     """Lanchester square-law combat coefficients."""
 
-    kill_rate: float = Field(
+    kill_rate: Float = Field(
         0.04,
         ge=0,
         le=1,
         description="fighters one quality-1 fighter puts "
         "out of action per day of battle, before multipliers (1/day)",
     )
-    noise: float = Field(
+    noise: Float = Field(
         0.25,
         ge=0,
         le=2,
@@ -215,7 +215,7 @@ class CombatParams(_Strict):
         "each side's effectiveness (0 = deterministic)",
     )
     break_morale: Fraction = Field(0.25, description="a side whose morale falls below this breaks")
-    morale_loss: float = Field(
+    morale_loss: Float = Field(
         2.0, ge=0, le=20, description="morale lost per unit fraction of a force killed in a day"
     )
     unsupplied: Fraction = Field(0.6, description="effectiveness multiplier of an unsupplied side")
@@ -227,7 +227,7 @@ class CombatParams(_Strict):
         description="morale regained a day by supplied forces "
         "out of battle, up to their starting morale",
     )
-    entrench: float = Field(
+    entrench: Float = Field(
         1.25, ge=1, le=5, description="defence multiplier of units ordered to defend/hold"
     )
 
@@ -240,7 +240,7 @@ class SiegeParams(_Strict):
     civilian_loss: Fraction = Field(
         0.0005, description="share of population lost a day (deaths and flight)"
     )
-    invest_ratio: float = Field(
+    invest_ratio: Float = Field(
         1.0,
         ge=0,
         le=100,
@@ -253,7 +253,7 @@ class SiegeParams(_Strict):
 class MovementParams(_Strict):
     """How objectives are weighed against distance."""
 
-    priority_km: float = Field(
+    priority_km: Float = Field(
         60,
         ge=0,
         le=10_000,
@@ -271,9 +271,9 @@ class SimulationParams(_Strict):
     """Run settings and global coefficients."""
 
     start_date: dt.date = Field(description="calendar date of day 0 (YYYY-MM-DD)")
-    days: int = Field(120, ge=0, le=100_000, description="days to simulate")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="root seed of the run's random generator")
-    road_factor: float = Field(
+    days: Int = Field(120, ge=0, le=100_000, description="days to simulate")
+    seed: Int = Field(0, ge=0, le=2**63 - 1, description="root seed of the run's random generator")
+    road_factor: Float = Field(
         1.25, ge=1, le=3, description="road km per great-circle km, for highways without length_km"
     )
     fighting_age_share: Fraction = Field(
@@ -314,7 +314,7 @@ class Feature(_Strict):
     """A reference drawing (river, border) shown on maps; no effect on the simulation."""
 
     id: Id
-    name: str
+    name: Name
     kind: Literal["river", "border", "line"] = "line"
     points: list[tuple[float, float]] = Field(min_length=2, description="[lat, lon] pairs")
 
@@ -326,18 +326,18 @@ class Tunable(_Strict):
         description="dotted path, as for --set, e.g. "
         "factions.isis.rules.forced_conscription.with.rate"
     )
-    label: str
-    min: float
-    max: float
-    step: float = Field(gt=0)
+    label: Name
+    min: Float
+    max: Float
+    step: Float = Field(gt=0)
 
 
 class Scenario(_Strict):
     """A frontline scenario file (``format: 1``)."""
 
     format: Literal[1] = Field(description="file format version; must be 1")
-    name: str = Field(min_length=1, max_length=200, description="title shown in logs and maps")
-    description: str = Field("", description="free text: what this scenario is about")
+    name: Name = Field(min_length=1, max_length=200, description="title shown in logs and maps")
+    description: Text = Field("", description="free text: what this scenario is about")
     extends: str | None = Field(
         None, description="base scenario this one overrides (path relative to this file)"
     )

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from sim.scenario.fields import Strict
+from sim.scenario.fields import Float, Int, Name, Number, Strict, Text
 from sim.sweep.metrics import SERIES
 
 __all__ = ["FIXED_COLUMNS", "MetricEntry", "RangeParam", "SampleParam", "SweepFile",
@@ -25,18 +25,18 @@ class ValuesParam(Strict):
 class RangeParam(Strict):
     """A parameter with evenly spaced values: ``{from: 0, to: 0.05, step: 0.01}``."""
 
-    from_: int | float = Field(alias="from", description="first value")
-    to: int | float = Field(description="last value (included when a step lands on it)")
-    step: int | float | None = Field(None, gt=0, description="spacing (give step or num)")
-    num: int | None = Field(None, ge=1, le=100_000, description="number of values (step or num)")
+    from_: Number = Field(alias="from", description="first value")
+    to: Number = Field(description="last value (included when a step lands on it)")
+    step: Number | None = Field(None, gt=0, description="spacing (give step or num)")
+    num: Int | None = Field(None, ge=1, le=100_000, description="number of values (step or num)")
     log: bool = Field(False, description="space num values evenly on a log scale")
 
 
 class SampleParam(Strict):
     """A sampled parameter: ``{low: 0, high: 0.05}``, for ``design: lhs`` or ``sobol``."""
 
-    low: float = Field(description="lower bound")
-    high: float = Field(description="upper bound")
+    low: Float = Field(description="lower bound")
+    high: Float = Field(description="upper bound")
     log: bool = Field(False, description="sample uniformly on a log scale (low > 0)")
     integer: bool = Field(False, description="draw whole numbers from low to high inclusive")
 
@@ -45,7 +45,7 @@ class MetricEntry(Strict):
     """A metric to record: a name from the metric library and its arguments."""
 
     metric: str = Field(description="metric name, e.g. capture_day (see docs/sweeps.md)")
-    name: str | None = Field(None, min_length=1, max_length=120,
+    name: Name | None = Field(None, min_length=1, max_length=120,
                              description="column name (default: metric.arguments)")
     town: str | None = Field(None, description="town id, for metrics about one town")
     towns: list[str] | None = Field(None, min_length=1, description="town ids")
@@ -57,20 +57,20 @@ class SweepFile(Strict):
     """A frontline sweep file (``format: 1``)."""
 
     format: Literal[1] = Field(description="file format version; must be 1")
-    name: str = Field(min_length=1, max_length=200)
-    description: str = ""
+    name: Name = Field(min_length=1, max_length=200)
+    description: Text = ""
     scenario: str = Field(min_length=1, description="scenario file, relative to the sweep file")
-    days: int | None = Field(None, ge=1, le=100_000, description="days per run (default: the "
+    days: Int | None = Field(None, ge=1, le=100_000, description="days per run (default: the "
                                                                  "scenario's)")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="root seed; run seeds derive from it")
-    replicates: int = Field(1, ge=1, le=1_000_000, description="runs (seeds) per point")
+    seed: Int = Field(0, ge=0, le=2**63 - 1, description="root seed; run seeds derive from it")
+    replicates: Int = Field(1, ge=1, le=1_000_000, description="runs (seeds) per point")
     seeds: Literal["common", "independent"] = Field(
         "common", description="common: replicate r has the same seed at every point; "
                               "independent: every run its own seed")
     design: Literal["grid", "lhs", "sobol"] = Field(
         "grid", description="grid: every combination of listed values; lhs / sobol: sample "
                             "the low/high parameters")
-    samples: int | None = Field(None, ge=1, le=1_000_000, description="points to sample "
+    samples: Int | None = Field(None, ge=1, le=1_000_000, description="points to sample "
                                                                       "(lhs, sobol)")
     set: dict[str, Any] = Field(default_factory=dict, description="constant overrides for "
                                                                   "every run (path: value)")
