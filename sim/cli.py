@@ -171,14 +171,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    """Print the JSON Schema of scenario files."""
+    """Print the JSON Schema of scenario files (variants included) or of sweep files."""
     import json
 
-    from sim.scenario.schema import Scenario
+    from sim.scenario.jsonschema import model_json_schema, scenario_json_schema
 
-    schema = Scenario.model_json_schema(by_alias=True)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "frontline scenario (format 1)"
+    if args.kind == "sweep":
+        from sim.sweep.schema import SweepFile
+
+        schema = model_json_schema(SweepFile, "frontline sweep file (format 1)")
+    else:
+        schema = scenario_json_schema()
     print(json.dumps(schema, indent=2, sort_keys=True))
     return 0
 
@@ -247,6 +250,8 @@ def _register_schema(sub: Any) -> None:
     s = sub.add_parser(
         "schema", help="print the JSON Schema of scenario files", description=cmd_schema.__doc__
     )
+    s.add_argument("kind", nargs="?", choices=("scenario", "sweep"), default="scenario",
+                   help="which files (default: scenario)")
     s.set_defaults(func=cmd_schema)
 
 
