@@ -194,3 +194,41 @@ def test_formula_cells_are_neutralised():
 def test_a_boolean_where_a_number_belongs_is_refused(path, value):
     msg = only_problem(DATA / "line.yaml", {path: value})
     assert msg == f"--set: {path}: expected a number, got {str(value).lower()}"
+
+
+# ------------------------------------------------------------------ 24: variants
+BASE = DATA.parent.parent / "scenarios" / "deir_ez_zor_2017.yaml"
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("factions:\n  isis:\n    rules: []\n", "v.yaml:5: factions: Input should be a valid list"),
+    ("towns: {a: 1}\n", "v.yaml:4: towns: Input should be a valid list"),
+    ("simulation: 5\n", "v.yaml:4: simulation: Input should be a valid dictionary or instance "
+                        "of SimulationParams (got 5)"),
+])
+def test_one_structural_mistake_in_a_variant_is_one_error(tmp_path, body, expected):
+    path = tmp_path / "v.yaml"
+    path.write_text(f"extends: {BASE}\nformat: 1\nname: v\n{body}")
+    assert only_problem(path) == f"{tmp_path}/{expected}"
+
+
+def test_factions_without_ids_in_a_variant_are_reported_in_the_variant_only(tmp_path):
+    path = tmp_path / "v.yaml"
+    path.write_text(f"extends: {BASE}\nformat: 1\nname: v\nfactions:\n  - name: ISIS\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}:5: factions[0].colour: required field is missing",
+        f"{path}:5: factions[0].id: required field is missing"]
+
+
+def test_a_variants_highways_replace_the_base_roads_with_a_warning(tmp_path):
+    path = tmp_path / "v.yaml"
+    path.write_text(f"extends: {BASE}\nformat: 1\nname: v\nhighways:\n"
+                    "  - {from: mayadin, to: al_quriyah}\n")
+    loaded = load_scenario(path)
+    assert len(loaded.scenario.highways) == 1
+    assert str(loaded.warnings[0]) == (
+        f"{path}:5: highways: warning: this list replaces all 52 highways of the base (1 given; "
+        "a list whose items have no ids replaces the base's list): list every road, or leave "
+        "highways out to keep the base's")

@@ -50,14 +50,22 @@ def check_scenario(data: dict[str, Any], problems: Problems) -> None:
     town_ids = [t["id"] for _, t in towns if isinstance(t.get("id"), str)]
     faction_ids = [f["id"] for _, f in factions if isinstance(f.get("id"), str)]
     town_set, faction_set = set(town_ids), set(faction_ids)
+    # When a section is broken (not a list, or items without ids: the schema reports it),
+    # references into it are not checked: one structural mistake in a variant would otherwise
+    # come back as an "unknown town" for every road of the base.
+    towns_whole, factions_whole = _whole(data, "towns"), _whole(data, "factions")
 
     def need_town(path: PathKey, value: Any) -> bool:
+        if not towns_whole:
+            return False
         if isinstance(value, str) and value not in town_set:
             bad(path, f"unknown town {value!r}{_suggest(value, town_ids)}")
             return False
         return isinstance(value, str)
 
     def need_faction(path: PathKey, value: Any) -> bool:
+        if not factions_whole:
+            return False
         if isinstance(value, str) and value not in faction_set:
             bad(path, f"unknown faction {value!r}{_suggest(value, faction_ids)}")
             return False
@@ -109,7 +117,8 @@ def check_scenario(data: dict[str, Any], problems: Problems) -> None:
                 )
             edges[pair] = ("highways", i)
 
-    relations = _relations(factions, faction_set, faction_ids, bad)
+    relations = _relations(factions, faction_set, faction_ids,
+                           bad if factions_whole else lambda *a: None)
     for fseg, f in factions:
         fid = f.get("id")
         for j, src in enumerate(_list(f, "supply_sources")):
@@ -131,14 +140,37 @@ def check_scenario(data: dict[str, Any], problems: Problems) -> None:
                         f"unit starts in {town!r}, held by {rel or 'hostile'} faction "
                         f"{holder!r}; start it in a town its faction or an ally holds",
                     )
-        _check_rules(f, fseg, town_set, need_town, bad)
+        _check_rules(f, fseg, town_set if towns_whole else None, need_town, bad)
 
     for j, tun in enumerate(_list(data, "tunables")):
-        if isinstance(tun, dict) and isinstance(tun.get("path"), str):
+        if isinstance(tun, dict) and isinstance(tun.get("path"), str) and _section_whole(
+                data, tun["path"]):
             _check_tunable(data, tun, ("tunables", j), bad)
 
     if len(problems.items) == before and town_ids:
         _connectivity(town_ids, edges, bad)
+
+
+def _whole(data: dict[str, Any], key: str) -> bool:
+    """``data[key]`` is a list of mappings that all have a text id."""
+    value = data.get(key)
+    return isinstance(value, list) and all(
+        isinstance(x, dict) and isinstance(x.get("id"), str) for x in value)
+
+
+_SECTION_TYPES: dict[str, type] = {"simulation": dict, "towns": list, "highways": list,
+                                   "factions": list, "features": list}
+
+
+def _section_whole(data: dict[str, Any], path: str) -> bool:
+    """The top-level section a dotted path starts in has the right shape (or is absent)."""
+    head = path.split(".")[0].split("[")[0]
+    want = _SECTION_TYPES.get(head)
+    if want is None or head not in data:
+        return True
+    if head in ("towns", "factions"):
+        return _whole(data, head)
+    return isinstance(data[head], want)
 
 
 def _duplicates(key: str, ids: list[tuple[Any, Any]], bad: Callable[..., None]) -> None:
@@ -186,7 +218,7 @@ def _relations(
 def _check_rules(
     f: dict[str, Any],
     fseg: Any,
-    town_set: set[str],
+    town_set: set[str] | None,
     need_town: Callable[[PathKey, Any], bool],
     bad: Callable[..., None],
 ) -> None:

@@ -86,11 +86,14 @@ def _id_list(value: Any) -> bool:
     )
 
 
-def _read_with_extends(path: Path, chain: tuple[Path, ...], shown: str) -> tuple[Any, SourceMap]:
+def _read_with_extends(
+    path: Path, chain: tuple[Path, ...], shown: str
+) -> tuple[Any, SourceMap, list[Problem]]:
+    """The merged data of a file and its bases, where each value came from, and warnings."""
     data, locs = read_yaml(shown or path)
     sources = SourceMap([(shown, locs)])
     if not isinstance(data, dict) or "extends" not in data:
-        return data, sources
+        return data, sources, []
 
     def fail(message: str) -> ScenarioError:
         return ScenarioError([sources.problem(("extends",), message)])
@@ -114,7 +117,7 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...], shown: str) -> tuple
         raise fail("extends chain is too long")
     shown_parent = str(Path(shown).parent / parent) if shown else str(parent_path)
     try:
-        base, base_sources = _read_with_extends(parent_path, (*chain, here), shown_parent)
+        base, base_sources, notes = _read_with_extends(parent_path, (*chain, here), shown_parent)
     except ScenarioError as exc:
         (first, *rest) = exc.problems
         if not rest and first.line is None and not first.path:
@@ -129,7 +132,15 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...], shown: str) -> tuple
         raise fail(f"base scenario {name} is not a frontline scenario (it has no "
                    f"'format: 1'; its keys: {_keys(base)})")
     merged = merge(base, {k: v for k, v in data.items() if k != "extends"})
-    return merged, SourceMap(sources.layers + base_sources.layers)
+    roads, base_roads = data.get("highways"), base.get("highways")
+    if isinstance(roads, list) and isinstance(base_roads, list) and base_roads:
+        # highways have no ids, so a variant's list cannot merge into the base's: it replaces it
+        notes = [*notes, sources.problem(
+            ("highways",), f"this list replaces all {len(base_roads)} highways of the base "
+                           f"({len(roads)} given; a list whose items have no ids replaces the "
+                           "base's list): list every road, or leave highways out to keep the "
+                           "base's", "warning")]
+    return merged, SourceMap(sources.layers + base_sources.layers), notes
 
 
 def _kind(value: Any) -> str:
@@ -157,6 +168,7 @@ def load_scenario(
         ScenarioError: the scenario is invalid; every problem, with file, line and path.
     """
     file: str | None
+    notes: list[Problem] = []
     if isinstance(source, LoadedScenario):
         if not overrides:
             return source
@@ -170,7 +182,7 @@ def load_scenario(
         sources = SourceMap([("<scenario>", {})])
     else:
         file = str(source)
-        data, sources = _read_with_extends(Path(source), (), file)
+        data, sources, notes = _read_with_extends(Path(source), (), file)
     if not isinstance(data, dict):
         raise ScenarioError(
             [
@@ -202,6 +214,7 @@ def load_scenario(
         sources = SourceMap([(OVERRIDE_FILE, override_locs), *sources.layers])
     data.pop("extends", None)
     problems = Problems(sources)
+    problems.extend(notes)
     scenario = problems.validate(Scenario, data)
     check_scenario(data, problems)
     problems.raise_if_errors()
