@@ -9,7 +9,7 @@ from sim.errors import Problem, ScenarioError
 from sim.scenario.problems import suggest
 from sim.scenario.yamlio import PathKey, format_path, item_segment, parse_yaml
 
-__all__ = ["OVERRIDE_FILE", "apply_override", "parse_assignment", "parse_path"]
+__all__ = ["OVERRIDE_FILE", "apply_override", "canonical_path", "parse_assignment", "parse_path"]
 
 #: The "file" problems in command-line overrides are reported under.
 OVERRIDE_FILE = "--set"
@@ -92,6 +92,39 @@ def apply_override(
         else:
             raise ValueError(f"{where} is a single value; it has no {seg!r}")
     return None
+
+
+def canonical_path(data: Any, path: PathKey) -> PathKey:
+    """``path`` as it names the value in ``data``: list items by id where they have one.
+
+    Two paths name the same value exactly when their canonical forms are equal, and one value
+    contains the other's when one canonical form starts with the other.
+
+    Raises:
+        ValueError: a part of the path does not exist (as :func:`apply_override`).
+
+    Examples:
+        >>> data = {"forces": [{"id": "r1", "fighters": 500}, {"fighters": 10}]}
+        >>> canonical_path(data, ("forces", 0, "fighters"))
+        ('forces', 'r1', 'fighters')
+        >>> canonical_path(data, ("forces", 1))
+        ('forces', 1)
+    """
+    apply_override(data, path, None, dry_run=True)  # raises if the path does not exist
+    out: list[str | int] = []
+    node: Any = data
+    for seg in path:
+        if isinstance(node, list):
+            if isinstance(seg, int):
+                idx = seg
+            else:
+                idx = [item_segment(x, j) for j, x in enumerate(node)].index(seg)
+            out.append(item_segment(node[idx], idx))
+            node = node[idx]
+        else:
+            out.append(seg)
+            node = node.get(seg) if isinstance(node, dict) else None
+    return tuple(out)
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:

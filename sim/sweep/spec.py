@@ -8,7 +8,6 @@ Every problem comes back at once as ``file:line: path: message``, like a scenari
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import math
@@ -18,11 +17,11 @@ from typing import Any
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.loader import LoadedScenario, load_scenario
-from sim.scenario.overrides import apply_override, parse_path
 from sim.scenario.problems import Problems, suggest
 from sim.scenario.yamlio import PathKey, read_yaml
 from sim.sweep.design import Design, ParamDef, build_design, count_points, range_values
 from sim.sweep.metrics import METRICS, SERIES, Metric
+from sim.sweep.paths import check_overlaps, check_path, plain
 from sim.sweep.schema import (
     FIXED_COLUMNS,
     MetricEntry,
@@ -39,10 +38,6 @@ MAX_CHECKED_VALUES = 50
 #: Values checked over all parameters (beyond it, only each parameter's first and last).
 MAX_CHECKS = 200
 MAX_RUNS = 1_000_000
-_RESERVED_PATHS = {
-    "simulation.days": "set the number of days with the sweep's days: field",
-    "simulation.seed": "run seeds come from the sweep's seed: and replicates: fields",
-}
 
 
 @dataclass(frozen=True)
@@ -112,6 +107,7 @@ def load_sweep(path: str | Path) -> SweepPlan:
     base = loaded.scenario.model_dump(by_alias=True, mode="json", exclude_none=True)
     base.pop("extends", None)
 
+    check_overlaps(spec.set, spec.parameters, base, problems)
     constants = _check_set(spec, base, problems)
     params = _params(spec, base, constants, problems)
     metrics = _metrics(spec, loaded, params, problems)
@@ -182,26 +178,14 @@ def _what(p: Problem) -> str:
     return f"{p.path}: {p.message}" if p.path else p.message
 
 
-def _check_path(text: str, base: dict[str, Any], where: PathKey, problems: Problems) -> bool:
-    if text in _RESERVED_PATHS:
-        problems.add(where, f"cannot be swept or set here: {_RESERVED_PATHS[text]}")
-        return False
-    try:
-        apply_override(copy.deepcopy(base), parse_path(text), None, dry_run=True)
-    except ValueError as exc:
-        problems.add(where, str(exc))
-        return False
-    return True
-
-
 def _check_set(spec: SweepFile, base: dict[str, Any], problems: Problems
                ) -> dict[str, Any] | None:
     """The constant overrides, or None if they are wrong (then values are not checked)."""
-    ok = all([_check_path(k, base, ("set", k), problems) for k in spec.set])
+    ok = all([check_path(k, base, ("set", k), problems) for k in spec.set])
     bad = _check_value(base, dict(spec.set)) if ok and spec.set else []
     for p in bad:
         problems.add(("set",), f"makes the scenario invalid: {_what(p)}")
-    return dict(spec.set) if ok and not bad else None
+    return {k: plain(v) for k, v in spec.set.items()} if ok and not bad else None
 
 
 def _param_def(name: str, raw: Any, problems: Problems) -> ParamDef | None:
@@ -214,7 +198,7 @@ def _param_def(name: str, raw: Any, problems: Problems) -> ParamDef | None:
         return None
     if "values" in raw:
         v = problems.validate(ValuesParam, raw, where)
-        return ParamDef(name, values=tuple(v.values)) if v else None
+        return ParamDef(name, values=tuple(plain(x) for x in v.values)) if v else None
     if "from" in raw or "to" in raw:
         r = problems.validate(RangeParam, raw, where)
         if r is None:
@@ -250,10 +234,7 @@ def _params(spec: SweepFile, base: dict[str, Any], constants: dict[str, Any] | N
     checks = 0
     for name, raw in spec.parameters.items():
         where: PathKey = ("parameters", name)
-        if name in spec.set:
-            problems.add(where, "is also under set:; give it in one place")
-            continue
-        if not _check_path(name, base, where, problems):
+        if not check_path(name, base, where, problems):
             continue
         p = _param_def(name, raw, problems)
         if p is None:
