@@ -23,6 +23,20 @@ def _err(message: str) -> None:
     print(f"frontline: error: {message}", file=sys.stderr)
 
 
+MAX_SEED = 2**63 - 1  # as simulation.seed in the schema
+
+
+def _seed(text: str) -> int:
+    """A seed argument: a whole number from 0 to 2**63 - 1 (argparse reports anything else)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_SEED}, got {value}")
+    return value
+
+
 def _overrides(pairs: list[str]) -> list[tuple[str, Any]]:
     from sim.scenario import parse_assignment
 
@@ -223,7 +237,8 @@ def _register_run(sub: Any) -> None:
     p = sub.add_parser("run", help="play a scenario", description=cmd_run.__doc__)
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--days", type=int, help="days to simulate (default: the scenario's)")
-    p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    p.add_argument("--seed", type=_seed, help="random seed, 0 to 2**63 - 1 (default: the "
+                                              "scenario's)")
     p.add_argument(
         "--set",
         action="append",
@@ -290,7 +305,7 @@ def _register_generate(sub: Any) -> None:
                                                           "(default: 3)")
     p.add_argument("--units", type=int, help="mobile units in all (default: one per ten towns, "
                                              "at least one per faction)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the generator, also the "
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the generator, also the "
                                                        "scenario's seed (default: 0)")
     p.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
     p.set_defaults(func=cmd_generate)

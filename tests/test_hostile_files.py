@@ -232,3 +232,13 @@ def test_a_variants_highways_replace_the_base_roads_with_a_warning(tmp_path):
         f"{path}:5: highways: warning: this list replaces all 52 highways of the base (1 given; "
         "a list whose items have no ids replaces the base's list): list every road, or leave "
         "highways out to keep the base's")
+
+
+# ------------------------------------------------------------------ 5: seeds
+@pytest.mark.parametrize("seed", ["-1", "9223372036854775808", "1.5", "x"])
+def test_a_seed_out_of_range_is_a_usage_error(capsys, seed):
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(DATA / "line.yaml"), "--seed", seed])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "frontline run: error: argument --seed: must be" in err and "Traceback" not in err
