@@ -93,3 +93,13 @@ def test_a_start_date_swept_and_set_runs_and_is_stored_as_text(tmp_path, capsys)
     assert main(["sweep", str(swept), "--workers", "1", "--out", str(out)]) == 0
     table = pq.read_table(out).to_pydict()
     assert table["simulation.start_date"] == ["2020-01-01", "2020-02-01"]
+
+
+def test_a_fifo_as_the_sweeps_scenario_is_refused_at_once(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.yaml")
+    path = write(tmp_path, scenario="pipe.yaml")
+    assert messages(path) == [
+        f"scenario: scenario file is a FIFO (named pipe), not a regular file (looked for "
+        f"{tmp_path / 'pipe.yaml'})"]

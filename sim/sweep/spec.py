@@ -151,12 +151,16 @@ def _lenient_spec(data: dict[str, Any], problems: Problems) -> SweepFile | None:
 
 
 def _load_scenario(path: Path, problems: Problems) -> LoadedScenario | None:
-    if not path.is_file():
-        problems.add(("scenario",), f"scenario file not found (looked for {path})")
-        return None
     try:
         return load_scenario(path)
     except ScenarioError as exc:
+        (first, *rest) = exc.problems
+        if not rest and first.file == str(path) and first.line is None and not first.path:
+            # the file cannot be read (missing, a directory, a FIFO, a device): say it here
+            what = ("scenario file not found" if first.message == "file not found"
+                    else f"scenario file {first.message}")
+            problems.add(("scenario",), f"{what} (looked for {path})")
+            return None
         problems.add(("scenario",), f"scenario {str(path)!r} is invalid (its problems are "
                                     "listed under its own file name)")
         problems.extend(exc.problems)
