@@ -69,3 +69,6 @@ def test_the_schema_says_which_is_which():
     assert schema["then"] == {"$ref": "#/$defs/ScenarioVariant"}
     assert schema["$defs"]["ScenarioVariant"]["required"] == ["extends"]
     assert "required" not in schema["$defs"]["TownVariant"]
+    # limits are JSON Schema's minimum/maximum, not pydantic's own ge/le left in by mistake
+    assert '"ge"' not in schema_text and '"le"' not in schema_text
+    assert schema["$defs"]["Town"]["properties"]["airlift"]["maximum"] == 1

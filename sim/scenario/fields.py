@@ -41,7 +41,8 @@ Id = Annotated[
         description="lower-case id: letters, digits, single underscores",
     ),
 ]
-Fraction = Annotated[Float, Field(ge=0, le=1)]
+# constraints before the validator: after it, pydantic keeps them out of the JSON Schema
+Fraction = Annotated[float, Field(ge=0, le=1), BeforeValidator(_not_bool)]
 Relation = Literal["allied", "neutral", "hostile"]
 
 TERRAINS = ("flat", "desert", "mountain", "urban", "river", "hills", "marsh")
