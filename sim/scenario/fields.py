@@ -8,8 +8,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from sim.scenario.text import printable
 
-__all__ = ["TERRAINS", "Float", "Fraction", "Id", "Int", "Name", "Number", "Relation", "Strict",
-           "Terrain", "Text"]
+__all__ = ["NOT_BOOL", "TERRAINS", "Float", "Fraction", "Id", "Int", "Name", "Number", "Relation",
+           "Strict", "Terrain", "Text"]
 
 
 def _not_bool(value: Any) -> Any:
@@ -23,6 +23,11 @@ def _not_bool(value: Any) -> Any:
 Float = Annotated[float, BeforeValidator(_not_bool)]
 Int = Annotated[int, BeforeValidator(_not_bool)]
 Number = Annotated[int | float, BeforeValidator(_not_bool)]
+
+#: The validator of the types above, for numbers with limits of their own: put the limits
+#: first (``Annotated[float, Field(gt=0), NOT_BOOL] | None``), else pydantic checks them but
+#: leaves them out of the JSON Schema.
+NOT_BOOL = BeforeValidator(_not_bool)
 
 def _free_text(text: str) -> str:
     return printable(text, allow="\n\t")
@@ -42,7 +47,7 @@ Id = Annotated[
     ),
 ]
 # constraints before the validator: after it, pydantic keeps them out of the JSON Schema
-Fraction = Annotated[float, Field(ge=0, le=1), BeforeValidator(_not_bool)]
+Fraction = Annotated[float, Field(ge=0, le=1), NOT_BOOL]
 Relation = Literal["allied", "neutral", "hostile"]
 
 TERRAINS = ("flat", "desert", "mountain", "urban", "river", "hills", "marsh")

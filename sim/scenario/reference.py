@@ -73,9 +73,20 @@ def _default(field: Any) -> str:
     return f"`{field.default!r}`" if field.default is not None else "none"
 
 
+def _metadata(ann: Any) -> list[Any]:
+    """Metadata inside an annotation (limits of an optional number live there)."""
+    if typing.get_origin(ann) is typing.Annotated:
+        return [*typing.get_args(ann)[1:], *_metadata(typing.get_args(ann)[0])]
+    out = []
+    for arg in typing.get_args(ann):
+        out.extend(_metadata(arg))
+    return out
+
+
 def _constraints(field: Any) -> str:
     parts = []
-    for m in field.metadata:
+    inner = [x for m in _metadata(field.annotation) for x in getattr(m, "metadata", [m])]
+    for m in [*field.metadata, *inner]:
         for attr, sym in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
             if getattr(m, attr, None) is not None:
                 parts.append(f"{sym} {getattr(m, attr)}")

@@ -8,7 +8,7 @@ checked in ``checks.py``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -34,7 +34,18 @@ from sim.scenario.actions import (
     Rule,
     RuleBase,
 )
-from sim.scenario.fields import TERRAINS, Float, Fraction, Id, Int, Name, Relation, Terrain, Text
+from sim.scenario.fields import (
+    NOT_BOOL,
+    TERRAINS,
+    Float,
+    Fraction,
+    Id,
+    Int,
+    Name,
+    Relation,
+    Terrain,
+    Text,
+)
 from sim.scenario.fields import Strict as _Strict
 
 __all__ = [
@@ -110,10 +121,8 @@ class Highway(_Strict):
     from_: Id = Field(alias="from", description="id of one end")
     to: Id = Field(description="id of the other end")
     name: Name | None = Field(None, description="road name, e.g. M20")
-    length_km: Float | None = Field(
+    length_km: Annotated[float, Field(gt=0, le=5000), NOT_BOOL] | None = Field(
         None,
-        gt=0,
-        le=5000,
         description="road length; default: great-circle distance x simulation.road_factor",
     )
     terrain: Terrain | None = Field(

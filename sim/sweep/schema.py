@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from sim.scenario.fields import Float, Int, Name, Number, Strict, Text
+from sim.scenario.fields import NOT_BOOL, Float, Int, Name, Number, Strict, Text
 from sim.sweep.metrics import SERIES
 
 __all__ = ["FIXED_COLUMNS", "MetricEntry", "RangeParam", "SampleParam", "SweepFile",
@@ -27,8 +27,10 @@ class RangeParam(Strict):
 
     from_: Number = Field(alias="from", description="first value")
     to: Number = Field(description="last value (included when a step lands on it)")
-    step: Number | None = Field(None, gt=0, description="spacing (give step or num)")
-    num: Int | None = Field(None, ge=1, le=100_000, description="number of values (step or num)")
+    step: Annotated[int | float, Field(gt=0), NOT_BOOL] | None = Field(
+        None, description="spacing (give step or num)")
+    num: Annotated[int, Field(ge=1, le=100_000), NOT_BOOL] | None = Field(
+        None, description="number of values (step or num)")
     log: bool = Field(False, description="space num values evenly on a log scale")
 
 
@@ -60,8 +62,8 @@ class SweepFile(Strict):
     name: Name = Field(min_length=1, max_length=200)
     description: Text = ""
     scenario: str = Field(min_length=1, description="scenario file, relative to the sweep file")
-    days: Int | None = Field(None, ge=1, le=100_000, description="days per run (default: the "
-                                                                 "scenario's)")
+    days: Annotated[int, Field(ge=1, le=100_000), NOT_BOOL] | None = Field(
+        None, description="days per run (default: the scenario's)")
     seed: Int = Field(0, ge=0, le=2**63 - 1, description="root seed; run seeds derive from it")
     replicates: Int = Field(1, ge=1, le=1_000_000, description="runs (seeds) per point")
     seeds: Literal["common", "independent"] = Field(
@@ -70,8 +72,8 @@ class SweepFile(Strict):
     design: Literal["grid", "lhs", "sobol"] = Field(
         "grid", description="grid: every combination of listed values; lhs / sobol: sample "
                             "the low/high parameters")
-    samples: Int | None = Field(None, ge=1, le=1_000_000, description="points to sample "
-                                                                      "(lhs, sobol)")
+    samples: Annotated[int, Field(ge=1, le=1_000_000), NOT_BOOL] | None = Field(
+        None, description="points to sample (lhs, sobol)")
     set: dict[str, Any] = Field(default_factory=dict, description="constant overrides for "
                                                                   "every run (path: value)")
     parameters: dict[str, Any] = Field(default_factory=dict, description="swept parameters "
