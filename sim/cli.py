@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import FrontlineError
+from sim.mapcmd import register as register_map
 
 __all__ = ["main"]
 
@@ -47,22 +48,27 @@ def _overrides(pairs: list[str]) -> list[tuple[str, Any]]:
 def cmd_run(args: argparse.Namespace) -> int:
     """Play a scenario, print its events and summary, optionally write result files."""
     from sim.model import TerritoryModel
+    from sim.shipped import resolve
 
     sets = _overrides(args.set or [])
     model = TerritoryModel(
-        Path(args.scenario), seed=args.seed, days=args.days, overrides=dict(sets)
+        resolve(args.scenario), seed=args.seed, days=args.days, overrides=dict(sets)
     )
     for w in model.definition.warnings:
         print(str(w), file=sys.stderr)
+    if args.out:
+        from sim.rundata import attach_trail
+
+        attach_trail(model)  # units and sieges day by day, for the maps and report.html
     import shutil
 
     from rich.console import Console
 
     console = Console(highlight=False, width=shutil.get_terminal_size((110, 24)).columns)
     if not args.quiet:
-        for ev in model.events:
+        for ev in model.record.events:
             console.print(_event_line(ev), soft_wrap=True)
-        model.listeners.append(lambda ev: console.print(_event_line(ev), soft_wrap=True))
+        model.record.listeners.append(lambda ev: console.print(_event_line(ev), soft_wrap=True))
         model.run()
     else:
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -133,21 +139,21 @@ def _summary(model: Any, console: Any) -> None:
     ):
         table.add_column(col, justify="left" if col == "faction" else "right")
     for f in model.factions:
-        s = f.stats
+        s = model.record.stats[f.index]
         table.add_row(
             f"[{f.colour}]■[/] {f.name}",
-            str(s["towns_held"]),
-            f"{s['population_held']:,.0f}",
-            f"{s['faction_fighters']:,.0f}",
+            str(s["towns"]),
+            f"{s['population']:,.0f}",
+            f"{s['fighters']:,.0f}",
             f"{s['casualties']:,.0f}",
             f"{s['deserted']:,.0f}",
             f"{s['recruited']:,.0f}",
         )
     console.print(table)
-    sieges = [i for i in range(model.world.n) if model.besieged[i]]
+    sieges = [i for i in range(model.world.n) if model.supply.besieged[i]]
     if sieges:
         started = {}
-        for ev in model.events:
+        for ev in model.record.events:
             if ev.kind == "siege_start":
                 started[ev.town] = ev.date
             elif ev.kind in ("siege_lifted", "capture"):
@@ -160,7 +166,7 @@ def _summary(model: Any, console: Any) -> None:
                 f", since {since.isoformat()} ({(model.date - since).days} days)" if since else ""
             )
             console.print(
-                f"  {model.world.names[i]} ({model.factions[model.controller[i]].name}){days}"
+                f"  {model.world.names[i]} ({model.factions[model.towns.controller[i]].name}){days}"
             )
     else:
         console.print("No sieges in force.")
@@ -197,20 +203,6 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------- commands in other modules
-def cmd_sweep(args: argparse.Namespace) -> int:
-    """Run a parameter sweep (see sim.sweep)."""
-    from sim.sweep.cli import run_sweep_command
-
-    return run_sweep_command(args)
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    """Summarise sweep results (see sim.sweep)."""
-    from sim.sweep.cli import report_command
-
-    return report_command(args)
-
-
 def cmd_generate(args: argparse.Namespace) -> int:
     """Write a synthetic scenario: a road graph, towns, factions, units and rules."""
     from sim.generate import generate_command
@@ -235,7 +227,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------- the parsers
 def _register_run(sub: Any) -> None:
     p = sub.add_parser("run", help="play a scenario", description=cmd_run.__doc__)
-    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("scenario", nargs="?", help="scenario YAML file, or a shipped scenario's "
+                   "name (default: deir_ez_zor_2017)")
     p.add_argument("--days", type=int, help="days to simulate (default: the scenario's)")
     p.add_argument("--seed", type=_seed, help="random seed, 0 to 2**63 - 1 (default: the "
                                               "scenario's)")
@@ -245,7 +238,8 @@ def _register_run(sub: Any) -> None:
         metavar="PATH=VALUE",
         help="override a value, e.g. factions.isis.forces.x.fighters=3000 (repeatable)",
     )
-    p.add_argument("--out", metavar="DIR", help="write events, tables, GeoJSON and PNGs here")
+    p.add_argument("--out", metavar="DIR", help="write events, tables, GeoJSON, PNGs and "
+                                                "report.html here")
     p.add_argument("--quiet", action="store_true", help="no event log; a progress bar on long runs")
     p.set_defaults(func=cmd_run)
 
@@ -268,52 +262,26 @@ def _register_schema(sub: Any) -> None:
     s.set_defaults(func=cmd_schema)
 
 
-def _register_sweep(sub: Any) -> None:
-    p = sub.add_parser("sweep", help="run a batch parameter sweep", description=cmd_sweep.__doc__)
-    p.add_argument("sweep", help="sweep YAML file (see docs/sweeps.md)")
-    p.add_argument("--workers", type=int, help="local worker processes (default: all cores; 1 "
-                                               "runs in this process); with --dask local, "
-                                               "the LocalCluster's workers")
-    p.add_argument(
-        "--dask", metavar="ADDRESS", help="Dask scheduler address, or 'local' for a LocalCluster"
-    )
-    p.add_argument("--out", metavar="RESULTS", help="results file (.parquet or .csv; default: "
-                                                    "the sweep file's name with .parquet, here); "
-                                                    "run the same command again to resume")
-    p.add_argument("--chunk-size", type=int, metavar="N", help="runs per task (default: "
-                                                               "adapts to about 0.5 s a task)")
-    p.set_defaults(func=cmd_sweep)
-
-
-def _register_report(sub: Any) -> None:
-    r = sub.add_parser("report", help="summarise sweep results", description=cmd_report.__doc__)
-    r.add_argument("results", help="results file written by frontline sweep")
-    r.add_argument("--out", metavar="DIR", help="directory for tables and plots (default: "
-                                                "RESULTS-report beside the results)")
-    r.add_argument("--by-day", type=int, metavar="DAY", help="a deadline: also give the "
-                                                             "probability that each day metric "
-                                                             "happens by this day")
-    r.set_defaults(func=cmd_report)
-
-
 def _register_generate(sub: Any) -> None:
-    p = sub.add_parser("generate", help="write a synthetic scenario",
-                       description=cmd_generate.__doc__)
-    p.add_argument("--towns", type=int, required=True, help="number of towns (the number of "
-                                                           "factions to 200,000)")
-    p.add_argument("--factions", type=int, default=3, help="number of factions, 2 to 64 "
-                                                          "(default: 3)")
-    p.add_argument("--units", type=int, help="mobile units in all (default: one per ten towns, "
-                                             "at least one per faction)")
+    p = sub.add_parser(
+        "generate", help="write a synthetic scenario", description=cmd_generate.__doc__
+    )
+    p.add_argument("--towns", type=int, required=True, metavar="N",
+                   help="number of towns (from the number of factions to 200,000)")
+    p.add_argument("--factions", type=int, default=3, metavar="N",
+                   help="number of factions, all hostile to each other (2 to 64; default: 3)")
+    p.add_argument("--units", type=int, metavar="N", help="mobile units in all (default: one "
+                   "per ten towns, at least one per faction)")
     p.add_argument("--seed", type=_seed, default=0, help="seed of the generator, also the "
-                                                       "scenario's seed (default: 0)")
-    p.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
+                   "scenario's simulation seed (default: 0)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write the scenario YAML here (default: standard output)")
     p.set_defaults(func=cmd_generate)
 
 
 def _register_bench(sub: Any) -> None:
     b = sub.add_parser("bench", help="measure speed and scaling", description=cmd_bench.__doc__)
-    b.add_argument("--json", metavar="FILE")
+    b.add_argument("--json", metavar="FILE", help="also write the measurements as JSON here")
     b.add_argument("--quick", action="store_true", help="small sizes only (for tests)")
     b.set_defaults(func=cmd_bench)
 
@@ -323,12 +291,28 @@ def _register_viz(sub: Any) -> None:
     p.add_argument(
         "scenario",
         nargs="?",
-        help="scenario to open first (default: the Deir ez-Zor 2017 scenario)",
+        help="scenario to open first: a file, or a shipped scenario's name "
+        "(default: deir_ez_zor_2017)",
     )
     p.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: loopback only)"
     )
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765)")
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        metavar="NAME[:PORT]",
+        help="also answer requests naming this host (e.g. behind a reverse proxy); by "
+        "default only loopback and the --host address (repeatable)",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        metavar="DURATION",
+        help="end a session this long after its tab disconnects (default: 10m; e.g. 90s, 1h)",
+    )
+    p.add_argument(
+        "--max-sessions", type=int, metavar="N", help="live sessions at most (default: 16)"
+    )
     p.set_defaults(func=cmd_viz)
 
 
@@ -346,14 +330,21 @@ def build_parser() -> argparse.ArgumentParser:
         v = "unknown"
     parser.add_argument("--version", action="version", version=f"frontline {v}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    from sim import completion
+    from sim.sweep import cli as sweep_cli
+    from sim.validate import calibrate_cli, scorecmd
+
     _register_run(sub)
     _register_validate(sub)
     _register_schema(sub)
-    _register_sweep(sub)
-    _register_report(sub)
+    sweep_cli.register(sub)
     _register_generate(sub)
     _register_bench(sub)
     _register_viz(sub)
+    register_map(sub)
+    scorecmd.register(sub)
+    calibrate_cli.register(sub)
+    completion.register(sub)  # last: it completes every command registered before it
     return parser
 
 

@@ -102,22 +102,20 @@ def test_the_campaign_is_plausible(campaign):
     drafts = [e for e in campaign.events if e.kind == "conscription"]
     assert drafts and all(e.faction == "isis" for e in drafts)
     assert drafts[0].day > 0
-    isis = campaign.factions[campaign.faction_index["isis"]]
-    assert isis.recruited > 0 and isis.stats["towns_held"] < 30
+    isis = campaign.stats("isis")
+    assert isis["recruited"] > 0 and isis["towns"] < 30
 
 
 def test_the_variants_play_out_differently(campaign):
-    base_isis = campaign.factions[campaign.faction_index["isis"]]
+    base_isis = campaign.stats("isis")
     variants = {p.stem: p for p in DEFAULT.parent.glob("deir_ez_zor_2017_*.yaml")}
     assert len(variants) >= 3
     for path in variants.values():
         assert load_scenario(path).data.get("extends") is None  # merged away
     no_draft = TerritoryModel(variants["deir_ez_zor_2017_no_conscription"]).run()
-    assert no_draft.factions[no_draft.faction_index["isis"]].recruited == 0
-    assert base_isis.recruited > 0
+    assert no_draft.stats("isis")["recruited"] == 0
+    assert base_isis["recruited"] > 0
     alone = TerritoryModel(variants["deir_ez_zor_2017_no_tribal_militia"])
     assert "sor" not in alone.faction_index
     marches = TerritoryModel(variants["deir_ez_zor_2017_brigade_marches"]).run()
-    dlb = marches.faction_index["dlb"]
-    assert marches.factions[dlb].stats["towns_held"] > campaign.factions[dlb].stats[
-        "towns_held"]
+    assert marches.stats("dlb")["towns"] > campaign.stats("dlb")["towns"]

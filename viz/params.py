@@ -26,35 +26,40 @@ def param_name(path: str) -> str:
 
 
 def parse_seed(text: str | int | None) -> int | None:
-    """The seed typed in the page: a whole number, or empty for the scenario's own.
+    """The seed typed in the page: a whole number from 0, or empty for the scenario's own.
 
     Raises:
-        FrontlineError: the text is not a whole number.
+        FrontlineError: the text is not a whole number, or is negative.
     """
-    if text is None or isinstance(text, int):
-        return text
-    text = str(text).strip()
-    if not text:
+    if text is None:
         return None
-    try:
-        return int(text)
-    except ValueError:
-        raise FrontlineError(f"seed must be a whole number, got {text!r}") from None
+    if isinstance(text, int):
+        seed, text = text, str(text)
+    else:
+        text = str(text).strip()
+        if not text:
+            return None
+        try:
+            seed = int(text)
+        except ValueError:
+            raise FrontlineError(f"seed must be a whole number, got {text!r}") from None
+    if seed < 0:  # numpy's generators take no negative seed
+        raise FrontlineError(f"seed must be 0 or more, got {text!r}")
+    return seed
 
 
 class VizModel(TerritoryModel):
-    """A TerritoryModel as the page's Reset re-creates it.
+    """A TerritoryModel as the page's Reset re-creates it: the seed comes as typed text.
 
     Args:
         scenario_file: the scenario file (the page only passes files from its catalogue).
         seed: as typed in the page (text); empty means the scenario's seed.
-        scenario: ignored. Mesa's Reset passes its own ``mesa.experimental`` Scenario under
-            this name, which is not a frontline scenario.
-        **tunables: tunable values, keyed by :func:`param_name`.
+        **tunables: tunable values, keyed by :func:`param_name`; Mesa's Reset also passes its
+            ``scenario`` (a ``sim.model.CampaignScenario``), which TerritoryModel takes.
     """
 
     def __init__(self, scenario_file: str | Path = DEFAULT_SCENARIO,
-                 seed: str | int | None = None, scenario: object = None, **tunables: Any):
+                 seed: str | int | None = None, **tunables: Any):
         super().__init__(Path(scenario_file), seed=parse_seed(seed), **tunables)
         self.scenario_file = Path(scenario_file)
 

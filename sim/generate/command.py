@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim import atomic
 from sim.errors import FrontlineError
 from sim.generate.theatre import generate_scenario
 from sim.generate.yamltext import scenario_yaml
@@ -27,7 +28,7 @@ def generate_command(args: argparse.Namespace) -> int:
                f"{len(data['factions'])} factions, {units:,} units")
     if args.output:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            atomic.write_text(Path(args.output), text)  # whole or not at all
         except OSError as exc:
             raise FrontlineError(f"cannot write {args.output}: {exc.strerror or exc}") from None
         print(f"wrote {args.output}: {summary} ({len(text.encode()) / 1e6:.1f} MB)",

@@ -8,7 +8,7 @@ checked in ``checks.py``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -294,7 +294,9 @@ class SimulationParams(_Strict):
     siege: SiegeParams = Field(default_factory=SiegeParams)
     movement: MovementParams = Field(default_factory=MovementParams)
     terrain: dict[Terrain, TerrainParams] = Field(
-        default_factory=default_terrain, description="movement and defence per terrain"
+        default_factory=default_terrain,
+        description="movement and defence per terrain; a partial table (one terrain, or one "
+        "field of one) changes only what it names, the rest keep their defaults",
     )
 
     @field_validator("start_date")
@@ -317,6 +319,19 @@ class SimulationParams(_Strict):
                 f"{room} days from this start_date"
             )
         return days
+    @field_validator("terrain", mode="before")
+    @classmethod
+    def _terrain_over_defaults(cls, value: Any) -> Any:
+        """Lay a partial terrain table over the defaults (terrains and fields not named stay)."""
+        if not isinstance(value, dict):
+            return value
+        merged: dict[Any, Any] = {k: p.model_dump() for k, p in default_terrain().items()}
+        for name, params in value.items():
+            if isinstance(params, dict) and isinstance(merged.get(name), dict):
+                merged[name] = {**merged[name], **params}
+            else:
+                merged[name] = params
+        return merged
 
 
 class Feature(_Strict):

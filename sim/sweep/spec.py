@@ -19,7 +19,14 @@ from sim.errors import Problem, ScenarioError
 from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.scenario.problems import Problems, suggest
 from sim.scenario.yamlio import PathKey, read_yaml
-from sim.sweep.design import Design, ParamDef, build_design, count_points, range_values
+from sim.sweep.design import (
+    SENSITIVITY_DESIGNS,
+    Design,
+    ParamDef,
+    build_design,
+    count_points,
+    range_values,
+)
 from sim.sweep.metrics import METRICS, SERIES, Metric
 from sim.sweep.paths import check_overlaps, check_path, plain
 from sim.sweep.schema import (
@@ -121,7 +128,7 @@ def load_sweep(path: str | Path) -> SweepPlan:
     if problems.errors:
         raise problems.error()
 
-    n_runs = count_points(params, spec.samples) * spec.replicates
+    n_runs = count_points(params, spec.samples, spec.design) * spec.replicates
     if n_runs > MAX_RUNS:  # checked before the points are built: they might not fit in memory
         problems.add(("parameters",), f"the sweep has {n_runs:,} runs (points x replicates); "
                                       f"the limit is {MAX_RUNS:,}")
@@ -277,9 +284,15 @@ def _check_design(spec: SweepFile, params: tuple[ParamDef, ...], problems: Probl
     if not sampled:
         problems.add(("design",), f"design: {spec.design} samples parameters given as "
                                   "{low, high}; this sweep has none")
+    if spec.design in SENSITIVITY_DESIGNS:
+        for p in params:
+            if not p.sampled:
+                problems.add(("parameters", p.path), f"design: {spec.design} varies every "
+                             "parameter over {low, high}; give this one a range, or move it "
+                             "to set:")
     if spec.samples is None:
         problems.add(("design",), f"design: {spec.design} needs samples: N")
-    elif spec.design == "sobol" and spec.samples & (spec.samples - 1):
+    elif spec.design in ("sobol", "saltelli") and spec.samples & (spec.samples - 1):
         lower = 1 << (spec.samples.bit_length() - 1)
         problems.add(("samples",), f"a Sobol design needs a power of 2 samples for its balance "
                                    f"properties; use {lower} or {lower * 2} (or design: lhs)")
