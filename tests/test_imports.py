@@ -13,9 +13,11 @@ import pytest
 from builders import ROOT
 
 PACKAGES = ("sim", "viz")
-#: The model's modules, being redesigned (issue 9): their cycles are reported by the test below.
-MODEL = {"sim.model", "sim.agents", "sim.battle", "sim.orders", "sim.sense", "sim.supply",
-         "sim.world", "sim.record", "sim.output", "sim.plots", "sim.rules"}
+#: Modules in the import cycles found on main on 2026-12-01 (sim.cli <-> sim.completion;
+#: sim.rundata -> sim.output -> sim.gis / sim.htmlreport -> sim.rundata): the whole-graph test
+#: below is xfail until they are broken; the test after it holds everything else to no cycle.
+MODEL = {"sim.completion", "sim.rundata", "sim.output", "sim.gis", "sim.htmlreport",
+         "sim.htmlreport.narrative"}
 
 
 def _modules() -> dict[str, ast.Module]:
@@ -107,9 +109,10 @@ def test_no_import_cycle_outside_the_models_modules():
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
 
 
-@pytest.mark.xfail(strict=True, reason="the model's modules import each other: sim.model -> "
-                   "sim.agents -> sim.model (and through sim.rules, sim.orders, sim.supply, "
-                   "sim.sense, sim.battle); the core redesign of issue 9 removes these")
+@pytest.mark.xfail(strict=True, reason="import cycles in modules of other branches: sim.cli -> "
+                   "sim.completion -> sim.cli (completion imports build_parser); sim.rundata -> "
+                   "sim.output -> sim.gis -> sim.rundata and sim.rundata -> sim.output -> "
+                   "sim.htmlreport -> sim.htmlreport.narrative -> sim.rundata")
 def test_no_import_cycle_among_sim_and_viz_modules():
     cycle = find_cycle(import_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
