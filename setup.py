@@ -27,5 +27,6 @@ setup(
         **{name: ["*.yaml"] for name in SHIPPED},
         # the run report's page, script and styles (inlined into report.html)
         "sim.htmlreport": ["static/*.html", "static/*.js", "static/*.css"],
+        "sim": ["py.typed"],
     },
 )

@@ -24,6 +24,20 @@ def _err(message: str) -> None:
     print(f"frontline: error: {message}", file=sys.stderr)
 
 
+MAX_SEED = 2**63 - 1  # as simulation.seed in the schema
+
+
+def _seed(text: str) -> int:
+    """A seed argument: a whole number from 0 to 2**63 - 1 (argparse reports anything else)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_SEED}, got {value}")
+    return value
+
+
 def _overrides(pairs: list[str]) -> list[tuple[str, Any]]:
     from sim.scenario import parse_assignment
 
@@ -160,38 +174,37 @@ def _summary(model: Any, console: Any) -> None:
 
 # -------------------------------------------------------------------- validate
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check a scenario and report every problem at once."""
-    from sim.scenario import load_scenario
+    """Check a scenario, sweep, observations or calibration file; report every problem at once.
 
-    loaded = load_scenario(Path(args.scenario), _overrides(args.set or []))
-    for w in loaded.warnings:
-        print(str(w))
-    s = loaded.scenario
-    units = sum(len(f.forces) for f in s.factions)
-    print(
-        f"{args.scenario}: valid: {len(s.towns)} towns, {len(s.highways)} highways, "
-        f"{len(s.factions)} factions, {units} units, {s.simulation.days} days from "
-        f"{s.simulation.start_date}"
-    )
+    The kind of file is told by its keys (see sim.filekinds); a sweep is checked against its
+    scenario with a dry run that prints the number of runs.
+    """
+    from sim.filekinds import validate_file
+
+    for line in validate_file(Path(args.scenario), _overrides(args.set or [])):
+        print(line)
     return 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    """Print the JSON Schema of scenario files."""
+    """Print the JSON Schema of scenario files (variants included) or of sweep files."""
     import json
 
-    from sim.scenario.schema import Scenario
+    from sim.scenario.jsonschema import model_json_schema, scenario_json_schema
 
-    schema = Scenario.model_json_schema(by_alias=True)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "frontline scenario (format 1)"
+    if args.kind == "sweep":
+        from sim.sweep.schema import SweepFile
+
+        schema = model_json_schema(SweepFile, "frontline sweep file (format 1)")
+    else:
+        schema = scenario_json_schema()
     print(json.dumps(schema, indent=2, sort_keys=True))
     return 0
 
 
 # ------------------------------------------------------- commands in other modules
 def cmd_generate(args: argparse.Namespace) -> int:
-    """Write a synthetic scenario (see sim.generate)."""
+    """Write a synthetic scenario: a road graph, towns, factions, units and rules."""
     from sim.generate import generate_command
 
     return generate_command(args)
@@ -211,12 +224,14 @@ def cmd_viz(args: argparse.Namespace) -> int:
     return viz_command(args)
 
 
-def _add_run(sub: Any) -> None:
+# ------------------------------------------------------------- the parsers
+def _register_run(sub: Any) -> None:
     p = sub.add_parser("run", help="play a scenario", description=cmd_run.__doc__)
     p.add_argument("scenario", nargs="?", help="scenario YAML file, or a shipped scenario's "
                    "name (default: deir_ez_zor_2017)")
     p.add_argument("--days", type=int, help="days to simulate (default: the scenario's)")
-    p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    p.add_argument("--seed", type=_seed, help="random seed, 0 to 2**63 - 1 (default: the "
+                                              "scenario's)")
     p.add_argument(
         "--set",
         action="append",
@@ -229,19 +244,25 @@ def _add_run(sub: Any) -> None:
     p.set_defaults(func=cmd_run)
 
 
-def _add_validate(sub: Any) -> None:
-    p = sub.add_parser("validate", help="check a scenario file", description=cmd_validate.__doc__)
-    p.add_argument("scenario", help="scenario YAML file")
+def _register_validate(sub: Any) -> None:
+    p = sub.add_parser("validate", help="check a scenario, sweep, observations or calibration "
+                                        "file", description=cmd_validate.__doc__)
+    p.add_argument("scenario", metavar="FILE", help="the YAML file to check")
     p.add_argument("--set", action="append", metavar="PATH=VALUE",
-                   help="check with this override applied, as frontline run (repeatable)")
+                   help="override a scenario value first, as for run (repeatable)")
     p.set_defaults(func=cmd_validate)
+
+
+def _register_schema(sub: Any) -> None:
     s = sub.add_parser(
         "schema", help="print the JSON Schema of scenario files", description=cmd_schema.__doc__
     )
+    s.add_argument("kind", nargs="?", choices=("scenario", "sweep"), default="scenario",
+                   help="which files (default: scenario)")
     s.set_defaults(func=cmd_schema)
 
 
-def _add_generate(sub: Any) -> None:
+def _register_generate(sub: Any) -> None:
     p = sub.add_parser(
         "generate", help="write a synthetic scenario", description=cmd_generate.__doc__
     )
@@ -251,18 +272,21 @@ def _add_generate(sub: Any) -> None:
                    help="number of factions, all hostile to each other (2 to 64; default: 3)")
     p.add_argument("--units", type=int, metavar="N", help="mobile units in all (default: one "
                    "per ten towns, at least one per faction)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the generator, also the "
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the generator, also the "
                    "scenario's simulation seed (default: 0)")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write the scenario YAML here (default: standard output)")
     p.set_defaults(func=cmd_generate)
+
+
+def _register_bench(sub: Any) -> None:
     b = sub.add_parser("bench", help="measure speed and scaling", description=cmd_bench.__doc__)
     b.add_argument("--json", metavar="FILE", help="also write the measurements as JSON here")
     b.add_argument("--quick", action="store_true", help="small sizes only (for tests)")
     b.set_defaults(func=cmd_bench)
 
 
-def _add_viz(sub: Any) -> None:
+def _register_viz(sub: Any) -> None:
     p = sub.add_parser("viz", help="watch a campaign in the browser", description=cmd_viz.__doc__)
     p.add_argument(
         "scenario",
@@ -308,15 +332,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     from sim import completion
     from sim.sweep import cli as sweep_cli
-
-    for add in (_add_run, _add_validate, sweep_cli.register, _add_generate, _add_viz):
-        add(sub)
-    register_map(sub)
     from sim.validate import calibrate_cli, scorecmd
 
+    _register_run(sub)
+    _register_validate(sub)
+    _register_schema(sub)
+    sweep_cli.register(sub)
+    _register_generate(sub)
+    _register_bench(sub)
+    _register_viz(sub)
+    register_map(sub)
     scorecmd.register(sub)
     calibrate_cli.register(sub)
-    completion.register(sub)
+    completion.register(sub)  # last: it completes every command registered before it
     return parser
 
 

@@ -110,7 +110,8 @@ def test_schema_is_json_schema(capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["$schema"].endswith("2020-12/schema")
-    assert {"towns", "highways", "factions", "simulation"} <= set(schema["properties"])
+    assert {"towns", "highways", "factions", "simulation"} <= set(
+        schema["$defs"]["Scenario"]["properties"])
     town = schema["$defs"]["Town"]
     assert town["additionalProperties"] is False and "description" in town["properties"]["lat"]
 
