@@ -23,7 +23,14 @@ from sim.errors import Problem, ScenarioError
 from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.loader import apply_override, parse_path
 from sim.scenario.yamlio import Locations, PathKey, format_path, read_yaml
-from sim.sweep.design import Design, ParamDef, build_design, count_points, range_values
+from sim.sweep.design import (
+    SENSITIVITY_DESIGNS,
+    Design,
+    ParamDef,
+    build_design,
+    count_points,
+    range_values,
+)
 from sim.sweep.metrics import METRICS, SERIES, Metric
 
 __all__ = ["FIXED_COLUMNS", "SweepFile", "SweepPlan", "load_sweep"]
@@ -96,11 +103,12 @@ class SweepFile(_Strict):
     seeds: Literal["common", "independent"] = Field(
         "common", description="common: replicate r has the same seed at every point; "
                               "independent: every run its own seed")
-    design: Literal["grid", "lhs", "sobol"] = Field(
+    design: Literal["grid", "lhs", "sobol", "morris", "saltelli"] = Field(
         "grid", description="grid: every combination of listed values; lhs / sobol: sample "
-                            "the low/high parameters")
+                            "the low/high parameters; morris / saltelli: sensitivity designs "
+                            "(see docs/sweeps.md)")
     samples: int | None = Field(None, ge=1, le=1_000_000, description="points to sample "
-                                                                      "(lhs, sobol)")
+                                "(lhs, sobol); trajectories (morris); base samples (saltelli)")
     set: dict[str, Any] = Field(default_factory=dict, description="constant overrides for "
                                                                   "every run (path: value)")
     parameters: dict[str, Any] = Field(default_factory=dict, description="swept parameters "
@@ -248,7 +256,7 @@ def load_sweep(path: str | Path) -> SweepPlan:
     if problems.errors:
         raise ScenarioError(problems.items)
 
-    n_runs = count_points(params, spec.samples) * spec.replicates
+    n_runs = count_points(params, spec.samples, spec.design) * spec.replicates
     if n_runs > MAX_RUNS:  # checked before the points are built: they might not fit in memory
         problems.add(("parameters",), f"the sweep has {n_runs:,} runs (points x replicates); "
                                       f"the limit is {MAX_RUNS:,}")
@@ -416,9 +424,15 @@ def _check_design(spec: SweepFile, params: tuple[ParamDef, ...], problems: _Prob
     if not sampled:
         problems.add(("design",), f"design: {spec.design} samples parameters given as "
                                   "{low, high}; this sweep has none")
+    if spec.design in SENSITIVITY_DESIGNS:
+        for p in params:
+            if not p.sampled:
+                problems.add(("parameters", p.path), f"design: {spec.design} varies every "
+                             "parameter over {low, high}; give this one a range, or move it "
+                             "to set:")
     if spec.samples is None:
         problems.add(("design",), f"design: {spec.design} needs samples: N")
-    elif spec.design == "sobol" and spec.samples & (spec.samples - 1):
+    elif spec.design in ("sobol", "saltelli") and spec.samples & (spec.samples - 1):
         lower = 1 << (spec.samples.bit_length() - 1)
         problems.add(("samples",), f"a Sobol design needs a power of 2 samples for its balance "
                                    f"properties; use {lower} or {lower * 2} (or design: lhs)")
