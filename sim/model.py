@@ -44,6 +44,7 @@ from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.schema import Arrival
 from sim.scenario.schema import Scenario as ScenarioSpec
 from sim.sense import Sense
+from sim.shipped import DEFAULT_SCENARIO
 from sim.state import Roads
 from sim.supply import SupplyState, attrition, compute_supply
 from sim.timeline import Timeline, fire_due
@@ -51,7 +52,6 @@ from sim.world import World
 
 __all__ = ["DEFAULT_SCENARIO", "METRICS", "CampaignScenario", "TerritoryModel"]
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "deir_ez_zor_2017.yaml"
 #: The per-faction statistics recorded each day (``sim.record.STATISTICS``).
 METRICS = STATISTICS
 
