@@ -37,6 +37,10 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("factions[].rules[]", schema.RuleBase),
     ("features[]", schema.Feature),
     ("tunables[]", schema.Tunable),
+    ("events[]", schema.TimelineEvent),
+    ("events[].add_units[]", schema.Arrival),
+    ("events[].relations[]", schema.RelationChange),
+    ("events[].close[] / open[]", schema.Road),
 ]
 
 

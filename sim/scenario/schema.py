@@ -319,6 +319,7 @@ class SimulationParams(_Strict):
                 f"{room} days from this start_date"
             )
         return days
+
     @field_validator("terrain", mode="before")
     @classmethod
     def _terrain_over_defaults(cls, value: Any) -> Any:
@@ -356,6 +357,71 @@ class Tunable(_Strict):
     step: Float = Field(gt=0)
 
 
+class Arrival(Unit):
+    """A unit that arrives during the run (a timeline event's ``add_units``)."""
+
+    faction: Id = Field(description="the faction it belongs to")
+    town: Id = Field(
+        description="where it arrives (held by the faction or an ally when it fires; "
+        "otherwise it does not arrive, and the log says so)"
+    )
+
+
+class Road(_Strict):
+    """A highway named by its two towns (either order)."""
+
+    from_: Id = Field(alias="from")
+    to: Id
+
+
+class RelationChange(_Strict):
+    """A relation between two factions, set both ways."""
+
+    factions: tuple[Id, Id] = Field(description="the two faction ids")
+    relation: Relation
+
+
+class TimelineEvent(_Strict):
+    """Something that happens on a date, on a day, or when a condition first holds (once)."""
+
+    id: Id
+    date: dt.date | None = Field(None, description="fire at dawn of this calendar date")
+    day: int | None = Field(None, ge=1, le=100_000, description="fire at dawn of this day")
+    when: str | None = Field(
+        None, description="fire at dawn of the first day this faction-wide condition holds "
+        "(the rule language; seen from ``faction``)"
+    )
+    faction: str | None = Field(
+        None, max_length=64, description="faction id whose view ``when`` is evaluated from"
+    )
+    note: str = Field("", max_length=500, description="what happened, for the event log")
+    set: dict[str, Any] = Field(
+        default_factory=dict,
+        description="dotted path -> value, as --set; at run time only simulation.combat.*, "
+        "simulation.siege.*, simulation.movement.*, simulation.fighting_age_share and "
+        "factions.<id>.rules / objectives / garrison_quality / garrison_morale",
+    )
+    relations: list[RelationChange] = Field(
+        default_factory=list, description="relations that change (symmetric)"
+    )
+    close: list[Road] = Field(
+        default_factory=list, description="highways closed to everyone (a bridge blown)"
+    )
+    open: list[Road] = Field(
+        default_factory=list, description="closed highways opened again (a bridge built)"
+    )
+    airlift: dict[str, float] = Field(
+        default_factory=dict,
+        description="town id -> airlift share (0-1) from now on (0 stops it)",
+    )
+    withdraw: list[str] = Field(
+        default_factory=list, description="ids of units that leave the map (with their fighters)"
+    )
+    add_units: list[Arrival] = Field(
+        default_factory=list, description="units that arrive (reinforcements)"
+    )
+
+
 class Scenario(_Strict):
     """A frontline scenario file (``format: 1``)."""
 
@@ -374,3 +440,6 @@ class Scenario(_Strict):
                                     "for maps (rivers, borders)")
     tunables: list[Tunable] = Field(default_factory=list, description="parameters offered "
                                     "as sliders in the browser app")
+    events: list[TimelineEvent] = Field(
+        default_factory=list, description="the timeline: things that happen during the run"
+    )
