@@ -21,6 +21,7 @@ state                 owner                          what it holds
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,29 @@ __all__ = ["DEFAULT_SCENARIO", "METRICS", "CampaignScenario", "TerritoryModel"]
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "deir_ez_zor_2017.yaml"
 #: The per-faction statistics recorded each day (``sim.record.STATISTICS``).
 METRICS = STATISTICS
+
+#: Maps of at least this many towns freeze the garbage collector's view of the built objects.
+FREEZE_GC_TOWNS = 2_000
+_frozen = [0]  # builds that froze so far (this process)
+
+
+def _freeze_build(towns: int) -> None:
+    """Exempt the objects of a big map's build from later full garbage collections.
+
+    A full collection traverses every tracked object; the build of a 10,000-town map leaves
+    enough of them that the first one (around day 5) costs a day's time by itself. After
+    ``gc.freeze()`` they are skipped (still freed by reference counting; results do not
+    depend on the collector). A later big build first unfreezes and collects, so cyclic
+    garbage of earlier models is not kept for ever.
+    """
+    if towns < FREEZE_GC_TOWNS:
+        return
+    if _frozen[0]:
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()
+    _frozen[0] += 1
+
 
 #: What a campaign can be built from: a file, plain scenario data, or a loaded scenario.
 Source = str | Path | dict[str, Any] | LoadedScenario | ScenarioSpec
@@ -145,6 +169,7 @@ class TerritoryModel(mesa.Model):
         self.routes = Routes()
         self._supply()
         self._collect()
+        _freeze_build(w.n)
 
     # ----------------------------------------------------------------- the day
     @property
