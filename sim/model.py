@@ -76,6 +76,22 @@ def _freeze_build(towns: int) -> None:
     _frozen[0] += 1
 
 
+_last_world: list[tuple[ScenarioSpec, World]] = []  # the last map built, by its scenario
+
+
+def _world(spec: ScenarioSpec) -> World:
+    """The ``World`` of a validated scenario, reused while the same scenario object is run.
+
+    A ``World`` is never changed by a run, so the runs of one parameter point in a sweep
+    (which share one loaded scenario) share it.
+    """
+    if _last_world and _last_world[0][0] is spec:
+        return _last_world[0][1]
+    w = World(spec)
+    _last_world[:] = [(spec, w)]
+    return w
+
+
 #: What a campaign can be built from: a file, plain scenario data, or a loaded scenario.
 Source = str | Path | dict[str, Any] | LoadedScenario | ScenarioSpec
 
@@ -155,7 +171,7 @@ class TerritoryModel(mesa.Model):
         self.days = sim.days
         self.start_date: dt.date = sim.start_date
         self.day = 0
-        self.world = w = World(self.spec)
+        self.world = w = _world(self.spec)
         self.grid = build_grid(w, self)
         self.relations = build_relations(self.spec)
         self.factions = build_factions(self.spec, w, self.relations)
