@@ -42,14 +42,17 @@ from sim.build import (
 from sim.orders import Routes, faction_actions, give_orders
 from sim.record import STATISTICS, Event, Recorder
 from sim.scenario import LoadedScenario, load_scenario
+from sim.scenario.schema import Arrival
 from sim.scenario.schema import Scenario as ScenarioSpec
 from sim.sense import Sense
+from sim.shipped import DEFAULT_SCENARIO
+from sim.state import Roads
 from sim.supply import SupplyState, attrition, compute_supply
+from sim.timeline import Timeline, fire_due
 from sim.world import World
 
 __all__ = ["DEFAULT_SCENARIO", "METRICS", "CampaignScenario", "TerritoryModel"]
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "deir_ez_zor_2017.yaml"
 #: The per-faction statistics recorded each day (``sim.record.STATISTICS``).
 METRICS = STATISTICS
 
@@ -180,9 +183,12 @@ class TerritoryModel(mesa.Model):
         self.forces = build_forces(self.spec, self, self.grid, w)
         self.ledger = build_ledger(self.towns, self.forces, len(self.factions))
         self.record = Recorder(w.ids, w.names, [f.id for f in self.factions], self.start_date)
-        self.supply = SupplyState(len(self.factions), w.n)
+        self.supply = SupplyState(len(self.factions), w.n, w.airlift)
+        self.roads = Roads(np.zeros(w.m, dtype=bool))
         self.sense = Sense(w, self.towns, self.forces, self.relations)
         self.routes = Routes()
+        self.timeline = Timeline(self.spec, w, self.definition.file or "<scenario>")
+        self._data = self.definition.data
         self._supply()
         self._collect()
         _freeze_build(w.n)
@@ -198,6 +204,24 @@ class TerritoryModel(mesa.Model):
         self.day += 1
         self.record.day = self.day
         self.towns.start_day()
+        if self.timeline.events:
+            fire_due(
+                self.timeline,
+                self.day,
+                self.record.stats,
+                self.world,
+                self.towns,
+                self.roads,
+                self.relations,
+                self.factions,
+                self.forces,
+                self.supply,
+                self.ledger,
+                self.sense,
+                self.record,
+                self._arrival,
+                self._apply_sets,
+            )
         sim = self.spec.simulation
         common = (self.factions, self.relations, self.world, self.towns, self.supply, self.sense)
         faction_actions(
@@ -217,6 +241,7 @@ class TerritoryModel(mesa.Model):
             self.record.stats,
             self.day,
             sim.movement.priority_km,
+            self.roads,
         )
         fight(self.forces, *common, self.ledger, sim.combat, self.rng, self.record)
         self._supply()
@@ -245,7 +270,40 @@ class TerritoryModel(mesa.Model):
             self.sense,
             self.spec.simulation.siege.invest_ratio,
             self.record,
+            self.roads,
         )
+
+    def _arrival(self, a: Arrival) -> Unit:
+        """A timeline reinforcement as a unit on the map."""
+        w = self.world
+        return Unit(
+            self,
+            self.grid,
+            w,
+            a.id,
+            a.name,
+            self.faction_index[a.faction],
+            w.index[a.town],
+            a.fighters,
+            a.quality,
+            a.speed_km_day,
+            a.morale,
+        )
+
+    def _apply_sets(self, sets: dict[str, Any]) -> None:
+        """A timeline ``set``: the scenario with these overrides from now on.
+
+        Parameters are read from ``spec`` every day; the factions' rules, objectives and
+        garrison settings are rebuilt (paths are limited to those, see sim.timeline).
+        """
+        loaded = load_scenario(self._data, sets)
+        self._data = loaded.data
+        self.spec = loaded.scenario
+        fresh = build_factions(self.spec, self.world, self.relations)
+        for old, new in zip(self.factions, fresh, strict=True):
+            old.unit_rules, old.faction_rules = new.unit_rules, new.faction_rules
+            old.objectives = new.objectives
+            old.garrison_quality, old.garrison_morale = new.garrison_quality, new.garrison_morale
 
     def _collect(self) -> None:
         self.record.collect(self, self.towns, self.supply.besieged, self.forces.units, self.ledger)

@@ -19,7 +19,7 @@ from sim.context import FactionContext, UnitContext
 from sim.record import Recorder
 from sim.rules import CompiledRule
 from sim.sense import Sense
-from sim.state import Ledger, TownState
+from sim.state import Ledger, Roads, TownState
 from sim.supply import SupplyState, conscript
 from sim.world import Field, World
 
@@ -59,6 +59,7 @@ class _Orders:
     routes: Routes
     day: int
     priority_km: float
+    edge_open: np.ndarray | None  # bool per highway, None when none is closed
 
 
 def faction_actions(
@@ -99,10 +100,17 @@ def give_orders(
     stats: Sequence[dict[str, Any]],
     day: int,
     priority_km: float,
+    roads: Roads | None = None,
 ) -> None:
-    """Each unit, in a fixed order, takes its order for the day and moves; refreshes ``sense``."""
+    """Each unit, in a fixed order, takes its order for the day and moves; refreshes ``sense``.
+
+    Highways the timeline closed (``roads``) carry no route.
+    """
     routes.sync(towns.version)
-    o = _Orders(world, towns, factions, relations, supply, sense, routes, day, priority_km)
+    edge_open = ~roads.closed if roads is not None and roads.any_closed else None
+    o = _Orders(
+        world, towns, factions, relations, supply, sense, routes, day, priority_km, edge_open
+    )
     for unit in forces.units:
         ctx = UnitContext(unit, day, stats[unit.faction], sense, supply)
         rule = choose(unit, factions[unit.faction].unit_rules, ctx)
@@ -151,7 +159,9 @@ def objective_field(o: _Orders, faction: int, town: str | None) -> Field:
     top = max(prios) if prios else 0.0
     km = o.priority_km
     fld = o.world.field(
-        np.array(targets, dtype=np.int64), np.array([(top - p) * km for p in prios])
+        np.array(targets, dtype=np.int64),
+        np.array([(top - p) * km for p in prios]),
+        edge_open=o.edge_open,
     )
     o.routes.fields[key] = fld
     return fld
@@ -180,7 +190,7 @@ def reinforce_field(o: _Orders, faction: int, radius_km: float) -> Field:
         if last is not None and last[0] == inputs:
             cached = last[1]
         else:
-            cached = o.world.field(threatened, np.zeros(len(threatened)), mask)
+            cached = o.world.field(threatened, np.zeros(len(threatened)), mask, o.edge_open)
             o.routes._reinforce[(faction, radius_km)] = (inputs, cached)
         fields[key] = cached
     return cached
@@ -203,7 +213,7 @@ def retreat_field(o: _Orders, faction: int) -> Field:
         targets = np.nonzero(rear)[0]
         if not len(targets):
             targets = f.sources[mask[f.sources]] if len(f.sources) else f.sources
-        cached = w.field(targets, np.zeros(len(targets)), mask)
+        cached = w.field(targets, np.zeros(len(targets)), mask, o.edge_open)
         o.routes.fields[key] = cached
     return cached
 

@@ -31,6 +31,7 @@ EVENT_KINDS = (
     "retreat",
     "surrender",
     "destroyed",
+    "timeline",
 )
 
 #: Per-faction statistics recorded each day, as named in factions.csv and sweep series:

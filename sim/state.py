@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Ledger", "TownState"]
+__all__ = ["Ledger", "Roads", "TownState"]
 
 
 @dataclass
@@ -20,7 +20,8 @@ class TownState:
 
     Attributes:
         controller: faction number holding the town (-1: nobody); int64.
-        version: bumped at every change of hands (caches of routes and supply key on it).
+        version: bumped at every change of hands, and by ``bump`` when relations or roads
+            change: the caches of routes and supply key on it.
         dawn_controller: ``controller`` as it was at the start of the day.
         population: people living there now.
         men_initial: fighting-age men at the start (the cap of conscription is a share of it).
@@ -57,6 +58,10 @@ class TownState:
         self.controller[town] = faction
         self.version += 1
 
+    def bump(self) -> None:
+        """Something the route and supply caches depend on changed (relations, roads)."""
+        self.version += 1
+
     def start_day(self) -> None:
         """Remember who held what at dawn (a siege is lifted only where the holder kept it)."""
         self.dawn_controller = self.controller.copy()
@@ -66,22 +71,42 @@ class TownState:
 class Ledger:
     """Each faction's running totals, in fighters (men for ``recruited``), by faction number.
 
-    Fighters are conserved per faction: ``initial + recruited == now + casualties + deserted``
-    (tests/test_invariants.py checks it every day).
+    Fighters are conserved per faction: ``initial + recruited + arrived == now + casualties +
+    deserted + withdrawn`` (tests/test_invariants.py checks it every day).
 
     Attributes:
         initial: fighters at the start (garrisons plus units).
         casualties: fighters killed or captured so far.
         deserted: conscripts who deserted so far.
         recruited: men conscripted so far.
+        arrived: fighters of units that arrived by the timeline so far.
+        withdrawn: fighters of units the timeline withdrew so far.
     """
 
     initial: np.ndarray
     casualties: np.ndarray
     deserted: np.ndarray
     recruited: np.ndarray
+    arrived: np.ndarray
+    withdrawn: np.ndarray
 
     @classmethod
     def zeros(cls, factions: int) -> Ledger:
         """Empty totals for ``factions`` factions."""
-        return cls(*(np.zeros(factions) for _ in range(4)))
+        return cls(*(np.zeros(factions) for _ in range(6)))
+
+
+@dataclass
+class Roads:
+    """Highways the timeline has closed to everyone (a bridge blown), by highway number.
+
+    Attributes:
+        closed: bool per highway; a closed highway carries neither movement nor supply.
+    """
+
+    closed: np.ndarray
+
+    @property
+    def any_closed(self) -> bool:
+        """Whether any highway is closed (the common case, none, costs nothing)."""
+        return bool(self.closed.any())

@@ -16,7 +16,7 @@ from sim.agents import Faction, Relations, Unit
 from sim.record import Recorder
 from sim.scenario.schema import SimulationParams
 from sim.sense import Sense
-from sim.state import Ledger, TownState
+from sim.state import Ledger, Roads, TownState
 from sim.world import World
 
 __all__ = ["SiegeTally", "SupplyState", "attrition", "compute_supply", "conscript", "cut_edges"]
@@ -68,10 +68,13 @@ class SupplyState:
         besieged: bool per town: held, and its holder does not reach it.
         pocket_airlift: per town, the share of siege attrition an airlift spares its holder's
             pocket (the best airlift of any town of the pocket; 0 where not cut off).
+        airlift: per town, the airlift share it has now (the scenario's, changed by the
+            timeline).
         besiegers: the besiegers' tally.
     """
 
-    def __init__(self, factions: int, towns: int) -> None:
+    def __init__(self, factions: int, towns: int, airlift: np.ndarray | None = None) -> None:
+        self.airlift = np.zeros(towns) if airlift is None else airlift.copy()
         self.reach = np.zeros((factions, towns), dtype=bool)
         self.supplied = np.zeros(towns, dtype=bool)
         self.besieged = np.zeros(towns, dtype=bool)
@@ -89,12 +92,14 @@ def cut_edges(
     relations: Relations,
     sense: Sense,
     invest_ratio: float,
+    roads: Roads | None = None,
 ) -> np.ndarray:
     """Bool (faction, highway): highways closed to each faction's supply today.
 
     A highway is closed to a faction when a unit hostile to it stands on the highway, or when
     it leads into a town of the faction's bloc that hostile besiegers have invested (their
-    fighters at least ``invest_ratio`` times the town's defenders). Recounts the besiegers.
+    fighters at least ``invest_ratio`` times the town's defenders), or when the timeline has
+    closed it (``roads``). Recounts the besiegers.
     """
     w = world
     k = len(relations.ids)
@@ -118,6 +123,8 @@ def cut_edges(
                 for f in relations.friends[holder]:
                     if hostile[b, f]:
                         cut[f, edges] = True
+    if roads is not None and roads.any_closed:
+        cut |= roads.closed[None, :]
     return cut
 
 
@@ -131,6 +138,7 @@ def compute_supply(
     sense: Sense,
     invest_ratio: float,
     record: Recorder,
+    roads: Roads | None = None,
 ) -> None:
     """Recompute which towns each faction can supply, and which held towns are besieged.
 
@@ -139,7 +147,7 @@ def compute_supply(
     supply returns to a town its holder held at dawn).
     """
     w = world
-    cut = cut_edges(supply, world, towns, units, relations, sense, invest_ratio)
+    cut = cut_edges(supply, world, towns, units, relations, sense, invest_ratio, roads)
     ctrl = towns.controller
     k = len(factions)
     reach = np.zeros((k, w.n), dtype=bool)
@@ -159,7 +167,7 @@ def compute_supply(
         own_cut_off = (ctrl == f.index) & ~reached
         if own_cut_off.any():
             by_label = np.zeros(labels.max() + 1)
-            np.maximum.at(by_label, labels[own_cut_off], w.airlift[own_cut_off])
+            np.maximum.at(by_label, labels[own_cut_off], supply.airlift[own_cut_off])
             airlift[own_cut_off] = by_label[labels[own_cut_off]]
     held = ctrl >= 0
     supplied = np.zeros(w.n, dtype=bool)

@@ -188,12 +188,17 @@ class World:
         return reached, labels
 
     def field(
-        self, targets: np.ndarray, offsets: np.ndarray, mask: np.ndarray | None = None
+        self,
+        targets: np.ndarray,
+        offsets: np.ndarray,
+        mask: np.ndarray | None = None,
+        edge_open: np.ndarray | None = None,
     ) -> Field:
         """Multi-source shortest paths towards ``targets`` (with a head start ``offsets``).
 
         Costs are ``eff_km``. With ``mask`` (bool per town), only highways between masked
-        towns are used. One search serves every unit of a faction.
+        towns are used; with ``edge_open`` (bool per highway), only open highways. One search
+        serves every unit of a faction.
         """
         n = self.n
         if len(targets) == 0:
@@ -203,8 +208,12 @@ class World:
         # (scipy ignores zero weights). Built from arrays, not via COO, which re-sorts every
         # row: the same matrix, so the same distances and the same ties broken the same way.
         indptr, indices, data = self.adj_eff.indptr, self.adj_eff.indices, self.adj_eff.data
-        if mask is not None:
-            keep = mask[self._adj_rows] & mask[indices]
+        if mask is not None or edge_open is not None:
+            keep = np.ones(len(indices), dtype=bool)
+            if mask is not None:
+                keep &= mask[self._adj_rows] & mask[indices]
+            if edge_open is not None:
+                keep &= edge_open[self.nbr_edge]  # the same entries, in the same order
             indices, data = indices[keep], data[keep]
             counts = np.bincount(self._adj_rows[keep], minlength=n)
             indptr = np.concatenate(([0], np.cumsum(counts))).astype(indptr.dtype)

@@ -68,7 +68,8 @@ def kit(data: dict[str, Any]) -> Kit:
     ledger = build_ledger(towns, forces, len(factions))
     record = Recorder(world.ids, world.names, [f.id for f in factions], spec.simulation.start_date)
     return Kit(spec, world, relations, factions, towns, forces, ledger,
-               SupplyState(len(factions), world.n), Sense(world, towns, forces, relations),
+               SupplyState(len(factions), world.n, world.airlift),
+               Sense(world, towns, forces, relations),
                Routes(), record, np.random.default_rng(1))
 
 

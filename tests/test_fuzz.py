@@ -317,6 +317,8 @@ def picker_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "link").symlink_to("/")
     (d / "loop.yaml").symlink_to(d / "loop.yaml")
     (d / "dir.yaml").mkdir()
+    import viz.app  # noqa: F401  (imported here: its first import (Solara) is not an example's time)
+
     return d
 
 

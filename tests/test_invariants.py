@@ -3,7 +3,8 @@
 Each generated scenario (tests/strategies.py) runs day by day; after every day:
 
 * no fighters, population or morale is negative (or NaN), and no morale is above 1;
-* fighters are conserved per faction: at the start + recruited = now + casualties + deserted;
+* fighters are conserved per faction: at the start + recruited + arrived = now + casualties +
+  deserted + withdrawn;
 * every town has one controller or none, and a town nobody holds has no garrison;
 * every unit stands in an existing town or on an existing highway, within its length, and
   besieges (waits on the approach road of) only the town its road leads to;
@@ -258,8 +259,9 @@ def day_problems(model: TerritoryModel) -> list[str]:
         i = f.index
         now = float(model.towns.garrison[held & (model.controller == i)].sum()) + sum(
             u.fighters for u in model.unit_list if u.faction == i)
-        lhs = model.ledger.initial[i] + model.ledger.recruited[i]
-        rhs = now + float(model.ledger.casualties[i]) + float(model.ledger.deserted[i])
+        led = model.ledger
+        lhs = led.initial[i] + led.recruited[i] + led.arrived[i]
+        rhs = now + float(led.casualties[i]) + float(led.deserted[i]) + float(led.withdrawn[i])
         if not math.isclose(lhs, rhs, rel_tol=1e-9, abs_tol=1e-6):
             out.append(f"{day}: {f.id}: initial {model.ledger.initial[i]} + recruited "
                        f"{model.ledger.recruited[i]} != "

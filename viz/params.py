@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -13,8 +12,8 @@ from mesa.visualization import Slider
 from sim.errors import FrontlineError
 from sim.model import DEFAULT_SCENARIO, TerritoryModel
 from sim.scenario import LoadedScenario
-from sim.scenario.loader import apply_override, parse_path
-from sim.scenario.schema import ACTION_PARAMS, Tunable
+from sim.scenario.overrides import apply_override, parse_path
+from sim.scenario.schema import Tunable
 
 __all__ = ["VizModel", "guarded_model_class", "initial_kwargs", "model_params", "param_name",
            "parse_seed",
@@ -27,20 +26,26 @@ def param_name(path: str) -> str:
 
 
 def parse_seed(text: str | int | None) -> int | None:
-    """The seed typed in the page: a whole number, or empty for the scenario's own.
+    """The seed typed in the page: a whole number from 0, or empty for the scenario's own.
 
     Raises:
-        FrontlineError: the text is not a whole number.
+        FrontlineError: the text is not a whole number, or is negative.
     """
-    if text is None or isinstance(text, int):
-        return text
-    text = str(text).strip()
-    if not text:
+    if text is None:
         return None
-    try:
-        return int(text)
-    except ValueError:
-        raise FrontlineError(f"seed must be a whole number, got {text!r}") from None
+    if isinstance(text, int):
+        seed, text = text, str(text)
+    else:
+        text = str(text).strip()
+        if not text:
+            return None
+        try:
+            seed = int(text)
+        except ValueError:
+            raise FrontlineError(f"seed must be a whole number, got {text!r}") from None
+    if seed < 0:  # numpy's generators take no negative seed
+        raise FrontlineError(f"seed must be 0 or more, got {text!r}")
+    return seed
 
 
 class VizModel(TerritoryModel):
@@ -61,17 +66,11 @@ class VizModel(TerritoryModel):
 
 def tunable_value(loaded: LoadedScenario, tunable: Tunable) -> float | None:
     """The value a tunable has in the scenario as loaded (schema and rule defaults included)."""
-    path = parse_path(tunable.path)
     data = loaded.scenario.model_dump(by_alias=True, mode="json")
     try:
-        value = apply_override(data, path, None, dry_run=True)
+        value = apply_override(data, parse_path(tunable.path), None, dry_run=True)
     except ValueError:
         value = None
-    if value is None and len(path) >= 2 and path[-2] == "with":
-        rule = apply_override(copy.deepcopy(data), path[:-2], None, dry_run=True)
-        if isinstance(rule, dict):
-            spec = ACTION_PARAMS.get(rule.get("do", ""), {}).get(str(path[-1]))
-            value = spec.default if spec is not None else None
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 

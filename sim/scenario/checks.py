@@ -6,27 +6,19 @@ They run on the raw merged data, defensively, so that they report alongside sche
 
 from __future__ import annotations
 
-import difflib
-import math
 from collections.abc import Callable
 from typing import Any
 
-from sim.errors import Problem
 from sim.scenario.expr import FACTION, UNIT, ExprError, compile_condition
-from sim.scenario.schema import ACTION_PARAMS, FACTION_ACTIONS
+from sim.scenario.overrides import apply_override, parse_path
+from sim.scenario.problems import Problems
+from sim.scenario.problems import suggest as _suggest
+from sim.scenario.schema import ACTION_PARAMS, FACTION_ACTIONS, TOWN_PARAMS
 from sim.scenario.yamlio import PathKey
 
 __all__ = ["check_scenario"]
 
-Report = Callable[..., Problem]
 MAX_LISTED = 10  # towns named in one message; the rest are counted
-
-
-def _suggest(name: Any, options: list[str]) -> str:
-    if not isinstance(name, str):
-        return ""
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _list(data: Any, key: str) -> list[Any]:
@@ -48,26 +40,32 @@ def _items(data: Any, key: str) -> list[tuple[str | int, dict[str, Any]]]:
     return out
 
 
-def check_scenario(data: dict[str, Any], report: Report) -> list[Problem]:
-    """Every cross-reference problem in ``data``; ``report(path, message, severity)`` locates."""
-    problems: list[Problem] = []
-
-    def bad(path: PathKey, message: str, severity: str = "error") -> None:
-        problems.append(report(path, message, severity))
+def check_scenario(data: dict[str, Any], problems: Problems) -> None:
+    """Add every cross-reference problem in ``data`` (the merged plain data) to ``problems``."""
+    before = len(problems.items)
+    bad = problems.add
 
     towns = _items(data, "towns")
     factions = _items(data, "factions")
     town_ids = [t["id"] for _, t in towns if isinstance(t.get("id"), str)]
     faction_ids = [f["id"] for _, f in factions if isinstance(f.get("id"), str)]
     town_set, faction_set = set(town_ids), set(faction_ids)
+    # When a section is broken (not a list, or items without ids: the schema reports it),
+    # references into it are not checked: one structural mistake in a variant would otherwise
+    # come back as an "unknown town" for every road of the base.
+    towns_whole, factions_whole = _whole(data, "towns"), _whole(data, "factions")
 
     def need_town(path: PathKey, value: Any) -> bool:
+        if not towns_whole:
+            return False
         if isinstance(value, str) and value not in town_set:
             bad(path, f"unknown town {value!r}{_suggest(value, town_ids)}")
             return False
         return isinstance(value, str)
 
     def need_faction(path: PathKey, value: Any) -> bool:
+        if not factions_whole:
+            return False
         if isinstance(value, str) and value not in faction_set:
             bad(path, f"unknown faction {value!r}{_suggest(value, faction_ids)}")
             return False
@@ -119,7 +117,8 @@ def check_scenario(data: dict[str, Any], report: Report) -> list[Problem]:
                 )
             edges[pair] = ("highways", i)
 
-    relations = _relations(factions, faction_set, faction_ids, bad)
+    relations = _relations(factions, faction_set, faction_ids,
+                           bad if factions_whole else lambda *a: None)
     for fseg, f in factions:
         fid = f.get("id")
         for j, src in enumerate(_list(f, "supply_sources")):
@@ -141,15 +140,37 @@ def check_scenario(data: dict[str, Any], report: Report) -> list[Problem]:
                         f"unit starts in {town!r}, held by {rel or 'hostile'} faction "
                         f"{holder!r}; start it in a town its faction or an ally holds",
                     )
-        _check_rules(f, fseg, town_set, need_town, bad)
+        _check_rules(f, fseg, town_set if towns_whole else None, need_town, bad)
 
     for j, tun in enumerate(_list(data, "tunables")):
-        if isinstance(tun, dict) and isinstance(tun.get("path"), str):
+        if isinstance(tun, dict) and isinstance(tun.get("path"), str) and _section_whole(
+                data, tun["path"]):
             _check_tunable(data, tun, ("tunables", j), bad)
 
-    if not problems and edges is not None and town_ids:
+    if len(problems.items) == before and town_ids:
         _connectivity(town_ids, edges, bad)
-    return problems
+
+
+def _whole(data: dict[str, Any], key: str) -> bool:
+    """``data[key]`` is a list of mappings that all have a text id."""
+    value = data.get(key)
+    return isinstance(value, list) and all(
+        isinstance(x, dict) and isinstance(x.get("id"), str) for x in value)
+
+
+_SECTION_TYPES: dict[str, type] = {"simulation": dict, "towns": list, "highways": list,
+                                   "factions": list, "features": list}
+
+
+def _section_whole(data: dict[str, Any], path: str) -> bool:
+    """The top-level section a dotted path starts in has the right shape (or is absent)."""
+    head = path.split(".")[0].split("[")[0]
+    want = _SECTION_TYPES.get(head)
+    if want is None or head not in data:
+        return True
+    if head in ("towns", "factions"):
+        return _whole(data, head)
+    return isinstance(data[head], want)
 
 
 def _duplicates(key: str, ids: list[tuple[Any, Any]], bad: Callable[..., None]) -> None:
@@ -197,7 +218,7 @@ def _relations(
 def _check_rules(
     f: dict[str, Any],
     fseg: Any,
-    town_set: set[str],
+    town_set: set[str] | None,
     need_town: Callable[[PathKey, Any], bool],
     bad: Callable[..., None],
 ) -> None:
@@ -220,39 +241,15 @@ def _check_rules(
                 bad((*base, "when"), str(exc))
         params = rule.get("with")
         if not isinstance(params, dict):
-            continue
-        specs = ACTION_PARAMS[action]
-        for key, value in params.items():
-            path = (*base, "with", key)
-            spec = specs.get(key)
-            if spec is None:
-                valid = ", ".join(specs) or "none"
-                bad(
-                    path,
-                    f"{action} has no parameter {key!r}{_suggest(key, list(specs))} "
-                    f"(valid: {valid})",
-                )
-            elif spec.kind == "town":
-                if not isinstance(value, str):
-                    bad(path, f"{key} must be a town id")
-                else:
-                    need_town(path, value)
-            elif isinstance(value, bool) or not isinstance(value, int | float):
-                bad(path, f"{key} must be a number, got {value!r}")
-            elif not math.isfinite(value):
-                bad(path, f"{key} must be a finite number, got {value!r}")
-            elif value < 0 or (spec.kind == "fraction" and value > 1):
-                rng = "between 0 and 1" if spec.kind == "fraction" else "at least 0"
-                bad(path, f"{key} must be {rng}, got {value!r}")
-            elif spec.max is not None and value > spec.max:
-                bad(path, f"{key} must be at most {spec.max:g}, got {value!r}")
+            continue  # the schema checks the parameters' names, types and ranges
+        for key in TOWN_PARAMS.get(action, ()):
+            if isinstance(params.get(key), str):
+                need_town((*base, "with", key), params[key])
 
 
 def _check_tunable(
     data: dict[str, Any], tun: dict[str, Any], path: PathKey, bad: Callable[..., None]
 ) -> None:
-    from sim.scenario.loader import apply_override, parse_path
-
     try:
         current = apply_override(data, parse_path(tun["path"]), None, dry_run=True)
     except ValueError as exc:

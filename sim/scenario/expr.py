@@ -10,11 +10,13 @@ comprehensions, f-strings, names starting with ``_`` and ``**`` are rejected wit
 from __future__ import annotations
 
 import ast
-import difflib
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from sim.scenario.problems import suggest as _suggest
 
 __all__ = [
     "FUNCTIONS",
@@ -30,6 +32,9 @@ MAX_EXPR_CHARS = 500
 MAX_EXPR_NODES = 120
 MAX_EXPR_DEPTH = 24
 MAX_CONSTANT = 1e12
+#: Distinct (condition, scope) pairs kept compiled: a condition is compiled once per process
+#: (when its scenario is validated) and reused by every model built from it.
+MAX_CACHED = 4096
 
 UNIT, FACTION = "unit", "faction"
 
@@ -129,15 +134,11 @@ class Condition:
     source: str
     names: frozenset[str]
     _fn: Evaluator
+    towns: tuple[str, ...] = ()  # the town ids the condition names, in order
 
     def evaluate(self, ctx: EvalContext) -> bool:
         """Evaluate against a context."""
         return bool(self._fn(ctx))
-
-
-def _suggest(name: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 _FORBIDDEN = {
@@ -193,9 +194,9 @@ _OP_NAMES = {
 
 
 class _Compiler:
-    def __init__(self, scope: str, towns: set[str] | None):
+    def __init__(self, scope: str):
         self.scope = scope
-        self.towns = towns
+        self.towns: list[str] = []
         self.names: set[str] = set()
         self.count = 0
 
@@ -214,8 +215,12 @@ class _Compiler:
             if isinstance(v, bool):
                 return (lambda c, v=v: v), "bool"
             if isinstance(v, int | float):
-                if not math.isfinite(v) or abs(v) > MAX_CONSTANT:
-                    raise ExprError(f"number {v!r} is out of range (at most {MAX_CONSTANT:g})")
+                # an int is compared before any conversion: float() of a 310-digit int overflows
+                if abs(v) > MAX_CONSTANT or not math.isfinite(v):
+                    text = repr(v)
+                    if len(text) > 20:
+                        text = f"{text[:12]}... ({len(text)} digits)"
+                    raise ExprError(f"number {text} is out of range (at most {MAX_CONSTANT:g})")
                 # floats only: int arithmetic is unbounded, and a huge int overflows when
                 # divided or compared with a float (a run-time error from a valid condition)
                 return (lambda c, v=float(v): v), "num"
@@ -325,10 +330,8 @@ class _Compiler:
                     raise ExprError(
                         f"{name}() needs a town id in quotes, e.g. {name}('deir_ez_zor', ...)"
                     )
-                town = arg.value
-                if self.towns is not None and town not in self.towns:
-                    raise ExprError(f"unknown town {town!r}{_suggest(town, sorted(self.towns))}")
-                args.append(_const(town))
+                self.towns.append(arg.value)
+                args.append(_const(arg.value))
             else:
                 fn, t = self.compile(arg, depth)
                 self._need_num(t, f"{name}()")
@@ -367,6 +370,16 @@ def compile_condition(source: Any, scope: str = UNIT, towns: set[str] | None = N
         return Condition(str(source).lower(), frozenset(), _const(source))
     if not isinstance(source, str):
         raise ExprError(f"a condition must be text or true/false, not {type(source).__name__}")
+    condition = _compile_text(source, scope)
+    for town in condition.towns:
+        if towns is not None and town not in towns:
+            raise ExprError(f"unknown town {town!r}{_suggest(town, sorted(towns))}")
+    return condition
+
+
+@functools.lru_cache(maxsize=MAX_CACHED)
+def _compile_text(source: str, scope: str) -> Condition:
+    """The compiled condition (without the town check, which depends on the map)."""
     if len(source) > MAX_EXPR_CHARS:
         raise ExprError(
             f"condition is {len(source)} characters long; the limit is {MAX_EXPR_CHARS}"
@@ -379,7 +392,7 @@ def compile_condition(source: Any, scope: str = UNIT, towns: set[str] | None = N
         raise ExprError(f"syntax error: {exc.msg}") from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprError("condition cannot be parsed (too deeply nested or invalid)") from None
-    comp = _Compiler(scope, towns)
+    comp = _Compiler(scope)
     try:
         fn, t = comp.compile(tree.body, 0)
     except RecursionError:
@@ -388,4 +401,4 @@ def compile_condition(source: Any, scope: str = UNIT, towns: set[str] | None = N
         raise ExprError(
             f"a condition must be true or false; compare the number, e.g. '{source.strip()} > 0'"
         )
-    return Condition(source, frozenset(comp.names), fn)
+    return Condition(source, frozenset(comp.names), fn, tuple(comp.towns))

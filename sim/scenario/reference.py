@@ -6,6 +6,8 @@ cannot drift: ``docs/scenario-format.md`` embeds this text and a test compares t
 
 from __future__ import annotations
 
+import datetime as dt
+import types
 import typing
 from typing import Any
 
@@ -13,6 +15,7 @@ from pydantic import BaseModel
 
 from sim.scenario import schema
 from sim.scenario.expr import FUNCTIONS, VARIABLES
+from sim.scenario.fields import Id
 
 __all__ = ["BEGIN", "END", "render_reference"]
 
@@ -31,26 +34,39 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("factions[]", schema.Faction),
     ("factions[].objectives[]", schema.Objective),
     ("factions[].forces[]", schema.Unit),
-    ("factions[].rules[]", schema.Rule),
+    ("factions[].rules[]", schema.RuleBase),
     ("features[]", schema.Feature),
     ("tunables[]", schema.Tunable),
+    ("events[]", schema.TimelineEvent),
+    ("events[].add_units[]", schema.Arrival),
+    ("events[].relations[]", schema.RelationChange),
+    ("events[].close[] / open[]", schema.Road),
 ]
 
 
 def _type_name(annotation: Any) -> str:
-    text = str(annotation)
-    for old, new in (
-        ("typing.", ""),
-        ("<class '", ""),
-        ("'>", ""),
-        ("datetime.date", "date"),
-        ("sim.scenario.schema.", ""),
-        ("NoneType", "null"),
-    ):
-        text = text.replace(old, new)
-    if typing.get_origin(annotation) is typing.Literal:
-        return " \\| ".join(repr(a) for a in typing.get_args(annotation))
-    return text.replace("|", "\\|")
+    """A field's type as the reference shows it (``|`` escaped for tables), e.g. ``list[Town]``."""
+    return _type_text(annotation).replace("|", "\\|")
+
+
+def _type_text(ann: Any) -> str:
+    origin, args = typing.get_origin(ann), typing.get_args(ann)
+    if ann is Id:
+        return "id"
+    if origin is typing.Annotated:
+        return _type_text(args[0])
+    if origin is typing.Literal:
+        return " | ".join(repr(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_type_text(a) for a in args)
+    if origin is not None:
+        name = getattr(origin, "__name__", str(origin))
+        return f"{name}[{', '.join(_type_text(a) for a in args)}]"
+    if ann is type(None):
+        return "null"
+    if ann is dt.date:
+        return "date"
+    return getattr(ann, "__name__", str(ann))
 
 
 def _default(field: Any) -> str:
@@ -61,9 +77,20 @@ def _default(field: Any) -> str:
     return f"`{field.default!r}`" if field.default is not None else "none"
 
 
+def _metadata(ann: Any) -> list[Any]:
+    """Metadata inside an annotation (limits of an optional number live there)."""
+    if typing.get_origin(ann) is typing.Annotated:
+        return [*typing.get_args(ann)[1:], *_metadata(typing.get_args(ann)[0])]
+    out = []
+    for arg in typing.get_args(ann):
+        out.extend(_metadata(arg))
+    return out
+
+
 def _constraints(field: Any) -> str:
     parts = []
-    for m in field.metadata:
+    inner = [x for m in _metadata(field.annotation) for x in getattr(m, "metadata", [m])]
+    for m in [*field.metadata, *inner]:
         for attr, sym in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
             if getattr(m, attr, None) is not None:
                 parts.append(f"{sym} {getattr(m, attr)}")
@@ -88,6 +115,13 @@ def render_reference() -> str:
                 f"| `{key}` | {_type_name(field.annotation)} | {_default(field)} | "
                 f"{_constraints(field)} | {field.description or ''} |"
             )
+        if model is schema.RuleBase:
+            actions = " \\| ".join(repr(a) for a in schema.ACTIONS)
+            out += [
+                f"| `do` | {actions} | **required** | | action to take |",
+                "| `with` | mapping | (section) | | the action's parameters (see *Actions* "
+                "below) |",
+            ]
         out.append("")
     out += ["### Default terrain table", "", "| terrain | move | defence |", "|---|---|---|"]
     for name, t in schema.default_terrain().items():
@@ -116,17 +150,21 @@ def render_reference() -> str:
         "",
         "### Actions and their parameters (`with:`)",
         "",
-        "| action | scope | parameter | kind | default | meaning |",
-        "|---|---|---|---|---|---|",
+        "`do:` names the action; `with:` takes that action's parameters only.",
+        "",
+        "| action | scope | parameter | type | default | limits | meaning |",
+        "|---|---|---|---|---|---|---|",
     ]
     for action, params in schema.ACTION_PARAMS.items():
         scope = "faction" if action in schema.FACTION_ACTIONS else "unit"
-        if not params:
-            out.append(f"| `{action}` | {scope} | | | | |")
-        for pname, spec in params.items():
-            default = "none" if spec.default is None else f"`{spec.default}`"
+        if not params.model_fields:
+            out.append(f"| `{action}` | {scope} | | | | | |")
+        for pname, fld in params.model_fields.items():
+            kind = "town id" if pname in schema.TOWN_PARAMS[action] else _type_name(
+                fld.annotation)
             out.append(
-                f"| `{action}` | {scope} | `{pname}` | {spec.kind} | {default} | {spec.doc} |"
+                f"| `{action}` | {scope} | `{pname}` | {kind} | {_default(fld)} | "
+                f"{_constraints(fld)} | {fld.description or ''} |"
             )
     out += ["", END]
     return "\n".join(out)

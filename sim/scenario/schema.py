@@ -10,21 +10,72 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
+
+from sim.scenario.actions import (
+    ACTION_PARAMS,
+    ACTIONS,
+    FACTION_ACTIONS,
+    RULE_MODELS,
+    TOWN_PARAMS,
+    UNIT_ACTIONS,
+    AdvanceParams,
+    AdvanceRule,
+    BesiegeParams,
+    BesiegeRule,
+    ConscriptParams,
+    ConscriptRule,
+    DefendRule,
+    HoldRule,
+    NoParams,
+    ReinforceParams,
+    ReinforceRule,
+    RetreatRule,
+    Rule,
+    RuleBase,
+)
+from sim.scenario.fields import (
+    NOT_BOOL,
+    TERRAINS,
+    Float,
+    Fraction,
+    Id,
+    Int,
+    Name,
+    Relation,
+    Terrain,
+    Text,
+)
+from sim.scenario.fields import Strict as _Strict
 
 __all__ = [
     "ACTIONS",
     "ACTION_PARAMS",
     "FACTION_ACTIONS",
+    "RULE_MODELS",
     "TERRAINS",
+    "TOWN_PARAMS",
     "UNIT_ACTIONS",
+    "AdvanceParams",
+    "AdvanceRule",
+    "BesiegeParams",
+    "BesiegeRule",
     "CombatParams",
+    "ConscriptParams",
+    "ConscriptRule",
+    "DefendRule",
     "Faction",
     "Feature",
     "Highway",
+    "HoldRule",
     "MovementParams",
+    "NoParams",
     "Objective",
+    "ReinforceParams",
+    "ReinforceRule",
+    "RetreatRule",
     "Rule",
+    "RuleBase",
     "Scenario",
     "SiegeParams",
     "SimulationParams",
@@ -34,49 +85,23 @@ __all__ = [
     "Unit",
 ]
 
-Id = Annotated[
-    str,
-    Field(
-        pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$",
-        max_length=64,
-        description="lower-case id: letters, digits, single underscores",
-    ),
-]
-Fraction = Annotated[float, Field(ge=0, le=1)]
-Relation = Literal["allied", "neutral", "hostile"]
-
-TERRAINS = ("flat", "desert", "mountain", "urban", "river", "hills", "marsh")
-UNIT_ACTIONS = ("advance", "besiege", "defend", "hold", "reinforce", "retreat")
-FACTION_ACTIONS = ("conscript",)
-ACTIONS = UNIT_ACTIONS + FACTION_ACTIONS
-Terrain = Literal["flat", "desert", "mountain", "urban", "river", "hills", "marsh"]
-Action = Literal["advance", "besiege", "defend", "hold", "reinforce", "retreat", "conscript"]
-
-
-class _Strict(BaseModel):
-    # no inf or nan anywhere: an infinite garrison made a run fail on its first day
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
-    )
-
-
 class Town(_Strict):
     """A town (a node of the map)."""
 
     id: Id
-    name: str = Field(min_length=1, max_length=120, description="name shown in logs and maps")
-    lat: float = Field(ge=-90, le=90, description="latitude, degrees north")
-    lon: float = Field(ge=-180, le=180, description="longitude, degrees east")
-    population: int = Field(ge=0, le=50_000_000, description="civilian population")
+    name: Name = Field(min_length=1, max_length=120, description="name shown in logs and maps")
+    lat: Float = Field(ge=-90, le=90, description="latitude, degrees north")
+    lon: Float = Field(ge=-180, le=180, description="longitude, degrees east")
+    population: Int = Field(ge=0, le=50_000_000, description="civilian population")
     terrain: Terrain = Field("flat", description="terrain of the town, sets its defence bonus")
     controller: Id | None = Field(None, description="faction holding the town at the start")
-    garrison: float = Field(
+    garrison: Float = Field(
         0,
         ge=0,
         le=10_000_000,
         description="local defenders (fighters) of the controller, who do not leave the town",
     )
-    fortification: float = Field(
+    fortification: Float = Field(
         0,
         ge=0,
         le=5,
@@ -95,11 +120,9 @@ class Highway(_Strict):
 
     from_: Id = Field(alias="from", description="id of one end")
     to: Id = Field(description="id of the other end")
-    name: str | None = Field(None, description="road name, e.g. M20")
-    length_km: float | None = Field(
+    name: Name | None = Field(None, description="road name, e.g. M20")
+    length_km: Annotated[float, Field(gt=0, le=5000), NOT_BOOL] | None = Field(
         None,
-        gt=0,
-        le=5000,
         description="road length; default: great-circle distance x simulation.road_factor",
     )
     terrain: Terrain | None = Field(
@@ -113,46 +136,32 @@ class Objective(_Strict):
     """A town a faction wants, with how much it wants it."""
 
     town: Id
-    priority: float = Field(1, gt=0, le=100, description="higher is more important")
+    priority: Float = Field(1, gt=0, le=100, description="higher is more important")
 
 
 class Unit(_Strict):
     """A mobile force (a Mesa agent)."""
 
     id: Id
-    name: str = Field(min_length=1, max_length=120, description="name shown in logs")
+    name: Name = Field(min_length=1, max_length=120, description="name shown in logs")
     town: Id = Field(description="starting town (must be held by the faction or an ally)")
-    fighters: float = Field(ge=0, le=10_000_000)
-    quality: float = Field(
+    fighters: Float = Field(ge=0, le=10_000_000)
+    quality: Float = Field(
         1.0,
         gt=0,
         le=3,
         description="combat effectiveness multiplier "
         "(training, equipment, air support); 1 = regular infantry",
     )
-    speed_km_day: float = Field(30, gt=0, le=500, description="road km a day on flat ground")
+    speed_km_day: Float = Field(30, gt=0, le=500, description="road km a day on flat ground")
     morale: Fraction = Field(0.8, description="0 = broken, 1 = elite resolve")
-
-
-class Rule(_Strict):
-    """One rule: when the condition holds, do the action with its parameters."""
-
-    id: Id | None = Field(None, description="optional id, lets a variant override this rule")
-    when: str | bool = Field(True, description="condition in the rule language")
-    do: Action = Field(description="action to take")
-    with_: dict[str, Any] = Field(
-        default_factory=dict,
-        alias="with",
-        description="action parameters (see the action reference)",
-    )
-    enabled: bool = Field(True, description="false switches the rule off (useful in variants)")
 
 
 class Faction(_Strict):
     """A faction: its relations, supply, goals, forces and rules."""
 
     id: Id
-    name: str = Field(min_length=1, max_length=120, description="name shown in logs and maps")
+    name: Name = Field(min_length=1, max_length=120, description="name shown in logs and maps")
     colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb colour on maps")
     relations: dict[str, Relation] = Field(
         default_factory=dict,
@@ -165,7 +174,7 @@ class Faction(_Strict):
         description="towns supply flows from while the faction or an ally holds them",
     )
     objectives: list[Objective] = Field(default_factory=list)
-    garrison_quality: float = Field(0.8, gt=0, le=3, description="quality of town garrisons")
+    garrison_quality: Float = Field(0.8, gt=0, le=3, description="quality of town garrisons")
     garrison_morale: Fraction = Field(0.7, description="starting morale of town garrisons")
     forces: list[Unit] = Field(default_factory=list)
     rules: list[Rule] = Field(
@@ -179,8 +188,8 @@ class Faction(_Strict):
 class TerrainParams(_Strict):
     """How a terrain affects movement and defence."""
 
-    move: float = Field(gt=0, le=2, description="speed multiplier on roads through it")
-    defence: float = Field(gt=0, le=10, description="defenders' effectiveness multiplier")
+    move: Float = Field(gt=0, le=2, description="speed multiplier on roads through it")
+    defence: Float = Field(gt=0, le=10, description="defenders' effectiveness multiplier")
 
 
 def default_terrain() -> dict[Terrain, TerrainParams]:
@@ -200,14 +209,14 @@ def default_terrain() -> dict[Terrain, TerrainParams]:
 class CombatParams(_Strict):
     """Lanchester square-law combat coefficients."""
 
-    kill_rate: float = Field(
+    kill_rate: Float = Field(
         0.04,
         ge=0,
         le=1,
         description="fighters one quality-1 fighter puts "
         "out of action per day of battle, before multipliers (1/day)",
     )
-    noise: float = Field(
+    noise: Float = Field(
         0.25,
         ge=0,
         le=2,
@@ -215,7 +224,7 @@ class CombatParams(_Strict):
         "each side's effectiveness (0 = deterministic)",
     )
     break_morale: Fraction = Field(0.25, description="a side whose morale falls below this breaks")
-    morale_loss: float = Field(
+    morale_loss: Float = Field(
         2.0, ge=0, le=20, description="morale lost per unit fraction of a force killed in a day"
     )
     unsupplied: Fraction = Field(0.6, description="effectiveness multiplier of an unsupplied side")
@@ -227,7 +236,7 @@ class CombatParams(_Strict):
         description="morale regained a day by supplied forces "
         "out of battle, up to their starting morale",
     )
-    entrench: float = Field(
+    entrench: Float = Field(
         1.25, ge=1, le=5, description="defence multiplier of units ordered to defend/hold"
     )
 
@@ -240,7 +249,7 @@ class SiegeParams(_Strict):
     civilian_loss: Fraction = Field(
         0.0005, description="share of population lost a day (deaths and flight)"
     )
-    invest_ratio: float = Field(
+    invest_ratio: Float = Field(
         1.0,
         ge=0,
         le=100,
@@ -253,7 +262,7 @@ class SiegeParams(_Strict):
 class MovementParams(_Strict):
     """How objectives are weighed against distance."""
 
-    priority_km: float = Field(
+    priority_km: Float = Field(
         60,
         ge=0,
         le=10_000,
@@ -262,13 +271,18 @@ class MovementParams(_Strict):
     )
 
 
+#: The last date a run may reach: plots pad their date axes by a few percent of the run, and
+#: Python's (and matplotlib's) calendar ends on 9999-12-31.
+LAST_DATE = dt.date(9000, 12, 31)
+
+
 class SimulationParams(_Strict):
     """Run settings and global coefficients."""
 
     start_date: dt.date = Field(description="calendar date of day 0 (YYYY-MM-DD)")
-    days: int = Field(120, ge=0, le=100_000, description="days to simulate")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="root seed of the run's random generator")
-    road_factor: float = Field(
+    days: Int = Field(120, ge=0, le=100_000, description="days to simulate")
+    seed: Int = Field(0, ge=0, le=2**63 - 1, description="root seed of the run's random generator")
+    road_factor: Float = Field(
         1.25, ge=1, le=3, description="road km per great-circle km, for highways without length_km"
     )
     fighting_age_share: Fraction = Field(
@@ -284,6 +298,27 @@ class SimulationParams(_Strict):
         description="movement and defence per terrain; a partial table (one terrain, or one "
         "field of one) changes only what it names, the rest keep their defaults",
     )
+
+    @field_validator("start_date")
+    @classmethod
+    def _starts_in_the_calendar(cls, start: dt.date) -> dt.date:
+        if start > LAST_DATE:
+            raise ValueError(f"start_date must be at most {LAST_DATE} (plots pad their date "
+                             "axes, and the calendar ends in 9999)")
+        return start
+
+    @field_validator("days")
+    @classmethod
+    def _ends_in_the_calendar(cls, days: int, info: ValidationInfo) -> int:
+        start = info.data.get("start_date")
+        if isinstance(start, dt.date) and (LAST_DATE - start).days < days:
+            room = (LAST_DATE - start).days
+            raise ValueError(
+                f"{days} days from {start} end after {LAST_DATE}, the last date a run may "
+                f"reach (plots pad their date axes, and the calendar ends in 9999); at most "
+                f"{room} days from this start_date"
+            )
+        return days
 
     @field_validator("terrain", mode="before")
     @classmethod
@@ -304,7 +339,7 @@ class Feature(_Strict):
     """A reference drawing (river, border) shown on maps; no effect on the simulation."""
 
     id: Id
-    name: str
+    name: Name
     kind: Literal["river", "border", "line"] = "line"
     points: list[tuple[float, float]] = Field(min_length=2, description="[lat, lon] pairs")
 
@@ -316,18 +351,83 @@ class Tunable(_Strict):
         description="dotted path, as for --set, e.g. "
         "factions.isis.rules.forced_conscription.with.rate"
     )
-    label: str
-    min: float
-    max: float
-    step: float = Field(gt=0)
+    label: Name
+    min: Float
+    max: Float
+    step: Float = Field(gt=0)
+
+
+class Arrival(Unit):
+    """A unit that arrives during the run (a timeline event's ``add_units``)."""
+
+    faction: Id = Field(description="the faction it belongs to")
+    town: Id = Field(
+        description="where it arrives (held by the faction or an ally when it fires; "
+        "otherwise it does not arrive, and the log says so)"
+    )
+
+
+class Road(_Strict):
+    """A highway named by its two towns (either order)."""
+
+    from_: Id = Field(alias="from")
+    to: Id
+
+
+class RelationChange(_Strict):
+    """A relation between two factions, set both ways."""
+
+    factions: tuple[Id, Id] = Field(description="the two faction ids")
+    relation: Relation
+
+
+class TimelineEvent(_Strict):
+    """Something that happens on a date, on a day, or when a condition first holds (once)."""
+
+    id: Id
+    date: dt.date | None = Field(None, description="fire at dawn of this calendar date")
+    day: int | None = Field(None, ge=1, le=100_000, description="fire at dawn of this day")
+    when: str | None = Field(
+        None, description="fire at dawn of the first day this faction-wide condition holds "
+        "(the rule language; seen from ``faction``)"
+    )
+    faction: str | None = Field(
+        None, max_length=64, description="faction id whose view ``when`` is evaluated from"
+    )
+    note: str = Field("", max_length=500, description="what happened, for the event log")
+    set: dict[str, Any] = Field(
+        default_factory=dict,
+        description="dotted path -> value, as --set; at run time only simulation.combat.*, "
+        "simulation.siege.*, simulation.movement.*, simulation.fighting_age_share and "
+        "factions.<id>.rules / objectives / garrison_quality / garrison_morale",
+    )
+    relations: list[RelationChange] = Field(
+        default_factory=list, description="relations that change (symmetric)"
+    )
+    close: list[Road] = Field(
+        default_factory=list, description="highways closed to everyone (a bridge blown)"
+    )
+    open: list[Road] = Field(
+        default_factory=list, description="closed highways opened again (a bridge built)"
+    )
+    airlift: dict[str, float] = Field(
+        default_factory=dict,
+        description="town id -> airlift share (0-1) from now on (0 stops it)",
+    )
+    withdraw: list[str] = Field(
+        default_factory=list, description="ids of units that leave the map (with their fighters)"
+    )
+    add_units: list[Arrival] = Field(
+        default_factory=list, description="units that arrive (reinforcements)"
+    )
 
 
 class Scenario(_Strict):
     """A frontline scenario file (``format: 1``)."""
 
     format: Literal[1] = Field(description="file format version; must be 1")
-    name: str = Field(min_length=1, max_length=200, description="title shown in logs and maps")
-    description: str = Field("", description="free text: what this scenario is about")
+    name: Name = Field(min_length=1, max_length=200, description="title shown in logs and maps")
+    description: Text = Field("", description="free text: what this scenario is about")
     extends: str | None = Field(
         None, description="base scenario this one overrides (path relative to this file)"
     )
@@ -340,43 +440,6 @@ class Scenario(_Strict):
                                     "for maps (rivers, borders)")
     tunables: list[Tunable] = Field(default_factory=list, description="parameters offered "
                                     "as sliders in the browser app")
-
-
-class ParamSpec(BaseModel):
-    """An action parameter accepted under ``with:``."""
-
-    kind: Literal["town", "num", "fraction"]
-    default: float | None
-    doc: str
-    max: float | None = None
-
-
-def _p(
-    kind: Literal["town", "num", "fraction"], default: float | None, doc: str,
-    max: float | None = None,
-) -> ParamSpec:
-    return ParamSpec(kind=kind, default=default, doc=doc, max=max)
-
-
-ACTION_PARAMS: dict[str, dict[str, ParamSpec]] = {
-    "advance": {"objective": _p("town", None, "march on this town instead of the best objective")},
-    "besiege": {
-        "target": _p("town", None, "town to besiege instead of the best objective"),
-        "assault_ratio": _p("num", 3.0, "assault once own / defending fighters reach this ratio"),
-    },
-    "defend": {},
-    "hold": {},
-    "reinforce": {
-        "radius_km": _p(
-            "num", 60.0, "a friendly town is threatened when hostile units are within this many km"
-        ),
-    },
-    "retreat": {},
-    "conscript": {
-        "rate": _p("fraction", 0.01, "share of a town's remaining fighting-age men taken a day"),
-        "max_share": _p("fraction", 0.3, "cap on the share of the fighting-age pool ever taken"),
-        "quality": _p("num", 0.5, "quality of conscripts (at most 3, as for units)", max=3.0),
-        "morale": _p("fraction", 0.4, "morale of conscripts"),
-        "desertion": _p("fraction", 0.01, "share of conscripts who desert a day"),
-    },
-}
+    events: list[TimelineEvent] = Field(
+        default_factory=list, description="the timeline: things that happen during the run"
+    )

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from sim.errors import Problem, ScenarioError
+from sim.scenario.files import read_bounded
 
 __all__ = [
     "MAX_ALIAS_VALUES",
@@ -233,26 +234,13 @@ def _parse_yaml(text: str, file: str) -> tuple[Any, Locations]:
 
 
 def read_yaml(path: str | Path) -> tuple[Any, Locations]:
-    """Read a YAML file safely; every failure is a ScenarioError naming the file."""
+    """Read a YAML file safely; every failure is a ScenarioError naming the file.
+
+    Only regular files are read, and never more than ``MAX_FILE_BYTES`` (see
+    :func:`sim.scenario.files.read_bounded`).
+    """
     file = str(path)
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ScenarioError(
-                [
-                    Problem(
-                        file, None, "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
-                    )
-                ]
-            )
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError([Problem(file, None, "", "file not found")]) from None
-    except IsADirectoryError:
-        raise ScenarioError([Problem(file, None, "", "is a directory, not a file")]) from None
-    except OSError as exc:
-        raise ScenarioError([Problem(file, None, "", f"cannot read: {exc.strerror}")]) from None
+    raw = read_bounded(path, MAX_FILE_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -8,21 +8,17 @@ Every problem comes back at once as ``file:line: path: message``, like a scenari
 
 from __future__ import annotations
 
-import copy
-import difflib
 import hashlib
 import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any
 
 from sim.errors import Problem, ScenarioError
-from sim.scenario import LoadedScenario, load_scenario
-from sim.scenario.loader import apply_override, parse_path
-from sim.scenario.yamlio import Locations, PathKey, format_path, read_yaml
+from sim.scenario.loader import LoadedScenario, load_scenario
+from sim.scenario.problems import Problems, suggest
+from sim.scenario.yamlio import PathKey, read_yaml
 from sim.sweep.design import (
     SENSITIVITY_DESIGNS,
     Design,
@@ -32,90 +28,23 @@ from sim.sweep.design import (
     range_values,
 )
 from sim.sweep.metrics import METRICS, SERIES, Metric
+from sim.sweep.paths import check_overlaps, check_path, plain
+from sim.sweep.schema import (
+    FIXED_COLUMNS,
+    MetricEntry,
+    RangeParam,
+    SampleParam,
+    SweepFile,
+    ValuesParam,
+)
 
 __all__ = ["FIXED_COLUMNS", "SweepFile", "SweepPlan", "load_sweep"]
 
-#: Columns every results file has, besides parameters and metrics.
-FIXED_COLUMNS = ("run", "point", "replicate", "seed", "status", "error", "control")
 #: Values of one listed parameter checked against the scenario before the sweep starts.
 MAX_CHECKED_VALUES = 50
 #: Values checked over all parameters (beyond it, only each parameter's first and last).
 MAX_CHECKS = 200
 MAX_RUNS = 1_000_000
-_RESERVED_PATHS = {
-    "simulation.days": "set the number of days with the sweep's days: field",
-    "simulation.seed": "run seeds come from the sweep's seed: and replicates: fields",
-}
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class ValuesParam(_Strict):
-    """A parameter with listed values: ``{values: [0, 0.01, 0.02]}`` or just the list."""
-
-    values: list[Any] = Field(min_length=1, max_length=100_000, description="the values")
-
-
-class RangeParam(_Strict):
-    """A parameter with evenly spaced values: ``{from: 0, to: 0.05, step: 0.01}``."""
-
-    from_: int | float = Field(alias="from", description="first value")
-    to: int | float = Field(description="last value (included when a step lands on it)")
-    step: int | float | None = Field(None, gt=0, description="spacing (give step or num)")
-    num: int | None = Field(None, ge=1, le=100_000, description="number of values (step or num)")
-    log: bool = Field(False, description="space num values evenly on a log scale")
-
-
-class SampleParam(_Strict):
-    """A sampled parameter: ``{low: 0, high: 0.05}``, for ``design: lhs`` or ``sobol``."""
-
-    low: float = Field(description="lower bound")
-    high: float = Field(description="upper bound")
-    log: bool = Field(False, description="sample uniformly on a log scale (low > 0)")
-    integer: bool = Field(False, description="draw whole numbers from low to high inclusive")
-
-
-class MetricEntry(_Strict):
-    """A metric to record: a name from the metric library and its arguments."""
-
-    metric: str = Field(description="metric name, e.g. capture_day (see docs/sweeps.md)")
-    name: str | None = Field(None, min_length=1, max_length=120,
-                             description="column name (default: metric.arguments)")
-    town: str | None = Field(None, description="town id, for metrics about one town")
-    towns: list[str] | None = Field(None, min_length=1, description="town ids")
-    faction: str | None = Field(None, description="faction id (per-faction metrics: omit it "
-                                                  "for one column per faction)")
-
-
-class SweepFile(_Strict):
-    """A frontline sweep file (``format: 1``)."""
-
-    format: Literal[1] = Field(description="file format version; must be 1")
-    name: str = Field(min_length=1, max_length=200)
-    description: str = ""
-    scenario: str = Field(min_length=1, description="scenario file, relative to the sweep file")
-    days: int | None = Field(None, ge=1, le=100_000, description="days per run (default: the "
-                                                                 "scenario's)")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="root seed; run seeds derive from it")
-    replicates: int = Field(1, ge=1, le=1_000_000, description="runs (seeds) per point")
-    seeds: Literal["common", "independent"] = Field(
-        "common", description="common: replicate r has the same seed at every point; "
-                              "independent: every run its own seed")
-    design: Literal["grid", "lhs", "sobol", "morris", "saltelli"] = Field(
-        "grid", description="grid: every combination of listed values; lhs / sobol: sample "
-                            "the low/high parameters; morris / saltelli: sensitivity designs "
-                            "(see docs/sweeps.md)")
-    samples: int | None = Field(None, ge=1, le=1_000_000, description="points to sample "
-                                "(lhs, sobol); trajectories (morris); base samples (saltelli)")
-    set: dict[str, Any] = Field(default_factory=dict, description="constant overrides for "
-                                                                  "every run (path: value)")
-    parameters: dict[str, Any] = Field(default_factory=dict, description="swept parameters "
-                                                                         "(path: values)")
-    metrics: list[Any] = Field(min_length=1, description="metrics to record")
-    series: list[str] = Field(default_factory=list, description="per-faction daily series "
-                              "for the long table: " + ", ".join(SERIES))
 
 
 @dataclass(frozen=True)
@@ -156,64 +85,6 @@ class SweepPlan:
         return tuple(self.spec.series)
 
 
-class _Problems:
-    """Collects problems located in the sweep file."""
-
-    def __init__(self, file: str, locs: Locations):
-        self.file = file
-        self.locs = locs
-        self.items: list[Problem] = []
-
-    def line(self, path: PathKey) -> int | None:
-        for n in range(len(path), -1, -1):
-            if path[:n] in self.locs:
-                return self.locs[path[:n]]
-        return None
-
-    def add(self, path: PathKey, message: str, severity: str = "error") -> None:
-        self.items.append(Problem(self.file, self.line(path), format_path(path), message,
-                                  severity))
-
-    def from_validation(self, exc: ValidationError, base: PathKey, cls: type[BaseModel]) -> None:
-        for err in exc.errors(include_url=False):
-            loc = tuple("from" if s == "from_" else s for s in err["loc"]
-                        if not str(s).startswith(("function-", "tagged-", "literal[")))
-            loc = tuple(s for s in loc if isinstance(s, str | int))
-            self.add((*base, *loc), _message(err, cls))
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.items if p.severity == "error"]
-
-
-def _suggest(name: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _message(err: Any, cls: type[BaseModel]) -> str:
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        names = [f.alias or n for n, f in cls.model_fields.items()]
-        return "unknown field" + _suggest(str(err["loc"][-1]), names)
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "literal_error":
-        return f"{err['msg'].lower()}, got {err.get('input')!r}"
-    value = err.get("input")
-    if isinstance(value, dict | list):
-        return str(err["msg"])
-    return f"{err['msg']} (got {value!r})"
-
-
-def _model(cls: type[_Strict], data: Any, path: PathKey, problems: _Problems) -> Any:
-    try:
-        return cls.model_validate(data)
-    except ValidationError as exc:
-        problems.from_validation(exc, path, cls)
-        return None
-
-
 # ------------------------------------------------------------------------- loading
 def load_sweep(path: str | Path) -> SweepPlan:
     """Read and check a sweep file against its scenario, collecting every problem.
@@ -223,44 +94,45 @@ def load_sweep(path: str | Path) -> SweepPlan:
     """
     file = str(path)
     data, locs = read_yaml(path)
-    problems = _Problems(file, locs)
+    problems = Problems.in_file(file, locs)
     if not isinstance(data, dict):
         problems.add((), "a sweep file must be a mapping (format, name, scenario, parameters, "
                          "metrics, ...)")
-        raise ScenarioError(problems.items)
+        raise problems.error()
     if "towns" in data and "scenario" not in data:
         problems.add((), "this looks like a scenario file; a sweep file names its scenario "
                          "with scenario: (see docs/sweeps.md)")
-        raise ScenarioError(problems.items)
+        raise problems.error()
     spec = _lenient_spec(data, problems)
     if spec is None:
-        raise ScenarioError(problems.items)
+        raise problems.error()
 
     scenario_path = Path(path).parent / spec.scenario
     loaded = _load_scenario(scenario_path, problems)
     if loaded is None:
-        raise ScenarioError(problems.items)
+        raise problems.error()
     base = loaded.scenario.model_dump(by_alias=True, mode="json", exclude_none=True)
     base.pop("extends", None)
 
+    check_overlaps(spec.set, spec.parameters, base, problems)
     constants = _check_set(spec, base, problems)
     params = _params(spec, base, constants, problems)
     metrics = _metrics(spec, loaded, params, problems)
     _check_design(spec, params, problems)
     for i, name in enumerate(spec.series):
         if name not in SERIES:
-            problems.add(("series", i), f"unknown series {name!r}{_suggest(name, list(SERIES))}"
+            problems.add(("series", i), f"unknown series {name!r}{suggest(name, list(SERIES))}"
                                         f"; choose from {', '.join(SERIES)}")
     if len(set(spec.series)) != len(spec.series):
         problems.add(("series",), "a series is listed twice")
     if problems.errors:
-        raise ScenarioError(problems.items)
+        raise problems.error()
 
     n_runs = count_points(params, spec.samples, spec.design) * spec.replicates
     if n_runs > MAX_RUNS:  # checked before the points are built: they might not fit in memory
         problems.add(("parameters",), f"the sweep has {n_runs:,} runs (points x replicates); "
                                       f"the limit is {MAX_RUNS:,}")
-        raise ScenarioError(problems.items)
+        raise problems.error()
     design = build_design(params, spec.design, spec.samples, spec.replicates, spec.seed,
                           spec.seeds)
     days = spec.days if spec.days is not None else loaded.scenario.simulation.days
@@ -269,33 +141,36 @@ def load_sweep(path: str | Path) -> SweepPlan:
                      metrics, design, fingerprint)
 
 
-def _lenient_spec(data: dict[str, Any], problems: _Problems) -> SweepFile | None:
+def _lenient_spec(data: dict[str, Any], problems: Problems) -> SweepFile | None:
     """The validated file, or None if a required field is wrong.
 
     If other fields are wrong they are reported and replaced by their defaults, so that the
     deeper checks report their problems in the same message.
     """
-    try:
-        return SweepFile.model_validate(data)
-    except ValidationError as exc:
-        problems.from_validation(exc, (), SweepFile)
-        bad = {err["loc"][0] for err in exc.errors() if err["loc"]}
-    try:
-        return SweepFile.model_validate({k: v for k, v in data.items() if k not in bad})
-    except ValidationError:
-        return None  # a required field is wrong: nothing deeper can be checked
+    before = len(problems.items)
+    spec = problems.validate(SweepFile, data)
+    if spec is not None:
+        return spec
+    bad = {p.path.split(".")[0].split("[")[0] for p in problems.items[before:]}
+    # None if a required field is wrong: nothing deeper can be checked
+    return Problems.in_file(problems.sources.locate(())[0], {}).validate(
+        SweepFile, {k: v for k, v in data.items() if k not in bad})
 
 
-def _load_scenario(path: Path, problems: _Problems) -> LoadedScenario | None:
-    if not path.is_file():
-        problems.add(("scenario",), f"scenario file not found (looked for {path})")
-        return None
+def _load_scenario(path: Path, problems: Problems) -> LoadedScenario | None:
     try:
         return load_scenario(path)
     except ScenarioError as exc:
+        (first, *rest) = exc.problems
+        if not rest and first.file == str(path) and first.line is None and not first.path:
+            # the file cannot be read (missing, a directory, a FIFO, a device): say it here
+            what = ("scenario file not found" if first.message == "file not found"
+                    else f"scenario file {first.message}")
+            problems.add(("scenario",), f"{what} (looked for {path})")
+            return None
         problems.add(("scenario",), f"scenario {str(path)!r} is invalid (its problems are "
                                     "listed under its own file name)")
-        problems.items.extend(exc.problems)
+        problems.extend(exc.problems)
         return None
 
 
@@ -314,29 +189,17 @@ def _what(p: Problem) -> str:
     return f"{p.path}: {p.message}" if p.path else p.message
 
 
-def _check_path(text: str, base: dict[str, Any], where: PathKey, problems: _Problems) -> bool:
-    if text in _RESERVED_PATHS:
-        problems.add(where, f"cannot be swept or set here: {_RESERVED_PATHS[text]}")
-        return False
-    try:
-        apply_override(copy.deepcopy(base), parse_path(text), None, dry_run=True)
-    except ValueError as exc:
-        problems.add(where, str(exc))
-        return False
-    return True
-
-
-def _check_set(spec: SweepFile, base: dict[str, Any], problems: _Problems
+def _check_set(spec: SweepFile, base: dict[str, Any], problems: Problems
                ) -> dict[str, Any] | None:
     """The constant overrides, or None if they are wrong (then values are not checked)."""
-    ok = all([_check_path(k, base, ("set", k), problems) for k in spec.set])
+    ok = all([check_path(k, base, ("set", k), problems) for k in spec.set])
     bad = _check_value(base, dict(spec.set)) if ok and spec.set else []
     for p in bad:
         problems.add(("set",), f"makes the scenario invalid: {_what(p)}")
-    return dict(spec.set) if ok and not bad else None
+    return {k: plain(v) for k, v in spec.set.items()} if ok and not bad else None
 
 
-def _param_def(name: str, raw: Any, problems: _Problems) -> ParamDef | None:
+def _param_def(name: str, raw: Any, problems: Problems) -> ParamDef | None:
     where: PathKey = ("parameters", name)
     if isinstance(raw, list):
         raw = {"values": raw}
@@ -345,10 +208,10 @@ def _param_def(name: str, raw: Any, problems: _Problems) -> ParamDef | None:
                             f"got {raw!r} (a constant goes under set:)")
         return None
     if "values" in raw:
-        v = _model(ValuesParam, raw, where, problems)
-        return ParamDef(name, values=tuple(v.values)) if v else None
+        v = problems.validate(ValuesParam, raw, where)
+        return ParamDef(name, values=tuple(plain(x) for x in v.values)) if v else None
     if "from" in raw or "to" in raw:
-        r = _model(RangeParam, raw, where, problems)
+        r = problems.validate(RangeParam, raw, where)
         if r is None:
             return None
         try:
@@ -358,7 +221,7 @@ def _param_def(name: str, raw: Any, problems: _Problems) -> ParamDef | None:
             return None
         return ParamDef(name, values=values)
     if "low" in raw or "high" in raw:
-        s = _model(SampleParam, raw, where, problems)
+        s = problems.validate(SampleParam, raw, where)
         if s is None:
             return None
         if not (math.isfinite(s.low) and math.isfinite(s.high)) or s.high < s.low:
@@ -372,20 +235,17 @@ def _param_def(name: str, raw: Any, problems: _Problems) -> ParamDef | None:
             return None
         return ParamDef(name, low=s.low, high=s.high, log=s.log, integer=s.integer)
     problems.add(where, "expected values: [...], from/to with step or num, or low/high"
-                        + _suggest(next(iter(raw), ""), ["values", "from", "to", "low", "high"]))
+                        + suggest(next(iter(raw), ""), ["values", "from", "to", "low", "high"]))
     return None
 
 
 def _params(spec: SweepFile, base: dict[str, Any], constants: dict[str, Any] | None,
-            problems: _Problems) -> tuple[ParamDef, ...]:
+            problems: Problems) -> tuple[ParamDef, ...]:
     out: list[ParamDef] = []
     checks = 0
     for name, raw in spec.parameters.items():
         where: PathKey = ("parameters", name)
-        if name in spec.set:
-            problems.add(where, "is also under set:; give it in one place")
-            continue
-        if not _check_path(name, base, where, problems):
+        if not check_path(name, base, where, problems):
             continue
         p = _param_def(name, raw, problems)
         if p is None:
@@ -412,7 +272,7 @@ def _params(spec: SweepFile, base: dict[str, Any], constants: dict[str, Any] | N
     return tuple(out)
 
 
-def _check_design(spec: SweepFile, params: tuple[ParamDef, ...], problems: _Problems) -> None:
+def _check_design(spec: SweepFile, params: tuple[ParamDef, ...], problems: Problems) -> None:
     sampled = [p for p in params if p.sampled]
     if spec.design == "grid":
         for p in sampled:
@@ -439,7 +299,7 @@ def _check_design(spec: SweepFile, params: tuple[ParamDef, ...], problems: _Prob
 
 
 def _metrics(spec: SweepFile, loaded: LoadedScenario, params: tuple[ParamDef, ...],
-             problems: _Problems) -> tuple[Metric, ...]:
+             problems: Problems) -> tuple[Metric, ...]:
     towns = [t.id for t in loaded.scenario.towns]
     factions = [f.id for f in loaded.scenario.factions]
     names = sorted(METRICS)
@@ -448,13 +308,13 @@ def _metrics(spec: SweepFile, loaded: LoadedScenario, params: tuple[ParamDef, ..
         where: PathKey = ("metrics", i)
         if isinstance(raw, str):
             raw = {"metric": raw}
-        entry = _model(MetricEntry, raw, where, problems)
+        entry = problems.validate(MetricEntry, raw, where)
         if entry is None:
             continue
         mdef = METRICS.get(entry.metric)
         if mdef is None:
             problems.add((*where, "metric"), f"unknown metric {entry.metric!r}"
-                         f"{_suggest(entry.metric, names)}; the library has {', '.join(names)}")
+                         f"{suggest(entry.metric, names)}; the library has {', '.join(names)}")
             continue
         given = [a for a in ("town", "towns", "faction") if getattr(entry, a) is not None]
         ok = True
@@ -472,15 +332,15 @@ def _metrics(spec: SweepFile, loaded: LoadedScenario, params: tuple[ParamDef, ..
             ok = False
         if entry.town is not None and entry.town not in towns:
             problems.add((*where, "town"), f"unknown town {entry.town!r}"
-                                           f"{_suggest(entry.town, towns)}")
+                                           f"{suggest(entry.town, towns)}")
             ok = False
         for j, t in enumerate(entry.towns or []):
             if t not in towns:
-                problems.add((*where, "towns", j), f"unknown town {t!r}{_suggest(t, towns)}")
+                problems.add((*where, "towns", j), f"unknown town {t!r}{suggest(t, towns)}")
                 ok = False
         if entry.faction is not None and entry.faction not in factions:
             problems.add((*where, "faction"), f"unknown faction {entry.faction!r}"
-                                              f"{_suggest(entry.faction, factions)}")
+                                              f"{suggest(entry.faction, factions)}")
             ok = False
         if not ok:
             continue

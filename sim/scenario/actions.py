@@ -1,0 +1,180 @@
+"""The rule actions and their ``with:`` parameters, one pydantic model each (a tagged union).
+
+``do:`` selects the rule's model, so each action's parameters are validated, defaulted and
+documented (in the JSON Schema and the reference) by the model of that action alone.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from sim.scenario.fields import Float, Fraction, Id
+from sim.scenario.fields import Strict as _Strict
+
+__all__ = [
+    "ACTIONS",
+    "ACTION_PARAMS",
+    "FACTION_ACTIONS",
+    "RULE_MODELS",
+    "TOWN_PARAMS",
+    "UNIT_ACTIONS",
+    "AdvanceParams",
+    "AdvanceRule",
+    "BesiegeParams",
+    "BesiegeRule",
+    "ConscriptParams",
+    "ConscriptRule",
+    "DefendRule",
+    "HoldRule",
+    "NoParams",
+    "ReinforceParams",
+    "ReinforceRule",
+    "RetreatRule",
+    "Rule",
+    "RuleBase",
+]
+
+UNIT_ACTIONS = ("advance", "besiege", "defend", "hold", "reinforce", "retreat")
+FACTION_ACTIONS = ("conscript",)
+ACTIONS = UNIT_ACTIONS + FACTION_ACTIONS
+
+
+# ------------------------------------------------------------------ rules and actions
+def _town_param(doc: str) -> Any:
+    return Field(None, description=doc, json_schema_extra={"x-kind": "town"})
+
+
+class NoParams(_Strict):
+    """This action takes no parameters."""
+
+
+class AdvanceParams(_Strict):
+    """Parameters of ``advance``: march on the best objective (or the one named)."""
+
+    objective: Id | None = _town_param("march on this town instead of the best objective")
+
+
+class BesiegeParams(_Strict):
+    """Parameters of ``besiege``: cut a town off, assault it when strong enough."""
+
+    target: Id | None = _town_param("town to besiege instead of the best objective")
+    assault_ratio: Float = Field(
+        3.0, ge=0, le=1e6, description="assault once own / defending fighters reach this ratio"
+    )
+
+
+class ReinforceParams(_Strict):
+    """Parameters of ``reinforce``: move to the most threatened friendly town."""
+
+    radius_km: Float = Field(
+        60.0,
+        ge=0,
+        le=100_000,
+        description="a friendly town is threatened when hostile units are within this many km",
+    )
+
+
+class ConscriptParams(_Strict):
+    """Parameters of ``conscript`` (faction-wide): draft fighting-age men in threatened towns."""
+
+    rate: Fraction = Field(0.01, description="share of a town's remaining fighting-age men "
+                                             "taken a day")
+    max_share: Fraction = Field(0.3, description="cap on the share of the fighting-age pool "
+                                                 "ever taken")
+    quality: Float = Field(0.5, ge=0, le=3, description="quality of conscripts (at most 3, as "
+                                                        "for units)")
+    morale: Fraction = Field(0.4, description="morale of conscripts")
+    desertion: Fraction = Field(0.01, description="share of conscripts who desert a day")
+
+
+class RuleBase(_Strict):
+    """What every rule has, whatever its action."""
+
+    id: Id | None = Field(None, description="optional id, lets a variant override this rule")
+    when: str | bool = Field(True, description="condition in the rule language")
+    enabled: bool = Field(True, description="false switches the rule off (useful in variants)")
+
+
+class AdvanceRule(RuleBase):
+    """A rule whose action is ``advance``."""
+
+    do: Literal["advance"] = Field(description="action to take")
+    with_: AdvanceParams = Field(default_factory=AdvanceParams, alias="with",
+                                 description="action parameters")
+
+
+class BesiegeRule(RuleBase):
+    """A rule whose action is ``besiege``."""
+
+    do: Literal["besiege"] = Field(description="action to take")
+    with_: BesiegeParams = Field(default_factory=BesiegeParams, alias="with",
+                                 description="action parameters")
+
+
+class DefendRule(RuleBase):
+    """A rule whose action is ``defend``."""
+
+    do: Literal["defend"] = Field(description="action to take")
+    with_: NoParams = Field(default_factory=NoParams, alias="with",
+                            description="action parameters (none)")
+
+
+class HoldRule(RuleBase):
+    """A rule whose action is ``hold``."""
+
+    do: Literal["hold"] = Field(description="action to take")
+    with_: NoParams = Field(default_factory=NoParams, alias="with",
+                            description="action parameters (none)")
+
+
+class ReinforceRule(RuleBase):
+    """A rule whose action is ``reinforce``."""
+
+    do: Literal["reinforce"] = Field(description="action to take")
+    with_: ReinforceParams = Field(default_factory=ReinforceParams, alias="with",
+                                   description="action parameters")
+
+
+class RetreatRule(RuleBase):
+    """A rule whose action is ``retreat``."""
+
+    do: Literal["retreat"] = Field(description="action to take")
+    with_: NoParams = Field(default_factory=NoParams, alias="with",
+                            description="action parameters (none)")
+
+
+class ConscriptRule(RuleBase):
+    """A rule whose action is ``conscript``."""
+
+    do: Literal["conscript"] = Field(description="action to take")
+    with_: ConscriptParams = Field(default_factory=ConscriptParams, alias="with",
+                                   description="action parameters")
+
+
+#: One rule: when the condition holds, do the action with its parameters (``do:`` says which
+#: of the rule models applies, and so which parameters ``with:`` takes).
+Rule = Annotated[
+    AdvanceRule | BesiegeRule | DefendRule | HoldRule | ReinforceRule | RetreatRule
+    | ConscriptRule,
+    Field(discriminator="do"),
+]
+
+#: The model of each action's rules and of its ``with:`` parameters, in ACTIONS order.
+RULE_MODELS: dict[str, type[RuleBase]] = {
+    "advance": AdvanceRule, "besiege": BesiegeRule, "defend": DefendRule, "hold": HoldRule,
+    "reinforce": ReinforceRule, "retreat": RetreatRule, "conscript": ConscriptRule,
+}
+ACTION_PARAMS: dict[str, type[_Strict]] = {
+    action: typing.cast(type[_Strict], model.model_fields["with_"].annotation)
+    for action, model in RULE_MODELS.items()
+}
+#: Parameters that name a town, per action (checked against the map's towns).
+TOWN_PARAMS: dict[str, tuple[str, ...]] = {
+    action: tuple(n for n, f in params.model_fields.items()
+                  if isinstance(f.json_schema_extra, dict)
+                  and f.json_schema_extra.get("x-kind") == "town")
+    for action, params in ACTION_PARAMS.items()
+}

@@ -1,0 +1,149 @@
+"""Dotted-path overrides (``--set``, variants' tunables, sweeps): parsing and applying them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sim.errors import Problem, ScenarioError
+from sim.scenario.problems import suggest
+from sim.scenario.yamlio import PathKey, format_path, item_segment, parse_yaml
+
+__all__ = ["OVERRIDE_FILE", "apply_override", "canonical_path", "parse_assignment", "parse_path"]
+
+#: The "file" problems in command-line overrides are reported under.
+OVERRIDE_FILE = "--set"
+
+_SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def parse_path(text: str) -> PathKey:
+    """Split ``factions.isis.rules[2].when`` into segments (ids and keys as str, indices as int).
+
+    Raises:
+        ValueError: the path is empty or malformed.
+
+    Examples:
+        >>> parse_path("factions.isis.rules[2].when")
+        ('factions', 'isis', 'rules', 2, 'when')
+    """
+    if not text or not re.fullmatch(r"[^.\[\]]+(\.[^.\[\]]+|\[\d+\])*", text):
+        raise ValueError(f"malformed path {text!r}; expected e.g. factions.isis.forces.x.fighters")
+    return tuple(int(i) if i else k for k, i in _SEGMENT.findall(text))
+
+
+def apply_override(
+    data: dict[str, Any], path: PathKey, value: Any, *, dry_run: bool = False
+) -> Any:
+    """Set the value at ``path`` in ``data`` in place; list items are found by id or index.
+
+    With ``dry_run`` nothing is changed; the current value (None if absent) is returned.
+
+    Raises:
+        ValueError: a part of the path does not exist (with the closest valid name).
+
+    Examples:
+        >>> data = {"forces": [{"id": "r1", "fighters": 500}]}
+        >>> apply_override(data, ("forces", "r1", "fighters"), 3000)
+        500
+        >>> data
+        {'forces': [{'id': 'r1', 'fighters': 3000}]}
+    """
+    node: Any = data
+    for i, seg in enumerate(path):
+        last = i == len(path) - 1
+        where = format_path(path[:i]) or "the scenario"
+        if isinstance(node, dict):
+            if isinstance(seg, int):
+                raise ValueError(f"{where} is a mapping, not a list")
+            if last:
+                old = node.get(seg)
+                if not dry_run:
+                    node[seg] = value
+                return old
+            if seg not in node and isinstance(path[i + 1], str) and (
+                where.startswith("simulation") or (seg == "with" and "do" in node)
+            ):
+                # a settings section (or a rule's parameters) left at its defaults: create
+                # it; the schema checks the names
+                if dry_run:
+                    return None
+                node[seg] = {}
+            if seg not in node:
+                raise ValueError(f"{where} has no {seg!r}{suggest(seg, list(node))}")
+            node = node[seg]
+        elif isinstance(node, list):
+            if isinstance(seg, int):
+                if not 0 <= seg < len(node):
+                    raise ValueError(f"{where} has {len(node)} items; index {seg} is out of range")
+                idx = seg
+            else:
+                ids = [item_segment(x, j) for j, x in enumerate(node)]
+                if seg not in ids:
+                    names = [x for x in ids if isinstance(x, str)]
+                    raise ValueError(f"{where} has no item with id {seg!r}{suggest(seg, names)}")
+                idx = ids.index(seg)
+            if last:
+                old = node[idx]
+                if not dry_run:
+                    node[idx] = value
+                return old
+            node = node[idx]
+        else:
+            raise ValueError(f"{where} is a single value; it has no {seg!r}")
+    return None
+
+
+def canonical_path(data: Any, path: PathKey) -> PathKey:
+    """``path`` as it names the value in ``data``: list items by id where they have one.
+
+    Two paths name the same value exactly when their canonical forms are equal, and one value
+    contains the other's when one canonical form starts with the other.
+
+    Raises:
+        ValueError: a part of the path does not exist (as :func:`apply_override`).
+
+    Examples:
+        >>> data = {"forces": [{"id": "r1", "fighters": 500}, {"fighters": 10}]}
+        >>> canonical_path(data, ("forces", 0, "fighters"))
+        ('forces', 'r1', 'fighters')
+        >>> canonical_path(data, ("forces", 1))
+        ('forces', 1)
+    """
+    apply_override(data, path, None, dry_run=True)  # raises if the path does not exist
+    out: list[str | int] = []
+    node: Any = data
+    for seg in path:
+        if isinstance(node, list):
+            if isinstance(seg, int):
+                idx = seg
+            else:
+                idx = [item_segment(x, j) for j, x in enumerate(node)].index(seg)
+            out.append(item_segment(node[idx], idx))
+            node = node[idx]
+        else:
+            out.append(seg)
+            node = node.get(seg) if isinstance(node, dict) else None
+    return tuple(out)
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Parse a ``--set path=value`` argument; the value is read as YAML (safely).
+
+    Raises:
+        ScenarioError: no ``=``, or a value that is not valid YAML.
+
+    Examples:
+        >>> parse_assignment("simulation.days=60")
+        ('simulation.days', 60)
+    """
+    if "=" not in text:
+        raise ScenarioError(
+            [Problem(OVERRIDE_FILE, None, text, "expected PATH=VALUE, e.g. simulation.days=60")]
+        )
+    path, raw = text.split("=", 1)
+    try:
+        value, _ = parse_yaml(raw, f"{OVERRIDE_FILE} {path.strip()}")
+    except ScenarioError as exc:
+        raise ScenarioError(exc.problems) from None
+    return path.strip(), value

@@ -1,0 +1,200 @@
+"""The timeline: scenario events that fire on a date, on a day, or when a condition holds.
+
+This module owns :class:`Timeline` (which events have fired) and the dawn phase
+:func:`fire_due`, which applies each event's effects to the state objects and logs a
+``timeline`` event. An event fires once: on its date or day, or at dawn of the first day its
+condition holds (evaluated from its ``faction``'s view, on yesterday's statistics); a
+condition that stays true does not fire it again. Effects apply at dawn, before the day's
+rules, in this order: set, relations, close, open, airlift, withdraw, add_units.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sim.agents import Faction, Forces, Relations, Unit
+from sim.context import FactionContext
+from sim.errors import Problem, ScenarioError
+from sim.record import Recorder
+from sim.scenario.expr import FACTION, Condition, ExprError, compile_condition
+from sim.scenario.schema import Arrival, Scenario, TimelineEvent
+from sim.sense import Sense
+from sim.state import Ledger, Roads, TownState
+from sim.supply import SupplyState
+from sim.world import World
+
+__all__ = ["RUNTIME_PATHS", "Timeline", "fire_due"]
+
+#: Dotted-path prefixes a timeline ``set`` may change during a run (read afresh every day).
+RUNTIME_PATHS = (
+    "simulation.combat.",
+    "simulation.siege.",
+    "simulation.movement.",
+    "simulation.fighting_age_share",
+)
+_FACTION_FIELDS = ("rules", "objectives", "garrison_quality", "garrison_morale")
+
+
+class Timeline:
+    """The scenario's timeline events, checked against the map, and which have fired.
+
+    Args:
+        spec: the scenario.
+        world: its map.
+        file: the scenario file, for messages.
+
+    Raises:
+        ScenarioError: an event names an unknown town, unit, faction or highway, a date
+            outside the run, a path that cannot change during a run, or a bad condition.
+    """
+
+    def __init__(self, spec: Scenario, world: World, file: str = "<scenario>") -> None:
+        self.events = list(spec.events)
+        self.start: dt.date = spec.simulation.start_date
+        self.fired: set[str] = set()
+        self.conditions: dict[str, Condition] = {}
+        problems: list[Problem] = []
+        factions = {f.id for f in spec.factions}
+        units = {u.id for f in spec.factions for u in f.forces}
+        roads = {frozenset((h.from_, h.to)) for h in spec.highways}
+        days = spec.simulation.days
+
+        def bad(i: int, where: str, message: str) -> None:
+            problems.append(Problem(file, None, f"events[{i}]{where}", message))
+
+        for i, ev in enumerate(self.events):
+            triggers = [x for x in (ev.date, ev.day, ev.when) if x is not None]
+            if len(triggers) != 1:
+                bad(i, "", "give exactly one of date, day and when")
+            if ev.date is not None and not 0 < (ev.date - self.start).days <= days:
+                bad(i, ".date", f"{ev.date} is outside the run ({self.start} + {days} days)")
+            if ev.day is not None and ev.day > days:
+                bad(i, ".day", f"day {ev.day} is after the run's last day ({days})")
+            if ev.when is not None:
+                if ev.faction not in factions:
+                    bad(i, ".faction", "a condition needs the faction it is seen from")
+                try:
+                    self.conditions[ev.id] = compile_condition(ev.when, FACTION, set(world.ids))
+                except ExprError as exc:
+                    bad(i, ".when", str(exc))
+            for path in ev.set:
+                parts = path.split(".")
+                ok = path.startswith(RUNTIME_PATHS) or (
+                    len(parts) >= 3 and parts[0] == "factions" and parts[1] in factions
+                    and parts[2].split("[")[0] in _FACTION_FIELDS
+                )
+                if not ok:
+                    bad(i, f".set.{path}", "cannot change during a run (see RUNTIME_PATHS)")
+            for j, change in enumerate(ev.relations):
+                a, b = change.factions
+                if a == b or a not in factions or b not in factions:
+                    bad(i, f".relations[{j}]", f"needs two different factions, got {a}, {b}")
+            for key in ("close", "open"):
+                for j, r in enumerate(getattr(ev, key)):
+                    if frozenset((r.from_, r.to)) not in roads:
+                        bad(i, f".{key}[{j}]", f"no highway joins {r.from_!r} and {r.to!r}")
+            for town, share in ev.airlift.items():
+                if town not in world.index:
+                    bad(i, f".airlift.{town}", f"unknown town {town!r}")
+                if not 0 <= share <= 1:
+                    bad(i, f".airlift.{town}", f"a share is between 0 and 1, got {share}")
+            for j, uid in enumerate(ev.withdraw):
+                if uid not in units:
+                    bad(i, f".withdraw[{j}]", f"unknown unit {uid!r}")
+            for j, arr in enumerate(ev.add_units):
+                if arr.faction not in factions:
+                    bad(i, f".add_units[{j}].faction", f"unknown faction {arr.faction!r}")
+                if arr.town not in world.index:
+                    bad(i, f".add_units[{j}].town", f"unknown town {arr.town!r}")
+                if arr.id in units:
+                    bad(i, f".add_units[{j}].id", f"unit id {arr.id!r} is taken")
+                units.add(arr.id)
+        if problems:
+            raise ScenarioError(problems)
+
+    def due(
+        self, day: int, stats: Sequence[dict[str, Any]], sense: Sense, index: dict[str, int]
+    ) -> list[TimelineEvent]:
+        """The events that fire at dawn of ``day`` (marked as fired)."""
+        out = []
+        date = self.start + dt.timedelta(days=day)
+        for ev in self.events:
+            if ev.id in self.fired:
+                continue
+            if ev.when is not None and ev.faction is not None:
+                f = index[ev.faction]
+                ctx = FactionContext(f, day, stats[f], sense)
+                hit = bool(self.conditions[ev.id].evaluate(ctx))
+            else:
+                hit = ev.day == day or ev.date == date
+            if hit:
+                self.fired.add(ev.id)
+                out.append(ev)
+        return out
+
+
+def fire_due(
+    timeline: Timeline,
+    day: int,
+    stats: Sequence[dict[str, Any]],
+    world: World,
+    towns: TownState,
+    roads: Roads,
+    relations: Relations,
+    factions: Sequence[Faction],
+    forces: Forces,
+    supply: SupplyState,
+    ledger: Ledger,
+    sense: Sense,
+    record: Recorder,
+    make_unit: Callable[[Arrival], Unit],
+    apply_sets: Callable[[dict[str, Any]], None],
+) -> None:
+    """Apply the effects of every event due at dawn; each firing is a ``timeline`` event.
+
+    Refreshes ``sense`` when something fired (units may have come or gone).
+    """
+    due = timeline.due(day, stats, sense, relations.index)
+    for ev in due:
+        if ev.set:
+            apply_sets(dict(ev.set))
+        if ev.relations:
+            for change in ev.relations:
+                relations.set(change.factions[0], change.factions[1], change.relation)
+            towns.bump()
+        changed = False
+        for key, value in (("close", True), ("open", False)):
+            for r in getattr(ev, key):
+                roads.closed[world.edge(world.index[r.from_], world.index[r.to])] = value
+                changed = True
+        if changed:
+            towns.bump()
+        for town, share in ev.airlift.items():
+            supply.airlift[world.index[town]] = share
+        notes = []
+        for uid in ev.withdraw:
+            unit = next((u for u in forces if u.key == uid), None)
+            if unit is not None:
+                ledger.withdrawn[unit.faction] += unit.fighters
+                forces.remove(unit)
+            else:
+                notes.append(f"{uid} is no longer on the map")
+        for arrival in ev.add_units:
+            f = relations.index[arrival.faction]
+            holder = towns.controller[world.index[arrival.town]]
+            if holder >= 0 and holder in relations.friends[f]:
+                unit = make_unit(arrival)
+                forces.add(unit)
+                ledger.arrived[f] += unit.fighters
+            else:
+                notes.append(f"{arrival.name} cannot arrive: {arrival.town} is not held by a "
+                             "friend")
+        text = ev.note or f"timeline event {ev.id}"
+        where = world.index[ev.add_units[0].town] if ev.add_units else -1
+        record.emit(
+            "timeline", "", where, "", ev.id, text + (f" ({'; '.join(notes)})" if notes else "")
+        )
+    if due:
+        sense.refresh()
