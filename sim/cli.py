@@ -354,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_map(sub)
     scorecmd.register(sub)
     calibrate_cli.register(sub)
-    completion.register(sub)  # last: it completes every command registered before it
+    completion.register(sub, parser)  # last: it completes every command registered before it
     return parser
 
 

@@ -18,9 +18,7 @@ def completion_command(args: argparse.Namespace) -> int:
     """Print the completion script for ``args.shell``."""
     import shtab
 
-    from sim.cli import build_parser
-
-    parser = build_parser()
+    parser = args.root_parser
     _mark_files(parser, shtab.FILE, shtab.DIRECTORY)
     print(shtab.complete(parser, shell=args.shell), end="")
     return 0
@@ -44,12 +42,12 @@ def _mark_files(parser: argparse.ArgumentParser, file: Any, directory: Any) -> N
             action.complete = directory  # type: ignore[attr-defined]
 
 
-def register(sub: Any) -> None:
-    """Add the ``completion`` subcommand."""
+def register(sub: Any, root: argparse.ArgumentParser) -> None:
+    """Add the ``completion`` subcommand, which completes every command of ``root``."""
     p = sub.add_parser(
         "completion", help="print a shell completion script",
         description="Print a completion script for the frontline command. Bash: "
         "frontline completion bash > ~/.local/share/bash-completion/completions/frontline; "
         "zsh: frontline completion zsh > ~/.zfunc/_frontline (with ~/.zfunc in fpath).")
     p.add_argument("shell", choices=SHELLS, help="the shell: bash or zsh")
-    p.set_defaults(func=completion_command)
+    p.set_defaults(func=completion_command, root_parser=root)

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sim.atomic import write_text
 from sim.rundata import RunData
 
 __all__ = ["GIS_LAYERS", "write_gis"]
@@ -94,7 +95,6 @@ def write_gis(data: RunData, out: Path) -> list[Path]:
     paths = []
     for name, collection in layers(data).items():
         path = folder / f"{name}.geojson"
-        path.write_text(json.dumps(collection, separators=(",", ":"), sort_keys=True) + "\n",
-                        encoding="utf-8")
+        write_text(path, json.dumps(collection, separators=(",", ":"), sort_keys=True) + "\n")
         paths.append(path)
     return paths

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.atomic import open_atomic, write_text
+from sim.rundata import run_info
 
 if TYPE_CHECKING:
     from sim.model import TerritoryModel
@@ -161,25 +161,4 @@ def final_state(model: TerritoryModel) -> dict[str, Any]:
         "type": "FeatureCollection",
         "features": features,
         "properties": {"date": model.date.isoformat(), "day": model.day},
-    }
-
-
-def run_info(model: TerritoryModel) -> dict[str, Any]:
-    """What produced these outputs: scenario, seed, days, overrides and versions."""
-
-    def version(dist: str) -> str:
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            return "unknown"
-
-    return {
-        "scenario": model.spec.name,
-        "scenario_file": model.definition.file,
-        "seed": model.seed,
-        "days": model.day,
-        "start_date": model.start_date.isoformat(),
-        "end_date": model.date.isoformat(),
-        "overrides": {k: v for k, v in model.definition.overrides},
-        "versions": {d: version(d) for d in ("frontline", "mesa", "numpy", "networkx")},
     }

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -173,10 +174,29 @@ def _trail_of(model: TerritoryModel) -> tuple[bool, _Trail] | None:
 
 
 # ---------------------------------------------------------------- the adapter
+def run_info(model: TerritoryModel) -> dict[str, Any]:
+    """What produced these outputs: scenario, seed, days, overrides and versions."""
+
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "unknown"
+
+    return {
+        "scenario": model.spec.name,
+        "scenario_file": model.definition.file,
+        "seed": model.seed,
+        "days": model.day,
+        "start_date": model.start_date.isoformat(),
+        "end_date": model.date.isoformat(),
+        "overrides": {k: v for k, v in model.definition.overrides},
+        "versions": {d: version(d) for d in ("frontline", "mesa", "numpy", "networkx")},
+    }
+
+
 def run_data(model: TerritoryModel) -> RunData:
     """The run of ``model`` so far as plain data (the one place that reads the model)."""
-    from sim.output import run_info
-
     w = model.world
     spec = model.spec
     found = _trail_of(model)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.atomic import open_atomic, write_text
 from sim.errors import FrontlineError
 from sim.rundata import RunData, UnitPos
 
@@ -47,9 +48,9 @@ def write_run_files(data: RunData, out: Path) -> list[Path]:
         "units_recorded": data.units_recorded,
     }
     paths = [out / "map.json", out / "control_long.csv", out / "units.csv"]
-    paths[0].write_text(json.dumps(static, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_text(paths[0], json.dumps(static, indent=1, sort_keys=True) + "\n")
     every_day = (data.days + 1) * len(data.town_ids) <= CONTROL_LONG_LIMIT
-    with paths[1].open("w", newline="", encoding="utf-8") as fh:
+    with open_atomic(paths[1], "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(CONTROL_LONG_COLUMNS)
         for day in range(data.days + 1):
@@ -62,7 +63,7 @@ def write_run_files(data: RunData, out: Path) -> list[Path]:
                 c = int(data.control[day, i])
                 writer.writerow([day, date, tid, fids[c] if c >= 0 else "",
                                  int(data.besieged[day, i])])
-    with paths[2].open("w", newline="", encoding="utf-8") as fh:
+    with open_atomic(paths[2], "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(UNIT_COLUMNS)
         for day, units in enumerate(data.units):

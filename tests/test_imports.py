@@ -9,15 +9,9 @@ from __future__ import annotations
 
 import ast
 
-import pytest
 from builders import ROOT
 
 PACKAGES = ("sim", "viz")
-#: Modules in the import cycles found on main on 2026-12-01 (sim.cli <-> sim.completion;
-#: sim.rundata -> sim.output -> sim.gis / sim.htmlreport -> sim.rundata): the whole-graph test
-#: below is xfail until they are broken; the test after it holds everything else to no cycle.
-MODEL = {"sim.completion", "sim.rundata", "sim.output", "sim.gis", "sim.htmlreport",
-         "sim.htmlreport.narrative"}
 
 
 def _modules() -> dict[str, ast.Module]:
@@ -102,17 +96,6 @@ def test_the_graph_sees_function_level_and_type_only_imports():
     assert "sim.model" in graph["sim.cli"]  # imported inside cmd_run
 
 
-def test_no_import_cycle_outside_the_models_modules():
-    graph = {m: {t for t in ts if t not in MODEL} for m, ts in import_graph().items()
-             if m not in MODEL}
-    cycle = find_cycle(graph)
-    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
-
-
-@pytest.mark.xfail(strict=True, reason="import cycles in modules of other branches: sim.cli -> "
-                   "sim.completion -> sim.cli (completion imports build_parser); sim.rundata -> "
-                   "sim.output -> sim.gis -> sim.rundata and sim.rundata -> sim.output -> "
-                   "sim.htmlreport -> sim.htmlreport.narrative -> sim.rundata")
 def test_no_import_cycle_among_sim_and_viz_modules():
     cycle = find_cycle(import_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])

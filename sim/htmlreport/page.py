@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from sim.atomic import write_text
+
 __all__ = ["render", "write_page"]
 
 _SLOT = re.compile(r"\{\{(TITLE|CSS|DATA|JS)\}\}")
@@ -52,5 +54,5 @@ def render(template: str, scripts: list[str], data: dict[str, Any], title: str) 
 def write_page(path: Path, template: str, scripts: list[str], data: dict[str, Any],
                title: str) -> Path:
     """Write the rendered page to ``path``; returns it."""
-    path.write_text(render(template, scripts, data, title), encoding="utf-8")
+    write_text(path, render(template, scripts, data, title))
     return path

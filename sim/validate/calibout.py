@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.atomic import write_text
 from sim.errors import FrontlineError
 from sim.validate.calibfile import CalibrationPlan
 from sim.validate.calibrate import objective
@@ -154,11 +155,10 @@ def write_outputs(study: Any, plan: CalibrationPlan, out: Path) -> dict[str, Any
                                   f"{best.number} of {len(study.trials)}, {plan.spec.objective}"
                                   f" {best.value:.3f} on {plan.observed.name!r}.",
                    **variant_patch(plan.base, {**plan.spec.set, **best.params})}
-        (out / "calibrated.yaml").write_text(
-            "# Written by frontline calibrate; every command loads it (it extends the "
-            "scenario).\n" + yaml.safe_dump(variant, sort_keys=False, allow_unicode=True),
-            encoding="utf-8")
-        (out / "fit.json").write_text(json.dumps(fit, indent=2) + "\n", encoding="utf-8")
+        write_text(out / "calibrated.yaml",
+                   "# Written by frontline calibrate; every command loads it (it extends the "
+                   "scenario).\n" + yaml.safe_dump(variant, sort_keys=False, allow_unicode=True))
+        write_text(out / "fit.json", json.dumps(fit, indent=2) + "\n")
         history = sorted((t.number, float(t.value)) for t in complete)
         best_so_far = list(np.minimum.accumulate([v for _, v in history]))
         history_plot(history, best_so_far, f"{plan.spec.name}: optimisation history "

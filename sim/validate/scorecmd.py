@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.atomic import open_atomic, write_text
 from sim.errors import FrontlineError
 
 if TYPE_CHECKING:  # imported where used: `frontline run` builds this parser too (start-up)
@@ -177,13 +178,13 @@ def write_score(score: Score, out: Path, title: str, settings: dict[str, Any],
         out.mkdir(parents=True, exist_ok=True)
         rows = [asdict(o) for o in score.observations]
         csv_path = out / f"{stem}.csv"
-        with open(csv_path, "w", newline="", encoding="utf-8") as fh:
+        with open_atomic(csv_path, "w", newline="", encoding="utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=list(rows[0]))
             w.writeheader()
             w.writerows(rows)
         json_path = out / f"{stem}.json"
-        json_path.write_text(json.dumps({**settings, **score.as_dict()}, indent=2,
-                                        allow_nan=False, default=str) + "\n", encoding="utf-8")
+        write_text(json_path, json.dumps({**settings, **score.as_dict()}, indent=2,
+                                         allow_nan=False, default=str) + "\n")
         png = timeline_plot(score, title, out / f"{stem}.png")
     except OSError as exc:
         raise FrontlineError(f"cannot write to {out}: {exc.strerror or exc}") from None
