@@ -70,6 +70,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             console.print(_event_line(ev), soft_wrap=True)
         model.record.listeners.append(lambda ev: console.print(_event_line(ev), soft_wrap=True))
         model.run()
+    elif model.days < 200:  # no progress bar for short runs (nor its import at start-up)
+        model.run()
     else:
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -80,7 +82,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             TimeRemainingColumn(),
             console=Console(stderr=True),
             transient=True,
-            disable=model.days < 200,
         ) as progress:
             task = progress.add_task(model.spec.name, total=model.days)
             while model.day < model.days:
@@ -316,19 +317,28 @@ def _register_viz(sub: Any) -> None:
     p.set_defaults(func=cmd_viz)
 
 
+class _Version(argparse.Action):
+    """``--version``, looking the version up only when asked (importlib.metadata: start-up)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("frontline")
+        except PackageNotFoundError:
+            v = "unknown"
+        print(f"frontline {v}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``frontline`` command."""
     parser = argparse.ArgumentParser(
         prog="frontline",
         description="Agent-based simulator of territorial control on a map of towns and highways.",
     )
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        v = version("frontline")
-    except PackageNotFoundError:
-        v = "unknown"
-    parser.add_argument("--version", action="version", version=f"frontline {v}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     from sim import completion
     from sim.sweep import cli as sweep_cli

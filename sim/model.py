@@ -21,6 +21,7 @@ state                 owner                          what it holds
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,45 @@ __all__ = ["DEFAULT_SCENARIO", "METRICS", "CampaignScenario", "TerritoryModel"]
 
 #: The per-faction statistics recorded each day (``sim.record.STATISTICS``).
 METRICS = STATISTICS
+
+#: Maps of at least this many towns freeze the garbage collector's view of the built objects.
+FREEZE_GC_TOWNS = 2_000
+_frozen = [0]  # builds that froze so far (this process)
+
+
+def _freeze_build(towns: int) -> None:
+    """Exempt the objects of a big map's build from later full garbage collections.
+
+    A full collection traverses every tracked object; the build of a 10,000-town map leaves
+    enough of them that the first one (around day 5) costs a day's time by itself. After
+    ``gc.freeze()`` they are skipped (still freed by reference counting; results do not
+    depend on the collector). A later big build first unfreezes and collects, so cyclic
+    garbage of earlier models is not kept for ever.
+    """
+    if towns < FREEZE_GC_TOWNS:
+        return
+    if _frozen[0]:
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()
+    _frozen[0] += 1
+
+
+_last_world: list[tuple[ScenarioSpec, World]] = []  # the last map built, by its scenario
+
+
+def _world(spec: ScenarioSpec) -> World:
+    """The ``World`` of a validated scenario, reused while the same scenario object is run.
+
+    A ``World`` is never changed by a run, so the runs of one parameter point in a sweep
+    (which share one loaded scenario) share it.
+    """
+    if _last_world and _last_world[0][0] is spec:
+        return _last_world[0][1]
+    w = World(spec)
+    _last_world[:] = [(spec, w)]
+    return w
+
 
 #: What a campaign can be built from: a file, plain scenario data, or a loaded scenario.
 Source = str | Path | dict[str, Any] | LoadedScenario | ScenarioSpec
@@ -134,7 +174,7 @@ class TerritoryModel(mesa.Model):
         self.days = sim.days
         self.start_date: dt.date = sim.start_date
         self.day = 0
-        self.world = w = World(self.spec)
+        self.world = w = _world(self.spec)
         self.grid = build_grid(w, self)
         self.relations = build_relations(self.spec)
         self.factions = build_factions(self.spec, w, self.relations)
@@ -151,6 +191,7 @@ class TerritoryModel(mesa.Model):
         self._data = self.definition.data
         self._supply()
         self._collect()
+        _freeze_build(w.n)
 
     # ----------------------------------------------------------------- the day
     @property

@@ -7,6 +7,7 @@ plain data, so workers need neither the scenario file nor a shared file system.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,45 @@ from typing import Any
 
 from sim.sweep.metrics import Metric, control_changes, evaluate
 
-__all__ = ["Chunk", "ChunkResult", "run_chunk", "run_one"]
+__all__ = ["Chunk", "ChunkResult", "loaded_point", "run_chunk", "run_one"]
+
+#: Parameter points kept validated per worker process (least recently added dropped first).
+POINT_CACHE_SIZE = 64
+_points: dict[tuple[str, str, int | None], Any] = {}
+_last_data: list[tuple[dict[str, Any], str]] = []  # the last scenario dict and its content key
+
+
+def loaded_point(scenario: Any, overrides: dict[str, Any], days: int | None) -> Any:
+    """The scenario validated with a parameter point's overrides, once per worker process.
+
+    What ``TerritoryModel(scenario, days=days, overrides=overrides)`` would load, as a
+    ``LoadedScenario``; for plain scenario data it is cached by (content, overrides, days), so
+    the runs of a parameter point share one validation and, through the model's cache of the
+    last map, one ``World``. Other sources (a path, a loaded scenario) are loaded each time.
+
+    Raises:
+        ScenarioError: the overrides make the scenario invalid (not cached: raised every time).
+    """
+    from sim.scenario import load_scenario
+
+    sets = dict(overrides)
+    if days is not None:
+        sets["simulation.days"] = days
+    if not isinstance(scenario, dict):
+        return load_scenario(scenario, sets)
+    if _last_data and _last_data[0][0] is scenario:
+        content = _last_data[0][1]
+    else:
+        content = json.dumps(scenario, sort_keys=True, default=str)
+        _last_data[:] = [(scenario, content)]
+    key = (content, json.dumps(overrides, default=str), days)  # in order: later paths win
+    loaded = _points.get(key)
+    if loaded is None:
+        loaded = load_scenario(scenario, sets)
+        if len(_points) >= POINT_CACHE_SIZE:
+            del _points[next(iter(_points))]
+        _points[key] = loaded
+    return loaded
 
 
 def run_one(scenario: Any, overrides: dict[str, Any], seed: int, days: int,
@@ -39,7 +78,7 @@ def run_one(scenario: Any, overrides: dict[str, Any], seed: int, days: int,
 
     row: dict[str, Any] = {"seed": seed}
     try:
-        model = TerritoryModel(scenario, seed=seed, days=days, overrides=overrides)
+        model = TerritoryModel(loaded_point(scenario, overrides, days), seed=seed)
         model.run()
         values = evaluate(model, metrics)
         control = control_changes(model)

@@ -71,12 +71,13 @@ class RunResult:
 def run_task(task: Task) -> tuple[Any, list[RunResult]]:
     """Run every run of a task (the function a worker executes); a failing run is a result."""
     from sim.model import TerritoryModel
+    from sim.sweep.runner import loaded_point
 
     out = []
     for rep, seed in task.seeds:
-        try:
-            model = TerritoryModel(task.scenario, seed=seed, days=task.days,
-                                   overrides=task.overrides)
+        try:  # validated (and its World built) once per worker and parameter point
+            model = TerritoryModel(loaded_point(task.scenario, task.overrides or {}, task.days),
+                                   seed=seed)
             model.run()
             facts = run_facts(model)
             values = tuple(simulated(facts, o) for o in task.observations)

@@ -14,14 +14,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.atomic import open_atomic, write_text
 from sim.errors import FrontlineError
-from sim.validate.ensemble import Pool, RunResult, ensemble_seeds, split
-from sim.validate.observations import ObservationSet, load_observations
-from sim.validate.problems import LoadedScenario, scenario_data
-from sim.validate.score import Score, score_runs
+
+if TYPE_CHECKING:  # imported where used: `frontline run` builds this parser too (start-up)
+    from sim.validate.ensemble import RunResult
+    from sim.validate.observations import ObservationSet
+    from sim.validate.problems import LoadedScenario
+    from sim.validate.score import Score
 
 __all__ = ["ScoreSetup", "prepare", "print_score", "run_ensemble", "write_score"]
 
@@ -54,6 +56,8 @@ def prepare(scenario: str | Path, observed: str | Path, sets: Sequence[tuple[str
         FrontlineError: a bad number of days.
     """
     from sim.scenario import load_scenario
+    from sim.validate.observations import load_observations
+    from sim.validate.problems import scenario_data
 
     if days is not None and days < 1:
         raise FrontlineError(f"--days must be at least 1, got {days}")
@@ -81,6 +85,7 @@ def run_ensemble(setup: ScoreSetup, runs: int, seed: int, *, workers: int | None
     )
 
     from sim.sweep.execute import open_backend
+    from sim.validate.ensemble import Pool, ensemble_seeds, split
 
     if seed < 0:
         raise FrontlineError(f"--seed must be 0 or more, got {seed}")
@@ -118,6 +123,8 @@ def run_ensemble(setup: ScoreSetup, runs: int, seed: int, *, workers: int | None
 
 def score_setup(setup: ScoreSetup, results: Sequence[RunResult]) -> Score:
     """Score finished runs of a setup."""
+    from sim.validate.score import score_runs
+
     return score_runs(setup.observations.observations, results,
                       setup.scenario.scenario.simulation.start_date, setup.days)
 

@@ -1,0 +1,260 @@
+"""The current tree against a reference commit, measured side by side in one run.
+
+Usage (from the repository root)::
+
+    python benchmarks/compare_ref.py                      # default scenario + start-up
+    python benchmarks/compare_ref.py --towns 10000        # also a 10,000-town theatre per day
+    python benchmarks/compare_ref.py --ref d4e1af3 --rounds 7 --startup 15 --json out.json
+
+The reference commit (default ``d4e1af3``, the code of 2026-12-01) is checked out as a detached
+git worktree under /tmp for the duration of the run and removed afterwards. Every measurement
+runs in a fresh subprocess with one tree first on ``sys.path``; the two trees alternate round by
+round (current, reference, reference, current, ...), so load on a shared machine hits both
+alike and the ratios are comparable even when the absolute times are not. Each worker reports
+CPU time (``time.process_time``) beside wall time; the ratios are of medians.
+
+Measured:
+
+* ``default``: build + 120 days of the default scenario (``TerritoryModel(loaded).run()``),
+  the median of ``--repeats`` runs after one warm-up run, per worker;
+* ``synthetic N`` (``--towns N``): a generated theatre (3 factions, seed 1); the build, then each
+  of ``--days`` days (so a garbage-collection spike on one day shows in the per-day figures);
+* start-up (``--startup K``): ``python -m sim run <default scenario> --quiet`` of each tree and
+  ``python -c "import mesa"``, K interleaved whole processes each, wall time and the child's
+  CPU time (user + system, from ``os.wait4``), hyperfine-like.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_REF = "d4e1af3"
+SCENARIO = "scenarios/deir_ez_zor_2017.yaml"
+
+
+# --------------------------------------------------------------------------- workers
+
+def _worker_default(repeats: int) -> dict[str, Any]:
+    from sim.model import DEFAULT_SCENARIO, TerritoryModel
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(DEFAULT_SCENARIO)
+    TerritoryModel(loaded).run()  # warm-up: imports, regexes, numpy dispatch
+    wall, cpu = [], []
+    days = 0
+    for _ in range(repeats):
+        c, t = time.process_time(), time.perf_counter()
+        model = TerritoryModel(loaded)
+        model.run()
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+        days = model.day
+    return {"days": days, "wall_s": statistics.median(wall), "cpu_s": statistics.median(cpu)}
+
+
+def _worker_synthetic(towns: int, days: int) -> dict[str, Any]:
+    from sim.generate import generate_scenario
+    from sim.model import TerritoryModel
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(generate_scenario(towns, 3, None, seed=1))
+    c, t = time.process_time(), time.perf_counter()
+    model = TerritoryModel(loaded)
+    out: dict[str, Any] = {"build_wall_s": time.perf_counter() - t,
+                           "build_cpu_s": time.process_time() - c}
+    wall, cpu = [], []
+    for _ in range(days):
+        c, t = time.process_time(), time.perf_counter()
+        model.step()
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    out.update(day_wall_s=wall, day_cpu_s=cpu, wall_s=statistics.median(wall),
+               cpu_s=statistics.median(cpu))
+    return out
+
+
+def _worker_main(argv: list[str]) -> int:
+    tree, kind, *rest = argv
+    sys.path.insert(0, tree)
+    if kind == "default":
+        out = _worker_default(int(rest[0]))
+    else:
+        out = _worker_synthetic(int(rest[0]), int(rest[1]))
+    print(json.dumps(out))
+    return 0
+
+
+# --------------------------------------------------------------------------- driver
+
+def _child_env(tree: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(tree)
+    return env
+
+
+def _worker(tree: Path, args: list[str]) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, __file__, "--worker", str(tree), *args],
+                          capture_output=True, text=True, env=_child_env(tree), cwd=tree,
+                          timeout=3600)
+    if proc.returncode != 0:
+        raise SystemExit(f"worker {args} in {tree} failed:\n{proc.stderr}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _timed_process(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and the child's CPU seconds (user + system) of one whole process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                            cwd=cwd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
+    if proc.stderr:
+        proc.stderr.close()
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def _interleave(trees: dict[str, Path], rounds: int, args: list[str]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {name: [] for name in trees}
+    names = list(trees)
+    for r in range(rounds):
+        for name in (names if r % 2 == 0 else names[::-1]):
+            out[name].append(_worker(trees[name], args))
+    return out
+
+
+def _med(rows: list[dict], key: str) -> float:
+    return statistics.median(row[key] for row in rows)
+
+
+def _startup(trees: dict[str, Path], repeats: int) -> dict[str, dict[str, float]]:
+    cmds: dict[str, tuple[list[str], dict[str, str], Path]] = {
+        "import mesa": ([sys.executable, "-c", "import mesa"], dict(os.environ), ROOT)}
+    for name, tree in trees.items():
+        cmds[f"run ({name})"] = ([sys.executable, "-m", "sim", "run", SCENARIO, "--quiet"],
+                                 _child_env(tree), tree)
+    for cmd, env, cwd in cmds.values():  # warm the file cache and write bytecode
+        _timed_process(cmd, env, cwd)
+    samples: dict[str, list[tuple[float, float]]] = {k: [] for k in cmds}
+    keys = list(cmds)
+    for r in range(repeats):
+        for k in (keys if r % 2 == 0 else keys[::-1]):
+            samples[k].append(_timed_process(*cmds[k]))
+    return {k: {"wall_s": statistics.median(w for w, _ in v),
+                "cpu_s": statistics.median(c for _, c in v),
+                "wall_min_s": min(w for w, _ in v)} for k, v in samples.items()}
+
+
+def _ref_worktree(ref: str, tmp: Path) -> Path:
+    path = tmp / "ref"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(path),
+                    ref], check=True)
+    return path
+
+
+def _remove_worktree(path: Path) -> None:
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)],
+                   check=False)
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=False)
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:5.2f}x" if b else "  -  "
+
+
+def compare(args: argparse.Namespace) -> dict[str, Any]:
+    """Run every measurement; returns the results."""
+    res: dict[str, Any] = {"ref": args.ref, "load_before": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="frontline-ref-") as tmp:
+        ref = _ref_worktree(args.ref, Path(tmp))
+        try:
+            trees = {"current": ROOT, "ref": ref}
+            res["default"] = _interleave(trees, args.rounds, ["default", str(args.repeats)])
+            if args.towns:
+                res["synthetic"] = _interleave(trees, args.synthetic_rounds,
+                                               ["synthetic", str(args.towns), str(args.days)])
+            if args.startup:
+                res["startup"] = _startup(trees, args.startup)
+        finally:
+            _remove_worktree(ref)
+    res["load_after"] = os.getloadavg()
+    return res
+
+
+def report(res: dict[str, Any]) -> str:
+    """The figures as a text table."""
+    lines = [f"reference {res['ref']}; load average before "
+             f"{' '.join(f'{x:.1f}' for x in res['load_before'])}, after "
+             f"{' '.join(f'{x:.1f}' for x in res['load_after'])}"]
+    d = res["default"]
+    cw, cc = _med(d["current"], "wall_s"), _med(d["current"], "cpu_s")
+    rw, rc = _med(d["ref"], "wall_s"), _med(d["ref"], "cpu_s")
+    lines += ["", f"default scenario, build + {d['current'][0]['days']} days "
+              f"(median of {len(d['current'])} workers' medians):",
+              "            wall ms   CPU ms",
+              f"current    {1000 * cw:7.1f}  {1000 * cc:7.1f}",
+              f"reference  {1000 * rw:7.1f}  {1000 * rc:7.1f}",
+              f"ref/current {_ratio(rw, cw)}  {_ratio(rc, cc)}   (speed-up)"]
+    if "synthetic" in res:
+        s = res["synthetic"]
+        lines += ["", "synthetic theatre, ms per day (median of days) and build s:",
+                  "            day wall  day CPU  build wall  build CPU  per-day CPU ms"]
+        for name in ("current", "ref"):
+            rows = s[name]
+            per_day = [statistics.median(col) for col in
+                       zip(*(r["day_cpu_s"] for r in rows), strict=True)]
+            lines.append(f"{name:10} {1000 * _med(rows, 'wall_s'):8.1f} "
+                         f"{1000 * _med(rows, 'cpu_s'):8.1f} {_med(rows, 'build_wall_s'):10.2f} "
+                         f"{_med(rows, 'build_cpu_s'):10.2f}  "
+                         + " ".join(f"{1000 * x:.0f}" for x in per_day))
+        lines.append(f"ref/current {_ratio(_med(s['ref'], 'wall_s'), _med(s['current'], 'wall_s'))}"
+                     f" {_ratio(_med(s['ref'], 'cpu_s'), _med(s['current'], 'cpu_s'))}")
+    if "startup" in res:
+        st = res["startup"]
+        mw, mc = st["import mesa"]["wall_s"], st["import mesa"]["cpu_s"]
+        lines += ["", "start-up, whole processes (median; ratio to `import mesa`):",
+                  "                      wall s  CPU s   wall min   ratio wall  ratio CPU"]
+        for k, v in st.items():
+            lines.append(f"{k:20} {v['wall_s']:7.3f} {v['cpu_s']:6.3f} {v['wall_min_s']:8.3f}"
+                         f"     {_ratio(v['wall_s'], mw)}     {_ratio(v['cpu_s'], mc)}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--worker"]:
+        return _worker_main(argv[1:])
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--ref", default=DEFAULT_REF, help="reference commit (default %(default)s)")
+    p.add_argument("--rounds", type=int, default=5, help="workers per tree, default scenario")
+    p.add_argument("--repeats", type=int, default=5, help="timed runs per default worker")
+    p.add_argument("--towns", type=int, default=0, help="also time a theatre of N towns")
+    p.add_argument("--days", type=int, default=8, help="days timed per theatre worker")
+    p.add_argument("--synthetic-rounds", type=int, default=2, help="workers per tree, theatre")
+    p.add_argument("--startup", type=int, default=10, help="whole processes per command (0: no)")
+    p.add_argument("--json", type=Path, help="also write the raw results here")
+    args = p.parse_args(argv)
+    res = compare(args)
+    print(report(res))
+    if args.json:
+        args.json.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
