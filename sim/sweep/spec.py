@@ -96,9 +96,10 @@ class SweepFile(_Strict):
     seeds: Literal["common", "independent"] = Field(
         "common", description="common: replicate r has the same seed at every point; "
                               "independent: every run its own seed")
-    design: Literal["grid", "lhs", "sobol"] = Field(
-        "grid", description="grid: every combination of listed values; lhs / sobol: sample "
-                            "the low/high parameters")
+    design: Literal["grid", "oat", "lhs", "sobol"] = Field(
+        "grid", description="grid: every combination of listed values; oat: one at a time "
+                            "around the middle values; lhs / sobol: sample the low/high "
+                            "parameters")
     samples: int | None = Field(None, ge=1, le=1_000_000, description="points to sample "
                                                                       "(lhs, sobol)")
     set: dict[str, Any] = Field(default_factory=dict, description="constant overrides for "
@@ -248,7 +249,7 @@ def load_sweep(path: str | Path) -> SweepPlan:
     if problems.errors:
         raise ScenarioError(problems.items)
 
-    n_runs = count_points(params, spec.samples) * spec.replicates
+    n_runs = count_points(params, spec.samples, spec.design) * spec.replicates
     if n_runs > MAX_RUNS:  # checked before the points are built: they might not fit in memory
         problems.add(("parameters",), f"the sweep has {n_runs:,} runs (points x replicates); "
                                       f"the limit is {MAX_RUNS:,}")
@@ -406,6 +407,15 @@ def _params(spec: SweepFile, base: dict[str, Any], constants: dict[str, Any] | N
 
 def _check_design(spec: SweepFile, params: tuple[ParamDef, ...], problems: _Problems) -> None:
     sampled = [p for p in params if p.sampled]
+    if spec.design == "oat":
+        for p in params:
+            if p.sampled or len(p.values) < 3 or len(p.values) % 2 == 0:
+                problems.add(("parameters", p.path), "design: oat needs an odd number (3 or "
+                                                     "more) of listed values per parameter, "
+                                                     "the middle one the base")
+        if spec.samples is not None:
+            problems.add(("samples",), "samples applies to design: lhs or sobol, not oat")
+        return
     if spec.design == "grid":
         for p in sampled:
             problems.add(("parameters", p.path), "low/high parameters are sampled: set design: "
