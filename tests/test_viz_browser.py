@@ -238,7 +238,7 @@ def test_scenario_picker_switches_scenario_and_shows_a_broken_one_as_the_cli_doe
     assert "Traceback" not in page.inner_text("body")
     pick(page, "deir_ez_zor_2017.yaml")
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2017-08-15'")
+        "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2017-08-08'")
     assert page.locator("[data-testid=problem]").count() == 0
     assert page.locator("svg.frontline-map g.inset").count() == 1
 
@@ -286,7 +286,7 @@ def test_play_pause_and_the_console_stays_clean(page):
 def test_one_step_of_the_default_scenario_redraws_well_under_half_a_second(page):
     pick(page, "deir_ez_zor_2017.yaml")
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2017-08-15'")
+        "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2017-08-08'")
     times = page.evaluate("""async (n) => {
         const button = [...document.querySelectorAll('button')]
             .find(b => b.textContent.trim() === 'Step');
