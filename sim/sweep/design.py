@@ -200,8 +200,11 @@ def expand_points(params: tuple[ParamDef, ...] | list[ParamDef], method: DesignM
 
 
 def _oat_points(params: tuple[ParamDef, ...] | list[ParamDef]) -> list[dict[str, Any]]:
-    """One-at-a-time: the base point (every parameter at its middle value), then each
-    parameter at each of its other values with the others at base, in file order."""
+    """The points of a one-at-a-time design.
+
+    First the base point (every parameter at its middle value), then each parameter at each
+    of its other values with the others at base, in file order.
+    """
     base = {p.path: p.values[len(p.values) // 2] for p in params}
     points = [dict(base)]
     for p in params:
