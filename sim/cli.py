@@ -317,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_run, _add_validate, _add_sweep, _add_generate, _add_viz):
         add(sub)
+    from sim.validate import calibrate_cli, scorecmd
+
+    scorecmd.register(sub)
+    calibrate_cli.register(sub)
     return parser
 
 

@@ -1,9 +1,17 @@
-"""Experimental designs: parameter points (grid, one-at-a-time, LHS, Sobol) and per-run seeds.
+"""Experimental designs: parameter points (grid, oat, lhs, sobol, morris, saltelli) and seeds.
 
 A sweep's runs are its parameter points times its replicates, numbered point-major
 (run = point x replicates + replicate). Seeds come from the sweep's seed through
 ``numpy.random.SeedSequence.spawn``, so a run's seed depends only on the sweep file, never on
 the backend, the number of workers or the order in which runs finish.
+
+``morris`` and ``saltelli`` are the designs of sensitivity analysis, built with SALib's
+samplers on the unit hypercube (seeded from the sweep's seed) and mapped to each parameter's
+range like the Latin hypercube: ``morris`` draws ``samples`` one-at-a-time trajectories of D+1
+points each on a 4-level grid (for Morris's mu* and sigma); ``saltelli`` draws ``samples`` base
+points and gives N x (D+2) points (Saltelli's scheme for Sobol's first-order and total indices;
+second-order indices are not computed). ``frontline report`` rebuilds the same unit points
+from the seed to compute the indices (``sim.sweep.sensitivity``).
 
 Examples:
     >>> p = ParamDef("x", values=(1, 2))
@@ -26,13 +34,18 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["MAX_VALUES", "Design", "ParamDef", "Run", "build_design", "count_points",
-           "expand_points", "range_values", "run_seeds"]
+__all__ = ["MAX_VALUES", "MORRIS_LEVELS", "SENSITIVITY_DESIGNS", "Design", "ParamDef", "Run",
+           "build_design", "count_points", "expand_points", "range_values", "run_seeds",
+           "sample_count", "unit_design"]
 
 #: The most values one parameter's range may have.
 MAX_VALUES = 100_000
 
-DesignMethod = Literal["grid", "oat", "lhs", "sobol"]
+DesignMethod = Literal["grid", "oat", "lhs", "sobol", "morris", "saltelli"]
+#: Designs whose points are laid out for SALib's index computation (all parameters sampled).
+SENSITIVITY_DESIGNS = ("morris", "saltelli")
+#: Levels of the Morris grid (SALib's default; the step is levels / (2 (levels - 1))).
+MORRIS_LEVELS = 4
 SeedMode = Literal["common", "independent"]
 
 
@@ -143,14 +156,32 @@ def range_values(start: float, stop: float, *, step: float | None = None,
     return tuple(_tidy(float(v)) for v in np.linspace(start, stop, num))
 
 
-def _sample(params: list[ParamDef], method: DesignMethod, n: int,
-            rng: np.random.Generator) -> list[dict[str, Any]]:
+def unit_design(d: int, method: DesignMethod, n: int, seed: int) -> np.ndarray:
+    """The design's points on the unit hypercube, ``(points, d)``; the same for the same seed.
+
+    ``seed`` is the sweep's root seed: the design draws from the first child of
+    ``SeedSequence(seed)`` (the second seeds the runs), so the points never depend on the runs.
+    """
+    design_seq = np.random.SeedSequence(seed).spawn(2)[0]
+    rng = np.random.default_rng(design_seq)
+    if method in SENSITIVITY_DESIGNS:
+        from SALib.sample import morris, sobol
+
+        problem = {"num_vars": d, "names": [f"x{i}" for i in range(d)],
+                   "bounds": [[0.0, 1.0]] * d}
+        if method == "morris":
+            return np.asarray(morris.sample(problem, n, num_levels=MORRIS_LEVELS, seed=rng))
+        return np.asarray(sobol.sample(problem, n, calc_second_order=False, seed=rng))
     from scipy.stats import qmc
 
-    d = len(params)
     engine: qmc.QMCEngine
     engine = qmc.LatinHypercube(d, rng=rng) if method == "lhs" else qmc.Sobol(d, rng=rng)
-    unit = engine.random(n)
+    return np.asarray(engine.random(n))
+
+
+def _sample(params: list[ParamDef], method: DesignMethod, n: int, seed: int
+            ) -> list[dict[str, Any]]:
+    unit = unit_design(len(params), method, n, seed)
     rows: list[dict[str, Any]] = []
     for u in unit:
         row: dict[str, Any] = {}
@@ -167,12 +198,30 @@ def _sample(params: list[ParamDef], method: DesignMethod, n: int,
 
 
 def count_points(params: tuple[ParamDef, ...] | list[ParamDef], samples: int | None,
-                 method: DesignMethod = "grid") -> int:
+                 method: DesignMethod = "lhs") -> int:
     """How many points ``expand_points`` gives, without building them."""
     if method == "oat":
         return 1 + sum(len(p.values) - 1 for p in params)
     n = math.prod(len(p.values) for p in params if not p.sampled)
-    return n * (samples or 1) if any(p.sampled for p in params) else n
+    d = sum(p.sampled for p in params)
+    return n * sample_count(d, method, samples or 1) if d else n
+
+
+def sample_count(d: int, method: DesignMethod, samples: int) -> int:
+    """Points a sampled design draws for ``d`` parameters.
+
+    ``samples`` for lhs and sobol; ``samples x (d + 1)`` for Morris trajectories;
+    ``samples x (d + 2)`` for Saltelli.
+
+    Examples:
+        >>> sample_count(3, "morris", 10), sample_count(3, "saltelli", 8)
+        (40, 40)
+    """
+    if method == "morris":
+        return samples * (d + 1)
+    if method == "saltelli":
+        return samples * (d + 2)
+    return samples
 
 
 def expand_points(params: tuple[ParamDef, ...] | list[ParamDef], method: DesignMethod,
@@ -192,8 +241,7 @@ def expand_points(params: tuple[ParamDef, ...] | list[ParamDef], method: DesignM
     if not sampled:
         points = combos
     else:
-        design_seq = np.random.SeedSequence(seed).spawn(2)[0]
-        draws = _sample(sampled, method, samples or 1, np.random.default_rng(design_seq))
+        draws = _sample(sampled, method, samples or 1, seed)
         points = [{**c, **s} for c in combos for s in draws]
     order = [p.path for p in params]
     return [{k: pt[k] for k in order} for pt in points]

@@ -34,6 +34,7 @@ from sim.sweep.plots import (
     short,
     slug,
 )
+from sim.sweep.sensitivity import print_sensitivity, sensitivity, sensitivity_plots
 from sim.sweep.store import read_meta
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def load_results(results: Path) -> tuple[dict[str, Any], pd.DataFrame]:
         FrontlineError: the file is missing or not sweep results.
     """
     meta = read_meta(results)
+    _check_meta(results, meta)
     try:
         if results.suffix == ".csv":
             import pyarrow as pa
@@ -67,7 +69,40 @@ def load_results(results: Path) -> tuple[dict[str, Any], pd.DataFrame]:
             table = pq.read_table(results)
     except Exception as exc:
         raise FrontlineError(f"{results}: cannot read sweep results: {exc}") from None
-    return meta, table.to_pandas()
+    df = table.to_pandas()
+    missing = [c for c in ("run", "point", "replicate", "seed", "status", "error",
+                           *(p["path"] for p in meta["parameters"]),
+                           *(m["column"] for m in meta["metrics"])) if c not in df.columns]
+    if missing:
+        raise FrontlineError(f"{results}: not complete sweep results: no column "
+                             + ", ".join(repr(c) for c in missing[:8])
+                             + (f" (and {len(missing) - 8} more)" if len(missing) > 8 else "")
+                             + "; report reads files written by frontline sweep, unedited")
+    return meta, df
+
+
+#: What the report reads from a results file's metadata: key -> (type, keys of its items).
+_META_KEYS: dict[str, tuple[type, tuple[str, ...]]] = {
+    "name": (str, ()), "scenario": (str, ()), "days": (int, ()), "start_date": (str, ()),
+    "seed": (int, ()), "design": (str, ()), "replicates": (int, ()), "points": (int, ()),
+    "parameters": (list, ("path", "sampled", "values")),
+    "metrics": (list, ("column", "metric", "kind")), "factions": (list, ("id", "colour")),
+}
+
+
+def _check_meta(results: Path, meta: dict[str, Any]) -> None:
+    """Refuse metadata the report cannot use (a hand-edited or foreign file), naming the key."""
+    for key, (kind, item_keys) in _META_KEYS.items():
+        value = meta.get(key)
+        ok = isinstance(value, kind) and not isinstance(value, bool)
+        if ok and item_keys:
+            ok = all(isinstance(v, dict) and all(k in v for k in item_keys)
+                     for v in value or ())
+        if not ok:
+            of = f" of {{{', '.join(item_keys)}}}" if item_keys else ""
+            raise FrontlineError(f"{results}: the sweep metadata has no valid {key!r} (expected "
+                                 f"{kind.__name__}{of}); report reads files written by "
+                                 "frontline sweep, unedited")
 
 
 # ------------------------------------------------------------------ summaries
@@ -241,8 +276,11 @@ def report(results: Path, out: Path, console: Any = None, by_day: int | None = N
     except OSError as exc:
         raise FrontlineError(f"cannot create {out}: {exc.strerror or exc}") from None
     summary = summarise(meta, df, by_day)
+    sens = sensitivity(meta, df)
     try:
         _print_tables(meta, df, summary, console, by_day)
+        if sens is not None:
+            print_sensitivity(sens, console)
     except BrokenPipeError:  # `frontline report ... | head`: the files are still written
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -253,6 +291,10 @@ def report(results: Path, out: Path, console: Any = None, by_day: int | None = N
     if meta["points"] > MAX_POINT_ROWS:
         _overall(meta, df, by_day).to_csv(out / "overall.csv", index=False)
         files.append(out / "overall.csv")
+    if sens is not None:
+        sens.to_csv(out / "sensitivity.csv", index=False)
+        files.append(out / "sensitivity.csv")
+        files += sensitivity_plots(sens, out, meta["name"])
     failed = df[df["status"] != "ok"]
     if len(failed):
         cols = ["run", "point", "replicate", "seed",

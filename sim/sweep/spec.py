@@ -23,7 +23,14 @@ from sim.errors import Problem, ScenarioError
 from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.loader import apply_override, parse_path
 from sim.scenario.yamlio import Locations, PathKey, format_path, read_yaml
-from sim.sweep.design import Design, ParamDef, build_design, count_points, range_values
+from sim.sweep.design import (
+    SENSITIVITY_DESIGNS,
+    Design,
+    ParamDef,
+    build_design,
+    count_points,
+    range_values,
+)
 from sim.sweep.metrics import METRICS, SERIES, Metric
 
 __all__ = ["FIXED_COLUMNS", "SweepFile", "SweepPlan", "load_sweep"]
@@ -96,12 +103,13 @@ class SweepFile(_Strict):
     seeds: Literal["common", "independent"] = Field(
         "common", description="common: replicate r has the same seed at every point; "
                               "independent: every run its own seed")
-    design: Literal["grid", "oat", "lhs", "sobol"] = Field(
+    design: Literal["grid", "oat", "lhs", "sobol", "morris", "saltelli"] = Field(
         "grid", description="grid: every combination of listed values; oat: one at a time "
                             "around the middle values; lhs / sobol: sample the low/high "
-                            "parameters")
+                            "parameters; morris / saltelli: sensitivity designs (see "
+                            "docs/sweeps.md)")
     samples: int | None = Field(None, ge=1, le=1_000_000, description="points to sample "
-                                                                      "(lhs, sobol)")
+                                "(lhs, sobol); trajectories (morris); base samples (saltelli)")
     set: dict[str, Any] = Field(default_factory=dict, description="constant overrides for "
                                                                   "every run (path: value)")
     parameters: dict[str, Any] = Field(default_factory=dict, description="swept parameters "
@@ -426,9 +434,15 @@ def _check_design(spec: SweepFile, params: tuple[ParamDef, ...], problems: _Prob
     if not sampled:
         problems.add(("design",), f"design: {spec.design} samples parameters given as "
                                   "{low, high}; this sweep has none")
+    if spec.design in SENSITIVITY_DESIGNS:
+        for p in params:
+            if not p.sampled:
+                problems.add(("parameters", p.path), f"design: {spec.design} varies every "
+                             "parameter over {low, high}; give this one a range, or move it "
+                             "to set:")
     if spec.samples is None:
         problems.add(("design",), f"design: {spec.design} needs samples: N")
-    elif spec.design == "sobol" and spec.samples & (spec.samples - 1):
+    elif spec.design in ("sobol", "saltelli") and spec.samples & (spec.samples - 1):
         lower = 1 << (spec.samples.bit_length() - 1)
         problems.add(("samples",), f"a Sobol design needs a power of 2 samples for its balance "
                                    f"properties; use {lower} or {lower * 2} (or design: lhs)")
