@@ -33,19 +33,21 @@ SYNTHETIC = [(300, 2, 1, 120), (800, 3, 2, 120), (2000, 4, 3, 60), (3000, 6, 4, 
 def digest(model: TerritoryModel) -> str:
     """A hash of everything a run produces, floats bit for bit."""
     h = hashlib.sha256()
-    for e in model.events:
+    rec = model.record
+    for e in rec.events:
         h.update(repr((e.day, e.kind, e.faction, e.town, e.other_faction, e.detail,
                        e.text)).encode())
-    h.update(repr(model.series).encode())
-    for row in model.control_history:
+    h.update(repr(rec.series).encode())
+    for row in rec.control_history:
         h.update(row.tobytes())
-    for u in sorted(model.unit_list, key=lambda u: u.key):
+    for u in sorted(model.forces, key=lambda u: u.key):
         h.update(repr((u.key, u.node, u.dest, u.progress.hex(), u.fighters.hex(),
                        float(u.morale).hex(), u.order, u.besieging, u.came_from)).encode())
-    for name in ("controller", "garrison", "garrison_quality", "garrison_morale", "population",
-                 "conscripts", "conscripted", "desert_rate", "besieged", "supplied", "reach",
-                 "pocket_airlift", "losses_by_faction", "deserted_by_faction"):
-        h.update(np.ascontiguousarray(getattr(model, name)).tobytes())
+    t, s, led = model.towns, model.supply, model.ledger
+    for arr in (t.controller, t.garrison, t.garrison_quality, t.garrison_morale, t.population,
+                t.conscripts, t.conscripted, t.desert_rate, s.besieged, s.supplied, s.reach,
+                s.pocket_airlift, led.casualties, led.deserted):
+        h.update(np.ascontiguousarray(arr).tobytes())
     h.update(repr(model.rng.bit_generator.state).encode())
     return h.hexdigest()
 

@@ -2,59 +2,99 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from sim.agents import Faction, Forces, Relations, Unit
 from sim.combat import lanchester_step
-
-if TYPE_CHECKING:
-    from sim.agents import Unit
-    from sim.model import TerritoryModel
+from sim.constants import DESTROYED_BELOW, MORALE_FLOOR
+from sim.record import Recorder
+from sim.scenario.schema import CombatParams
+from sim.sense import Sense
+from sim.state import Ledger, TownState
+from sim.supply import SupplyState
+from sim.world import World
 
 __all__ = ["fight"]
 
 
-def fight(model: TerritoryModel) -> None:
-    """Resolve a day of battle at every town where hostile forces meet."""
+@dataclass(frozen=True)
+class _Battles:
+    """What the combat phase reads and changes (one per call of ``fight``)."""
+
+    world: World
+    towns: TownState
+    factions: Sequence[Faction]
+    relations: Relations
+    supply: SupplyState
+    sense: Sense
+    ledger: Ledger
+    params: CombatParams
+    rng: np.random.Generator
+    record: Recorder
+
+
+def fight(
+    forces: Forces,
+    factions: Sequence[Faction],
+    relations: Relations,
+    world: World,
+    towns: TownState,
+    supply: SupplyState,
+    sense: Sense,
+    ledger: Ledger,
+    params: CombatParams,
+    rng: np.random.Generator,
+    record: Recorder,
+) -> None:
+    """Resolve a day of battle at every town where hostile forces meet; refreshes ``sense``.
+
+    Towns are taken in town-number order; a side's losses follow Lanchester's square law for
+    one day (``sim.combat``) with seeded noise from ``rng``; units left with fewer than
+    ``DESTROYED_BELOW`` fighters are destroyed at the end.
+    """
+    b = _Battles(world, towns, factions, relations, supply, sense, ledger, params, rng, record)
     present: dict[int, list[Unit]] = {}
-    for u in model.unit_list:
+    for u in forces.units:
         u.in_battle = False
         if u.dest < 0:
             present.setdefault(u.node, []).append(u)
     for town in sorted(present):
         units = [u for u in present[town] if u.fighters > 0]
         if units:
-            _battle_at(model, town, units)
-    for u in list(model.unit_list):
-        if u.fighters < 0.5:
-            f = model.factions[u.faction]
-            model.losses_by_faction[u.faction] += u.fighters
+            _battle_at(b, town, units)
+    for u in list(forces.units):
+        if u.fighters < DESTROYED_BELOW:
+            f = factions[u.faction]
+            ledger.casualties[u.faction] += u.fighters
             u.fighters = 0.0
-            model.emit(
+            record.emit(
                 "destroyed",
                 f.id,
                 u.node,
                 "",
                 u.key,
-                f"{_label(f, u)} is destroyed at {model.world.names[u.node]}",
+                f"{_label(f, u)} is destroyed at {world.names[u.node]}",
             )
-            model.remove_unit(u)
+            forces.remove(u)
+    sense.refresh()
 
 
-def _label(faction: Any, unit: Unit) -> str:
+def _label(faction: Faction, unit: Unit) -> str:
     """How a unit is named in events: "ISIS's al-Mayadin reserve", not "ISIS's ISIS ..."."""
     if unit.name.casefold().startswith(faction.name.casefold()):
         return unit.name
     return f"{faction.name}'s {unit.name}"
 
 
-def _blocs(model: TerritoryModel, factions: list[int]) -> list[list[int]]:
+def _blocs(b: _Battles, factions: list[int]) -> list[list[int]]:
     """Group factions into alliances (transitively allied), each sorted, in a stable order."""
     groups: list[list[int]] = []
     for f in sorted(factions):
         for g in groups:
-            if any(f in model.factions[h].friends for h in g):
+            if any(f in b.relations.friends[h] for h in g):
                 g.append(f)
                 break
         else:
@@ -62,17 +102,19 @@ def _blocs(model: TerritoryModel, factions: list[int]) -> list[list[int]]:
     return groups
 
 
-def _battle_at(model: TerritoryModel, town: int, units: list[Unit]) -> None:
-    holder = int(model.controller[town])
+def _battle_at(b: _Battles, town: int, units: list[Unit]) -> None:
+    t = b.towns
+    rel = b.relations
+    holder = int(t.controller[town])
     present = sorted({u.faction for u in units})
     if holder < 0:
-        blocs = _blocs(model, present)
+        blocs = _blocs(b, present)
         if len(blocs) == 1:
-            _capture(model, town, units, blocs[0], unopposed=True)
+            _capture(b, town, units, blocs[0], unopposed=True)
             return
-        holder = max(blocs, key=lambda b: sum(u.fighters for u in units if u.faction in b))[0]
-    friends = model.factions[holder].friends
-    attackers = [u for u in units if u.faction in model.factions[holder].enemies]
+        holder = max(blocs, key=lambda g: sum(u.fighters for u in units if u.faction in g))[0]
+    friends = rel.friends[holder]
+    attackers = [u for u in units if u.faction in rel.enemies[holder]]
     if not attackers:
         return
     # allies never fight each other: a faction allied to an attacker (and so to both sides,
@@ -82,21 +124,20 @@ def _battle_at(model: TerritoryModel, town: int, units: list[Unit]) -> None:
         u
         for u in units
         if u.faction in friends
-        and not any(u.faction in model.factions[a].friends for a in att_factions)
+        and not any(u.faction in rel.friends[a] for a in att_factions)
     ]
-    sim = model.spec.simulation
-    c = sim.combat
-    garrison = float(model.garrison[town]) if model.controller[town] >= 0 else 0.0
+    c = b.params
+    garrison = float(t.garrison[town]) if t.controller[town] >= 0 else 0.0
     d_total = garrison + sum(u.fighters for u in defenders)
-    att_blocs = _blocs(model, sorted({u.faction for u in attackers}))
-    if d_total < 0.5:
-        best = max(att_blocs, key=lambda b: sum(u.fighters for u in attackers if u.faction in b))
-        _capture(model, town, [u for u in attackers if u.faction in best], best, unopposed=True)
+    att_blocs = _blocs(b, sorted({u.faction for u in attackers}))
+    if d_total < DESTROYED_BELOW:
+        best = max(att_blocs, key=lambda g: sum(u.fighters for u in attackers if u.faction in g))
+        _capture(b, town, [u for u in attackers if u.faction in best], best, unopposed=True)
         return
 
-    supplied_d = bool(model.supplied[town])
-    d_eff = _effectiveness(model, defenders, garrison, town, supplied_d)
-    terrain = model.world.defence[town] * (1.0 + model.world.fortification[town])
+    supplied_d = bool(b.supply.supplied[town])
+    d_eff = _effectiveness(b, defenders, garrison, town, supplied_d)
+    terrain = b.world.defence[town] * (1.0 + b.world.fortification[town])
     entrench = c.entrench if (garrison > 0 or any(u.entrenched for u in defenders)) else 1.0
     a_groups = [[u for u in attackers if u.faction in b] for b in att_blocs]
     a_sums = [sum(u.fighters for u in g) for g in a_groups]
@@ -105,93 +146,103 @@ def _battle_at(model: TerritoryModel, town: int, units: list[Unit]) -> None:
     summary = []
     for group, a0 in zip(a_groups, a_sums, strict=True):
         share = d_total * a0 / a_total
-        a_eff = _effectiveness(model, group, 0.0, town, None)
-        noise = np.exp(model.rng.normal(0.0, c.noise, 2)) if c.noise > 0 else np.ones(2)
+        a_eff = _effectiveness(b, group, 0.0, town, None)
+        noise = np.exp(b.rng.normal(0.0, c.noise, 2)) if c.noise > 0 else np.ones(2)
         alpha = c.kill_rate * a_eff * noise[0] / (terrain * entrench)
         beta = c.kill_rate * d_eff * noise[1]
         a1, d1 = lanchester_step(a0, share, alpha, beta)
-        _apply_losses(model, group, 0.0, town, a0 - a1, a0)
+        _apply_losses(b, group, 0.0, town, a0 - a1, a0)
         d_after += d1
         summary.append((group, a0, a1))
     d_lost = d_total - d_after
-    _apply_losses(model, defenders, garrison, town, d_lost, d_total)
+    _apply_losses(b, defenders, garrison, town, d_lost, d_total)
     for u in units:
         u.in_battle = True
 
-    hf = model.factions[holder]
+    hf = b.factions[holder]
     names = ", ".join(
-        f"{model.factions[g[0].faction].name} {a0:,.0f} (-{a0 - a1:,.0f})" for g, a0, a1 in summary
+        f"{b.factions[g[0].faction].name} {a0:,.0f} (-{a0 - a1:,.0f})" for g, a0, a1 in summary
     )
-    model.emit(
+    b.record.emit(
         "battle",
-        model.factions[attackers[0].faction].id,
+        b.factions[attackers[0].faction].id,
         town,
         hf.id,
         f"attackers {a_total:.0f} lost {sum(a0 - a1 for _, a0, a1 in summary):.0f}; "
         f"defenders {d_total:.0f} lost {d_lost:.0f}",
-        f"battle at {model.world.names[town]}: {names} against {hf.name} "
+        f"battle at {b.world.names[town]}: {names} against {hf.name} "
         f"{d_total:,.0f} (-{d_lost:,.0f})",
     )
 
     survivors = []
     for group, _, _ in summary:
-        alive = [u for u in group if u.fighters >= 0.5]
+        alive = [u for u in group if u.fighters >= DESTROYED_BELOW]
         if alive and _morale(alive, 0.0, 0.0) >= c.break_morale:
             survivors.append(alive)
         else:
             for u in alive:
-                _fall_back(model, u, town)
-    d_alive = float(model.garrison[town]) + sum(u.fighters for u in defenders)
-    d_morale = _morale(defenders, float(model.garrison[town]), float(model.garrison_morale[town]))
-    if survivors and (d_alive < 0.5 or d_morale < c.break_morale):
-        lost_garrison = float(model.garrison[town])
-        model.losses_by_faction[holder] += lost_garrison
-        model.garrison[town] = 0.0
+                _fall_back(b, u, town)
+    d_alive = float(t.garrison[town]) + sum(u.fighters for u in defenders)
+    d_morale = _morale(defenders, float(t.garrison[town]), float(t.garrison_morale[town]))
+    if survivors and (d_alive < DESTROYED_BELOW or d_morale < c.break_morale):
+        lost_garrison = float(t.garrison[town])
+        b.ledger.casualties[holder] += lost_garrison
+        t.garrison[town] = 0.0
         for u in defenders:
-            if u.fighters >= 0.5:
-                _fall_back(model, u, town)
+            if u.fighters >= DESTROYED_BELOW:
+                _fall_back(b, u, town)
         winners = max(survivors, key=lambda g: sum(u.fighters for u in g))
-        _capture(model, town, winners, sorted({u.faction for u in winners}), unopposed=False)
+        _capture(b, town, winners, sorted({u.faction for u in winners}), unopposed=False)
 
 
 def _effectiveness(
-    model: TerritoryModel, units: list[Unit], garrison: float, town: int, supplied: bool | None
+    b: _Battles, units: list[Unit], garrison: float, town: int, supplied: bool | None
 ) -> float:
-    """Fighter-weighted quality x morale x supply multiplier of one side."""
-    c = model.spec.simulation.combat
+    """Fighter-weighted quality x morale x supply multiplier of one side.
+
+    The garrison is supplied when its town is (``supplied``); a defending unit when its
+    faction reaches the town, an attacking one (``supplied`` None) when its faction reaches
+    the town it came from.
+    """
+    c = b.params
+    t = b.towns
+    rise = 1.0 - MORALE_FLOOR
     total, weighted = garrison, 0.0
     if garrison > 0:
-        gm = float(model.garrison_morale[town])
+        gm = float(t.garrison_morale[town])
         weighted += (
             garrison
-            * float(model.garrison_quality[town])
-            * (0.5 + 0.5 * gm)
+            * float(t.garrison_quality[town])
+            * (MORALE_FLOOR + rise * gm)
             * (1.0 if supplied else c.unsupplied)
         )
     for u in units:
-        ok = model.reach[u.faction, u.came_from if supplied is None else u.node]
-        weighted += u.fighters * u.quality * (0.5 + 0.5 * u.morale) * (1.0 if ok else c.unsupplied)
+        ok = b.supply.reach[u.faction, u.came_from if supplied is None else u.node]
+        supply = 1.0 if ok else c.unsupplied
+        weighted += u.fighters * u.quality * (MORALE_FLOOR + rise * u.morale) * supply
         total += u.fighters
     return weighted / total if total > 0 else 0.0
 
 
 def _apply_losses(
-    model: TerritoryModel, units: list[Unit], garrison: float, town: int, lost: float, before: float
+    b: _Battles, units: list[Unit], garrison: float, town: int, lost: float, before: float
 ) -> None:
+    """One side loses ``lost`` of its ``before`` fighters, in proportion, units and garrison."""
     if before <= 0 or lost <= 0:
         return
+    t = b.towns
     frac = min(lost / before, 1.0)
-    drop = model.spec.simulation.combat.morale_loss * frac
+    drop = b.params.morale_loss * frac
     for u in units:
-        model.losses_by_faction[u.faction] += u.fighters * frac
+        b.ledger.casualties[u.faction] += u.fighters * frac
         u.fighters *= 1.0 - frac
         u.morale = max(u.morale - drop, 0.0)
     if garrison > 0:
-        holder = model.controller[town]
-        model.losses_by_faction[holder] += garrison * frac
-        model.garrison[town] = garrison * (1.0 - frac)
-        model.conscripts[town] *= 1.0 - frac
-        model.garrison_morale[town] = max(model.garrison_morale[town] - drop, 0.0)
+        holder = t.controller[town]
+        b.ledger.casualties[holder] += garrison * frac
+        t.garrison[town] = garrison * (1.0 - frac)
+        t.conscripts[town] *= 1.0 - frac
+        t.garrison_morale[town] = max(t.garrison_morale[town] - drop, 0.0)
 
 
 def _morale(units: list[Unit], garrison: float, garrison_morale: float) -> float:
@@ -201,75 +252,72 @@ def _morale(units: list[Unit], garrison: float, garrison_morale: float) -> float
     return (garrison * garrison_morale + sum(u.fighters * u.morale for u in units)) / total
 
 
-def _fall_back(model: TerritoryModel, unit: Unit, town: int) -> None:
+def _fall_back(b: _Battles, unit: Unit, town: int) -> None:
     """A broken unit leaves for a safe neighbouring town of its bloc, or surrenders."""
-    f = model.factions[unit.faction]
-    tf = model.sense.town_fighters()
+    f = b.factions[unit.faction]
+    w = b.world
+    tf = b.sense.town_fighters()
     enemies = sorted(f.enemies)
     options = []
-    for nb in model.world.neighbours(town):
-        c = model.controller[nb]
+    for nb in w.neighbours(town):
+        c = b.towns.controller[nb]
         if c >= 0 and c in f.friends and not (enemies and tf[enemies, nb].sum() > 0):
             options.append(
-                (0 if nb == unit.came_from else 1, not model.reach[unit.faction, nb], int(nb))
+                (0 if nb == unit.came_from else 1, not b.supply.reach[unit.faction, nb], int(nb))
             )
     if options:
         dest = min(options)[2]
         unit.arrive(dest)
         unit.besieging = -1
-        model.emit(
+        b.record.emit(
             "retreat",
             f.id,
             town,
             "",
-            model.world.ids[dest],
+            w.ids[dest],
             f"{_label(f, unit)} breaks and falls back from "
-            f"{model.world.names[town]} to {model.world.names[dest]}",
+            f"{w.names[town]} to {w.names[dest]}",
         )
     else:
-        model.losses_by_faction[unit.faction] += unit.fighters
-        model.emit(
+        b.ledger.casualties[unit.faction] += unit.fighters
+        b.record.emit(
             "surrender",
             f.id,
             town,
             "",
             f"{unit.fighters:.0f} fighters",
-            f"{_label(f, unit)} ({unit.fighters:,.0f}) surrenders at "
-            f"{model.world.names[town]}",
+            f"{_label(f, unit)} ({unit.fighters:,.0f}) surrenders at {w.names[town]}",
         )
         unit.fighters = 0.0
 
 
-def _capture(
-    model: TerritoryModel, town: int, units: list[Unit], bloc: list[int], unopposed: bool
-) -> None:
+def _capture(b: _Battles, town: int, units: list[Unit], bloc: list[int], unopposed: bool) -> None:
     """Hand the town to the strongest faction of the winning bloc; leave a garrison."""
+    t = b.towns
     by_faction = {f: sum(u.fighters for u in units if u.faction == f) for f in bloc}
     winner = max(sorted(by_faction), key=lambda f: by_faction[f])
-    old = int(model.controller[town])
-    wf = model.factions[winner]
+    old = int(t.controller[town])
+    wf = b.factions[winner]
     if old >= 0:
-        model.losses_by_faction[old] += float(model.garrison[town])
-    share = model.spec.simulation.combat.occupation_share
+        b.ledger.casualties[old] += float(t.garrison[town])
+    share = b.params.occupation_share
     mine = [u for u in units if u.faction == winner]
     left = 0.0
     for u in mine:
         d = u.fighters * share
         u.fighters -= d
         left += d
-    model.garrison[town] = left
-    model.garrison_quality[town] = wf.garrison_quality
-    model.garrison_morale[town] = (
+    t.garrison[town] = left
+    t.garrison_quality[town] = wf.garrison_quality
+    t.garrison_morale[town] = (
         (sum(u.morale for u in mine) / len(mine)) if mine else wf.garrison_morale
     )
-    model.conscripts[town] = 0.0
-    model.desert_rate[town] = 0.0
-    model.set_controller(town, winner)
-    loser = model.factions[old] if old >= 0 else None
-    text = f"{wf.name} captures {model.world.names[town]}" + (
-        f" from {loser.name}" if loser else ""
-    )
-    model.emit(
+    t.conscripts[town] = 0.0
+    t.desert_rate[town] = 0.0
+    t.set_controller(town, winner)
+    loser = b.factions[old] if old >= 0 else None
+    text = f"{wf.name} captures {b.world.names[town]}" + (f" from {loser.name}" if loser else "")
+    b.record.emit(
         "capture",
         wf.id,
         town,

@@ -46,9 +46,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     console = Console(highlight=False, width=shutil.get_terminal_size((110, 24)).columns)
     if not args.quiet:
-        for ev in model.events:
+        for ev in model.record.events:
             console.print(_event_line(ev), soft_wrap=True)
-        model.listeners.append(lambda ev: console.print(_event_line(ev), soft_wrap=True))
+        model.record.listeners.append(lambda ev: console.print(_event_line(ev), soft_wrap=True))
         model.run()
     else:
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -119,21 +119,21 @@ def _summary(model: Any, console: Any) -> None:
     ):
         table.add_column(col, justify="left" if col == "faction" else "right")
     for f in model.factions:
-        s = f.stats
+        s = model.record.stats[f.index]
         table.add_row(
             f"[{f.colour}]■[/] {f.name}",
-            str(s["towns_held"]),
-            f"{s['population_held']:,.0f}",
-            f"{s['faction_fighters']:,.0f}",
+            str(s["towns"]),
+            f"{s['population']:,.0f}",
+            f"{s['fighters']:,.0f}",
             f"{s['casualties']:,.0f}",
             f"{s['deserted']:,.0f}",
             f"{s['recruited']:,.0f}",
         )
     console.print(table)
-    sieges = [i for i in range(model.world.n) if model.besieged[i]]
+    sieges = [i for i in range(model.world.n) if model.supply.besieged[i]]
     if sieges:
         started = {}
-        for ev in model.events:
+        for ev in model.record.events:
             if ev.kind == "siege_start":
                 started[ev.town] = ev.date
             elif ev.kind in ("siege_lifted", "capture"):
@@ -146,7 +146,7 @@ def _summary(model: Any, console: Any) -> None:
                 f", since {since.isoformat()} ({(model.date - since).days} days)" if since else ""
             )
             console.print(
-                f"  {model.world.names[i]} ({model.factions[model.controller[i]].name}){days}"
+                f"  {model.world.names[i]} ({model.factions[model.towns.controller[i]].name}){days}"
             )
     else:
         console.print("No sieges in force.")

@@ -31,9 +31,9 @@ def write_outputs(model: TerritoryModel, out: str | Path, plots: bool = True) ->
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = [
-        _write_csv(out / "events.csv", EVENT_COLUMNS, [e.row() for e in model.events]),
+        _write_csv(out / "events.csv", EVENT_COLUMNS, [e.row() for e in model.record.events]),
         _write_control(model, out / "control.csv"),
-        _write_csv(out / "factions.csv", list(model.series[0]), model.series),
+        _write_csv(out / "factions.csv", list(model.record.series[0]), model.record.series),
         _write_json(out / "final_state.geojson", final_state(model)),
         _write_json(out / "run.json", run_info(model)),
     ]
@@ -58,7 +58,7 @@ def _write_control(model: TerritoryModel, path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["day", "date", *model.world.ids])
-        for day, row in enumerate(model.control_history):
+        for day, row in enumerate(model.record.control_history):
             date = model.start_date.toordinal() + day
             writer.writerow(
                 [
@@ -82,12 +82,14 @@ def final_state(model: TerritoryModel) -> dict[str, Any]:
     w = model.world
     ids = [f.id for f in model.factions]
     features: list[dict[str, Any]] = []
+    towns = model.towns
+    front_line = w.front_line(towns.controller, model.relations.hostile)
     garrison_units: dict[int, float] = {}
-    for unit in model.unit_list:
+    for unit in model.forces:
         if unit.dest < 0:
             garrison_units[unit.node] = garrison_units.get(unit.node, 0.0) + unit.fighters
     for i in range(w.n):
-        c = model.controller[i]
+        c = towns.controller[i]
         features.append(
             {
                 "type": "Feature",
@@ -100,17 +102,15 @@ def final_state(model: TerritoryModel) -> dict[str, Any]:
                     "id": w.ids[i],
                     "name": w.names[i],
                     "controller": ids[c] if c >= 0 else None,
-                    "garrison": round(float(model.garrison[i]), 1),
+                    "garrison": round(float(towns.garrison[i]), 1),
                     "unit_fighters": round(garrison_units.get(i, 0.0), 1),
-                    "population": round(float(model.population[i])),
-                    "besieged": bool(model.besieged[i]),
+                    "population": round(float(towns.population[i])),
+                    "besieged": bool(model.supply.besieged[i]),
                 },
             }
         )
     for k in range(w.m):
         u, v = int(w.eu[k]), int(w.ev[k])
-        cu, cv = model.controller[u], model.controller[v]
-        front = bool(cu >= 0 and cv >= 0 and model.hostile_matrix[cu, cv])
         features.append(
             {
                 "type": "Feature",
@@ -127,11 +127,11 @@ def final_state(model: TerritoryModel) -> dict[str, Any]:
                     "to": w.ids[v],
                     "name": w.edge_names[k],
                     "length_km": round(float(w.length_km[k]), 2),
-                    "front_line": front,
+                    "front_line": bool(front_line[k]),
                 },
             }
         )
-    for unit in model.unit_list:
+    for unit in model.forces:
         lat, lon = unit.position()
         features.append(
             {

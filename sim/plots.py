@@ -76,20 +76,20 @@ def draw_map(
         [np.column_stack((w.lon[w.eu], w.lat[w.eu])), np.column_stack((w.lon[w.ev], w.lat[w.ev]))],
         axis=1,
     )
-    cu, cv = model.controller[w.eu], model.controller[w.ev]
-    front = (cu >= 0) & (cv >= 0) & model.hostile_matrix[np.maximum(cu, 0), np.maximum(cv, 0)]
+    towns = model.towns
+    front = w.front_line(towns.controller, model.relations.hostile)
     ax.add_collection(LineCollection(segs[~front], colors="#8c8c8c", linewidths=0.8, zorder=2))
     if front.any():
         ax.add_collection(
             LineCollection(segs[front], colors=FRONT_COLOUR, linewidths=2.2, zorder=2)
         )
     colours = [f.colour for f in model.factions]
-    fill = [colours[c] if c >= 0 else NEUTRAL_GREY for c in model.controller]
-    pop = np.maximum(model.population, 1.0)
+    fill = [colours[c] if c >= 0 else NEUTRAL_GREY for c in towns.controller]
+    pop = np.maximum(towns.population, 1.0)
     size = 12 + 220 * np.sqrt(pop / pop.max()) if w.n <= 2000 else np.full(w.n, 4.0)
     ax.scatter(w.lon, w.lat, s=size, c=fill, edgecolors="white", linewidths=0.6, zorder=3)
-    if model.besieged.any():
-        b = model.besieged
+    if model.supply.besieged.any():
+        b = model.supply.besieged
         ax.scatter(
             w.lon[b],
             w.lat[b],
@@ -116,7 +116,7 @@ def draw_map(
                 zorder=5,
                 annotation_clip=True,
             )
-    for u in model.unit_list:
+    for u in model.forces:
         lat, lon = u.position()
         ax.scatter(
             [lon],
@@ -231,7 +231,7 @@ def plot_territory(model: TerritoryModel, path: str | Path) -> Path:
         ("fighters", "fighters (units + garrisons)"),
     ]
     for f in model.factions:
-        rows = [r for r in model.series if r["faction"] == f.id]
+        rows = [r for r in model.record.series if r["faction"] == f.id]
         dates = np.array([np.datetime64(r["date"]) for r in rows])
         for ax, (key, _) in zip(axes, metrics, strict=True):
             ax.plot(dates, [r[key] for r in rows], color=f.colour, lw=2, label=f.name)

@@ -1,11 +1,26 @@
-"""What a run leaves behind: dated events, per-faction time series and the control table."""
+"""What a run leaves behind: the recorder of dated events, per-faction series and control.
+
+One :class:`Recorder` per run holds everything every consumer reads (the CLI's summary, the
+output files, the plots, the browser view, sweep metrics): the events as they happen, each
+faction's statistics of today (``stats``) and of every day (``series``, the rows of
+factions.csv), who held each town each day (``control_history``) and Mesa's DataCollector.
+Each statistic has one name, in ``STATISTICS``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["EVENT_KINDS", "Event"]
+import mesa
+import numpy as np
+
+from sim.agents import Unit
+from sim.state import Ledger, TownState
+
+__all__ = ["COLLECTED", "EVENT_KINDS", "STATISTICS", "Event", "Recorder"]
 
 EVENT_KINDS = (
     "capture",
@@ -17,6 +32,23 @@ EVENT_KINDS = (
     "surrender",
     "destroyed",
 )
+
+#: Per-faction statistics recorded each day, as named in factions.csv and sweep series:
+#: towns held, population of those towns, fighters (units + garrisons), casualties so far,
+#: conscripts deserted so far, men conscripted so far, besieged towns, units on the map.
+STATISTICS = (
+    "towns",
+    "population",
+    "fighters",
+    "casualties",
+    "deserted",
+    "recruited",
+    "besieged_towns",
+    "units",
+)
+
+#: Statistics in the DataCollector, as ``<faction id>_<statistic>`` columns.
+COLLECTED = ("towns", "population", "fighters", "casualties")
 
 
 @dataclass(frozen=True)
@@ -50,3 +82,145 @@ class Event:
             "detail": self.detail,
             "text": self.text,
         }
+
+
+class Recorder:
+    """The run's record: events, per-faction statistics and series, the control table.
+
+    Args:
+        town_ids: town ids by town number (events name towns by id and name).
+        town_names: town names by town number.
+        faction_ids: faction ids by faction number.
+        start_date: the date of day 0.
+
+    Attributes:
+        day: the day being recorded (the model advances it).
+        events: every event so far, in order.
+        listeners: called with each event as it is emitted (the CLI prints them).
+        stats: per faction number, today's ``STATISTICS`` (unrounded).
+        series: one row per faction and day, with ``date``, ``day``, ``faction`` and the
+            ``STATISTICS`` (rounded as in factions.csv).
+        control_history: per day from day 0, the faction number holding each town (int16).
+        datacollector: Mesa's DataCollector: ``day`` and ``<faction>_<COLLECTED>`` columns.
+    """
+
+    def __init__(
+        self,
+        town_ids: Sequence[str],
+        town_names: Sequence[str],
+        faction_ids: Sequence[str],
+        start_date: dt.date,
+    ) -> None:
+        self.town_ids = list(town_ids)
+        self.town_names = list(town_names)
+        self.faction_ids = list(faction_ids)
+        self.start_date = start_date
+        self.day = 0
+        self.events: list[Event] = []
+        self.listeners: list[Callable[[Event], None]] = []
+        self.stats: list[dict[str, Any]] = [{} for _ in self.faction_ids]
+        self.series: list[dict[str, Any]] = []
+        self.control_history: list[np.ndarray] = []
+        reporters: dict[str, Callable[[mesa.Model], Any]] = {"day": lambda m: self.day}
+        for i, fid in enumerate(self.faction_ids):
+            for name in COLLECTED:
+                reporters[f"{fid}_{name}"] = self._reporter(i, name)
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+
+    def _reporter(self, faction: int, name: str) -> Callable[[mesa.Model], Any]:
+        def report(model: mesa.Model) -> Any:
+            return self.stats[faction][name]
+
+        return report
+
+    @property
+    def date(self) -> dt.date:
+        """The calendar date of ``day``."""
+        return self.start_date + dt.timedelta(days=self.day)
+
+    def emit(self, kind: str, faction: str, town: int, other: str, detail: str, text: str) -> None:
+        """Record an event of today and pass it to the listeners.
+
+        Args:
+            kind: one of ``EVENT_KINDS``.
+            faction: id of the faction it happened to (or that did it).
+            town: town number where it happened (-1: none).
+            other: id of the other faction involved, or "".
+            detail: a short machine-readable detail.
+            text: the sentence shown in the log.
+        """
+        ev = Event(
+            self.day,
+            self.date,
+            kind,
+            faction,
+            self.town_ids[town] if town >= 0 else "",
+            self.town_names[town] if town >= 0 else "",
+            other,
+            detail,
+            text,
+        )
+        self.events.append(ev)
+        for listener in self.listeners:
+            listener(ev)
+
+    def collect(
+        self,
+        model: mesa.Model,
+        towns: TownState,
+        besieged: np.ndarray,
+        units: Sequence[Unit],
+        ledger: Ledger,
+    ) -> None:
+        """Record the end of a day: statistics, a series row per faction, control, Mesa's data.
+
+        Args:
+            model: the Mesa model (the DataCollector's reporters are called with it).
+            towns: the towns' state.
+            besieged: bool per town (``SupplyState.besieged``).
+            units: the units on the map.
+            ledger: the factions' running totals.
+        """
+        k = len(self.faction_ids)
+        units_by = np.zeros(k)
+        count_by = np.zeros(k)
+        for u in units:
+            units_by[u.faction] += u.fighters
+            count_by[u.faction] += 1
+        ctrl = towns.controller
+        held = ctrl >= 0
+        held_by = ctrl[held]
+        n_towns = np.bincount(held_by, minlength=k)
+        pop = np.bincount(held_by, weights=towns.population[held], minlength=k)
+        garrisons = np.bincount(held_by, weights=towns.garrison[held], minlength=k)
+        sieges = np.bincount(ctrl[besieged], minlength=k)
+        date = self.date.isoformat()
+        for i, fid in enumerate(self.faction_ids):
+            s: dict[str, Any] = {
+                "towns": int(n_towns[i]),
+                "population": float(pop[i]),
+                "fighters": float(units_by[i] + garrisons[i]),
+                "casualties": float(ledger.casualties[i]),
+                "deserted": float(ledger.deserted[i]),
+                "recruited": float(ledger.recruited[i]),
+                "besieged_towns": int(sieges[i]),
+                "units": int(count_by[i]),
+            }
+            self.stats[i] = s
+            self.series.append(
+                {
+                    "date": date,
+                    "day": self.day,
+                    "faction": fid,
+                    "towns": s["towns"],
+                    "population": round(s["population"]),
+                    "fighters": round(s["fighters"]),
+                    "casualties": round(s["casualties"]),
+                    "deserted": round(s["deserted"]),
+                    "recruited": round(s["recruited"]),
+                    "besieged_towns": s["besieged_towns"],
+                    "units": s["units"],
+                }
+            )
+        self.control_history.append(ctrl.astype(np.int16))
+        self.datacollector.collect(model)

@@ -1,40 +1,58 @@
-"""What factions perceive each day: local force ratios and enemies within a distance.
+"""What factions perceive: local force ratios, defenders, enemies within a distance.
 
-Built fresh every day, filled lazily: a KD-tree of each faction's hostile units, per-town
-fighter sums, and neighbourhood sums through the sparse adjacency. Nothing here loops over
-all towns in Python.
+One :class:`Sense` per run, kept current by the phases: each phase that moves units or changes
+fighters calls :meth:`Sense.refresh` when it is done (orders and movement, battles, attrition).
+A refresh takes a snapshot of the units' positions and fighters; everything else is filled
+lazily on first use after it (a KD-tree of each faction's hostile units, per-town fighter
+sums, neighbourhood sums through the sparse adjacency), from the state as it is then. Nothing
+here loops over all towns in Python.
 """
 
 from __future__ import annotations
 
-import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-if TYPE_CHECKING:
-    from sim.agents import Unit
-    from sim.model import TerritoryModel
+from sim.agents import Forces, Relations, Unit
+from sim.constants import NO_ENEMY_RATIO
+from sim.state import TownState
+from sim.world import World
 
 __all__ = ["Sense"]
 
-NO_ENEMY_RATIO = 100.0
 VECTOR_UNITS = 64  # above this many units, positions are computed with arrays (same floats)
 
 
 class Sense:
-    """One day's view of the battlefield, shared by every rule evaluated that day."""
+    """The battlefield as the factions perceive it, shared by every rule evaluated.
 
-    def __init__(self, model: TerritoryModel):
-        self.model = model
-        units = model.unit_list
+    Args:
+        world: the map.
+        towns: the towns' state (control and garrisons are read lazily).
+        forces: the units on the map.
+        relations: who is hostile to whom.
+    """
+
+    def __init__(
+        self, world: World, towns: TownState, forces: Forces, relations: Relations
+    ) -> None:
+        self.world = world
+        self.towns = towns
+        self.forces = forces
+        self.relations = relations
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Forget what was perceived: units moved, fought or lost fighters since."""
+        units = self.forces.units
         self.units = units
         if len(units) > VECTOR_UNITS:
-            self.unit_xy = _unit_xy(model)
+            self.unit_xy = _unit_xy(self.world, self.units)
         else:
             self.unit_xy = (
-                np.array([model.world.project(*u.position()) for u in units])
+                np.array([self.world.project(*u.position()) for u in units])
                 if units
                 else np.zeros((0, 2))
             )
@@ -54,11 +72,10 @@ class Sense:
         there in effect); the town's defenders are ``defenders()``.
         """
         if self._town_fighters is None:
-            m = self.model
-            k = len(m.factions)
-            tf = np.zeros((k, m.world.n))
-            held = m.controller >= 0
-            np.add.at(tf, (m.controller[held], np.nonzero(held)[0]), m.garrison[held])
+            t = self.towns
+            tf = np.zeros((len(self.relations.ids), self.world.n))
+            held = t.controller >= 0
+            np.add.at(tf, (t.controller[held], np.nonzero(held)[0]), t.garrison[held])
             for u in self.units:
                 tf[u.faction, u.node] += u.fighters
             self._town_fighters = tf
@@ -67,10 +84,10 @@ class Sense:
     def defenders(self) -> np.ndarray:
         """Fighters per (faction, town) defending it: garrisons plus units standing in it."""
         if self._defenders is None:
-            m = self.model
-            df = np.zeros((len(m.factions), m.world.n))
-            held = m.controller >= 0
-            np.add.at(df, (m.controller[held], np.nonzero(held)[0]), m.garrison[held])
+            t = self.towns
+            df = np.zeros((len(self.relations.ids), self.world.n))
+            held = t.controller >= 0
+            np.add.at(df, (t.controller[held], np.nonzero(held)[0]), t.garrison[held])
             for u in self.units:
                 if u.dest < 0:
                     df[u.faction, u.node] += u.fighters
@@ -81,11 +98,11 @@ class Sense:
         """Bool per town: fighters (garrison or units) of a faction hostile to ``faction``."""
         present = self._enemy_present.get(faction)
         if present is None:
-            enemies = self.model.factions[faction].enemies
+            enemies = self.relations.enemies[faction]
             if enemies:  # fighters are never negative, so "sum > 0" is "any > 0"
                 present = (self.town_fighters()[sorted(enemies)] > 0).any(axis=0)
             else:
-                present = np.zeros(self.model.world.n, dtype=bool)
+                present = np.zeros(self.world.n, dtype=bool)
             self._enemy_present[faction] = present
         return present
 
@@ -93,16 +110,17 @@ class Sense:
         """Friendly units' fighters / all hostile fighters in ``town`` and the towns next to it."""
         ratio = self._ratio.get(faction)
         if ratio is None:
-            m = self.model
+            w = self.world
             tf = self.town_fighters()
-            f = m.factions[faction]
-            friendly = np.zeros(m.world.n)  # only units can attack; garrisons stay home
+            friends = self.relations.friends[faction]
+            enemies = self.relations.enemies[faction]
+            friendly = np.zeros(w.n)  # only units can attack; garrisons stay home
             for u in self.units:
-                if u.faction in f.friends:
+                if u.faction in friends:
                     friendly[u.node] += u.fighters
-            hostile = tf[sorted(f.enemies)].sum(axis=0) if f.enemies else np.zeros(m.world.n)
-            near_f = m.world.adj_self @ friendly
-            near_h = m.world.adj_self @ hostile
+            hostile = tf[sorted(enemies)].sum(axis=0) if enemies else np.zeros(w.n)
+            near_f = w.adj_self @ friendly
+            near_h = w.adj_self @ hostile
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = np.where(near_h > 0, near_f / np.maximum(near_h, 1e-12), NO_ENEMY_RATIO)
             self._ratio[faction] = ratio
@@ -111,7 +129,7 @@ class Sense:
     def _hostile_tree(self, faction: int) -> tuple[cKDTree | None, np.ndarray]:
         entry = self._trees.get(faction)
         if entry is None:
-            enemies = self.model.factions[faction].enemies
+            enemies = self.relations.enemies[faction]
             mask = (
                 np.isin(self.unit_faction, list(enemies))
                 if enemies
@@ -136,7 +154,7 @@ class Sense:
         if tree is None or not len(towns):
             return np.zeros(0, dtype=np.int64)
         pts = tree.data
-        hits = cKDTree(self.model.world.xy[towns]).query_ball_point(pts, r=float(km))
+        hits = cKDTree(self.world.xy[towns]).query_ball_point(pts, r=float(km))
         found = sorted({int(i) for h in hits for i in np.atleast_1d(h)})
         return towns[np.array(found, dtype=np.int64)] if found else np.zeros(0, dtype=np.int64)
 
@@ -144,20 +162,19 @@ class Sense:
         """(any, fighters) of hostile units within km of any town the faction holds."""
         key = (faction, float(km))
         if key not in self._near_towns:
-            m = self.model
             tree, weights = self._hostile_tree(faction)
-            held = np.nonzero(m.controller == faction)[0]
+            held = np.nonzero(self.towns.controller == faction)[0]
             if tree is None or not len(held):
                 self._near_towns[key] = (False, 0.0)
             else:
-                d, _ = cKDTree(m.world.xy[held]).query(tree.data, distance_upper_bound=float(km))
+                d, _ = cKDTree(self.world.xy[held]).query(tree.data, distance_upper_bound=float(km))
                 close = np.isfinite(d)
                 self._near_towns[key] = (bool(close.any()), float(weights[close].sum()))
         return self._near_towns[key]
 
     def call(self, faction: int, unit: Unit | None, name: str, args: tuple[Any, ...]) -> Any:
         """Evaluate a rule-language function for a faction (and unit, if any)."""
-        m = self.model
+        w = self.world
         match name:
             case "min":
                 return min(args)
@@ -166,30 +183,28 @@ class Sense:
             case "abs":
                 return abs(args[0])
             case "holds":
-                c = m.controller[m.world.index[args[0]]]
-                return bool(c >= 0 and c in m.factions[faction].friends)
+                c = self.towns.controller[w.index[args[0]]]
+                return bool(c >= 0 and c in self.relations.friends[faction])
             case "enemy_near":
-                town = m.world.index[args[0]]
-                return self._near_point(faction, m.world.xy[town], max(args[1], 0))
+                town = w.index[args[0]]
+                return self._near_point(faction, w.xy[town], max(args[1], 0))
             case "enemy_within_km" | "enemy_fighters_within_km":
                 km = max(args[0], 0)
                 if unit is None:
                     anyone, total = self._near_held_towns(faction, km)
                 else:
-                    total = self._near_point(faction, m.world.project(*unit.position()), km)
+                    total = self._near_point(faction, w.project(*unit.position()), km)
                     anyone = total > 0
                 return anyone if name == "enemy_within_km" else total
         raise KeyError(name)  # unreachable: names are checked when the scenario loads
 
 
-def _unit_xy(model: TerritoryModel) -> np.ndarray:
+def _unit_xy(w: World, units: list[Unit]) -> np.ndarray:
     """Flat-projection km of every unit, as ``world.project(*unit.position())``, vectorised.
 
-    The same float operations in the same order as ``Unit.position`` and ``World.project``, so
+    The same float operations in the same order as ``Unit.position`` and ``Projection.xy``, so
     the coordinates are bit-identical.
     """
-    w = model.world
-    units = model.unit_list
     count = len(units)
     node = np.fromiter((u.node for u in units), dtype=np.int64, count=count)
     dest = np.fromiter((u.dest for u in units), dtype=np.int64, count=count)
@@ -205,7 +220,4 @@ def _unit_xy(model: TerritoryModel) -> np.ndarray:
         f = np.minimum(progress / w.eff_km[k], 1.0)
         lat[moving] = w.lat[a] + f * (w.lat[b] - w.lat[a])
         lon[moving] = w.lon[a] + f * (w.lon[b] - w.lon[a])
-    lat0, lon0 = w.origin
-    return np.column_stack(
-        ((lon - lon0) * 111.32 * math.cos(math.radians(lat0)), (lat - lat0) * 110.57)
-    )
+    return w.projection.xy_arrays(lat, lon)

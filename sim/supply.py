@@ -1,75 +1,160 @@
-"""Supply and its consequences: sieges from graph connectivity, attrition, conscription."""
+"""Supply and its consequences: sieges from graph connectivity, attrition, conscription.
+
+This module owns :class:`SupplyState` (who can supply which town, which held towns are
+besieged, the airlift of each pocket) and the besiegers' tally (:class:`SiegeTally`): the one
+place that counts the fighters waiting on each town's approach roads.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from sim.model import TerritoryModel
+from sim.agents import Faction, Relations, Unit
+from sim.record import Recorder
+from sim.scenario.schema import SimulationParams
+from sim.sense import Sense
+from sim.state import Ledger, TownState
+from sim.world import World
 
-__all__ = ["attrition", "compute_supply", "conscript", "cut_edges"]
+__all__ = ["SiegeTally", "SupplyState", "attrition", "compute_supply", "conscript", "cut_edges"]
 
 
-def cut_edges(model: TerritoryModel) -> np.ndarray:
+class SiegeTally:
+    """Fighters of each faction besieging each town (waiting on one of its approach roads).
+
+    Recounted from the units when supply is computed; the orders phase adds a unit that starts
+    a siege during the day (``join``), so later units' odds count it.
+
+    Examples:
+        >>> t = SiegeTally()
+        >>> t.join(3, 0, 100.0); t.join(3, 1, 50.0); t.join(4, 0, 7.0)
+        >>> t.of_bloc(3, {0, 1}), t.of_bloc(3, {1}), t.of_bloc(5, {0})
+        (150.0, 50.0, 0.0)
+    """
+
+    def __init__(self) -> None:
+        self._fighters: dict[tuple[int, int], float] = {}
+
+    def recount(self, units: Iterable[Unit]) -> None:
+        """Count again from the units' ``besieging`` (in the units' order)."""
+        self._fighters = {}
+        for u in units:
+            if u.besieging >= 0:
+                self.join(u.besieging, u.faction, u.fighters)
+
+    def join(self, town: int, faction: int, fighters: float) -> None:
+        """A faction's unit of ``fighters`` starts waiting on the town's approach."""
+        key = (town, faction)
+        self._fighters[key] = self._fighters.get(key, 0.0) + fighters
+
+    def of_bloc(self, town: int, factions: Iterable[int]) -> float:
+        """Fighters of these factions besieging the town."""
+        return sum(self._fighters.get((town, g), 0.0) for g in sorted(factions))
+
+    def items(self) -> list[tuple[tuple[int, int], float]]:
+        """((town, faction), fighters), sorted."""
+        return sorted(self._fighters.items())
+
+
+class SupplyState:
+    """Which towns each faction can supply, and the sieges that follow, by town number.
+
+    Attributes:
+        reach: bool (faction, town): a supply path runs from one of the faction's sources.
+        supplied: bool per town: its holder reaches it.
+        besieged: bool per town: held, and its holder does not reach it.
+        pocket_airlift: per town, the share of siege attrition an airlift spares its holder's
+            pocket (the best airlift of any town of the pocket; 0 where not cut off).
+        besiegers: the besiegers' tally.
+    """
+
+    def __init__(self, factions: int, towns: int) -> None:
+        self.reach = np.zeros((factions, towns), dtype=bool)
+        self.supplied = np.zeros(towns, dtype=bool)
+        self.besieged = np.zeros(towns, dtype=bool)
+        self.pocket_airlift = np.zeros(towns)
+        self.besiegers = SiegeTally()
+        # faction -> ((control version, closed highways), (reached, component labels))
+        self._cache: dict[int, tuple[tuple[int, bytes], tuple[np.ndarray, np.ndarray]]] = {}
+
+
+def cut_edges(
+    supply: SupplyState,
+    world: World,
+    towns: TownState,
+    units: Sequence[Unit],
+    relations: Relations,
+    sense: Sense,
+    invest_ratio: float,
+) -> np.ndarray:
     """Bool (faction, highway): highways closed to each faction's supply today.
 
     A highway is closed to a faction when a unit hostile to it stands on the highway, or when
     it leads into a town of the faction's bloc that hostile besiegers have invested (their
-    fighters at least ``siege.invest_ratio`` times the town's defenders).
+    fighters at least ``invest_ratio`` times the town's defenders). Recounts the besiegers.
     """
-    w = model.world
-    k = len(model.factions)
+    w = world
+    k = len(relations.ids)
     on_edge = np.zeros((k, w.m), dtype=bool)
-    besiegers: dict[tuple[int, int], float] = {}
-    for u in model.unit_list:
+    for u in units:
         if u.dest >= 0:
             on_edge[u.faction, w.edge(u.node, u.dest)] = True
-            if u.besieging >= 0:
-                key = (u.besieging, u.faction)
-                besiegers[key] = besiegers.get(key, 0.0) + u.fighters
-    hostile = model.hostile_matrix
+    supply.besiegers.recount(units)
+    hostile = relations.hostile
     cut = (hostile.astype(np.int64) @ on_edge.astype(np.int64)) > 0
+    besiegers = supply.besiegers.items()
     if besiegers:
-        tf = model.sense.defenders()  # units marching away do not defend the town
-        ratio = model.spec.simulation.siege.invest_ratio
-        for (town, b), fighters in sorted(besiegers.items()):
-            holder = model.controller[town]
+        tf = sense.defenders()  # units marching away do not defend the town
+        for (town, b), fighters in besiegers:
+            holder = towns.controller[town]
             if holder < 0 or not hostile[b, holder]:
                 continue
-            defenders = tf[sorted(model.factions[holder].friends), town].sum()
-            if fighters >= ratio * defenders:
+            defenders = tf[sorted(relations.friends[holder]), town].sum()
+            if fighters >= invest_ratio * defenders:
                 edges = w.nbr_edge[w.nbr_ptr[town] : w.nbr_ptr[town + 1]]
-                for f in model.factions[holder].friends:
+                for f in relations.friends[holder]:
                     if hostile[b, f]:
                         cut[f, edges] = True
     return cut
 
 
-def compute_supply(model: TerritoryModel) -> None:
+def compute_supply(
+    supply: SupplyState,
+    world: World,
+    towns: TownState,
+    units: Sequence[Unit],
+    factions: Sequence[Faction],
+    relations: Relations,
+    sense: Sense,
+    invest_ratio: float,
+    record: Recorder,
+) -> None:
     """Recompute which towns each faction can supply, and which held towns are besieged.
 
-    Sets ``model.reach`` (faction x town), ``model.supplied`` and ``model.besieged`` (per town,
-    for its holder) and ``model.pocket_airlift``; emits siege_start / siege_lifted events.
+    Sets ``reach``, ``supplied``, ``besieged`` and ``pocket_airlift`` of ``supply`` and
+    recounts its besiegers; emits siege_start / siege_lifted events (a siege is lifted when
+    supply returns to a town its holder held at dawn).
     """
-    w = model.world
-    cut = cut_edges(model)
-    ctrl = model.controller
-    k = len(model.factions)
+    w = world
+    cut = cut_edges(supply, world, towns, units, relations, sense, invest_ratio)
+    ctrl = towns.controller
+    k = len(factions)
     reach = np.zeros((k, w.n), dtype=bool)
     airlift = np.zeros(w.n)
-    for f in model.factions:
-        passable = model.friend_of[f.index][ctrl]
-        key = (model.control_version, cut[f.index].tobytes())
-        cached = model._supply_cache.get(f.index)
+    for f in factions:
+        passable = relations.friend_of[f.index][ctrl]
+        key = (towns.version, cut[f.index].tobytes())
+        cached = supply._cache.get(f.index)
         if cached is not None and cached[0] == key:
             reached, labels = cached[1]
         elif len(f.sources) == 0:  # no supply model for this faction: never besieged
             reached, labels = passable.copy(), np.zeros(w.n, dtype=np.int64)
         else:
             reached, labels = w.reachable(passable, ~cut[f.index], f.sources)
-        model._supply_cache[f.index] = (key, (reached, labels))
+        supply._cache[f.index] = (key, (reached, labels))
         reach[f.index] = reached
         own_cut_off = (ctrl == f.index) & ~reached
         if own_cut_off.any():
@@ -80,113 +165,130 @@ def compute_supply(model: TerritoryModel) -> None:
     supplied = np.zeros(w.n, dtype=bool)
     supplied[held] = reach[ctrl[held], np.nonzero(held)[0]]
     besieged = held & ~supplied
-    previously = model.besieged
-    model.reach, model.supplied, model.besieged, model.pocket_airlift = (
+    previously = supply.besieged
+    supply.reach, supply.supplied, supply.besieged, supply.pocket_airlift = (
         reach,
         supplied,
         besieged,
         airlift,
     )
     for t in np.nonzero(besieged & ~previously)[0]:
-        f = model.factions[ctrl[t]]
-        model.emit(
+        f = factions[ctrl[t]]
+        record.emit(
             "siege_start",
             f.id,
             int(t),
             "",
             "cut off from supply",
-            f"{model.world.names[t]} ({f.name}) is besieged: cut off from supply",
+            f"{w.names[t]} ({f.name}) is besieged: cut off from supply",
         )
-    for t in np.nonzero(previously & ~besieged & held & (ctrl == model._prev_ctrl))[0]:
-        f = model.factions[ctrl[t]]
-        model.emit(
+    for t in np.nonzero(previously & ~besieged & held & (ctrl == towns.dawn_controller))[0]:
+        f = factions[ctrl[t]]
+        record.emit(
             "siege_lifted",
             f.id,
             int(t),
             "",
             "supply path restored",
-            f"siege of {model.world.names[t]} ({f.name}) is lifted",
+            f"siege of {w.names[t]} ({f.name}) is lifted",
         )
 
 
-def attrition(model: TerritoryModel) -> None:
-    """A day of siege attrition, conscript desertion and morale recovery."""
-    sim = model.spec.simulation
-    siege = sim.siege
-    w = model.world
-    besieged = model.besieged
+def attrition(
+    supply: SupplyState,
+    towns: TownState,
+    units: Sequence[Unit],
+    factions: Sequence[Faction],
+    relations: Relations,
+    ledger: Ledger,
+    params: SimulationParams,
+    sense: Sense,
+) -> None:
+    """A day of siege attrition, conscript desertion and morale recovery; refreshes ``sense``."""
+    siege = params.siege
+    t = towns
+    besieged = supply.besieged
     if besieged.any():
-        relief = 1.0 - model.pocket_airlift[besieged]
+        relief = 1.0 - supply.pocket_airlift[besieged]
         idx = np.nonzero(besieged)[0]
-        loss = model.garrison[idx] * siege.attrition * relief
-        model.garrison[idx] -= loss
-        np.add.at(model.losses_by_faction, model.controller[idx], loss)
-        model.garrison_morale[idx] = np.maximum(
-            model.garrison_morale[idx] - siege.morale_loss * relief, 0.0
+        loss = t.garrison[idx] * siege.attrition * relief
+        t.garrison[idx] -= loss
+        np.add.at(ledger.casualties, t.controller[idx], loss)
+        t.garrison_morale[idx] = np.maximum(
+            t.garrison_morale[idx] - siege.morale_loss * relief, 0.0
         )
-        model.population[idx] *= 1.0 - siege.civilian_loss * relief
-    for u in model.unit_list:
-        at_home = u.dest < 0 and model.controller[u.node] in model.factions[u.faction].friends
-        if at_home and not model.reach[u.faction, u.node]:
-            relief = 1.0 - model.pocket_airlift[u.node]
+        t.population[idx] *= 1.0 - siege.civilian_loss * relief
+    friends = relations.friends
+    for u in units:
+        at_home = u.dest < 0 and t.controller[u.node] in friends[u.faction]
+        if at_home and not supply.reach[u.faction, u.node]:
+            relief = 1.0 - supply.pocket_airlift[u.node]
             lost = u.fighters * siege.attrition * relief
             u.fighters -= lost
-            model.losses_by_faction[u.faction] += lost
+            ledger.casualties[u.faction] += lost
             u.morale = max(u.morale - siege.morale_loss * relief, 0.0)
-        elif not u.in_battle and model.reach[u.faction, u.node]:
+        elif not u.in_battle and supply.reach[u.faction, u.node]:
             # out of battle with a supply line (in a town, or on a road out of a supplied one)
-            u.morale = min(u.morale + sim.combat.morale_recovery, u.base_morale)
-    deserting = model.conscripts * model.desert_rate
+            u.morale = min(u.morale + params.combat.morale_recovery, u.base_morale)
+    deserting = t.conscripts * t.desert_rate
     if deserting.any():
-        held = model.controller >= 0
-        d = np.where(held, np.minimum(deserting, model.garrison), 0.0)
-        model.garrison -= d
-        model.conscripts = np.maximum(model.conscripts - d, 0.0)
-        np.add.at(model.deserted_by_faction, model.controller[held], d[held])
-    recover = model.supplied & (model.garrison > 0)
+        held = t.controller >= 0
+        d = np.where(held, np.minimum(deserting, t.garrison), 0.0)
+        t.garrison -= d
+        t.conscripts = np.maximum(t.conscripts - d, 0.0)
+        np.add.at(ledger.deserted, t.controller[held], d[held])
+    recover = supply.supplied & (t.garrison > 0)
     if recover.any():
         # each holder's garrison morale, by lookup (index -1, nobody, is the 0.0 at the end)
-        target = np.array([f.garrison_morale for f in model.factions] + [0.0])[model.controller]
-        model.garrison_morale[recover] = np.minimum(
-            model.garrison_morale[recover] + sim.combat.morale_recovery,
-            np.maximum(target[recover], model.garrison_morale[recover]),
+        target = np.array([f.garrison_morale for f in factions] + [0.0])[t.controller]
+        t.garrison_morale[recover] = np.minimum(
+            t.garrison_morale[recover] + params.combat.morale_recovery,
+            np.maximum(target[recover], t.garrison_morale[recover]),
         )
-    _ = w
+    sense.refresh()
 
 
-def conscript(model: TerritoryModel, faction: int, params: dict[str, Any]) -> None:
+def conscript(
+    towns: TownState,
+    ledger: Ledger,
+    faction: Faction,
+    params: Mapping[str, Any],
+    fighting_age_share: float,
+    record: Recorder,
+) -> None:
     """Turn a share of the fighting-age men of the faction's towns into garrison fighters."""
-    sim = model.spec.simulation
-    f = model.factions[faction]
-    towns = np.nonzero(model.controller == faction)[0]
-    if not len(towns):
+    t = towns
+    where_held = np.nonzero(t.controller == faction.index)[0]
+    if not len(where_held):
         return
-    men = model.population[towns] * sim.fighting_age_share
-    cap = params["max_share"] * model.men_initial[towns] - model.conscripted[towns]
+    men = t.population[where_held] * fighting_age_share
+    cap = params["max_share"] * t.men_initial[where_held] - t.conscripted[where_held]
     take = np.clip(np.minimum(params["rate"] * men, cap), 0.0, None)
     total = float(take.sum())
     if total < 1.0:
         return
-    g = model.garrison[towns]
+    g = t.garrison[where_held]
     new_g = g + take
     with np.errstate(invalid="ignore", divide="ignore"):
         w_new = np.where(new_g > 0, take / new_g, 0.0)
-    model.garrison_morale[towns] += w_new * (params["morale"] - model.garrison_morale[towns])
-    model.garrison_quality[towns] += w_new * (params["quality"] - model.garrison_quality[towns])
-    model.garrison[towns] = new_g
-    model.population[towns] -= take
-    model.conscripted[towns] += take
-    model.conscripts[towns] += take
-    model.desert_rate[towns] = params["desertion"]
-    f.recruited += total
-    where = int(towns[np.argmax(take)])
+    t.garrison_morale[where_held] += w_new * (params["morale"] - t.garrison_morale[where_held])
+    t.garrison_quality[where_held] += w_new * (
+        params["quality"] - t.garrison_quality[where_held]
+    )
+    t.garrison[where_held] = new_g
+    t.population[where_held] -= take
+    t.conscripted[where_held] += take
+    t.conscripts[where_held] += take
+    t.desert_rate[where_held] = params["desertion"]
+    ledger.recruited[faction.index] += total
+    where = int(where_held[np.argmax(take)])
     n_towns = int((take >= 1).sum())
-    model.emit(
+    record.emit(
         "conscription",
-        f.id,
+        faction.id,
         where,
         "",
         f"{total:.0f} men in {n_towns} towns",
-        f"{f.name} conscripts {total:,.0f} men in {n_towns} town"
-        f"{'s' if n_towns != 1 else ''} (most in {model.world.names[where]})",
+        f"{faction.name} conscripts {total:,.0f} men in {n_towns} town"
+        f"{'s' if n_towns != 1 else ''} (most in {record.town_names[where]})",
     )

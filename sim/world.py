@@ -7,7 +7,6 @@ connected-components pass per faction, movement targets one multi-source Dijkstr
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import networkx as nx
@@ -15,24 +14,10 @@ import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from sim.geo import Projection, haversine_km
 from sim.scenario.schema import Scenario
 
-__all__ = ["Field", "World", "haversine_km"]
-
-EARTH_RADIUS_KM = 6371.0088
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km.
-
-    Examples:
-        >>> round(haversine_km(35.0, 38.0, 35.0, 39.0), 1)
-        91.2
-    """
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(h, 1.0)))
+__all__ = ["Field", "World"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +37,7 @@ class World:
 
     Attributes:
         ids, names: town ids and names, by town number.
-        lat, lon, xy: coordinates (degrees; and km on a local flat projection).
+        lat, lon, xy: coordinates (degrees; and km on ``projection``, centred on the towns).
         population: initial population (the model keeps the live copy).
         defence, fortification, airlift: per-town combat and siege modifiers.
         eu, ev: the two ends of each highway; length_km its road length; eff_km its length
@@ -60,7 +45,7 @@ class World:
         graph: the networkx graph (nodes are town numbers, with id/name/lat/lon attributes).
     """
 
-    def __init__(self, scenario: Scenario):
+    def __init__(self, scenario: Scenario) -> None:
         sim = scenario.simulation
         towns = scenario.towns
         self.n = len(towns)
@@ -69,12 +54,10 @@ class World:
         self.names = [t.name for t in towns]
         self.lat = np.array([t.lat for t in towns], dtype=float)
         self.lon = np.array([t.lon for t in towns], dtype=float)
-        lat0 = float(self.lat.mean())
-        lon0 = float(self.lon.mean())
-        self.xy = np.column_stack(
-            ((self.lon - lon0) * 111.32 * math.cos(math.radians(lat0)), (self.lat - lat0) * 110.57)
-        )
-        self._lat0, self._lon0 = lat0, lon0
+        self.projection = Projection(float(self.lat.mean()), float(self.lon.mean()))
+        self.xy = self.projection.xy_arrays(self.lat, self.lon)
+        #: local flat-projection km coordinates of a (lat, lon) point (``projection.xy``)
+        self.project = self.projection.xy
         self.population = np.array([t.population for t in towns], dtype=float)
         self.terrain = [t.terrain for t in towns]
         self.defence = np.array(
@@ -172,17 +155,15 @@ class World:
         """Towns next to ``u``."""
         return self.nbr_idx[self.nbr_ptr[u] : self.nbr_ptr[u + 1]]
 
-    @property
-    def origin(self) -> tuple[float, float]:
-        """(lat, lon) of the flat projection's origin (the towns' mean)."""
-        return self._lat0, self._lon0
+    def front_line(self, controller: np.ndarray, hostile: np.ndarray) -> np.ndarray:
+        """Bool per highway: its two towns are held by mutually hostile factions.
 
-    def project(self, lat: float, lon: float) -> tuple[float, float]:
-        """Local flat-projection km coordinates of a point."""
-        return (
-            (lon - self._lon0) * 111.32 * math.cos(math.radians(self._lat0)),
-            (lat - self._lat0) * 110.57,
-        )
+        Args:
+            controller: faction number per town (-1: nobody).
+            hostile: bool (faction, faction) relation table.
+        """
+        cu, cv = controller[self.eu], controller[self.ev]
+        return (cu >= 0) & (cv >= 0) & hostile[np.maximum(cu, 0), np.maximum(cv, 0)]
 
     def reachable(
         self, passable: np.ndarray, edge_open: np.ndarray, sources: np.ndarray

@@ -64,9 +64,9 @@ def test_a_duel_in_the_model_matches_the_analytic_solution():
     a, d = analytic(3000, 2000, alpha, beta, 6)  # the unit arrives and fights on day 1
     (unit,) = m.unit_list
     assert unit.fighters == pytest.approx(a, rel=1e-9)
-    assert m.garrison[m.world.index["fort"]] == pytest.approx(d, rel=1e-9)
-    assert m.factions[0].casualties == pytest.approx(3000 - a, rel=1e-9)
-    assert m.factions[1].casualties == pytest.approx(2000 - d, rel=1e-9)
+    assert m.towns.garrison[m.world.index["fort"]] == pytest.approx(d, rel=1e-9)
+    assert m.ledger.casualties[0] == pytest.approx(3000 - a, rel=1e-9)
+    assert m.ledger.casualties[1] == pytest.approx(2000 - d, rel=1e-9)
     assert sum(e.kind == "battle" for e in m.events) == 6
 
 

@@ -178,7 +178,7 @@ def test_the_variants_load_and_differ_where_they_say():
     for path in variants.values():
         assert load_scenario(path).data.get("extends") is None  # merged away
     no_draft = TerritoryModel(variants["deir_ez_zor_2017_no_conscription"], days=20).run()
-    assert no_draft.factions[no_draft.faction_index["isis"]].recruited == 0
+    assert no_draft.stats("isis")["recruited"] == 0
     alone = TerritoryModel(variants["deir_ez_zor_2017_no_tribal_militia"])
     assert "sor" not in alone.faction_index
     air = TerritoryModel(variants["deir_ez_zor_2017_no_russian_air"])

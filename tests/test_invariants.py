@@ -31,7 +31,6 @@ from hypothesis.control import currently_in_test_context
 from strategies import fixed, scenarios
 
 import sim.battle
-import sim.model
 from sim.model import TerritoryModel
 
 TOL = 1e-6
@@ -98,7 +97,7 @@ def expected_besieged(model: TerritoryModel) -> np.ndarray:
         holder = ctrl[town]
         if holder < 0 or not rel.hostile(b, holder):
             continue
-        defenders = model.garrison[town] + sum(
+        defenders = model.towns.garrison[town] + sum(
             in_town[g, town] for g in range(rel.k) if rel.friends(g, holder))
         if fighters >= ratio * defenders:
             invested.append((town, b))
@@ -147,11 +146,14 @@ class Observer:
 
     @contextmanager
     def watching(self) -> Iterator[Observer]:
-        real_supply = sim.model.compute_supply
+        real_supply = TerritoryModel._supply
         real_battle = sim.battle._battle_at
         real_losses = sim.battle._apply_losses
+        models: list[TerritoryModel] = []  # the model being run (its supply is computed first)
 
-        def compute_supply(model: TerritoryModel) -> None:
+        def supply(model: TerritoryModel) -> None:
+            if not models or models[-1] is not model:
+                models.append(model)
             expected = expected_besieged(model)
             real_supply(model)
             self.supply_checks += 1
@@ -162,12 +164,13 @@ class Observer:
                     + ", ".join(f"{model.world.ids[t]} (model {bool(model.besieged[t])}, "
                                 f"expected {bool(expected[t])})" for t in diff))
 
-        def battle_at(model: TerritoryModel, town: int, units: list[Any]) -> None:
+        def battle_at(b: Any, town: int, units: list[Any]) -> None:
             self._sides = []
-            real_battle(model, town, units)
+            real_battle(b, town, units)
             sides, self._sides = self._sides, None
             if len(sides) > 1:
                 self.battles += 1
+            model = models[-1]
             rel = Relations(model)
             ids = [f.id for f in model.factions]
             for one, other in itertools.combinations(sides, 2):
@@ -176,16 +179,16 @@ class Observer:
                     f"at {model.world.ids[town]}"
                     for a, b in itertools.product(sorted(one), sorted(other)) if rel.allied(a, b)]
 
-        def apply_losses(model: TerritoryModel, units: list[Any], garrison: float, town: int,
+        def apply_losses(b: Any, units: list[Any], garrison: float, town: int,
                          lost: float, before: float) -> None:
             if self._sides is not None:
                 side = {u.faction for u in units}
                 if garrison > 0:
-                    side.add(int(model.controller[town]))
+                    side.add(int(b.towns.controller[town]))
                 self._sides.append(side)
-            real_losses(model, units, garrison, town, lost, before)
+            real_losses(b, units, garrison, town, lost, before)
 
-        with mock.patch.object(sim.model, "compute_supply", compute_supply), \
+        with mock.patch.object(TerritoryModel, "_supply", supply), \
                 mock.patch.object(sim.battle, "_battle_at", battle_at), \
                 mock.patch.object(sim.battle, "_apply_losses", apply_losses):
             yield self
@@ -203,13 +206,13 @@ def day_problems(model: TerritoryModel) -> list[str]:
     def bad_number(x: float) -> bool:
         return not math.isfinite(x) or x < 0
 
-    for name, arr in (("garrison", model.garrison), ("population", model.population),
-                      ("garrison morale", model.garrison_morale),
-                      ("conscripts", model.conscripts)):
+    for name, arr in (("garrison", model.towns.garrison), ("population", model.towns.population),
+                      ("garrison morale", model.towns.garrison_morale),
+                      ("conscripts", model.towns.conscripts)):
         for t in np.nonzero(~np.isfinite(arr) | (arr < 0))[0]:
             out.append(f"{day}: {name} of {w.ids[t]} is {arr[t]}")
-    for t in np.nonzero(model.garrison_morale > 1 + TOL)[0]:
-        out.append(f"{day}: garrison morale of {w.ids[t]} is {model.garrison_morale[t]}")
+    for t in np.nonzero(model.towns.garrison_morale > 1 + TOL)[0]:
+        out.append(f"{day}: garrison morale of {w.ids[t]} is {model.towns.garrison_morale[t]}")
     for u in model.unit_list:
         if bad_number(u.fighters):
             out.append(f"{day}: unit {u.key} has {u.fighters} fighters")
@@ -223,7 +226,7 @@ def day_problems(model: TerritoryModel) -> list[str]:
         c = int(model.controller[t])
         if not -1 <= c < k:
             out.append(f"{day}: {w.ids[t]} is held by faction number {c}")
-        elif c < 0 and model.garrison[t] > TOL:
+        elif c < 0 and model.towns.garrison[t] > TOL:
             out.append(f"{day}: {w.ids[t]} is held by nobody but has a garrison")
 
     # units on the map
@@ -253,14 +256,15 @@ def day_problems(model: TerritoryModel) -> list[str]:
     held = model.controller >= 0
     for f in model.factions:
         i = f.index
-        now = float(model.garrison[held & (model.controller == i)].sum()) + sum(
+        now = float(model.towns.garrison[held & (model.controller == i)].sum()) + sum(
             u.fighters for u in model.unit_list if u.faction == i)
-        lhs = f.initial + f.recruited
-        rhs = now + float(model.losses_by_faction[i]) + float(model.deserted_by_faction[i])
+        lhs = model.ledger.initial[i] + model.ledger.recruited[i]
+        rhs = now + float(model.ledger.casualties[i]) + float(model.ledger.deserted[i])
         if not math.isclose(lhs, rhs, rel_tol=1e-9, abs_tol=1e-6):
-            out.append(f"{day}: {f.id}: initial {f.initial} + recruited {f.recruited} != "
-                       f"now {now} + casualties {model.losses_by_faction[i]} + deserted "
-                       f"{model.deserted_by_faction[i]} (off by {lhs - rhs:.6g})")
+            out.append(f"{day}: {f.id}: initial {model.ledger.initial[i]} + recruited "
+                       f"{model.ledger.recruited[i]} != "
+                       f"now {now} + casualties {model.ledger.casualties[i]} + deserted "
+                       f"{model.ledger.deserted[i]} (off by {lhs - rhs:.6g})")
 
     # battles are between hostile factions only (as recorded in the event log)
     fidx = model.faction_index
@@ -337,7 +341,7 @@ def test_a_faction_allied_to_both_sides_stands_aside():
     assert obs.battles > 0
     m = TerritoryModel(data).run()
     b1 = next(u for u in m.unit_list if u.key == "b1")
-    assert b1.fighters == 300 and m.factions[1].casualties == 0
+    assert b1.fighters == 300 and m.ledger.casualties[1] == 0
     assert m.holder("fort") == "a"
 
 

@@ -43,10 +43,10 @@ def test_a_siege_costs_the_garrison_and_an_airlift_slows_it():
     plain = TerritoryModel(pocket_map(hold, days=10, **sim)).run()
     lifted = TerritoryModel(pocket_map(hold, days=10, airlift=0.75, **sim)).run()
     p = plain.world.index["pocket"]
-    assert plain.garrison[p] == pytest.approx(500 * 0.98**10)
-    assert lifted.garrison[p] == pytest.approx(500 * (1 - 0.02 * 0.25) ** 10)
-    assert plain.population[p] == pytest.approx(10000 * 0.999**10)
-    assert plain.factions[0].casualties == pytest.approx(500 - 500 * 0.98**10)
+    assert plain.towns.garrison[p] == pytest.approx(500 * 0.98**10)
+    assert lifted.towns.garrison[p] == pytest.approx(500 * (1 - 0.02 * 0.25) ** 10)
+    assert plain.towns.population[p] == pytest.approx(10000 * 0.999**10)
+    assert plain.ledger.casualties[0] == pytest.approx(500 - 500 * 0.98**10)
     assert plain.is_besieged("pocket") and lifted.is_besieged("pocket")
 
 
@@ -72,7 +72,7 @@ def test_besiegers_on_the_approaches_cut_supply_without_assaulting():
     assert kinds(m, "capture") == [] and kinds(m, "battle") == []
     (unit,) = m.unit_list
     assert unit.dest == m.world.index["mid"] and unit.besieging == unit.dest  # on the road
-    assert m.garrison[m.world.index["mid"]] < 400 * 0.95 ** 10
+    assert m.towns.garrison[m.world.index["mid"]] < 400 * 0.95 ** 10
 
 
 def test_too_few_besiegers_do_not_cut_supply():
@@ -85,7 +85,7 @@ def test_besiegers_assault_once_attrition_gives_them_the_odds():
     (siege_day, _, _) = kinds(m, "siege_start")[0]
     battles = kinds(m, "battle")
     assert battles and battles[0][0] > siege_day + 3  # they waited for attrition first
-    assert m.garrison[m.world.index["mid"]] if m.holder("mid") == "red" else True
+    assert m.towns.garrison[m.world.index["mid"]] if m.holder("mid") == "red" else True
     assert m.holder("mid") == "blue"
     # the first assault came when 600 fighters were >= 2.5x the starving garrison
     first = battles[0][0]
@@ -109,11 +109,11 @@ def test_conscription_turns_men_into_garrison_and_they_desert():
                      "desertion": 0.05}}
     m = TerritoryModel(conscription_map(rule, days=1)).run()
     a = m.world.index["a"]
-    assert m.population[a] == pytest.approx(40000 - 1000)  # 10% of 10,000 fighting-age men
-    assert m.garrison[a] == pytest.approx(100 + 1000 - 1000 * 0.05)  # minus a day's deserters
-    assert m.factions[0].recruited == pytest.approx(1000 + 500)
-    assert m.factions[0].deserted == pytest.approx(1500 * 0.05)
-    assert m.garrison_quality[a] == pytest.approx((100 * 0.8 + 1000 * 0.4) / 1100)
+    assert m.towns.population[a] == pytest.approx(40000 - 1000)  # 10% of 10,000 fighting-age men
+    assert m.towns.garrison[a] == pytest.approx(100 + 1000 - 1000 * 0.05)  # minus a day's deserters
+    assert m.ledger.recruited[0] == pytest.approx(1000 + 500)
+    assert m.ledger.deserted[0] == pytest.approx(1500 * 0.05)
+    assert m.towns.garrison_quality[a] == pytest.approx((100 * 0.8 + 1000 * 0.4) / 1100)
     (ev,) = [e for e in m.events if e.kind == "conscription"]
     assert ev.faction == "blue" and ev.town == "a" and "1,500 men in 2 towns" in ev.text
 
@@ -122,10 +122,10 @@ def test_conscription_stops_at_its_cap_and_needs_its_trigger():
     rule = {"when": "true", "do": "conscript", "with": {"rate": 0.5, "max_share": 0.2,
                                                         "desertion": 0.0}}
     m = TerritoryModel(conscription_map(rule, days=10)).run()
-    assert m.factions[0].recruited == pytest.approx(0.2 * 0.25 * 60000)
+    assert m.ledger.recruited[0] == pytest.approx(0.2 * 0.25 * 60000)
     quiet = {"when": "enemy_within_km(1)", "do": "conscript"}
     m = TerritoryModel(conscription_map(quiet, days=5)).run()
-    assert m.factions[0].recruited == 0 and kinds(m, "conscription") == []
+    assert m.ledger.recruited[0] == 0 and kinds(m, "conscription") == []
 
 
 def march_map(terrain, length_km=90.0, speed=30.0):

@@ -69,13 +69,13 @@ def drain_records(model: TerritoryModel) -> dict[str, float]:
     steps = getattr(dc, "_collection_steps", [])  # Mesa's index of the collected steps
     sizes = {
         "events": len(model.events),
-        "records_mb": (_deep_size(model.events) + _deep_size(model.control_history)
-                       + _deep_size(model.series) + _deep_size(dc.model_vars)
+        "records_mb": (_deep_size(model.events) + _deep_size(model.record.control_history)
+                       + _deep_size(model.record.series) + _deep_size(dc.model_vars)
                        + _deep_size(steps)) / 1e6,
     }
     model.events.clear()
-    model.control_history.clear()
-    model.series.clear()
+    model.record.control_history.clear()
+    model.record.series.clear()
     for values in dc.model_vars.values():
         values.clear()
     steps.clear()
@@ -163,7 +163,7 @@ def test_route_caches_stay_bounded_without_captures():
     so a stalemate grew the cache by one entry a day (9,874 after 10,000 default days)."""
     model = TerritoryModel(stalemate()).run()
     assert not [e for e in model.events if e.kind == "capture"]
-    assert model.fields and len(model.fields) <= 4
+    assert model.routes.fields and len(model.routes.fields) <= 4
 
 
 def test_finished_models_are_freed():

@@ -56,7 +56,7 @@ def test_day_metrics_match_the_events(siege_run):
 
 def test_end_of_run_metrics_read_the_factions_totals(siege_run):
     m = siege_run
-    red = m.factions[m.faction_index["red"]].stats
+    red = m.stats("red")
     values = evaluate(m, [Metric("h", "holder", town="d"),
                           Metric("t", "towns_held", faction="red"),
                           Metric("p", "population_held", faction="red"),
@@ -64,9 +64,9 @@ def test_end_of_run_metrics_read_the_factions_totals(siege_run):
                           Metric("c", "casualties", faction="blue"),
                           Metric("r", "recruited", faction="blue"),
                           Metric("d", "deserted", faction="blue")])
-    blue = m.factions[m.faction_index["blue"]].stats
-    assert values == {"h": "red", "t": 4, "p": red["population_held"],
-                      "f": red["faction_fighters"], "c": blue["casualties"],
+    blue = m.stats("blue")
+    assert values == {"h": "red", "t": 4, "p": red["population"],
+                      "f": red["fighters"], "c": blue["casualties"],
                       "r": blue["recruited"], "d": blue["deserted"]}
     assert isinstance(values["t"], int) and isinstance(values["f"], float)
 
@@ -79,7 +79,7 @@ def test_control_changes_rebuild_the_control_table(siege_run):
         steps = changes[town_id]
         assert steps[0][0] == 0
         holder = None
-        for day, row in enumerate(m.control_history):
+        for day, row in enumerate(m.record.control_history):
             for d, f in steps:
                 if d == day:
                     holder = f

@@ -165,7 +165,7 @@ def test_mesa_reset_recreates_the_model_with_slider_values(viz_files):
               "seed": "11", "factions__red__forces__r1__fighters": 3500}
     kwargs = _build_model_init_kwargs(model, params, add_scenario_when_empty=True,
                                       require_model_accepts_scenario=True)
-    assert "scenario" in kwargs  # Mesa adds its own Scenario object; VizModel ignores it
+    assert "scenario" in kwargs  # Mesa adds a fresh Scenario of the model's own kind
     again = type(model)(**kwargs)
     assert [u.fighters for u in again.unit_list] == [3500]
     assert again.seed == 11

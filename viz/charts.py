@@ -40,7 +40,7 @@ def chart_svg(model: TerritoryModel, metric: str, title: str) -> str:
     """One metric over the whole campaign so far; the x axis spans the scenario's days."""
     days = max(model.days, model.day, 1)
     by_faction: dict[str, list[tuple[int, float]]] = {f.id: [] for f in model.factions}
-    for row in model.series:
+    for row in model.record.series:
         by_faction[row["faction"]].append((row["day"], float(row[metric])))
     top = _nice_ceiling(max((v for pts in by_faction.values() for _, v in pts), default=1.0))
     pw, ph = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM

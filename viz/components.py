@@ -53,14 +53,14 @@ def legend_html(model: TerritoryModel) -> str:
     """Who is who (faction colours with towns held now) and what the symbols mean."""
     items = []
     for f in model.factions:
-        s = f.stats
+        s = model.record.stats[f.index]
         items.append(
             f'<span class="legend-faction" data-faction="{escape(f.id)}" '
             f'data-colour="{f.colour}">'
             f'{_swatch_svg(f"<circle cx=11 cy=8 r=6.5 fill={f.colour!r} />")} '
-            f'<b>{escape(f.name)}</b> {s["towns_held"]} towns, '
-            f'{s["faction_fighters"]:,.0f} fighters</span>')
-    if (model.controller < 0).any():
+            f'<b>{escape(f.name)}</b> {s["towns"]} towns, '
+            f'{s["fighters"]:,.0f} fighters</span>')
+    if (model.towns.controller < 0).any():
         items.append(f'<span>{_swatch_svg(f"<circle cx=11 cy=8 r=6.5 fill={NEUTRAL_GREY!r}/>")}'
                      ' held by nobody</span>')
     symbols = [
@@ -92,7 +92,8 @@ def legend_html(model: TerritoryModel) -> str:
 def event_log_html(model: TerritoryModel, limit: int = EVENT_LIMIT, routine: bool = True) -> str:
     """The latest events, newest first; without ``routine``, no daily battles or conscription."""
     rows = []
-    shown = model.events if routine else [e for e in model.events if e.kind not in ROUTINE]
+    shown = model.record.events if routine else [e for e in model.record.events
+                                                 if e.kind not in ROUTINE]
     for ev in reversed(shown[-limit:]):
         style = _KIND_STYLE.get(ev.kind, "")
         rows.append(f'<li data-kind="{ev.kind}" style="{style}">'

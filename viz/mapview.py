@@ -21,6 +21,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from sim.geo import KM_PER_DEG_LAT
 from sim.plots import FRONT_COLOUR, NEUTRAL_GREY
 
 if TYPE_CHECKING:
@@ -41,7 +42,6 @@ HOVER_STYLE = ("<style>.frontline-map g.town:hover circle.town-dot,"
                ".frontline-map g.unit:hover polygon{stroke:#000;stroke-width:2.5}"
                ".frontline-map g.town,.frontline-map g.unit{cursor:default}</style>")
 MARGIN = 24.0
-KM_PER_DEG_LAT = 110.57
 LABEL_FONT = 12.0
 LABEL_LIMIT = 400  # towns are labelled only on maps this small
 INSET_MIN_TOWNS = 3  # a crowd of at least this many overlapping towns gets a close-up
@@ -131,18 +131,18 @@ def town_radius(population: np.ndarray, max_pop: float) -> np.ndarray:
 def front_mask(model: TerritoryModel) -> np.ndarray:
     """Highways whose two ends are held by hostile factions (the front line)."""
     w = model.world
-    cu, cv = model.controller[w.eu], model.controller[w.ev]
-    return (cu >= 0) & (cv >= 0) & model.hostile_matrix[np.maximum(cu, 0), np.maximum(cv, 0)]
+    return w.front_line(model.towns.controller, model.relations.hostile)
 
 
 def town_tooltip(model: TerritoryModel, i: int) -> str:
     """What hovering a town shows: name, holder, garrison, population, siege state."""
-    c = int(model.controller[i])
+    t = model.towns
+    c = int(t.controller[i])
     holder = model.factions[c].name if c >= 0 else "nobody"
-    siege = "BESIEGED: cut off from supply" if model.besieged[i] else "not besieged"
+    siege = "BESIEGED: cut off from supply" if model.supply.besieged[i] else "not besieged"
     return (f"{model.world.names[i]}\nheld by {holder}\n"
-            f"garrison {model.garrison[i]:,.0f} fighters\n"
-            f"population {model.population[i]:,.0f}\n{siege}")
+            f"garrison {t.garrison[i]:,.0f} fighters\n"
+            f"population {t.population[i]:,.0f}\n{siege}")
 
 
 def _nice(x: float) -> float:
@@ -411,7 +411,7 @@ def _units(model: TerritoryModel, view: _View, r: np.ndarray) -> str:
     colours = [fa.colour for fa in model.factions]
     out = []
     stacks: dict[tuple[int, int], list[Unit]] = {}
-    for u in sorted(model.unit_list, key=lambda u: u.key):
+    for u in sorted(model.forces, key=lambda u: u.key):
         if u.dest < 0:
             stacks.setdefault((u.node, u.faction), []).append(u)
             continue
@@ -453,10 +453,10 @@ def _view_svg(model: TerritoryModel, view: _View, r: np.ndarray, front: np.ndarr
     colours = [fa.colour for fa in model.factions]
     towns = []
     for i in view.towns:
-        c = int(model.controller[i])
+        c = int(model.towns.controller[i])
         fill = colours[c] if c >= 0 else NEUTRAL_GREY
         fid = model.factions[c].id if c >= 0 else ""
-        besieged = bool(model.besieged[i])
+        besieged = bool(model.supply.besieged[i])
         changed = int(prev[i]) != c
         x, y, ri = float(tx[i]), float(ty[i]), float(r[i])
         rings = ""
@@ -488,9 +488,10 @@ def map_svg(model: TerritoryModel) -> str:
     """The whole map as one ``<svg>`` element that scales to the width of its container."""
     st = _static(model)
     f = st.main.frame
-    r = town_radius(model.population, st.max_pop)
+    r = town_radius(model.towns.population, st.max_pop)
     front = front_mask(model)
-    prev = model.control_history[-2] if len(model.control_history) > 1 else model.controller
+    history = model.record.control_history
+    prev = history[-2] if len(history) > 1 else model.towns.controller
     parts = [f'<svg class="frontline-map" xmlns="http://www.w3.org/2000/svg" '
              f'viewBox="0 0 {f.width:.0f} {f.height:.0f}" data-day="{model.day}" '
              f'data-date="{model.date.isoformat()}" role="img" '

@@ -44,18 +44,17 @@ def parse_seed(text: str | int | None) -> int | None:
 
 
 class VizModel(TerritoryModel):
-    """A TerritoryModel as the page's Reset re-creates it.
+    """A TerritoryModel as the page's Reset re-creates it: the seed comes as typed text.
 
     Args:
         scenario_file: the scenario file (the page only passes files from its catalogue).
         seed: as typed in the page (text); empty means the scenario's seed.
-        scenario: ignored. Mesa's Reset passes its own ``mesa.experimental`` Scenario under
-            this name, which is not a frontline scenario.
-        **tunables: tunable values, keyed by :func:`param_name`.
+        **tunables: tunable values, keyed by :func:`param_name`; Mesa's Reset also passes its
+            ``scenario`` (a ``sim.model.CampaignScenario``), which TerritoryModel takes.
     """
 
     def __init__(self, scenario_file: str | Path = DEFAULT_SCENARIO,
-                 seed: str | int | None = None, scenario: object = None, **tunables: Any):
+                 seed: str | int | None = None, **tunables: Any):
         super().__init__(Path(scenario_file), seed=parse_seed(seed), **tunables)
         self.scenario_file = Path(scenario_file)
 

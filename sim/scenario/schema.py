@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "ACTIONS",
@@ -280,8 +280,24 @@ class SimulationParams(_Strict):
     siege: SiegeParams = Field(default_factory=SiegeParams)
     movement: MovementParams = Field(default_factory=MovementParams)
     terrain: dict[Terrain, TerrainParams] = Field(
-        default_factory=default_terrain, description="movement and defence per terrain"
+        default_factory=default_terrain,
+        description="movement and defence per terrain; a partial table (one terrain, or one "
+        "field of one) changes only what it names, the rest keep their defaults",
     )
+
+    @field_validator("terrain", mode="before")
+    @classmethod
+    def _terrain_over_defaults(cls, value: Any) -> Any:
+        """Lay a partial terrain table over the defaults (terrains and fields not named stay)."""
+        if not isinstance(value, dict):
+            return value
+        merged: dict[Any, Any] = {k: p.model_dump() for k, p in default_terrain().items()}
+        for name, params in value.items():
+            if isinstance(params, dict) and isinstance(merged.get(name), dict):
+                merged[name] = {**merged[name], **params}
+            else:
+                merged[name] = params
+        return merged
 
 
 class Feature(_Strict):

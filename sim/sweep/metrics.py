@@ -1,7 +1,8 @@
 """The metric library: what a sweep can record about a finished run, one value per metric.
 
 Every metric is a pure function of a finished :class:`~sim.model.TerritoryModel`: it reads the
-model's events, its daily control table and its factions' end-of-run totals, and changes nothing.
+model's recorder (``model.record``: events, daily control table, the factions' statistics) and
+changes nothing.
 A sweep file names metrics with arguments (a town, a list of towns, a faction); a metric that
 takes a faction but is given none records one column per faction.
 
@@ -28,7 +29,7 @@ __all__ = ["METRICS", "SERIES", "Metric", "MetricDef", "control_changes", "evalu
 Kind = Literal["day", "count", "amount", "faction"]
 
 #: Per-faction daily series a sweep can record in its long table (``series:``); the same names
-#: as ``sim.model.METRICS`` (a test keeps them equal, without importing Mesa here).
+#: as ``sim.record.STATISTICS`` (a test keeps them equal, without importing Mesa here).
 SERIES = ("towns", "population", "fighters", "casualties", "deserted", "recruited",
           "besieged_towns", "units")
 
@@ -95,7 +96,7 @@ class MetricDef:
 
 # ------------------------------------------------------------------ functions
 def _capture_day(model: TerritoryModel, m: Metric) -> int | None:
-    for ev in model.events:
+    for ev in model.record.events:
         if ev.kind == "capture" and ev.town == m.town and m.faction in (None, ev.faction):
             return ev.day
     return None
@@ -104,7 +105,7 @@ def _capture_day(model: TerritoryModel, m: Metric) -> int | None:
 def _siege_lifted_day(model: TerritoryModel, m: Metric) -> int | None:
     towns = m.towns or ((m.town,) if m.town else ())
     lifted: dict[str, int] = {}
-    for ev in model.events:
+    for ev in model.record.events:
         if ev.kind == "siege_lifted" and ev.town in towns and ev.town not in lifted:
             lifted[ev.town] = ev.day
     if len(lifted) < len(set(towns)):
@@ -115,7 +116,7 @@ def _siege_lifted_day(model: TerritoryModel, m: Metric) -> int | None:
 def _control_day(model: TerritoryModel, m: Metric) -> int | None:
     f = model.faction_index[m.faction or ""]
     idx = [model.world.index[t] for t in m.towns]
-    for day, row in enumerate(model.control_history):
+    for day, row in enumerate(model.record.control_history):
         if all(row[i] == f for i in idx):
             return day
     return None
@@ -127,7 +128,7 @@ def _holder(model: TerritoryModel, m: Metric) -> str | None:
 
 def _stat(key: str, cast: Callable[[Any], Any]) -> Callable[[TerritoryModel, Metric], Any]:
     def value(model: TerritoryModel, m: Metric) -> Any:
-        return cast(model.factions[model.faction_index[m.faction or ""]].stats[key])
+        return cast(model.record.stats[model.faction_index[m.faction or ""]][key])
 
     return value
 
@@ -147,13 +148,13 @@ def _defs() -> dict[str, MetricDef]:
         MetricDef("holder", "faction", ("town",), (), False,
                   "id of the faction holding the town at the end; empty if nobody", _holder),
         MetricDef("towns_held", "count", (), ("faction",), True,
-                  "towns the faction holds at the end", _stat("towns_held", int)),
+                  "towns the faction holds at the end", _stat("towns", int)),
         MetricDef("population_held", "amount", (), ("faction",), True,
                   "population of the towns the faction holds at the end",
-                  _stat("population_held", float)),
+                  _stat("population", float)),
         MetricDef("fighters", "amount", (), ("faction",), True,
                   "the faction's fighters at the end (units and garrisons)",
-                  _stat("faction_fighters", float)),
+                  _stat("fighters", float)),
         MetricDef("casualties", "amount", (), ("faction",), True,
                   "the faction's fighters killed or captured over the run",
                   _stat("casualties", float)),
@@ -183,7 +184,7 @@ def control_changes(model: TerritoryModel) -> str:
     import numpy as np
 
     ids = [f.id for f in model.factions]
-    table = np.stack(model.control_history)
+    table = np.stack(model.record.control_history)
     changed = np.zeros(table.shape, dtype=bool)
     changed[0] = True
     changed[1:] = table[1:] != table[:-1]

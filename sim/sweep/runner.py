@@ -53,7 +53,7 @@ def run_one(scenario: Any, overrides: dict[str, Any], seed: int, days: int,
     row.update(status="ok", error=None, control=control, **values)
     if series:
         row["series"] = [{"day": s["day"], "faction": s["faction"], **{k: s[k] for k in series}}
-                         for s in model.series]
+                         for s in model.record.series]
     return row
 
 

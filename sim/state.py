@@ -1,0 +1,87 @@
+"""The towns' state and the factions' running totals: arrays indexed by town or faction number.
+
+Town numbers are the order of ``scenario.towns`` (as in :class:`sim.world.World`); faction
+numbers the order of ``scenario.factions``; -1 means nobody. The phases of the day change these
+arrays in place; :meth:`TownState.set_controller` is the one way a town changes hands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Ledger", "TownState"]
+
+
+@dataclass
+class TownState:
+    """Who holds each town and what is in it, by town number.
+
+    Attributes:
+        controller: faction number holding the town (-1: nobody); int64.
+        version: bumped at every change of hands (caches of routes and supply key on it).
+        dawn_controller: ``controller`` as it was at the start of the day.
+        population: people living there now.
+        men_initial: fighting-age men at the start (the cap of conscription is a share of it).
+        garrison: fighters of the holder tied to the town (not a unit; they never move).
+        garrison_quality: the garrison's quality (the unit's ``quality`` analogue).
+        garrison_morale: the garrison's morale, 0 (broken) to 1.
+        conscripts: conscripted fighters still in the garrison (they may desert).
+        conscripted: men conscripted there over the run (the cap counts them).
+        desert_rate: share of the conscripts deserting a day.
+    """
+
+    controller: np.ndarray
+    population: np.ndarray
+    men_initial: np.ndarray
+    garrison: np.ndarray
+    garrison_quality: np.ndarray
+    garrison_morale: np.ndarray
+    conscripts: np.ndarray
+    conscripted: np.ndarray
+    desert_rate: np.ndarray
+    version: int = 0
+    dawn_controller: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        self.dawn_controller = self.controller.copy()
+
+    @property
+    def n(self) -> int:
+        """Number of towns."""
+        return len(self.controller)
+
+    def set_controller(self, town: int, faction: int) -> None:
+        """The town changes hands (bumps ``version``)."""
+        self.controller[town] = faction
+        self.version += 1
+
+    def start_day(self) -> None:
+        """Remember who held what at dawn (a siege is lifted only where the holder kept it)."""
+        self.dawn_controller = self.controller.copy()
+
+
+@dataclass
+class Ledger:
+    """Each faction's running totals, in fighters (men for ``recruited``), by faction number.
+
+    Fighters are conserved per faction: ``initial + recruited == now + casualties + deserted``
+    (tests/test_invariants.py checks it every day).
+
+    Attributes:
+        initial: fighters at the start (garrisons plus units).
+        casualties: fighters killed or captured so far.
+        deserted: conscripts who deserted so far.
+        recruited: men conscripted so far.
+    """
+
+    initial: np.ndarray
+    casualties: np.ndarray
+    deserted: np.ndarray
+    recruited: np.ndarray
+
+    @classmethod
+    def zeros(cls, factions: int) -> Ledger:
+        """Empty totals for ``factions`` factions."""
+        return cls(*(np.zeros(factions) for _ in range(4)))

@@ -1,0 +1,90 @@
+"""The supply phase alone: sieges from connectivity, investment, the tally, attrition."""
+
+from __future__ import annotations
+
+import pytest
+from builders import faction, scenario, town
+from phase_kit import Kit, kit, road
+
+from sim.supply import attrition, compute_supply, conscript
+
+
+def pocket(airlift: float = 0.0) -> dict:
+    """src - a - b - c (all red, sources at src); blue holds e next to b; blue unit at e."""
+    red = faction("red", supply_sources=["src"])
+    blue = faction("blue", colour="#0000cc", supply_sources=["e"],
+                   forces=[{"id": "x", "name": "X", "town": "e", "fighters": 500}])
+    return scenario([town("src", 38.0, "red"), town("a", 38.1, "red", 100),
+                     town("b", 38.2, "red", 200, airlift=airlift), town("c", 38.3, "red", 100),
+                     town("e", 38.2, "blue", lat=35.1)],
+                    [road("src", "a"), road("a", "b"), road("b", "c"), road("b", "e")],
+                    [red, blue], siege={"invest_ratio": 2.0, "attrition": 0.1,
+                                        "morale_loss": 0.0, "civilian_loss": 0.0})
+
+
+def supply(k: Kit) -> None:
+    compute_supply(k.supply, k.world, k.towns, k.forces.units, k.factions, k.relations,
+                   k.sense, k.spec.simulation.siege.invest_ratio, k.record)
+
+
+def test_a_hostile_unit_on_the_road_cuts_the_towns_beyond_it():
+    k = kit(pocket())
+    supply(k)
+    assert not k.supply.besieged.any() and k.kinds() == []
+    x = k.unit("x")
+    x.node, x.dest, x.progress = k.t("b"), k.t("a"), 4.0  # on the a-b road
+    k.sense.refresh()
+    supply(k)
+    assert [k.world.ids[t] for t in k.supply.besieged.nonzero()[0]] == ["b", "c"]
+    assert k.kinds() == [("siege_start", "b"), ("siege_start", "c")]
+    assert k.supply.reach[0].tolist() == [True, True, False, False, False]
+    x.node, x.dest, x.progress = k.t("e"), -1, 0.0
+    k.sense.refresh()
+    supply(k)
+    assert not k.supply.besieged.any()
+    assert k.kinds()[2:] == [("siege_lifted", "b"), ("siege_lifted", "c")]
+
+
+def test_besiegers_invest_a_town_at_the_ratio_and_are_tallied_once():
+    k = kit(pocket())
+    x = k.unit("x")
+    x.node, x.dest, x.progress, x.besieging = k.t("e"), k.t("b"), 9.0, k.t("b")
+    x.fighters = 399.0  # below 2 x b's 200 defenders: b's roads stay open
+    k.sense.refresh()
+    supply(k)
+    assert k.supply.besiegers.items() == [((k.t("b"), 1), 399.0)]
+    assert not k.supply.besieged.any()
+    x.fighters = 400.0  # invested: every road into b is closed to red, b and c cut off
+    k.sense.refresh()
+    supply(k)
+    assert k.supply.besiegers.items() == [((k.t("b"), 1), 400.0)]
+    assert [k.world.ids[t] for t in k.supply.besieged.nonzero()[0]] == ["b", "c"]
+
+
+@pytest.mark.parametrize("airlift", [0.0, 0.75])
+def test_a_day_of_siege_attrition_spared_by_the_pockets_airlift(airlift):
+    k = kit(pocket(airlift))
+    x = k.unit("x")
+    x.node, x.dest, x.progress = k.t("b"), k.t("a"), 4.0
+    k.sense.refresh()
+    supply(k)
+    assert k.supply.pocket_airlift[k.t("c")] == airlift  # the best airlift of the pocket
+    attrition(k.supply, k.towns, k.forces.units, k.factions, k.relations, k.ledger,
+              k.spec.simulation, k.sense)
+    kept = 1 - 0.1 * (1 - airlift)
+    assert k.towns.garrison.tolist() == pytest.approx([0, 100, 200 * kept, 100 * kept, 0])
+    assert k.ledger.casualties[0] == pytest.approx(300 * (1 - kept))
+
+
+def test_conscription_takes_a_share_of_the_men_up_to_the_cap():
+    k = kit(pocket())
+    params = {"rate": 0.1, "max_share": 0.15, "quality": 0.4, "morale": 0.5, "desertion": 0.0}
+    red = k.factions[0]
+    share = k.spec.simulation.fighting_age_share
+    conscript(k.towns, k.ledger, red, params, share, k.record)
+    men = 10000 * share
+    assert k.ledger.recruited[0] == pytest.approx(4 * 0.1 * men)
+    assert k.towns.garrison[k.t("a")] == pytest.approx(100 + 0.1 * men)
+    conscript(k.towns, k.ledger, red, params, share, k.record)  # capped at 15 % of the men
+    assert k.towns.conscripted[k.t("a")] == pytest.approx(0.15 * men)
+    assert [e.kind for e in k.record.events] == ["conscription", "conscription"]
