@@ -209,7 +209,7 @@ def base_runs():
 @pytest.mark.slow
 @pytest.mark.parametrize("variant, kind, town, factions", [
     ("no_russian_air", "siege_lifted", "dez_brigade_137", None),
-    ("sdf_races", "capture", "marrat", {"saa", "sor"}),
+    ("sdf_races", "capture", "al_bukamal", {"saa", "sor"}),
     ("no_tribal_militia", "capture", "al_khamisiya", {"isis"}),
     ("no_conscription", "capture", "dez_old_city", {"saa", "sor"}),
 ])
