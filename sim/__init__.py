@@ -13,12 +13,15 @@ if TYPE_CHECKING:
     from sim.model import TerritoryModel
     from sim.scenario import LoadedScenario, load_scenario
 
+__version__ = "0.1.0"
+
 __all__ = [
     "FrontlineError",
     "LoadedScenario",
     "Problem",
     "ScenarioError",
     "TerritoryModel",
+    "__version__",
     "load_scenario",
 ]
 

@@ -35,6 +35,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from sim import atomic
+from sim.errors import FrontlineError
+
 __all__ = ["bench_command", "machine_info"]
 
 FULL_SIZES = (1_000, 10_000, 100_000)
@@ -347,7 +350,10 @@ def bench_command(args: argparse.Namespace) -> int:
     res = run_bench(quick=bool(getattr(args, "quick", False)), log=sys.stderr)
     print(format_report(res))
     if getattr(args, "json", None):
-        Path(args.json).write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+        try:
+            atomic.write_text(Path(args.json), json.dumps(res, indent=1) + "\n")
+        except OSError as exc:
+            raise FrontlineError(f"cannot write {args.json}: {exc.strerror or exc}") from None
     return 0
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import FrontlineError
+from sim.mapcmd import register as register_map
 
 __all__ = ["main"]
 
@@ -33,13 +34,18 @@ def _overrides(pairs: list[str]) -> list[tuple[str, Any]]:
 def cmd_run(args: argparse.Namespace) -> int:
     """Play a scenario, print its events and summary, optionally write result files."""
     from sim.model import TerritoryModel
+    from sim.shipped import resolve
 
     sets = _overrides(args.set or [])
     model = TerritoryModel(
-        Path(args.scenario), seed=args.seed, days=args.days, overrides=dict(sets)
+        resolve(args.scenario), seed=args.seed, days=args.days, overrides=dict(sets)
     )
     for w in model.definition.warnings:
         print(str(w), file=sys.stderr)
+    if args.out:
+        from sim.rundata import attach_trail
+
+        attach_trail(model)  # units and sieges day by day, for the maps and report.html
     import shutil
 
     from rich.console import Console
@@ -184,20 +190,6 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------- commands in other modules
-def cmd_sweep(args: argparse.Namespace) -> int:
-    """Run a parameter sweep (see sim.sweep)."""
-    from sim.sweep.cli import run_sweep_command
-
-    return run_sweep_command(args)
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    """Summarise sweep results (see sim.sweep)."""
-    from sim.sweep.cli import report_command
-
-    return report_command(args)
-
-
 def cmd_generate(args: argparse.Namespace) -> int:
     """Write a synthetic scenario (see sim.generate)."""
     from sim.generate import generate_command
@@ -221,7 +213,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
 
 def _add_run(sub: Any) -> None:
     p = sub.add_parser("run", help="play a scenario", description=cmd_run.__doc__)
-    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("scenario", nargs="?", help="scenario YAML file, or a shipped scenario's "
+                   "name (default: deir_ez_zor_2017)")
     p.add_argument("--days", type=int, help="days to simulate (default: the scenario's)")
     p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     p.add_argument(
@@ -230,15 +223,17 @@ def _add_run(sub: Any) -> None:
         metavar="PATH=VALUE",
         help="override a value, e.g. factions.isis.forces.x.fighters=3000 (repeatable)",
     )
-    p.add_argument("--out", metavar="DIR", help="write events, tables, GeoJSON and PNGs here")
+    p.add_argument("--out", metavar="DIR", help="write events, tables, GeoJSON, PNGs and "
+                                                "report.html here")
     p.add_argument("--quiet", action="store_true", help="no event log; a progress bar on long runs")
     p.set_defaults(func=cmd_run)
 
 
 def _add_validate(sub: Any) -> None:
     p = sub.add_parser("validate", help="check a scenario file", description=cmd_validate.__doc__)
-    p.add_argument("scenario")
-    p.add_argument("--set", action="append", metavar="PATH=VALUE")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--set", action="append", metavar="PATH=VALUE",
+                   help="check with this override applied, as frontline run (repeatable)")
     p.set_defaults(func=cmd_validate)
     s = sub.add_parser(
         "schema", help="print the JSON Schema of scenario files", description=cmd_schema.__doc__
@@ -246,43 +241,23 @@ def _add_validate(sub: Any) -> None:
     s.set_defaults(func=cmd_schema)
 
 
-def _add_sweep(sub: Any) -> None:
-    p = sub.add_parser("sweep", help="run a batch parameter sweep", description=cmd_sweep.__doc__)
-    p.add_argument("sweep", help="sweep YAML file (see docs/sweeps.md)")
-    p.add_argument("--workers", type=int, help="local worker processes (default: all cores; 1 "
-                                               "runs in this process); with --dask local, "
-                                               "the LocalCluster's workers")
-    p.add_argument(
-        "--dask", metavar="ADDRESS", help="Dask scheduler address, or 'local' for a LocalCluster"
-    )
-    p.add_argument("--out", metavar="RESULTS", help="results file (.parquet or .csv; default: "
-                                                    "the sweep file's name with .parquet, here); "
-                                                    "run the same command again to resume")
-    p.add_argument("--chunk-size", type=int, metavar="N", help="runs per task (default: "
-                                                               "adapts to about 0.5 s a task)")
-    p.set_defaults(func=cmd_sweep)
-    r = sub.add_parser("report", help="summarise sweep results", description=cmd_report.__doc__)
-    r.add_argument("results", help="results file written by frontline sweep")
-    r.add_argument("--out", metavar="DIR", help="directory for tables and plots (default: "
-                                                "RESULTS-report beside the results)")
-    r.add_argument("--by-day", type=int, metavar="DAY", help="a deadline: also give the "
-                                                             "probability that each day metric "
-                                                             "happens by this day")
-    r.set_defaults(func=cmd_report)
-
-
 def _add_generate(sub: Any) -> None:
     p = sub.add_parser(
         "generate", help="write a synthetic scenario", description=cmd_generate.__doc__
     )
-    p.add_argument("--towns", type=int, required=True)
-    p.add_argument("--factions", type=int, default=3)
-    p.add_argument("--units", type=int)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("--towns", type=int, required=True, metavar="N",
+                   help="number of towns (from the number of factions to 200,000)")
+    p.add_argument("--factions", type=int, default=3, metavar="N",
+                   help="number of factions, all hostile to each other (2 to 64; default: 3)")
+    p.add_argument("--units", type=int, metavar="N", help="mobile units in all (default: one "
+                   "per ten towns, at least one per faction)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the generator, also the "
+                   "scenario's simulation seed (default: 0)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write the scenario YAML here (default: standard output)")
     p.set_defaults(func=cmd_generate)
     b = sub.add_parser("bench", help="measure speed and scaling", description=cmd_bench.__doc__)
-    b.add_argument("--json", metavar="FILE")
+    b.add_argument("--json", metavar="FILE", help="also write the measurements as JSON here")
     b.add_argument("--quick", action="store_true", help="small sizes only (for tests)")
     b.set_defaults(func=cmd_bench)
 
@@ -292,12 +267,28 @@ def _add_viz(sub: Any) -> None:
     p.add_argument(
         "scenario",
         nargs="?",
-        help="scenario to open first (default: the Deir ez-Zor 2017 scenario)",
+        help="scenario to open first: a file, or a shipped scenario's name "
+        "(default: deir_ez_zor_2017)",
     )
     p.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: loopback only)"
     )
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765)")
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        metavar="NAME[:PORT]",
+        help="also answer requests naming this host (e.g. behind a reverse proxy); by "
+        "default only loopback and the --host address (repeatable)",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        metavar="DURATION",
+        help="end a session this long after its tab disconnects (default: 10m; e.g. 90s, 1h)",
+    )
+    p.add_argument(
+        "--max-sessions", type=int, metavar="N", help="live sessions at most (default: 16)"
+    )
     p.set_defaults(func=cmd_viz)
 
 
@@ -315,12 +306,17 @@ def build_parser() -> argparse.ArgumentParser:
         v = "unknown"
     parser.add_argument("--version", action="version", version=f"frontline {v}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_run, _add_validate, _add_sweep, _add_generate, _add_viz):
+    from sim import completion
+    from sim.sweep import cli as sweep_cli
+
+    for add in (_add_run, _add_validate, sweep_cli.register, _add_generate, _add_viz):
         add(sub)
+    register_map(sub)
     from sim.validate import calibrate_cli, scorecmd
 
     scorecmd.register(sub)
     calibrate_cli.register(sub)
+    completion.register(sub)
     return parser
 
 

@@ -33,6 +33,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
 from scipy.spatial import Delaunay
 
+from sim import atomic
 from sim.errors import FrontlineError
 
 __all__ = ["generate_command", "generate_scenario", "scenario_yaml"]
@@ -436,7 +437,7 @@ def generate_command(args: argparse.Namespace) -> int:
                f"{len(data['factions'])} factions, {units:,} units")
     if args.output:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            atomic.write_text(Path(args.output), text)  # whole or not at all
         except OSError as exc:
             raise FrontlineError(f"cannot write {args.output}: {exc.strerror or exc}") from None
         print(f"wrote {args.output}: {summary} ({len(text.encode()) / 1e6:.1f} MB)",

@@ -43,12 +43,12 @@ from sim.record import STATISTICS, Event, Recorder
 from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.schema import Scenario as ScenarioSpec
 from sim.sense import Sense
+from sim.shipped import DEFAULT_SCENARIO
 from sim.supply import SupplyState, attrition, compute_supply
 from sim.world import World
 
 __all__ = ["DEFAULT_SCENARIO", "METRICS", "CampaignScenario", "TerritoryModel"]
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "deir_ez_zor_2017.yaml"
 #: The per-faction statistics recorded each day (``sim.record.STATISTICS``).
 METRICS = STATISTICS
 

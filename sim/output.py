@@ -8,6 +8,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.atomic import open_atomic, write_text
+
 if TYPE_CHECKING:
     from sim.model import TerritoryModel
 
@@ -37,16 +39,25 @@ def write_outputs(model: TerritoryModel, out: str | Path, plots: bool = True) ->
         _write_json(out / "final_state.geojson", final_state(model)),
         _write_json(out / "run.json", run_info(model)),
     ]
-    if plots:
-        from sim.plots import plot_map, plot_territory
+    from sim.gis import write_gis
+    from sim.rundata import run_data
+    from sim.runfiles import write_run_files
 
-        paths.append(plot_map(model, out / "map.png"))
-        paths.append(plot_territory(model, out / "territory.png"))
+    data = run_data(model)
+    paths += write_run_files(data, out) + write_gis(data, out)
+    if plots:
+        from sim.htmlreport import write_run_report
+        from sim.plots import plot_fronts, plot_map, plot_territory
+
+        paths.append(plot_map(data, data.days, out / "map.png"))
+        paths.append(plot_fronts(data, out / "fronts.png"))
+        paths.append(plot_territory(data, out / "territory.png"))
+        paths.append(write_run_report(data, out / "report.html"))
     return paths
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with open_atomic(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
@@ -55,7 +66,7 @@ def _write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> Pa
 
 def _write_control(model: TerritoryModel, path: Path) -> Path:
     ids = [f.id for f in model.factions]
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with open_atomic(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["day", "date", *model.world.ids])
         for day, row in enumerate(model.record.control_history):
@@ -71,9 +82,7 @@ def _write_control(model: TerritoryModel, path: Path) -> Path:
 
 
 def _write_json(path: Path, data: Any) -> Path:
-    path.write_text(
-        json.dumps(data, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8"
-    )
+    write_text(path, json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
     return path
 
 

@@ -24,7 +24,8 @@ def test_run_writes_every_output(tmp_path):
     assert "line: 2020-01-31 (day 30, seed 7)" in r.stdout  # the summary table's title
     names = {p.name for p in out.iterdir()}
     assert names == {"events.csv", "control.csv", "factions.csv", "final_state.geojson",
-                     "map.png", "territory.png", "run.json"}
+                     "map.png", "territory.png", "run.json", "report.html", "fronts.png",
+                     "map.json", "control_long.csv", "units.csv", "gis"}
     with (out / "events.csv").open() as fh:
         events = list(csv.DictReader(fh))
     assert set(events[0]) >= {"date", "day", "kind", "faction", "town", "town_name",
@@ -54,8 +55,10 @@ def test_same_seed_same_bytes_and_other_seeds_differ(tmp_path):
     for name, seed in (("a", 5), ("b", 5), ("c", 6)):
         assert main(["run", str(DEFAULT), "--seed", str(seed), "--quiet", "--out",
                      str(tmp_path / name)]) == 0
-        outs.append({p.name: p.read_bytes() for p in (tmp_path / name).iterdir()})
+        outs.append({p.relative_to(tmp_path / name).as_posix(): p.read_bytes()
+                     for p in (tmp_path / name).rglob("*") if p.is_file()})
     assert outs[0] == outs[1]
+    assert {"report.html", "gis/control.geojson", "units.csv"} <= set(outs[0])
     assert outs[0]["events.csv"] != outs[2]["events.csv"]
 
 

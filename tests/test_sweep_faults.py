@@ -333,3 +333,210 @@ def test_a_pool_that_breaks_between_two_submissions_is_reported_not_raised(
     ref = tmp_path / "ref.parquet"
     assert sweep("sweep_line.yaml", ref, workers=1).complete
     assert out.read_bytes() == ref.read_bytes()
+
+
+# ---------------------------------------------------------------- issue 13: 7, 9-13
+def test_a_second_sweep_on_the_same_results_refuses_at_once_naming_the_first(tmp_path,
+                                                                              capsys):
+    from sim.sweep.lock import ResultsLock, lock_path
+
+    out = tmp_path / "l.parquet"
+    args = ["sweep", str(DATA / "sweep_line.yaml"), "--workers", "1", "--out", str(out)]
+    with ResultsLock(out):  # another sweep holds the results (flock: any other open fails)
+        assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"{out} is being written by another sweep (process {os.getpid()} on " in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "l.parquet.parts").exists()  # it touched nothing
+    # a stale lock file (its holder was killed: the kernel dropped the flock) blocks no one
+    lock_path(out).write_text('{"pid": 999999999, "host": "gone"}')
+    assert main(args) == 0
+    assert out.exists() and not lock_path(out).exists()
+
+
+def test_two_sweep_processes_on_one_output_lose_nothing(tmp_path, reference):
+    out = tmp_path / "two.parquet"
+    parts = tmp_path / "two.parquet.parts"
+    first = subprocess.Popen(command(out, "--workers", "2"), cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        wait_for_shards(first, parts, 2)
+        started = time.monotonic()
+        second = subprocess.run(command(out, "--workers", "2"), cwd=ROOT, capture_output=True,
+                                text=True, timeout=60)
+        assert time.monotonic() - started < 20  # at once, not after running anything
+        assert second.returncode == 2
+        assert f"is being written by another sweep (process {first.pid} on" in second.stderr
+        stdout, stderr = first.communicate(timeout=120)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
+    assert first.returncode == 0, stderr
+    assert f"done: {RUNS} runs" in stdout
+    assert_same_results(out, reference)
+
+
+def test_a_truncated_series_shard_is_run_again(tmp_path, monkeypatch, reference):
+    """A series shard cut short (a disk error, a copy) used to crash every resume."""
+    import sim.sweep.store as store
+
+    out = tmp_path / "t.parquet"
+    parts = tmp_path / "t.parquet.parts"
+    monkeypatch.setattr(store.ResultStore, "finish", lambda self: (_ for _ in ()).throw(Killed))
+    with pytest.raises(Killed):
+        sweep("sweep_kill.yaml", out, workers=2, chunk_size=4)
+    monkeypatch.undo()
+    victim = parts / "series-0000000008.parquet"
+    data = victim.read_bytes()
+    victim.write_bytes(data[: len(data) // 2])
+    outcome = sweep("sweep_kill.yaml", out, workers=2, chunk_size=4)
+    assert outcome.complete and outcome.already_done == RUNS - 4 and outcome.ran == 4
+    assert_same_results(out, reference)
+
+
+def test_sigterm_saves_what_finished_like_ctrl_c(tmp_path, reference):
+    """As systemd stops a service: SIGTERM to every process of the sweep."""
+    out = tmp_path / "term.parquet"
+    parts = tmp_path / "term.parquet.parts"
+    cmd = command(out, "--workers", "2")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        wait_for_shards(proc, parts, 4)
+        os.killpg(proc.pid, signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode in (143, 1), (proc.returncode, stderr)
+    assert "Traceback" not in stderr and "leaked" not in stderr, stderr
+    text = "".join(stdout.split())  # the console wraps long lines, even amid a path
+    done = done_runs(parts)
+    if proc.returncode == 143:
+        assert "".join(f"terminated (SIGTERM): {len(done)} of {RUNS} runs are saved in {parts}; "
+                       "run the same command again to resume".split()) in text
+    else:  # the workers ended first: the parent saw its pool break, then stopped
+        assert "runthesamecommandagain" in text
+    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert f"resuming: {len(done)} runs already done" in again.stdout
+    assert_same_results(out, reference)
+
+
+def test_sigterm_to_the_sweep_alone_stops_it_and_its_workers(tmp_path):
+    """As ``docker stop`` or ``kill PID``: only the sweep's own process gets SIGTERM."""
+    out = tmp_path / "t1.parquet"
+    parts = tmp_path / "t1.parquet.parts"
+    proc = subprocess.Popen(command(out, "--workers", "2"), cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        wait_for_shards(proc, parts, 2)
+        workers = worker_processes(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 143, stderr
+    assert "Traceback" not in stderr and "leaked" not in stderr, stderr
+    text = " ".join(stdout.split())
+    assert "terminated (SIGTERM)" in text and "run the same command again" in text
+    assert "frontline: terminated" in stderr
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive
+    done_runs(parts)
+
+
+def test_a_tls_scheduler_without_certificates_is_a_clear_error_leaving_nothing(tmp_path,
+                                                                             capsys,
+                                                                             monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("sim.sweep.backends.DASK_CONNECT_TIMEOUT", "1s")
+    errors = {}
+    for address in ("tls://127.0.0.1:9", "tcp://127.0.0.1:9"):
+        out = tmp_path / "new" / "r.parquet"
+        code = main(["sweep", str(DATA / "sweep_line.yaml"), "--dask", address,
+                     "--out", str(out)])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert f"frontline: error: cannot connect to the Dask scheduler at {address}" in err
+        assert "Traceback" not in err
+        assert not (tmp_path / "new").exists()  # no parts folder, no lock file, no folder
+        errors[address] = err
+    assert "a tls:// address needs the cluster's certificates" in errors["tls://127.0.0.1:9"]
+
+
+def test_a_dask_cluster_without_workers_warns_then_stops_keeping_what_was_saved(tmp_path,
+                                                                                capsys):
+    distributed = pytest.importorskip("distributed")
+    from sim.sweep.execute import NO_WORKERS_WARNING_SECONDS
+
+    out = tmp_path / "nw.parquet"
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0",
+                                  scheduler_kwargs={"dashboard": False}) as cluster:
+        address = cluster.scheduler_address
+        started = time.monotonic()
+        console = Console(file=io.StringIO(), width=300)
+        outcome = run_sweep(load_sweep(DATA / "sweep_line.yaml"), out,
+                            dask=cluster.scheduler_address, console=console, progress=False,
+                            worker_timeout=3)
+        took = time.monotonic() - started
+        printed = console.file.getvalue()
+    assert 3 <= took < 15, took
+    assert not outcome.complete and outcome.lost == 18 and outcome.ran == 0
+    assert f"warning: the Dask cluster at {address} has no workers" in printed
+    assert "has no workers; waiting for one" in printed and NO_WORKERS_WARNING_SECONDS < 3
+    assert f"18 runs could not be run: the Dask cluster at {address}" in printed
+    assert "had no workers for 3 s" in printed
+
+
+def test_a_dask_cluster_that_loses_its_last_worker_stops_keeping_what_finished(
+        tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    import sim.sweep.store as store
+
+    out = tmp_path / "lw.parquet"
+    real_write = store.ResultStore.write
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0",
+                                  scheduler_kwargs={"dashboard": False}) as cluster:
+        def write_then_lose_the_worker(self, rows, series):
+            real_write(self, rows, series)
+            if len(shards(self.parts)) == 2:
+                cluster.scale(0)
+
+        monkeypatch.setattr(store.ResultStore, "write", write_then_lose_the_worker)
+        console = Console(file=io.StringIO(), width=300)
+        outcome = run_sweep(load_sweep(DATA / "sweep_line.yaml"), out,
+                            dask=cluster.scheduler_address, chunk_size=3, console=console,
+                            progress=False, worker_timeout=2)
+        printed = console.file.getvalue()
+    assert not outcome.complete and outcome.lost == 18 - outcome.ran and outcome.ran >= 6
+    assert "had no workers for 2 s" in printed
+    assert done_runs(tmp_path / "lw.parquet.parts", series=False) == list(range(outcome.ran))
+
+
+def test_a_full_disk_during_the_merge_leaves_no_temporary_file(tmp_path, monkeypatch,
+                                                               capsys):
+    """What a full disk does: the file is created, its first write fails."""
+    import sim.sweep.store as store
+
+    out = tmp_path / "f.csv"
+    args = ["sweep", str(DATA / "sweep_line.yaml"), "--workers", "1", "--out", str(out)]
+    real = store.pacsv.CSVWriter
+
+    def full(where, schema, *a, **k):
+        Path(where).write_bytes(b"")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store.pacsv, "CSVWriter", full)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"frontline: error: cannot write {out}: No space left on device" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.csv.parts", "f.meta.json"]
+    monkeypatch.setattr(store.pacsv, "CSVWriter", real)
+    assert main(args) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.csv", "f.meta.json"]

@@ -138,7 +138,7 @@ def test_bad_output_name_and_workers(tmp_path):
 
 
 def test_unreachable_dask_scheduler_is_one_clear_error(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("sim.sweep.execute.DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("sim.sweep.backends.DASK_CONNECT_TIMEOUT", "1s")
     code = main(["sweep", str(DATA / "sweep_fail.yaml"), "--dask", "tcp://127.0.0.1:9",
                  "--out", str(tmp_path / "r.parquet")])
     assert code == 2

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.errors import FrontlineError
-from sim.model import DEFAULT_SCENARIO
+from sim.shipped import DEFAULT_SCENARIO, SHIPPED_DIR
 
 __all__ = ["ENV_SCENARIO", "ENV_SCENARIO_DIRS", "ScenarioCatalogue"]
 
@@ -16,7 +16,7 @@ ENV_SCENARIO = "FRONTLINE_VIZ_SCENARIO"
 """Environment variable naming the scenario file to open first (set by ``frontline viz``)."""
 ENV_SCENARIO_DIRS = "FRONTLINE_VIZ_SCENARIO_DIRS"
 """Environment variable listing the folders whose ``*.yaml`` the picker offers (os.pathsep)."""
-DEFAULT_DIRS = (DEFAULT_SCENARIO.parent,)
+DEFAULT_DIRS = (SHIPPED_DIR,)
 
 
 @dataclass(frozen=True)

@@ -27,20 +27,26 @@ def param_name(path: str) -> str:
 
 
 def parse_seed(text: str | int | None) -> int | None:
-    """The seed typed in the page: a whole number, or empty for the scenario's own.
+    """The seed typed in the page: a whole number from 0, or empty for the scenario's own.
 
     Raises:
-        FrontlineError: the text is not a whole number.
+        FrontlineError: the text is not a whole number, or is negative.
     """
-    if text is None or isinstance(text, int):
-        return text
-    text = str(text).strip()
-    if not text:
+    if text is None:
         return None
-    try:
-        return int(text)
-    except ValueError:
-        raise FrontlineError(f"seed must be a whole number, got {text!r}") from None
+    if isinstance(text, int):
+        seed, text = text, str(text)
+    else:
+        text = str(text).strip()
+        if not text:
+            return None
+        try:
+            seed = int(text)
+        except ValueError:
+            raise FrontlineError(f"seed must be a whole number, got {text!r}") from None
+    if seed < 0:  # numpy's generators take no negative seed
+        raise FrontlineError(f"seed must be 0 or more, got {text!r}")
+    return seed
 
 
 class VizModel(TerritoryModel):

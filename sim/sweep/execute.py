@@ -7,167 +7,42 @@ chunks of consecutive runs; the chunk size adapts so that a task takes about
 ``TARGET_TASK_SECONDS`` (per-task overhead stays negligible while progress stays smooth and the
 last tasks stay short). At most two chunks per worker are in flight, so memory stays bounded
 however large the sweep, and each finished chunk is committed to disk at once.
+
+One sweep at a time writes a results file (``sim.sweep.lock``). SIGTERM is handled as Ctrl-C.
+While a Dask cluster has no workers the sweep warns, and gives up after ``worker_timeout``.
 """
 
 from __future__ import annotations
 
-import logging
-import multiprocessing
-import os
 import signal
-import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    BrokenExecutor,
-    Executor,
-    Future,
-    ProcessPoolExecutor,
-    wait,
-)
-from contextlib import contextmanager
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, wait
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sim.errors import FrontlineError
+from sim.sweep.backends import Backend, SerialExecutor, default_workers, open_backend
+from sim.sweep.lock import ResultsLock
 from sim.sweep.runner import Chunk, ChunkResult, run_chunk
 from sim.sweep.spec import SweepPlan
 from sim.sweep.store import ResultStore, param_cell, results_schema, sweep_meta
 
-__all__ = ["Backend", "SerialExecutor", "SweepOutcome", "default_workers", "open_backend",
-           "run_sweep"]
+__all__ = ["Backend", "SerialExecutor", "SweepOutcome", "Terminated", "default_workers",
+           "open_backend", "run_sweep"]
+
 
 TARGET_TASK_SECONDS = 0.5
 MAX_CHUNK = 1000
-DASK_CONNECT_TIMEOUT = "10s"
-ORPHAN_CHECK_SECONDS = 1.0
+POLL_SECONDS = 0.5  # how often a waiting sweep looks at its cluster
+NO_WORKERS_WARNING_SECONDS = 2.0
+DEFAULT_WORKER_TIMEOUT = 120.0
 
 
-def default_workers() -> int:
-    """The cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-class SerialExecutor(Executor):
-    """An executor that runs each task in this process as it is submitted (``--workers 1``)."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        """Run ``fn`` now; the returned future is already done."""
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as exc:
-            future.set_exception(exc)
-        return future
-
-
-@dataclass
-class Backend:
-    """An executor plus what the sweep needs to know about it."""
-
-    executor: Executor
-    slots: int
-    label: str
-    cancel: Callable[[], None] = lambda: None
-
-
-def _init_worker(parent: int) -> None:
-    """Worker initializer: leave Ctrl-C to the parent, and exit if the parent dies.
-
-    The parent saves finished chunks and stops the pool on Ctrl-C. If it is killed outright
-    (SIGKILL, out of memory) nothing tells an idle worker, which would wait forever; a daemon
-    thread notices the worker has been orphaned and ends it.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(ORPHAN_CHECK_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
-
-
-@contextmanager
-def open_backend(workers: int | None = None, dask: str | None = None,
-                 max_useful: int | None = None) -> Iterator[Backend]:
-    """The executor for ``--workers`` / ``--dask``; shut down (and a LocalCluster closed) after.
-
-    Args:
-        workers: local processes (default: every core); with ``dask="local"``, the
-            LocalCluster's workers; 1 runs in this process.
-        dask: a scheduler address (``tcp://host:8786``), or ``"local"`` for a LocalCluster.
-        max_useful: start no more local processes than this (the number of tasks).
-
-    Raises:
-        FrontlineError: a bad worker count, or the Dask scheduler cannot be reached.
-    """
-    if workers is not None and workers < 1:
-        raise FrontlineError(f"--workers must be at least 1, got {workers}")
-    n = workers or default_workers()
-    if dask is None:
-        n = max(1, min(n, max_useful or n))
-        if n == 1:
-            yield Backend(SerialExecutor(), 1, "in this process")
-            return
-        pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(os.getpid(),))
-        try:
-            yield Backend(pool, n, f"on {n} local worker processes",
-                          lambda: pool.shutdown(wait=False, cancel_futures=True))
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        return
-    with _dask_client(dask, n) as (client, label):
-        executor = client.get_executor(pure=False)
-        slots = max(1, sum(client.nthreads().values()))
-        try:
-            yield Backend(executor, slots, f"on {label} ({slots} worker threads)",
-                          lambda: executor.shutdown(wait=False))
-        finally:
-            executor.shutdown(wait=False)
-
-
-@contextmanager
-def _dask_client(address: str, workers: int) -> Iterator[tuple[Any, str]]:
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:  # pragma: no cover - dask[distributed] is a dependency
-        raise FrontlineError("--dask needs dask[distributed]: pip install "
-                             "'dask[distributed]'") from None
-    if address == "local":
-        # The cluster's processes inherit an ignored SIGINT: Ctrl-C is ours to handle (save,
-        # then close the cluster), not a traceback from every worker.
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", silence_logs=logging.ERROR,
-                                   # no dashboard; the scheduler's HTTP endpoint on any free
-                                   # loopback port, not 8787 (which may be taken)
-                                   dashboard_address="127.0.0.1:0",
-                                   scheduler_kwargs={"dashboard": False})
-        finally:
-            signal.signal(signal.SIGINT, previous)
-        try:
-            with Client(cluster) as client:
-                yield client, f"a Dask LocalCluster of {workers} workers"
-        finally:
-            cluster.close()
-        return
-    try:
-        client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise FrontlineError(f"cannot connect to the Dask scheduler at {address}: {exc}; is "
-                             "it running (dask scheduler), and is the address right?") from None
-    try:
-        yield client, f"the Dask cluster at {address}"
-    finally:
-        client.close()
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C: save what finished, say how to resume, exit 143."""
 
 
 @dataclass
@@ -227,10 +102,31 @@ class _Chunker:
         return out
 
 
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While the sweep runs, SIGTERM (systemd, docker stop, kill) acts as Ctrl-C does."""
+    def handler(signum: int, frame: Any) -> None:
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_sweep(plan: SweepPlan, out: Path, *, workers: int | None = None,
               dask: str | None = None, chunk_size: int | None = None,
-              console: Any = None, progress: bool = True) -> SweepOutcome:
+              console: Any = None, progress: bool = True,
+              worker_timeout: float = DEFAULT_WORKER_TIMEOUT) -> SweepOutcome:
     """Run (or resume) a sweep, committing results as chunks finish; merge them at the end.
+
+    Only one sweep at a time writes a results file (``RESULTS.lock``); a second one stops at
+    once naming the first. SIGTERM is handled as Ctrl-C.
 
     Args:
         plan: the checked sweep.
@@ -240,19 +136,34 @@ def run_sweep(plan: SweepPlan, out: Path, *, workers: int | None = None,
         chunk_size: runs per task (default: adaptive).
         console: a rich Console for messages (default: stdout).
         progress: show a progress bar on stderr.
+        worker_timeout: seconds a Dask cluster may have no workers before the sweep stops
+            (what finished is saved).
 
     Raises:
-        FrontlineError: bad options, unusable output, an unreachable Dask scheduler.
-        KeyboardInterrupt: after saving what finished and telling how to resume.
+        FrontlineError: bad options, unusable output, an unreachable Dask scheduler, another
+            sweep writing the same results.
+        KeyboardInterrupt: after saving what finished and telling how to resume
+            (``Terminated`` for SIGTERM).
     """
     from rich.console import Console
 
     console = console or Console(highlight=False)
     if chunk_size is not None and chunk_size < 1:
         raise FrontlineError(f"--chunk-size must be at least 1, got {chunk_size}")
-    design = plan.design
+    if not worker_timeout > 0:
+        raise FrontlineError(f"--worker-timeout must be positive, got {worker_timeout}")
     schema = results_schema(plan.params, plan.metrics)
     store = ResultStore(out, sweep_meta(plan), schema, plan.series)
+    with _sigterm_as_interrupt(), ResultsLock(out):
+        return _run_locked(plan, store, workers, dask, chunk_size, console, progress,
+                           worker_timeout)
+
+
+def _run_locked(plan: SweepPlan, store: ResultStore, workers: int | None, dask: str | None,
+                chunk_size: int | None, console: Any, progress: bool,
+                worker_timeout: float) -> SweepOutcome:
+    design = plan.design
+    out = store.out
     outcome = SweepOutcome(runs=design.n_runs)
     days = f"{plan.days} days each"
     shape = (f"{len(design.points)} points x {design.replicates} replicates"
@@ -264,19 +175,27 @@ def run_sweep(plan: SweepPlan, out: Path, *, workers: int | None = None,
         console.print(f"all {design.n_runs} runs are already done: {out}")
         outcome.files = [out]
         return outcome
+    fresh = not store.parts.exists()
     done = store.open()
     pending = [i for i in range(design.n_runs) if i not in done]
     outcome.already_done = len(done)
     if done:
         console.print(f"resuming: {len(done)} runs already done, {len(pending)} to run")
-    types = {f.name: f.type for f in schema}
+    types = {f.name: f.type for f in store.schema}
     start = time.perf_counter()
     if pending:
-        with open_backend(workers, dask, max_useful=len(pending)) as backend:
+        with ExitStack() as stack:
+            try:
+                backend = stack.enter_context(open_backend(workers, dask,
+                                                           max_useful=len(pending)))
+            except FrontlineError:
+                if fresh:
+                    store.discard()  # nothing was run: leave no empty parts folder behind
+                raise
             outcome.backend = backend.label
             console.print(f"running {backend.label}")
             _execute(plan, store, pending, backend, chunk_size, types, outcome,
-                     progress, console)
+                     progress, console, worker_timeout)
     outcome.seconds = time.perf_counter() - start
     if outcome.lost:
         console.print(f"[red]{outcome.lost} runs could not be run: {outcome.lost_error}[/]\n"
@@ -291,9 +210,60 @@ def run_sweep(plan: SweepPlan, out: Path, *, workers: int | None = None,
     return outcome
 
 
+class _Watch:
+    """The cluster's workers as the sweep waits: warns when there are none, gives up later."""
+
+    def __init__(self, backend: Backend, timeout: float, console: Any,
+                 on_change: Callable[[int, int], None]):
+        self.backend = backend
+        self.timeout = timeout
+        self.console = console
+        self.on_change = on_change
+        self.workers, self.slots = backend.slots, backend.slots
+        self.empty_since: float | None = None
+        self.warned = False
+        self.last = time.monotonic()
+
+    def check(self, often: bool = False) -> str | None:
+        """Look at the cluster (unless ``often`` and it was looked at just now).
+
+        Returns:
+            Why the sweep should stop, or None.
+        """
+        now = time.monotonic()
+        if often and now - self.last < POLL_SECONDS:
+            return None
+        self.last = now
+        try:
+            workers, slots = self.backend.now()
+        except Exception as exc:  # the scheduler itself is gone
+            return f"the Dask scheduler stopped answering ({type(exc).__name__}: {exc})"
+        if (workers, slots) != (self.workers, self.slots):
+            self.workers, self.slots = workers, slots
+            self.on_change(workers, slots)
+        if workers:
+            if self.warned:
+                self.console.print(f"{workers} Dask workers connected: running again")
+            self.empty_since, self.warned = None, False
+            return None
+        if self.empty_since is None:
+            self.empty_since = now
+        waited = now - self.empty_since
+        if waited >= NO_WORKERS_WARNING_SECONDS and not self.warned:
+            self.warned = True
+            self.console.print(
+                f"[yellow]warning: the Dask cluster at {self.backend.scheduler} has no "
+                f"workers; waiting for one (the sweep stops after {self.timeout:g} s without "
+                "workers: --worker-timeout)[/]")
+        if waited >= self.timeout:
+            return f"the Dask cluster at {self.backend.scheduler} had no workers for " \
+                   f"{self.timeout:g} s"
+        return None
+
+
 def _execute(plan: SweepPlan, store: ResultStore, pending: list[int], backend: Backend,
              chunk_size: int | None, types: dict[str, Any], outcome: SweepOutcome,
-             show: bool, console: Any) -> None:
+             show: bool, console: Any, worker_timeout: float) -> None:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -311,8 +281,19 @@ def _execute(plan: SweepPlan, store: ResultStore, pending: list[int], backend: B
                TextColumn("[red]{task.fields[failed]} failed[/]"),
                TextColumn("{task.fields[rate]} runs/s"), TextColumn("ETA"),
                TimeRemainingColumn())
+    dynamic = backend.capacity is not None
+
+    def describe(workers: int) -> str:
+        return f"runs ({workers} workers)" if dynamic else "runs"
+
     with Progress(*columns, console=Console(stderr=True), disable=not show) as bar:
-        task = bar.add_task("runs", total=len(pending), failed=0, rate="-")
+        task = bar.add_task(describe(backend.slots), total=len(pending), failed=0, rate="-")
+
+        def changed(workers: int, slots: int) -> None:
+            chunker.slots = max(1, slots)
+            bar.update(task, description=describe(workers))
+
+        watch = _Watch(backend, worker_timeout, bar.console if show else console, changed)
 
         def submit() -> bool:
             runs = chunker.next()
@@ -331,11 +312,23 @@ def _execute(plan: SweepPlan, store: ResultStore, pending: list[int], backend: B
 
         try:
             while True:
-                while not outcome.lost and len(in_flight) < 2 * backend.slots and submit():
+                while (not outcome.lost and len(in_flight) < 2 * max(1, watch.slots)
+                       and submit()):
                     pass
                 if not in_flight:
                     break
-                finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+                finished, _ = wait(list(in_flight), timeout=POLL_SECONDS if dynamic else None,
+                                   return_when=FIRST_COMPLETED)
+                if dynamic and not finished:
+                    reason = watch.check()
+                    if reason:
+                        backend.cancel()
+                        for runs in in_flight.values():
+                            outcome.lost += len(runs)
+                        in_flight.clear()
+                        outcome.lost_error = reason
+                        break
+                    continue
                 for fut in sorted(finished, key=lambda f: in_flight[f][0]):
                     runs = in_flight.pop(fut)
                     try:
@@ -351,17 +344,21 @@ def _execute(plan: SweepPlan, store: ResultStore, pending: list[int], backend: B
                     elapsed = time.perf_counter() - started
                     bar.update(task, advance=len(result.rows), failed=outcome.failed,
                                rate=f"{outcome.ran / elapsed:.1f}")
+                if dynamic:
+                    watch.check(often=True)  # keep the worker count current
         except FrontlineError:  # results cannot be written: stop the workers, then report
             backend.cancel()
             raise
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             backend.cancel()
             bar.stop()
-            saved = outcome.already_done + outcome.ran
-            console.print(f"\ninterrupted: {saved} of {design.n_runs} runs are saved in "
+            # counted on disk: the signal may have come between a shard's commit and its count
+            saved = store.saved()
+            what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+            console.print(f"\n{what}: {saved} of {design.n_runs} runs are saved in "
                           f"{store.parts}; run the same command again to resume")
             raise
-        outcome.lost += len(pending) - chunker.pos  # never submitted after a worker failure
+        outcome.lost += len(pending) - chunker.pos  # never submitted after a failure
 
 
 def _commit(store: ResultStore, result: ChunkResult, design: Any, types: dict[str, Any]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.errors import FrontlineError
+from sim.htmlreport import write_sweep_report
 from sim.sweep.plots import (
     MAX_LINES,
     QUANTILES,
@@ -320,6 +321,7 @@ def report(results: Path, out: Path, console: Any = None, by_day: int | None = N
                                        f"control_by_day__{slug(first['path'])}_{slug(str(v))}",
                                        changing)
         files += series_plots(meta, results, out, ok)
+    files.append(write_sweep_report(meta, df, results, out))
     console.print(f"wrote {len(files)} files to {out}: "
                   + ", ".join(f.name for f in files[:8]) + (", ..." if len(files) > 8 else ""))
     return files

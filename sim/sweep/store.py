@@ -13,8 +13,8 @@ shard directory is removed. The results file therefore exists only when it is co
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from sim import atomic
 from sim.errors import FrontlineError
 from sim.sweep.design import ParamDef
 from sim.sweep.metrics import Metric
@@ -140,25 +141,22 @@ def read_meta(results: Path) -> dict[str, Any]:
     return meta
 
 
-def _fsync_dir(path: Path) -> None:
+def _runs_in(shard: Path) -> list[int] | None:
+    """The runs a shard holds, or None if it cannot be read whole."""
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        return [int(r) for r in pq.read_table(shard, columns=["run"]).column("run").to_pylist()]
+    except (OSError, pa.ArrowException, TypeError, ValueError):
+        return None
 
 
-def _commit(tmp: Path, final: Path) -> None:
-    """Flush ``tmp`` to disk and rename it to ``final`` (atomic on POSIX file systems)."""
-    with tmp.open("rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, final)
-    _fsync_dir(final.parent)
+def _series_ok(shard: Path, runs: list[int]) -> bool:
+    """Whether a series shard reads whole and holds only the runs of its runs shard."""
+    try:
+        table = pq.read_table(shard)
+    except (OSError, pa.ArrowException):
+        return False
+    return set(table.column("run").to_pylist()) <= set(runs) if "run" in table.column_names \
+        else False
 
 
 class ResultStore:
@@ -220,23 +218,28 @@ class ResultStore:
                     f"{self.parts} holds a partial sweep with a different sweep file or "
                     f"scenario; to start afresh remove {self.parts}, or choose another --out")
         else:
-            tmp = self.parts / (_MANIFEST + ".tmp")
-            tmp.write_text(json.dumps(self.meta, indent=1, sort_keys=True), encoding="utf-8")
-            _commit(tmp, manifest)
-        for leftover in self.parts.glob("*.tmp"):
-            leftover.unlink()
+            try:
+                atomic.write_text(manifest, json.dumps(self.meta, indent=1, sort_keys=True))
+            except OSError as exc:
+                raise FrontlineError(f"cannot write {manifest}: {exc.strerror or exc}"
+                                     ) from None
+        # what a killed writer left (this sweep holds the lock: no other is writing)
+        for leftover in [*self.parts.glob("*.tmp"), *atomic.leftovers(self.parts),
+                         *self._merge_leftovers()]:
+            leftover.unlink(missing_ok=True)
         done: set[int] = set()
         committed = set()
         for shard in sorted(self.parts.glob("runs-*.parquet")):
-            if self.series and not (self.parts / f"series-{shard.name[5:]}").exists():
+            series = self.parts / f"series-{shard.name[5:]}"
+            if self.series and not series.exists():
                 # a series shard is written first, so it is missing only when a kill hit the
                 # removal of the shards after a merge: its runs run again, series and all
                 shard.unlink()
                 continue
-            try:
-                runs = pq.read_table(shard, columns=["run"]).column("run").to_pylist()
-            except (OSError, pa.ArrowException):
-                shard.unlink()  # unreadable: its runs are simply run again
+            runs = _runs_in(shard)
+            if runs is None or (self.series and not _series_ok(series, runs)):
+                shard.unlink()  # unreadable (truncated, corrupt): its runs run again
+                series.unlink(missing_ok=True)
                 continue
             overlap = done.intersection(runs)
             if overlap:
@@ -248,6 +251,19 @@ class ResultStore:
             if shard.name.removeprefix("series-") not in committed:
                 shard.unlink()  # its runs shard never landed: those runs run again
         return done
+
+    def saved(self) -> int:
+        """How many runs the committed shards hold (read from their footers)."""
+        total = 0
+        for shard in self.shards("runs"):
+            with contextlib.suppress(OSError, pa.ArrowException):
+                total += pq.read_metadata(shard).num_rows
+        return total
+
+    def discard(self) -> None:
+        """Remove a shard directory that holds no run yet (opened, then nothing ran)."""
+        if self.parts.is_dir() and not self.shards("runs"):
+            shutil.rmtree(self.parts, ignore_errors=True)
 
     # ----------------------------------------------------------------- writing
     def write(self, rows: list[dict[str, Any]], series: list[dict[str, Any]]) -> None:
@@ -273,12 +289,13 @@ class ResultStore:
 
     @staticmethod
     def _write_table(table: pa.Table, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp")
-        try:
+        with atomic.replacing(path) as tmp:
             pq.write_table(table, tmp)
-            _commit(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+
+    def _merge_leftovers(self) -> list[Path]:
+        """Temporary files of the results files a killed merge left beside them."""
+        finals = [self.out, series_path(self.out), meta_path(self.out)]
+        return [p for f in finals for p in atomic.leftovers(f.parent, f.name)]
 
     # --------------------------------------------------------------- finishing
     def shards(self, kind: str = "runs") -> list[Path]:
@@ -294,7 +311,10 @@ class ResultStore:
         shards = self.shards("runs")
         expected = 0
         for shard in shards:
-            runs = pq.read_table(shard, columns=["run"]).column("run").to_pylist()
+            runs = _runs_in(shard)
+            if runs is None:
+                raise FrontlineError(f"{shard} cannot be read; run the same command again: "
+                                     "it re-runs what cannot be read")
             if runs != list(range(expected, expected + len(runs))):
                 raise FrontlineError(f"{self.parts}: runs from {expected} are missing or out "
                                      f"of order in {shard.name}; run the sweep again")
@@ -304,6 +324,10 @@ class ResultStore:
                                  "run the sweep again to finish it")
         try:
             written = self._finish(shards)
+        except pa.ArrowException as exc:  # a shard damaged since the sweep opened it
+            raise FrontlineError(
+                f"cannot merge the shards in {self.parts}: {exc}; run the same command again: "
+                "it re-runs what cannot be read") from None
         except OSError as exc:
             raise FrontlineError(
                 f"cannot write {self.out}: {exc.strerror or exc}; every run is saved in "
@@ -317,34 +341,30 @@ class ResultStore:
             written.append(self._merge(self.shards("series"), series_path(self.out),
                                        self.series_schema))
         if self.out.suffix == ".csv":
-            mp = meta_path(self.out)
-            tmp = mp.with_name(mp.name + ".tmp")
-            tmp.write_text(json.dumps(self.meta, indent=1, sort_keys=True) + "\n",
-                           encoding="utf-8")
-            _commit(tmp, mp)
+            mp = atomic.write_text(meta_path(self.out),
+                                   json.dumps(self.meta, indent=1, sort_keys=True) + "\n")
             written.append(mp)
         written.insert(0, self._merge(shards, self.out, self.schema))
         return written
 
     def _merge(self, shards: Iterable[Path], out: Path, schema: pa.Schema) -> Path:
-        tmp = out.with_name(out.name + ".tmp")
-        writer: Any
-        if out.suffix == ".csv":
-            writer = pacsv.CSVWriter(str(tmp), schema.remove_metadata())
-        else:
-            writer = pq.ParquetWriter(str(tmp), schema)
         plain = schema.remove_metadata()
-        batch: list[pa.Table] = []
+        with atomic.replacing(out) as tmp:
+            writer: Any
+            if out.suffix == ".csv":
+                writer = pacsv.CSVWriter(str(tmp), plain)
+            else:
+                writer = pq.ParquetWriter(str(tmp), schema)
+            batch: list[pa.Table] = []
 
-        def flush() -> None:
-            if batch:
-                table = pa.concat_tables(batch)
-                if out.suffix != ".csv":
-                    table = table.replace_schema_metadata(schema.metadata)
-                writer.write_table(table)
-                batch.clear()
+            def flush() -> None:
+                if batch:
+                    table = pa.concat_tables(batch)
+                    if out.suffix != ".csv":
+                        table = table.replace_schema_metadata(schema.metadata)
+                    writer.write_table(table)
+                    batch.clear()
 
-        try:
             try:
                 for shard in shards:
                     batch.append(pq.read_table(shard, schema=plain))
@@ -353,7 +373,4 @@ class ResultStore:
                 flush()
             finally:
                 writer.close()
-            _commit(tmp, out)
-        finally:
-            tmp.unlink(missing_ok=True)
         return out

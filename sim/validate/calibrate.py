@@ -95,8 +95,9 @@ def _requeue_stale(study: Any) -> int:
 
     stale = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     for t in stale:
-        study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+        # a finished trial's attributes are frozen: note the reason before failing it
         study._storage.set_trial_user_attr(t._trial_id, "error", "interrupted (re-queued)")
+        study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
         if t.params:
             study.enqueue_trial(t.params, user_attrs={"requeued_from": t.number})
     return len(stale)

@@ -60,8 +60,8 @@ def run_facts(model: Any) -> RunFacts:
     return RunFacts(
         start=model.start_date,
         last_day=int(model.day),
-        events=tuple((int(e.day), e.kind, e.faction, e.town) for e in model.events),
-        control=np.stack(model.control_history).astype(np.int16),
+        events=tuple((int(e.day), e.kind, e.faction, e.town) for e in model.record.events),
+        control=np.stack(model.record.control_history).astype(np.int16),
         towns=tuple(model.world.ids),
         factions=tuple(f.id for f in model.factions),
     )

@@ -1,0 +1,232 @@
+"""report.html in a real headless Chromium (Debian's, driven by Playwright), opened from file://.
+
+Every request the page makes is routed through the test: anything but the report file itself
+and data: URLs fails the test. Everything is read from the page's DOM. Screenshots go to
+test-artifacts/. Without chromium these tests are skipped, except in CI (``CI`` set).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from builders import DATA, DEFAULT, ROOT
+
+from sim.cli import main
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ARTIFACTS = ROOT / "test-artifacts"
+RED, BLUE = "#cc0000", "#0000cc"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if sync_playwright is None or not CHROMIUM.exists():
+        reason = "report browser tests need the playwright package and /usr/bin/chromium"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """report.html of the line scenario (by ``frontline run``) and of the default scenario."""
+    from sim.htmlreport import write_run_report
+    from sim.model import TerritoryModel
+    from sim.rundata import attach_trail, run_data
+
+    line = tmp_path_factory.mktemp("line")
+    assert main(["run", str(DATA / "line.yaml"), "--out", str(line), "--quiet"]) == 0
+    model = TerritoryModel(DEFAULT)
+    attach_trail(model)
+    report = tmp_path_factory.mktemp("default") / "report.html"
+    write_run_report(run_data(model.run()), report)  # what `frontline run --out` writes
+    return {"line": line / "report.html", "default": report}
+
+
+def _open(browser: Any, report: Path, name: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    pg.problems = []
+    pg.requests = []
+
+    def route(r: Any) -> None:
+        url = r.request.url
+        pg.requests.append(url)
+        if url.startswith(("file://", "data:")):
+            r.continue_()
+        else:
+            pg.problems.append(f"network request: {url}")
+            r.abort()
+
+    pg.route("**/*", route)
+    pg.on("console", lambda m: m.type in ("error", "warning") and pg.problems.append(
+        f"console {m.type}: {m.text}"))
+    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
+    pg.goto(report.as_uri())
+    pg.wait_for_selector("body[data-ready='1']")
+    yield pg
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"report-{name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def line(browser: Any, runs: dict[str, Path], request: pytest.FixtureRequest) -> Iterator[Any]:
+    yield from _open(browser, runs["line"], request.node.name)
+
+
+@pytest.fixture
+def default(browser: Any, runs: dict[str, Path], request: pytest.FixtureRequest) -> Iterator[Any]:
+    yield from _open(browser, runs["default"], request.node.name)
+
+
+def fills(pg: Any) -> dict[str, str]:
+    """Town id -> fill colour on the main map."""
+    return dict(pg.eval_on_selector_all(
+        "#map-main circle.town", "cs => cs.map(c => [c.dataset.town, c.getAttribute('fill')])"))
+
+
+def set_slider(pg: Any, day: int) -> None:
+    pg.eval_on_selector("#day", "(s, d) => { s.value = d; s.dispatchEvent(new Event('input')); }",
+                        day)
+    pg.wait_for_function("d => document.body.dataset.day === String(d)", arg=day)
+
+
+def test_slider_moves_the_map_units_front_and_chart_marker(line: Any) -> None:
+    assert line.title() == "line (seed 7)"
+    assert fills(line) == {"w0": RED, "w1": RED, "mid": BLUE, "e1": BLUE, "e0": BLUE}
+    assert line.locator("#map-main line.road.front").count() == 1
+    unit = "#map-main path.unit[data-unit=r1]"
+    at_start = line.eval_on_selector(unit, "u => u.style.transform")
+    marker = line.eval_on_selector(".day-marker", "m => m.getAttribute('x1')")
+    set_slider(line, 2)
+    assert line.inner_text("#date-label") == "3 Jan 2020 (day 2 of 30)"
+    assert fills(line) == {"w0": RED, "w1": RED, "mid": RED, "e1": BLUE, "e0": BLUE}
+    assert line.locator("#map-main circle.town.taken").evaluate_all(
+        "cs => cs.map(c => c.dataset.town)") == ["mid"]
+    assert line.eval_on_selector(unit, "u => u.style.transform") != at_start
+    assert line.eval_on_selector(".day-marker", "m => m.getAttribute('x1')") != marker
+    set_slider(line, 30)
+    assert set(fills(line).values()) == {RED}
+    assert line.locator("#map-main line.road.front").count() == 0
+    assert line.problems == []
+
+
+def test_clicking_an_event_or_a_sentence_moves_the_slider(line: Any) -> None:
+    line.locator(".log .ev", has_text="Red Army captures East 0 from Blue Guard").click()
+    assert line.input_value("#day") == "5"
+    assert fills(line)["e0"] == RED
+    assert line.locator("#map-main circle.focus").evaluate_all(
+        "cs => cs.map(c => c.dataset.town)") == ["e0"]  # the event's town is ringed
+    assert line.locator(".log .ev.today").count() >= 1
+    line.locator("#narrative a", has_text="took Middle").click()
+    assert line.input_value("#day") == "2"
+    assert line.locator("#map-main circle.focus").count() == 0
+    line.fill("#jump", "2020-01-05")
+    line.dispatch_event("#jump", "change")
+    assert line.input_value("#day") == "4"
+    assert line.problems == []
+
+
+def test_battles_are_hidden_until_asked_for(line: Any) -> None:
+    battles = line.locator(".log .ev.battle")
+    assert battles.count() == 4
+    assert all(not b.is_visible() for b in battles.all())
+    line.check("input[data-kind=battle]")
+    assert all(b.is_visible() for b in battles.all())
+    assert line.problems == []
+
+
+def test_play_runs_the_timeline_forward_and_pause_stops_it(line: Any) -> None:
+    line.select_option("#speed", "120")
+    line.click("#play")
+    line.wait_for_function("() => Number(document.body.dataset.day) >= 3")
+    line.click("#play")
+    stopped = line.input_value("#day")
+    assert line.inner_text("#play").strip().endswith("play")
+    line.wait_for_timeout(400)  # long enough for three more frames, were it still playing
+    assert line.input_value("#day") == stopped
+
+
+def test_default_report_offline_labels_never_overlap(default: Any) -> None:
+    assert default.problems == []
+    assert default.requests == [default.url]
+    assert default.locator("#map-zoom circle.town").count() == 42
+    assert default.locator("#narrative p").count() >= 5
+    boxes = default.eval_on_selector_all(
+        "#map-main text.town-label, #map-main circle.town",
+        "es => es.map(e => { const b = e.getBBox(); return [e.tagName, e.dataset.town,"
+        " b.x, b.y, b.x + b.width, b.y + b.height]; })")
+    labels = [b for b in boxes if b[0] == "text"]
+    assert len(labels) >= 30
+    names = default.eval_on_selector_all("#map-main text.town-label",
+                                         "ts => ts.map(t => t.textContent)")
+    assert {"Numeisa", "al-Jaber", "al-Khamisiya", "Ghanem al-Ali"} <= set(names)
+    for a in labels:
+        for b in boxes:
+            if b is a or (b[0] == "circle" and b[1] == a[1]):
+                continue
+            overlap = (a[2] < b[4] - 0.5 and b[2] < a[4] - 0.5
+                       and a[3] < b[5] - 0.5 and b[3] < a[5] - 0.5)
+            assert not overlap, f"label {a[1]} overlaps {b[0]} {b[1]}"
+    set_slider(default, 11)
+    assert "Syrian Arab Army: 18 towns" in default.inner_text("#day-summary")
+    assert default.problems == []
+
+
+@pytest.fixture(scope="module")
+def sweep_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """report.html of tests/data/sweep_line.yaml (18 runs of the line scenario)."""
+    from sim.htmlreport import write_sweep_report
+    from sim.sweep.report import load_results
+
+    folder = tmp_path_factory.mktemp("sweep")
+    results = folder / "r.parquet"
+    assert main(["sweep", str(DATA / "sweep_line.yaml"), "--workers", "1",
+                 "--out", str(results)]) == 0
+    # the page `frontline report` writes last (tests/test_sweep_report.py runs the whole report)
+    return write_sweep_report(*load_results(results), results, folder)
+
+
+@pytest.fixture
+def sweep(browser: Any, sweep_report: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+    yield from _open(browser, sweep_report, request.node.name)
+
+
+def test_sweep_report_shows_probabilities_by_date_and_fans(sweep: Any) -> None:
+    pie = "#map-main g.pie[data-town=e0]"
+    assert sweep.input_value("#day") == "20"
+    assert sweep.eval_on_selector(pie, "g => g.dataset.p") == "0.667,0.333,0"
+    assert sweep.locator(f"{pie} path").count() == 2  # two wedges: red and blue
+    set_slider(sweep, 0)
+    assert sweep.eval_on_selector(pie, "g => g.dataset.p") == "0,1,0"
+    assert sweep.locator("#doubt tr[data-town]").count() == 0
+    set_slider(sweep, 5)
+    assert sweep.locator("#doubt tr[data-town]").evaluate_all(
+        "rs => rs.map(r => r.firstChild.textContent)") == ["East 1", "East 0"]
+    assert sweep.locator("#fans .chart").count() == 5  # every metric but the holder of mid
+    assert sweep.locator("#fans .chart[data-metric='capture_day.e0.red'] text.never").evaluate_all(
+        "ts => ts.map(t => t.textContent)") == ["0%", "67%"]
+    sweep.select_option("#fan-param", "factions.red.forces.r1.fighters")
+    assert sweep.locator("#fans .chart[data-metric='capture_day.e0.red'] text.never").evaluate_all(
+        "ts => ts.map(t => t.textContent)") == ["50%", "50%", "0%"]
+    assert sweep.problems == []
+    assert sweep.requests == [sweep.url]
