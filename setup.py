@@ -2,7 +2,9 @@
 
 The scenario files stay at the top of the repository, where users and docs expect them; in a
 wheel they become the package data of ``sim._scenarios`` (``sim/shipped.py`` looks there first).
-Every other package is found as usual, so a new subpackage needs no change here.
+The run report's static files are package data too, declared here as well: setuptools takes
+package data from pyproject.toml or from setup.py, not both. Every other package is found as
+usual, so a new subpackage needs no change here.
 """
 
 from pathlib import Path
@@ -21,5 +23,9 @@ SHIPPED = {"sim._scenarios": "scenarios"} | {
 setup(
     packages=[*find_packages(include=["sim", "sim.*", "viz", "viz.*"]), *SHIPPED],
     package_dir=SHIPPED,
-    package_data={name: ["*.yaml"] for name in SHIPPED},
+    package_data={
+        **{name: ["*.yaml"] for name in SHIPPED},
+        # the run report's page, script and styles (inlined into report.html)
+        "sim.htmlreport": ["static/*.html", "static/*.js", "static/*.css"],
+    },
 )

@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import DEFAULT, ROOT
+from builders import DATA, DEFAULT, ROOT
 from test_viz_components import write_viz_scenarios
 
 from viz.catalogue import ENV_SCENARIO_DIRS
+from viz.ensemble import ENV_RESULTS_DIRS
 
 pytestmark = pytest.mark.browser
 
@@ -77,9 +78,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
                     "run PY=.venv/bin/python bash .ci/browser-setup.sh")
     base = tmp_path_factory.mktemp("viz")
     files = write_viz_scenarios(base / "scenarios")
+    results = base / "results"
+    results.mkdir()
+    sweep = subprocess.run([sys.executable, "-m", "sim", "sweep", str(DATA / "sweep_line.yaml"),
+                            "--workers", "1", "--out", str(results / "line.parquet")],
+                           cwd=ROOT, capture_output=True, text=True)
+    assert sweep.returncode == 0, sweep.stderr
     port = _free_port()
     env = {**os.environ, ENV_SCENARIO_DIRS: f"{files['what_if'].parent}{os.pathsep}"
-                                           f"{DEFAULT.parent}"}
+                                           f"{DEFAULT.parent}", ENV_RESULTS_DIRS: str(results)}
     log = (base / "server.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", str(files["what_if"]),
                              "--port", str(port)], env=env, cwd=ROOT, stdout=log,
@@ -124,7 +131,7 @@ def browser(server: dict[str, Any]) -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, server: dict[str, Any], request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh browser session on the page (its own model); screenshot saved afterwards."""
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
     pg = context.new_page()
     pg.set_default_timeout(20_000)
     pg.console_log = []
@@ -165,9 +172,13 @@ def legend_colours(pg: Any) -> dict[str, str]:
     return dict(rows)
 
 
-def pick(pg: Any, label: str) -> None:
+def pick(pg: Any, label: str, opens: bool = True) -> None:
     pg.get_by_label("Scenario file").click(force=True)
     pg.locator(".v-menu__content .v-list-item", has_text=label).first.click()
+    if opens:  # the sidebar's controls are those of the scenario picked (not the last one's,
+        # still shown for a moment)
+        pg.wait_for_selector(f"[data-testid=controls-of] [data-scenario='{label}']",
+                             state="attached")
 
 
 def errors(pg: Any) -> list[str]:
@@ -228,7 +239,7 @@ def test_scenario_picker_switches_scenario_and_shows_a_broken_one_as_the_cli_doe
     page.wait_for_function(
         "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2021-06-01'")
     assert "line a year later" in page.inner_text("[data-testid=sim-date]")
-    pick(page, "broken.yaml")
+    pick(page, "broken.yaml", opens=False)
     page.wait_for_selector("[data-testid=problem]")
     cli = subprocess.run([sys.executable, "-m", "sim", "validate",
                           str(server["files"]["broken"].resolve())],
@@ -269,7 +280,8 @@ def test_play_pause_and_the_console_stays_clean(page):
     page.wait_for_function(
         "() => Number(document.querySelector('svg.frontline-map').dataset.day) >= 4")
     page.get_by_role("button", name="❚❚").click()
-    time.sleep(0.4)  # a step under way when Pause was pressed still lands
+    page.get_by_role("button", name="▶").wait_for()  # the server has taken the pause
+    time.sleep(0.6)  # a step under way when Pause was pressed still lands
     day = page.get_attribute("svg.frontline-map", "data-day")
     time.sleep(0.6)
     assert page.get_attribute("svg.frontline-map", "data-day") == day
@@ -319,3 +331,162 @@ def test_one_step_of_the_default_scenario_redraws_well_under_half_a_second(page)
     print(f"click-to-redraw: median {median:.0f} ms, max {worst:.0f} ms")
     assert sim_date(page) == "2017-08-30"
     assert median < STEP_BUDGET_MS / 2 and worst < STEP_BUDGET_MS
+
+
+def show_routine(pg: Any) -> None:
+    box = pg.get_by_label("also daily battles and conscription")
+    if not box.is_checked():
+        box.check(force=True)
+
+
+def test_picker_then_reset_then_step_runs_the_picked_scenario(page):
+    """The silent wrong answer: Reset after a pick ran the launch scenario."""
+    for label, name, conscripts in (
+            ("deir_ez_zor_2017_no_conscription.yaml", "Deir ez-Zor 2017 - no ISIS conscription",
+             False),
+            ("deir_ez_zor_2017.yaml", "Deir ez-Zor 2017", True)):
+        pick(page, label)
+        page.get_by_role("button", name="Reset").click()
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=sim-date]')?.dataset.date "
+            "=== '2017-08-15'")
+        for _ in range(10):
+            step(page)
+        assert sim_date(page) == "2017-08-25"
+        show_routine(page)
+        page.wait_for_selector("[data-testid=events] li[data-kind=battle]")
+        assert ("ISIS conscripts" in page.inner_text("[data-testid=events]")) is conscripts
+        assert f"· {name} ·" in page.inner_text("[data-testid=sim-date]")
+        assert page.locator(".v-toolbar__title").first.inner_text() == f"frontline · {name}"
+        assert page.title() == f"{name} · frontline"
+
+
+def test_at_1600x1000_the_charts_show_without_scrolling_and_nothing_covers_them(page):
+    pick(page, "deir_ez_zor_2017.yaml")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2017-08-15'")
+    for _ in range(5):
+        step(page)
+    assert page.title() == "Deir ez-Zor 2017 · frontline"
+    height = page.viewport_size["height"]
+    for metric in ("towns", "population", "fighters"):
+        box = page.locator(f"[data-testid=chart-{metric}] svg").bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, metric
+        # what is on top at the middle of the chart's title is the title itself
+        on_top = page.eval_on_selector(
+            f"[data-testid=chart-{metric}] svg text", """t => {
+                const r = t.getBoundingClientRect();
+                const e = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                return e === t || t.contains(e);
+            }""")
+        assert on_top, f"something covers the title of chart {metric}"
+    map_box = page.locator("svg.frontline-map").bounding_box()
+    assert map_box["y"] + map_box["height"] <= height
+    # every slider says its value without being touched
+    labels = page.locator(".v-input__slider .v-label").all_inner_texts()
+    tunables = [t for t in labels if t.startswith(("ISIS conscription rate", "Tiger Forces"))]
+    assert tunables == ["ISIS conscription rate (per day): 0.005", "Tiger Forces fighters: 3,000"]
+    assert "Replay: day 5 of the 5 run so far" in labels
+
+
+def test_replay_goes_back_to_an_earlier_day_and_follows_the_run_again(page):
+    first = towns(page)
+    for _ in range(3):
+        step(page)
+    assert towns(page)["mid"][0] == "red"
+    slider = page.locator(".v-input", has=page.locator("label", has_text="Replay: day"))
+    slider.locator("[role=slider]").focus()
+    page.keyboard.press("Home")  # day 0
+    page.wait_for_function(
+        "() => document.querySelector('svg.frontline-map').dataset.day === '0'")
+    assert towns(page) == first
+    assert "replay: the run is at day 3" in page.inner_text("[data-testid=sim-date]")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "() => document.querySelector('svg.frontline-map').dataset.day === '2'")
+    assert towns(page)["mid"][0] == "red"
+    assert page.get_attribute("g.towns[data-view=main] g.town[data-town-id=mid]",
+                              "data-changed") == "true"  # taken that day
+    step(page)
+    assert page.get_attribute("svg.frontline-map", "data-day") == "4"
+    assert page.locator("[data-testid=replaying]").count() == 0
+
+
+def test_the_day_on_screen_downloads_as_png_and_geojson(page, tmp_path):
+    import json
+
+    from PIL import Image
+
+    step(page)
+    step(page)
+    with page.expect_download() as png_dl:
+        page.get_by_role("button", name="PNG").click()
+    png = tmp_path / png_dl.value.suggested_filename
+    png_dl.value.save_as(png)
+    assert png.name == "line-what-if_2020-01-03.png"
+    with Image.open(png) as im:
+        assert im.format == "PNG" and im.width == 1600
+    with page.expect_download() as geo_dl:
+        page.get_by_role("button", name="GeoJSON").click()
+    geo = tmp_path / geo_dl.value.suggested_filename
+    geo_dl.value.save_as(geo)
+    doc = json.loads(geo.read_text())
+    held = {f["properties"]["town"]: f["properties"]["controller"] for f in doc["features"]
+            if f["properties"]["layer"] == "town"}
+    assert held == {t: c for t, (c, _) in towns(page).items()}
+    assert doc["properties"]["date"] == "2020-01-03"
+
+
+def test_compare_draws_two_runs_side_by_side_and_boxes_towns_that_differ(page):
+    page.get_by_label("Compare with").click(force=True)
+    page.locator(".v-menu__content .v-list-item", has_text="weak.yaml").first.click()
+    page.get_by_role("button", name="Compare", exact=True).click()
+    page.wait_for_selector("[data-testid=compare-map] svg.frontline-map")
+    for _ in range(3):
+        step(page)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=compare-map] svg').dataset.day === '3'")
+    main = "[data-testid=map] g.towns[data-view=main] g.town"
+    differ = page.eval_on_selector_all(f"{main}[data-differs=true]",
+                                       "gs => gs.map(g => g.dataset.townId)")
+    assert differ == ["mid", "e1"]
+    assert page.locator(f"{main} rect.differs").count() == 2
+    other = page.eval_on_selector_all(
+        "[data-testid=compare-map] g.towns[data-view=main] g.town",
+        "gs => gs.map(g => g.dataset.controller)")
+    assert other == ["red", "red", "blue", "blue", "blue"]
+    assert page.get_attribute("span[data-testid=differ-count]", "data-count") == "2"
+
+
+def test_a_sweep_colours_each_town_by_its_probability_of_control(page):
+    page.get_by_label("Sweep results").click(force=True)
+    page.locator(".v-menu__content .v-list-item", has_text="line.parquet").first.click()
+    page.wait_for_selector("svg.frontline-map[data-testid=ensemble-map]")
+    values = page.eval_on_selector_all(
+        "svg.frontline-map g.towns[data-view=main] g.town",
+        "gs => gs.map(g => [g.dataset.townId, Number(g.dataset.value),"
+        " g.querySelector('circle.town-dot').getAttribute('fill')])")
+    assert [(t, v) for t, v, _ in values] == [("w0", 1), ("w1", 1), ("mid", 0), ("e1", 0),
+                                              ("e0", 0)]
+    assert values[0][2] == "#cc0000" and values[2][2] == "#f2f2f2"
+    slider = page.locator(".v-input", has=page.locator("label", has_text="Date:"))
+    slider.locator("[role=slider]").focus()
+    page.keyboard.press("End")  # day 20: red has taken Middle in some runs
+    page.wait_for_function("""() => Number(document.querySelector(
+        'g.towns[data-view=main] g.town[data-town-id=mid]').dataset.value) > 0""")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "viz-ensemble.png"))
+    page.get_by_role("button", name="Back to the run").click()
+    page.wait_for_selector("svg.frontline-map[data-testid=map-svg]")
+
+
+def test_screenshot_of_the_default_scenario_on_day_30(page):
+    pick(page, "deir_ez_zor_2017.yaml")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2017-08-15'")
+    for _ in range(30):
+        step(page)
+    assert sim_date(page) == "2017-09-14"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "viz-default-day30.png"))

@@ -22,6 +22,7 @@ from mesa.visualization.solara_viz import _build_model_init_kwargs
 from sim.cli import main
 from sim.errors import FrontlineError
 from sim.model import TerritoryModel
+from viz.adapter import events, run_info, series, snapshot
 from viz.app import Page, open_scenario
 from viz.catalogue import ENV_SCENARIO, ENV_SCENARIO_DIRS, ScenarioCatalogue
 from viz.charts import METRICS, chart_svg
@@ -57,6 +58,9 @@ def write_viz_scenarios(folder: Path) -> dict[str, Path]:
         "later": f"extends: {line}\nname: line a year later\n"
                  "simulation: {start_date: 2021-06-01}\n",
         "broken": f"extends: {line}\nname: broken\nhighways:\n  - {{from: w0, to: nowhere}}\n",
+        # red's brigade too weak to take anything: every town red takes in what_if differs
+        "weak": f"extends: {line}\nname: line with a weak brigade\nfactions:\n"
+                "  - id: red\n    forces:\n      - {id: r1, fighters: 150}\n",
     }
     out = {}
     for name, text in files.items():
@@ -68,6 +72,11 @@ def write_viz_scenarios(folder: Path) -> dict[str, Path]:
 @pytest.fixture
 def viz_files(tmp_path: Path) -> dict[str, Path]:
     return write_viz_scenarios(tmp_path / "scenarios")
+
+
+def draw(model: TerritoryModel, **kw: Any) -> str:
+    """The map of the model's current day."""
+    return map_svg(run_info(model), snapshot(model), **kw)
 
 
 def towns_of(svg: str, view: str = "main") -> dict[str, ET.Element]:
@@ -95,7 +104,7 @@ def test_catalogue_puts_the_command_line_file_first(viz_files):
     assert cat.resolve("line.yaml") == (DATA / "line.yaml").resolve()
     # a file that is also in a listed folder is listed once
     cat = ScenarioCatalogue.build([viz_files["later"].parent], viz_files["later"])
-    assert cat.labels == ["later.yaml", "broken.yaml", "what_if.yaml"]
+    assert cat.labels == ["later.yaml", "broken.yaml", "weak.yaml", "what_if.yaml"]
 
 
 def test_catalogue_refuses_anything_it_does_not_list(viz_files):
@@ -113,7 +122,7 @@ def test_catalogue_tells_same_named_files_apart(tmp_path):
     b = write_viz_scenarios(tmp_path / "b")
     cat = ScenarioCatalogue.build([a["later"].parent, b["later"].parent])
     assert str(a["later"].resolve()) in cat.labels and str(b["later"].resolve()) in cat.labels
-    assert len(set(cat.entries.values())) == len(cat.entries) == 6
+    assert len(set(cat.entries.values())) == len(cat.entries) == 8
 
 
 def test_catalogue_from_environment(viz_files):
@@ -121,7 +130,7 @@ def test_catalogue_from_environment(viz_files):
            ENV_SCENARIO_DIRS: str(viz_files["what_if"].parent)}
     cat = ScenarioCatalogue.from_env(env)
     assert cat.default == "what_if.yaml"
-    assert sorted(cat.labels) == ["broken.yaml", "later.yaml", "what_if.yaml"]
+    assert sorted(cat.labels) == ["broken.yaml", "later.yaml", "weak.yaml", "what_if.yaml"]
 
 
 # ------------------------------------------------------------------------------ parameters
@@ -188,7 +197,7 @@ def test_guarded_class_reports_a_failed_reset_and_keeps_the_last_model(viz_files
 # ------------------------------------------------------------------------------ map
 def test_map_is_svg_with_a_town_group_per_town_filled_with_its_holder():
     model = TerritoryModel(DATA / "line.yaml")
-    svg = map_svg(model)
+    svg = draw(model)
     towns = towns_of(svg)
     assert list(towns) == ["w0", "w1", "mid", "e1", "e0"]
     assert {t: fill(g) for t, g in towns.items()} == {
@@ -196,7 +205,7 @@ def test_map_is_svg_with_a_town_group_per_town_filled_with_its_holder():
     assert [g.get("data-controller") for g in towns.values()] == ["red", "red", "blue",
                                                                   "blue", "blue"]
     title = towns["mid"].find(f"{SVG}title").text
-    assert title == town_tooltip(model, 2) == (
+    assert title == town_tooltip(run_info(model), snapshot(model), 2) == (
         "Middle\nheld by Blue Guard\ngarrison 100 fighters\npopulation 5,000\nnot besieged")
     root = ET.fromstring(svg)
     assert root.get("data-date") == "2020-01-01"
@@ -205,18 +214,18 @@ def test_map_is_svg_with_a_town_group_per_town_filled_with_its_holder():
 def test_map_recolours_a_town_that_changes_hands_and_rings_it_that_day():
     model = TerritoryModel(DATA / "line.yaml")
     model.run(2)  # red takes Middle on day 2
-    towns = towns_of(map_svg(model))
+    towns = towns_of(draw(model))
     assert fill(towns["mid"]) == RED and towns["mid"].get("data-controller") == "red"
     assert towns["mid"].get("data-changed") == "true"
     assert any(c.get("class") == "captured" for c in towns["mid"].iter(f"{SVG}circle"))
     model.step()
-    assert towns_of(map_svg(model))["mid"].get("data-changed") == "false"
+    assert towns_of(draw(model))["mid"].get("data-changed") == "false"
 
 
 def test_map_shows_units_with_strength_also_on_the_road():
     model = TerritoryModel(DATA / "line.yaml")
     model.step()  # the brigade is on the road from West 1 to Middle
-    root = ET.fromstring(map_svg(model))
+    root = ET.fromstring(draw(model))
     units = [g for g in root.iter(f"{SVG}g") if g.get("class") == "unit"]
     assert [(g.get("data-units"), g.get("data-moving"), g.get("data-fighters")) for g in units] \
         == [("r1", "true", "2000")]
@@ -241,7 +250,7 @@ def test_map_keeps_the_aspect_ratio_of_the_ground():
 
 def test_default_map_marks_sieges_fronts_features_and_a_close_up_of_the_city():
     model = TerritoryModel(DEFAULT)
-    svg = map_svg(model)
+    svg = draw(model)
     root = ET.fromstring(svg)
     towns = towns_of(svg)
     besieged = {model.world.ids[i] for i in np.flatnonzero(model.besieged)}
@@ -250,7 +259,8 @@ def test_default_map_marks_sieges_fronts_features_and_a_close_up_of_the_city():
         ring = any(c.get("class") == "siege" for c in g.iter(f"{SVG}circle"))
         assert ring == (tid in besieged) == (g.get("data-besieged") == "true")
     fronts = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "fronts")
-    assert len(fronts.findall(f"{SVG}line")) == int(front_mask(model).sum()) > 0
+    front = front_mask(run_info(model), snapshot(model))
+    assert len(fronts.findall(f"{SVG}line")) == int(front.sum()) > 0
     features = {g.get("data-feature-id") for g in root.iter(f"{SVG}g")
                 if g.get("class") == "feature"}
     assert "euphrates" in features
@@ -259,47 +269,48 @@ def test_default_map_marks_sieges_fronts_features_and_a_close_up_of_the_city():
     assert {t for t in towns_of(svg, "inset") if t.startswith("dez_")} == {
         t for t in model.world.ids if t.startswith("dez_")}
     assert not any(g.get("class") == "inset" for g in ET.fromstring(
-        map_svg(TerritoryModel(DATA / "line.yaml"))).iter(f"{SVG}g"))
+        draw(TerritoryModel(DATA / "line.yaml"))).iter(f"{SVG}g"))
 
 
 # ------------------------------------------------------------------------------ other panels
 def test_charts_have_a_line_per_faction_over_the_days_so_far():
     model = TerritoryModel(DATA / "line.yaml").run(3)
     for metric, title in METRICS:
-        root = ET.fromstring(chart_svg(model, metric, title))
+        root = ET.fromstring(chart_svg(run_info(model), series(model), metric, title, model.day))
         lines = {p.get("data-faction"): p for p in root.iter(f"{SVG}polyline")}
         assert list(lines) == ["red", "blue"]
         assert lines["red"].get("stroke") == RED
         assert len(lines["red"].get("points").split()) == 4  # days 0..3
-    towns = ET.fromstring(chart_svg(model, "towns", "Towns held"))
+    towns = ET.fromstring(chart_svg(run_info(model), series(model), "towns", "Towns held", 3))
     red = next(p for p in towns.iter(f"{SVG}polyline") if p.get("data-faction") == "red")
     assert red.find(f"{SVG}title").text == "Red Army: 4 on day 3"
 
 
 def test_event_log_is_newest_first_and_limited():
     model = TerritoryModel(DATA / "line.yaml").run(6)
-    html = event_log_html(model, limit=3)
+    html = event_log_html(events(model), limit=3)
     items = re.findall(r'<li data-kind="(\w+)"', html)
     assert items == [e.kind for e in reversed(model.events[-3:])]
     assert "Red Army captures East 0 from Blue Guard" in html
-    assert "nothing yet" in event_log_html(TerritoryModel(DATA / "line.yaml"))
-    quiet = event_log_html(model, routine=False)
+    assert "nothing yet" in event_log_html(events(TerritoryModel(DATA / "line.yaml")))
+    quiet = event_log_html(events(model), routine=False)
     assert "data-kind=\"battle\"" not in quiet and "data-kind=\"conscription\"" not in quiet
     assert re.findall(r"data-kind=\"(\w+)\"", quiet) == ["capture"] * 3
 
 
 def test_date_legend_and_run_values():
     model = TerritoryModel(DATA / "line.yaml")
-    assert 'data-date="2020-01-01"' in date_html(model)
-    assert "Wednesday 1 January 2020" in date_html(model)
-    legend = legend_html(model)
+    info, state = run_info(model), snapshot(model)
+    assert 'data-date="2020-01-01"' in date_html(info, state)
+    assert "Wednesday 1 January 2020" in date_html(info, state)
+    legend = legend_html(info, state)
     assert 'data-colour="#cc0000"' in legend and "Red Army" in legend and "Blue Guard" in legend
-    assert run_html(model) == ""
+    assert run_html(info) == ""
 
 
 def test_run_values_show_what_this_run_uses(viz_files):
     model = VizModel(viz_files["what_if"], factions__red__forces__r1__fighters=3000)
-    html = run_html(model)
+    html = run_html(run_info(model))
     assert 'data-tunable="factions.red.forces.r1.fighters" data-value="3000"' in html
     assert "Red brigade fighters: <b>3,000</b>" in html
     assert "Blue conscription rate: <b>0.020</b>" in html
@@ -337,7 +348,7 @@ def test_page_steps_one_day_and_resets(page):
 def test_page_picker_switches_scenario_and_shows_a_broken_one_like_the_cli(page, viz_files,
                                                                          capsys):
     select = page.find(v.Select, label="Scenario file").widget
-    assert select.items == ["what_if.yaml", "broken.yaml", "later.yaml"]
+    assert select.items == ["what_if.yaml", "broken.yaml", "later.yaml", "weak.yaml"]
     select.v_model = "later.yaml"
     assert _date(page) == "2021-06-01"
     select.v_model = "broken.yaml"
@@ -353,7 +364,7 @@ def test_page_picker_switches_scenario_and_shows_a_broken_one_like_the_cli(page,
 
 
 def test_page_reset_applies_sliders_and_reports_a_bad_seed(page):
-    slider = page.find(v.Slider, label="Red brigade fighters").widget
+    slider = page.find(v.Slider, label="Red brigade fighters: 2,000").widget
     slider.v_model = 3000
     page.find(v.Btn, children=["Reset"]).widget.click()
     (run,) = _html(page, "run-tunables")

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.model import TerritoryModel
+    from viz.adapter import RunInfo
 
 __all__ = ["METRICS", "chart_svg", "compact"]
 
 METRICS = (("towns", "Towns held"), ("population", "Population held"),
            ("fighters", "Fighters (units + garrisons)"))
-WIDTH, HEIGHT = 330.0, 150.0
-LEFT, RIGHT, TOP, BOTTOM = 40.0, 8.0, 22.0, 20.0
+WIDTH, HEIGHT = 330.0, 118.0
+LEFT, RIGHT, TOP, BOTTOM = 40.0, 8.0, 24.0, 17.0
 
 
 def compact(v: float) -> str:
@@ -36,11 +35,20 @@ def _nice_ceiling(v: float) -> float:
     return 10 * p
 
 
-def chart_svg(model: TerritoryModel, metric: str, title: str) -> str:
-    """One metric over the whole campaign so far; the x axis spans the scenario's days."""
-    days = max(model.days, model.day, 1)
-    by_faction: dict[str, list[tuple[int, float]]] = {f.id: [] for f in model.factions}
-    for row in model.record.series:
+def chart_svg(run: RunInfo, rows: list[dict[str, Any]], metric: str, title: str,
+              day: int) -> str:
+    """One metric over the campaign so far; the x axis spans the scenario's days.
+
+    Args:
+        run: the run charted.
+        rows: its daily series (see :func:`viz.adapter.series`).
+        metric: the series column.
+        title: written above the chart.
+        day: the day on screen (the dashed line).
+    """
+    days = max(run.days, day, 1)
+    by_faction: dict[str, list[tuple[int, float]]] = {f.id: [] for f in run.factions}
+    for row in rows:
         by_faction[row["faction"]].append((row["day"], float(row[metric])))
     top = _nice_ceiling(max((v for pts in by_faction.values() for _, v in pts), default=1.0))
     pw, ph = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -49,7 +57,7 @@ def chart_svg(model: TerritoryModel, metric: str, title: str) -> str:
         return f"{LEFT + pw * day / days:.1f},{TOP + ph * (1 - v / top):.1f}"
 
     lines = []
-    for f in model.factions:
+    for f in run.factions:
         pts = by_faction[f.id]
         if not pts:
             continue
@@ -59,13 +67,13 @@ def chart_svg(model: TerritoryModel, metric: str, title: str) -> str:
             f'stroke="{f.colour}" stroke-width="2" stroke-linejoin="round" '
             f'points="{" ".join(px(d, v) for d, v in pts)}"><title>{escape(f.name)}: '
             f'{last:,.0f} on day {last_day}</title></polyline>')
-    end = model.start_date + dt.timedelta(days=days)
+    end = run.date(days)
     grid = "".join(
         f'<line x1="{LEFT}" x2="{LEFT + pw}" y1="{TOP + ph * (1 - q):.1f}" '
         f'y2="{TOP + ph * (1 - q):.1f}" stroke="currentColor" stroke-opacity="0.15"/>'
         f'<text x="{LEFT - 4}" y="{TOP + ph * (1 - q) + 3:.1f}" text-anchor="end">'
         f'{compact(top * q)}</text>' for q in (0.0, 0.5, 1.0))
-    now_x = LEFT + pw * model.day / days
+    now_x = LEFT + pw * day / days
     return (
         f'<svg class="frontline-chart" data-metric="{metric}" xmlns="http://www.w3.org/2000/svg" '
         f'viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}" style="width:100%;height:auto;display:block;'
@@ -74,6 +82,6 @@ def chart_svg(model: TerritoryModel, metric: str, title: str) -> str:
         f'{escape(title)}</text>{grid}'
         f'<line x1="{now_x:.1f}" x2="{now_x:.1f}" y1="{TOP}" y2="{TOP + ph}" '
         f'stroke="currentColor" stroke-opacity="0.35" stroke-dasharray="3 3"/>{"".join(lines)}'
-        f'<text x="{LEFT}" y="{HEIGHT - 5}">{model.start_date:%d %b %Y}</text>'
+        f'<text x="{LEFT}" y="{HEIGHT - 5}">{run.start_date:%d %b %Y}</text>'
         f'<text x="{LEFT + pw}" y="{HEIGHT - 5}" text-anchor="end">{end:%d %b %Y}</text>'
         f'</svg>')

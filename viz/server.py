@@ -107,6 +107,11 @@ def viz_command(args: argparse.Namespace) -> int:
     sessions = DEFAULT_MAX_SESSIONS if sessions is None else sessions
     _check_sessions(idle, sessions)
     _check_port(args.host, args.port)
+    from viz.assets import missing_assets_warning
+
+    warning = missing_assets_warning()
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     env = dict(os.environ)
     env[ENV_SCENARIO] = str(scenario.resolve())
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
