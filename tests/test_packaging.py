@@ -34,7 +34,7 @@ def test_resolve_names_a_shipped_scenario_without_its_path(tmp_path, monkeypatch
     assert shipped.resolve("nope") == Path("nope")
     assert shipped.resolve("a" * 300) == Path("a" * 300)
     assert shipped.resolve("a\0b") == Path("a\0b")
-    assert "deir_ez_zor_2017_brigade_marches" in shipped.names()
+    assert "deir_ez_zor_2017_sdf_races" in shipped.names()
 
 
 def test_run_without_a_path_plays_the_default_scenario(tmp_path, monkeypatch, capsys):

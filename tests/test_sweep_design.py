@@ -107,3 +107,16 @@ def test_runs_are_numbered_point_major():
     assert (run.point, run.replicate, run.params) == (2, 1, {"a": 3})
     assert run.seed == d.run(1).seed  # common random numbers across points
     assert [r.index for r in d.runs()] == list(range(12))
+
+
+def test_one_at_a_time_moves_each_parameter_alone_around_its_middle_value():
+    p = ParamDef("x", values=(8, 10, 12))
+    q = ParamDef("y", values=(0.1, 0.2, 0.3, 0.4, 0.5))
+    points = expand_points((p, q), "oat", None, 0)
+    assert points == [{"x": 10, "y": 0.3},                       # the base
+                      {"x": 8, "y": 0.3}, {"x": 12, "y": 0.3},   # x alone
+                      {"x": 10, "y": 0.1}, {"x": 10, "y": 0.2},  # y alone
+                      {"x": 10, "y": 0.4}, {"x": 10, "y": 0.5}]
+    design = build_design((p, q), "oat", None, 3, 1, "common")
+    assert design.n_runs == 7 * 3
+    assert [r.seed for r in design.runs()][:3] == [r.seed for r in design.runs()][3:6]

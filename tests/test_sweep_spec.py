@@ -137,6 +137,10 @@ def test_yaml_syntax_error_has_a_line(sweep_file):
         "factions.red.forces.r1.fighters": {"from": 0, "to": 999, "step": 1},
         "factions.red.forces.r1.quality": {"from": 0.1, "to": 2, "num": 1000}}},
      "the sweep has 100,000,000 runs (points x replicates); the limit is 1,000,000"),
+    ({"design": "oat", "parameters": {"factions.red.forces.r1.fighters": [1, 2]}},
+     "design: oat needs an odd number (3 or more) of listed values per parameter"),
+    ({"design": "oat", "samples": 4, "parameters": {"factions.red.forces.r1.fighters": [1, 2, 3]}},
+     "samples applies to design: lhs or sobol, not oat"),
     ({"replicats": 3}, "replicats: unknown field (did you mean 'replicates'?)"),
     ({"scenario": None}, "scenario: Input should be a valid string"),
 ])

@@ -249,7 +249,7 @@ def test_scenario_picker_switches_scenario_and_shows_a_broken_one_as_the_cli_doe
     assert "Traceback" not in page.inner_text("body")
     pick(page, "deir_ez_zor_2017.yaml")
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2017-08-15'")
+        "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2017-08-08'")
     assert page.locator("[data-testid=problem]").count() == 0
     assert page.locator("svg.frontline-map g.inset").count() == 1
 
@@ -298,7 +298,7 @@ def test_play_pause_and_the_console_stays_clean(page):
 def test_one_step_of_the_default_scenario_redraws_well_under_half_a_second(page):
     pick(page, "deir_ez_zor_2017.yaml")
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2017-08-15'")
+        "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2017-08-08'")
     times = page.evaluate("""async (n) => {
         const button = [...document.querySelectorAll('button')]
             .find(b => b.textContent.trim() === 'Step');
@@ -329,7 +329,7 @@ def test_one_step_of_the_default_scenario_redraws_well_under_half_a_second(page)
         f"default scenario, click on Step to redrawn page (ms), {len(times)} steps:\n"
         f"median {median:.0f}, max {worst:.0f}\n" + " ".join(f"{t:.0f}" for t in times) + "\n")
     print(f"click-to-redraw: median {median:.0f} ms, max {worst:.0f} ms")
-    assert sim_date(page) == "2017-08-30"
+    assert sim_date(page) == "2017-08-23"
     assert median < STEP_BUDGET_MS / 2 and worst < STEP_BUDGET_MS
 
 
@@ -349,10 +349,10 @@ def test_picker_then_reset_then_step_runs_the_picked_scenario(page):
         page.get_by_role("button", name="Reset").click()
         page.wait_for_function(
             "() => document.querySelector('[data-testid=sim-date]')?.dataset.date "
-            "=== '2017-08-15'")
+            "=== '2017-08-08'")
         for _ in range(10):
             step(page)
-        assert sim_date(page) == "2017-08-25"
+        assert sim_date(page) == "2017-08-18"
         show_routine(page)
         page.wait_for_selector("[data-testid=events] li[data-kind=battle]")
         assert ("ISIS conscripts" in page.inner_text("[data-testid=events]")) is conscripts
@@ -364,7 +364,7 @@ def test_picker_then_reset_then_step_runs_the_picked_scenario(page):
 def test_at_1600x1000_the_charts_show_without_scrolling_and_nothing_covers_them(page):
     pick(page, "deir_ez_zor_2017.yaml")
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2017-08-15'")
+        "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2017-08-08'")
     for _ in range(5):
         step(page)
     assert page.title() == "Deir ez-Zor 2017 · frontline"
@@ -484,9 +484,9 @@ def test_a_sweep_colours_each_town_by_its_probability_of_control(page):
 def test_screenshot_of_the_default_scenario_on_day_30(page):
     pick(page, "deir_ez_zor_2017.yaml")
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2017-08-15'")
+        "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2017-08-08'")
     for _ in range(30):
         step(page)
-    assert sim_date(page) == "2017-09-14"
+    assert sim_date(page) == "2017-09-07"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "viz-default-day30.png"))

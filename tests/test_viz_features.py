@@ -84,7 +84,7 @@ def test_reset_after_picking_a_variant_runs_the_variant_not_the_launch_scenario(
             click(rc, "Reset")
             for _ in range(10):
                 click(rc, "Step")
-            assert _date(rc) == "2017-08-25"
+            assert _date(rc) == "2017-08-18"
             name = "Deir ez-Zor 2017" + (" - no ISIS conscription" if not conscripts else "")
             assert f"· {name} ·" in _html(rc, "sim-date")[0]
             assert ("ISIS conscripts" in events_html(rc)) is conscripts

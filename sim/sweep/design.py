@@ -1,4 +1,4 @@
-"""Experimental designs: parameter points (grid, lhs, sobol, morris, saltelli) and run seeds.
+"""Experimental designs: parameter points (grid, oat, lhs, sobol, morris, saltelli) and seeds.
 
 A sweep's runs are its parameter points times its replicates, numbered point-major
 (run = point x replicates + replicate). Seeds come from the sweep's seed through
@@ -18,6 +18,8 @@ Examples:
     >>> q = ParamDef("y", values=("a", "b", "c"))
     >>> [pt["x"] for pt in expand_points((p, q), "grid", None, 0)]
     [1, 1, 1, 2, 2, 2]
+    >>> [pt["x"] for pt in expand_points((ParamDef("x", values=(1, 2, 3)),), "oat", None, 0)]
+    [2, 1, 3]
     >>> range_values(0, 0.05, step=0.01)
     (0.0, 0.01, 0.02, 0.03, 0.04, 0.05)
 """
@@ -39,7 +41,7 @@ __all__ = ["MAX_VALUES", "MORRIS_LEVELS", "SENSITIVITY_DESIGNS", "Design", "Para
 #: The most values one parameter's range may have.
 MAX_VALUES = 100_000
 
-DesignMethod = Literal["grid", "lhs", "sobol", "morris", "saltelli"]
+DesignMethod = Literal["grid", "oat", "lhs", "sobol", "morris", "saltelli"]
 #: Designs whose points are laid out for SALib's index computation (all parameters sampled).
 SENSITIVITY_DESIGNS = ("morris", "saltelli")
 #: Levels of the Morris grid (SALib's default; the step is levels / (2 (levels - 1))).
@@ -198,6 +200,8 @@ def _sample(params: list[ParamDef], method: DesignMethod, n: int, seed: int
 def count_points(params: tuple[ParamDef, ...] | list[ParamDef], samples: int | None,
                  method: DesignMethod = "lhs") -> int:
     """How many points ``expand_points`` gives, without building them."""
+    if method == "oat":
+        return 1 + sum(len(p.values) - 1 for p in params)
     n = math.prod(len(p.values) for p in params if not p.sampled)
     d = sum(p.sampled for p in params)
     return n * sample_count(d, method, samples or 1) if d else n
@@ -228,6 +232,8 @@ def expand_points(params: tuple[ParamDef, ...] | list[ParamDef], method: DesignM
     ``samples`` points from a seeded Latin hypercube or scrambled Sobol sequence, crossed with
     the grid (grid outer, samples inner). With no parameters there is one empty point.
     """
+    if method == "oat":
+        return _oat_points(params)
     grid = [p for p in params if not p.sampled]
     sampled = [p for p in params if p.sampled]
     combos = [dict(zip([p.path for p in grid], vals, strict=True))
@@ -239,6 +245,21 @@ def expand_points(params: tuple[ParamDef, ...] | list[ParamDef], method: DesignM
         points = [{**c, **s} for c in combos for s in draws]
     order = [p.path for p in params]
     return [{k: pt[k] for k in order} for pt in points]
+
+
+def _oat_points(params: tuple[ParamDef, ...] | list[ParamDef]) -> list[dict[str, Any]]:
+    """The points of a one-at-a-time design.
+
+    First the base point (every parameter at its middle value), then each parameter at each
+    of its other values with the others at base, in file order.
+    """
+    base = {p.path: p.values[len(p.values) // 2] for p in params}
+    points = [dict(base)]
+    for p in params:
+        for i, v in enumerate(p.values):
+            if i != len(p.values) // 2:
+                points.append({**base, p.path: v})
+    return points
 
 
 def run_seeds(seed: int, n_points: int, replicates: int, mode: SeedMode) -> tuple[int, ...]:

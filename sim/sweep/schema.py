@@ -69,10 +69,11 @@ class SweepFile(Strict):
     seeds: Literal["common", "independent"] = Field(
         "common", description="common: replicate r has the same seed at every point; "
                               "independent: every run its own seed")
-    design: Literal["grid", "lhs", "sobol", "morris", "saltelli"] = Field(
-        "grid", description="grid: every combination of listed values; lhs / sobol: sample "
-                            "the low/high parameters; morris / saltelli: sensitivity designs "
-                            "(see docs/sweeps.md)")
+    design: Literal["grid", "oat", "lhs", "sobol", "morris", "saltelli"] = Field(
+        "grid", description="grid: every combination of listed values; oat: one at a time "
+                            "around the middle values; lhs / sobol: sample the low/high "
+                            "parameters; morris / saltelli: sensitivity designs (see "
+                            "docs/sweeps.md)")
     samples: Annotated[int, Field(ge=1, le=1_000_000), NOT_BOOL] | None = Field(
         None, description="points to sample (lhs, sobol); trajectories (morris); base "
                           "samples (saltelli)")

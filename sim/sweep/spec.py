@@ -274,6 +274,15 @@ def _params(spec: SweepFile, base: dict[str, Any], constants: dict[str, Any] | N
 
 def _check_design(spec: SweepFile, params: tuple[ParamDef, ...], problems: Problems) -> None:
     sampled = [p for p in params if p.sampled]
+    if spec.design == "oat":
+        for p in params:
+            if p.sampled or len(p.values) < 3 or len(p.values) % 2 == 0:
+                problems.add(("parameters", p.path), "design: oat needs an odd number (3 or "
+                                                     "more) of listed values per parameter, "
+                                                     "the middle one the base")
+        if spec.samples is not None:
+            problems.add(("samples",), "samples applies to design: lhs or sobol, not oat")
+        return
     if spec.design == "grid":
         for p in sampled:
             problems.add(("parameters", p.path), "low/high parameters are sampled: set design: "
