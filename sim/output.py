@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.atomic import open_atomic, write_text
 from sim.rundata import run_info
+from sim.scenario.text import csv_safe
 
 if TYPE_CHECKING:
     from sim.model import TerritoryModel
@@ -60,7 +61,8 @@ def _write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> Pa
     with open_atomic(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        # names are free text: a cell a spreadsheet would run as a formula is defused
+        writer.writerows({k: csv_safe(v) for k, v in row.items()} for row in rows)
     return path
 
 

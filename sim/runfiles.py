@@ -19,6 +19,7 @@ import numpy as np
 from sim.atomic import open_atomic, write_text
 from sim.errors import FrontlineError
 from sim.rundata import RunData, UnitPos
+from sim.scenario.text import csv_safe
 
 __all__ = ["CONTROL_LONG_COLUMNS", "UNIT_COLUMNS", "load_run", "write_run_files"]
 
@@ -69,7 +70,7 @@ def write_run_files(data: RunData, out: Path) -> list[Path]:
         for day, units in enumerate(data.units):
             date = data.date(day).isoformat()
             for u in units:
-                writer.writerow([day, date, u.key, u.name, fids[u.faction], u.lat, u.lon,
+                writer.writerow([day, date, u.key, csv_safe(u.name), fids[u.faction], u.lat, u.lon,
                                  u.fighters, u.order, data.town_ids[u.town],
                                  data.town_ids[u.dest] if u.dest >= 0 else ""])
     return paths
