@@ -80,7 +80,6 @@ def place_labels(
     for i in order if order is not None else range(n):
         x, y = float(points[i][0]), float(points[i][1])
         w, h = float(sizes[i][0]), float(sizes[i][1])
-        own = (x - radii[i], y - radii[i], x + radii[i], y + radii[i])
         for reach in _REACH:
             for d in _DIRECTIONS:
                 box = _candidate(x, y, float(radii[i]) * reach + gap * (reach - 1) * 3, w, h,
@@ -88,7 +87,8 @@ def place_labels(
                 if (box[0] < bounds[0] or box[1] < bounds[1] or box[2] > bounds[2]
                         or box[3] > bounds[3]):
                     continue
-                if any(overlaps(box, b) for b in blocked if b != own):
+                # its own marker too: a diagonal place can clip the marker's corner
+                if any(overlaps(box, b) for b in blocked):
                     continue
                 placed[i] = box
                 break

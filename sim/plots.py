@@ -127,9 +127,10 @@ def _labels(data: RunData, day: int, ax: Axes, size: np.ndarray, besieged: np.nd
     bb = ax.get_window_extent()
     bounds = (bb.x0 + 2, bb.y0 + 2, bb.x1 - 2, bb.y1 - 2)
     town_xy = to_px(np.column_stack((data.lon, data.lat)))
-    town_r = np.sqrt(size) / 2 * px * np.where(besieged, math.sqrt(2.2), 1.0) + 1.5
+    # the radius a label keeps clear: the marker, its edge line and a pixel of air
+    town_r = np.sqrt(size) / 2 * px * np.where(besieged, math.sqrt(2.2), 1.0) + 2.5
     unit_xy = to_px(np.array([[u.lon, u.lat] for u in units])) if units else np.zeros((0, 2))
-    unit_r = np.sqrt(usize) / 2 * px + 1.0
+    unit_r = np.sqrt(usize) / 2 * px + 2.0
     skip = set() if skip_labels is None else {int(i) for i in skip_labels}
     inside = [i for i in range(len(data.town_ids)) if i not in skip
               and bounds[0] <= town_xy[i, 0] <= bounds[2]

@@ -385,7 +385,12 @@ def test_at_1600x1000_the_charts_show_without_scrolling_and_nothing_covers_them(
     # every slider says its value without being touched
     labels = page.locator(".v-input__slider .v-label").all_inner_texts()
     tunables = [t for t in labels if t.startswith(("ISIS conscription rate", "Tiger Forces"))]
-    assert tunables == ["ISIS conscription rate (per day): 0.005", "Tiger Forces fighters: 3,000"]
+    from sim.scenario import load_scenario
+
+    spec = load_scenario(DEFAULT).scenario
+    tiger = next(u for f in spec.factions for u in f.forces if u.id == "tiger_forces")
+    assert tunables == ["ISIS conscription rate (per day): 0.005",
+                        f"Tiger Forces fighters: {tiger.fighters:,.0f}"]
     assert "Replay: day 5 of the 5 run so far" in labels
 
 
