@@ -139,18 +139,11 @@ def _tables(out: Path) -> list[dict[str, Any]]:
 
 
 def _series_fans(meta: dict[str, Any], path: Path, runs: set[int]) -> list[dict[str, Any]]:
-    if not meta.get("series") or not path.is_file():
+    from sim.sweep.store import read_series
+
+    s = read_series(meta, path, runs)
+    if s is None:
         return []
-    if path.suffix == ".csv":
-        import pyarrow.csv as pacsv
-
-        table = pacsv.read_csv(path)
-    else:
-        import pyarrow.parquet as pq
-
-        table = pq.read_table(path)
-    s = table.to_pandas()
-    s = s[s["run"].isin(runs)]
     out = []
     for name in meta["series"]:
         for f in meta["factions"]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.sweep.store import series_path
+from sim.sweep.store import read_series, series_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -293,18 +293,9 @@ def series_plots(meta: dict[str, Any], results: Path, out: Path, ok: pd.DataFram
     import matplotlib.pyplot as plt
 
     path = series_path(results)
-    if not meta.get("series") or not path.is_file():
+    s = read_series(meta, path, set(ok["run"]))
+    if s is None:
         return []
-    if path.suffix == ".csv":
-        import pyarrow.csv as pacsv
-
-        table = pacsv.read_csv(path)
-    else:
-        import pyarrow.parquet as pq
-
-        table = pq.read_table(path)
-    s = table.to_pandas()
-    s = s[s["run"].isin(set(ok["run"]))]
     first = meta["parameters"][0] if meta["parameters"] else None
     groups: list[tuple[str, set[int]]] = [("all runs", set(ok["run"]))]
     if first and not first["sampled"] and 1 < len(first["values"]) <= MAX_LINES:

@@ -30,7 +30,7 @@ from sim.sweep.design import ParamDef
 from sim.sweep.metrics import Metric
 from sim.sweep.spec import SweepPlan
 
-__all__ = ["META_KEY", "ResultStore", "read_meta", "results_schema", "series_path",
+__all__ = ["META_KEY", "ResultStore", "read_meta", "read_series", "results_schema", "series_path",
            "sweep_meta"]
 
 META_KEY = b"frontline.sweep"
@@ -106,6 +106,22 @@ def sweep_meta(plan: SweepPlan) -> dict[str, Any]:
 def series_path(results: Path) -> Path:
     """Where the long table of daily series goes: ``x.parquet`` -> ``x.series.parquet``."""
     return results.with_name(f"{results.stem}.series{results.suffix}")
+
+
+def read_series(meta: dict[str, Any], path: Path, runs: set[int]) -> Any:
+    """The daily series of ``runs`` (a pandas DataFrame), or None if the sweep kept none."""
+    if not meta.get("series") or not path.is_file():
+        return None
+    if path.suffix == ".csv":
+        import pyarrow.csv as pacsv
+
+        table = pacsv.read_csv(path)
+    else:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+    s = table.to_pandas()
+    return s[s["run"].isin(runs)]
 
 
 def meta_path(results: Path) -> Path:
