@@ -176,11 +176,7 @@ DayOrDate = Annotated[int, Field(ge=1, le=100_000), NOT_BOOL] | dt.date
 
 
 class GarrisonPolicy(_Strict):
-    """How many fighters a faction leaves in a town it captures (and may later release).
-
-    Give exactly one of ``share``, ``fighters`` and ``threat_share``. Without a policy a
-    faction leaves ``simulation.combat.occupation_share`` of every capturing unit.
-    """
+    """Fighters a faction leaves in a town it takes: one of share, fighters, threat_share."""
 
     share: Fraction | None = Field(
         None, description="leave this share of each capturing unit's fighters"
@@ -524,7 +520,7 @@ class TimelineEvent(_Strict):
         default_factory=dict,
         description="dotted path -> value, as --set; at run time only simulation.combat.*, "
         "simulation.siege.*, simulation.movement.*, simulation.fighting_age_share and "
-        "factions.<id>.rules / objectives / garrison_quality / garrison_morale",
+        "factions.<id>.rules / objectives / garrison_quality / garrison_morale / garrison",
     )
     relations: list[RelationChange] = Field(
         default_factory=list, description="relations that change (symmetric)"
