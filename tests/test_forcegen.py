@@ -254,3 +254,22 @@ def test_frontline_validate_exits_2_on_a_bad_flow(tmp_path):
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "bad.yaml:" in run.stderr + run.stdout
     assert "factions.red.flows.x.to_unit: unknown unit 'r11'" in run.stderr + run.stdout
+
+
+def test_the_timeline_can_change_a_garrison_policy():
+    data = capture_map({"fighters": 100}, attackers=1000)
+    data["factions"][0]["rules"] = [{"do": "advance"}]
+    data["factions"][0]["objectives"] = [{"town": "fort"}, {"town": "near"}]
+    data["events"] = [{"id": "thin", "day": 1, "set": {"factions.red.garrison": {"fighters": 30}}}]
+    m = TerritoryModel(data)
+    assert m.forcegen is not None  # the policy may start releasing
+    m.run(1)
+    assert m.holder("fort") == "red" and m.towns.garrison[m.world.index["fort"]] == 30
+
+
+def test_no_spread_no_draw():
+    """An event without a spread leaves the generator alone: the combat noise is unchanged."""
+    data = spread_map(3, spread=0)
+    a = TerritoryModel(data)
+    b = TerritoryModel({**data, "events": []})
+    assert a.rng.random() == b.rng.random()
