@@ -90,11 +90,9 @@ class Timeline:
             elif ev.spread_days and base is not None:
                 lo, hi = base - ev.spread_days, base + ev.spread_days
                 if lo < 1 or hi > days:
-                    first = self.start + dt.timedelta(days=lo)
-                    last = self.start + dt.timedelta(days=hi)
-                    bad(i, ".spread_days", f"the window {first} - {last} (days {lo} - {hi}) "
-                        f"is not inside the run (days 1 - {days}, {self.start} + 1 to "
-                        f"{self.start + dt.timedelta(days=days)})")
+                    bad(i, ".spread_days", f"the window {self._date(lo)} - {self._date(hi)} "
+                        f"(days {lo} - {hi}) is not inside the run (days 1 - {days}, "
+                        f"{self._date(1)} to {self._date(days)})")
             if ev.when is not None:
                 if ev.faction not in factions:
                     bad(i, ".faction", "a condition needs the faction it is seen from")
@@ -136,6 +134,13 @@ class Timeline:
                 units.add(arr.id)
         if problems:
             raise ScenarioError(problems)
+
+    def _date(self, day: int) -> str:
+        """The date of a day of the run, as text ("off the calendar" outside years 1-9999)."""
+        try:
+            return str(self.start + dt.timedelta(days=day))
+        except OverflowError:
+            return "off the calendar"
 
     def draw(self, rng: np.random.Generator) -> None:
         """Draw the day of each event with ``spread_days`` (file order; once per run)."""
