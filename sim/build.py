@@ -54,6 +54,9 @@ def build_factions(spec: Scenario, world: World, relations: Relations) -> list[F
                 faction_rules=faction_rules,
                 garrison_quality=f.garrison_quality,
                 garrison_morale=f.garrison_morale,
+                objective_tags=[frozenset(o.tags) for o in f.objectives]
+                if any(o.tags for o in f.objectives)
+                else [],
             )
         )
     return out
@@ -103,6 +106,7 @@ def build_forces(spec: Scenario, model: mesa.Model, grid: Network, world: World)
                     u.quality,
                     u.speed_km_day,
                     u.morale,
+                    u.tags,
                 )
             )
     return forces

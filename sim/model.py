@@ -288,6 +288,7 @@ class TerritoryModel(mesa.Model):
             a.quality,
             a.speed_km_day,
             a.morale,
+            a.tags,
         )
 
     def _apply_sets(self, sets: dict[str, Any]) -> None:
@@ -302,7 +303,7 @@ class TerritoryModel(mesa.Model):
         fresh = build_factions(self.spec, self.world, self.relations)
         for old, new in zip(self.factions, fresh, strict=True):
             old.unit_rules, old.faction_rules = new.unit_rules, new.faction_rules
-            old.objectives = new.objectives
+            old.objectives, old.objective_tags = new.objectives, new.objective_tags
             old.garrison_quality, old.garrison_morale = new.garrison_quality, new.garrison_morale
 
     def _collect(self) -> None:

@@ -137,6 +137,11 @@ class Objective(_Strict):
 
     town: Id
     priority: Float = Field(1, gt=0, le=100, description="higher is more important")
+    tags: list[Id] = Field(
+        default_factory=list,
+        description="an objective only for the faction's units carrying one of these tags "
+        "(empty: for every unit)",
+    )
 
 
 class Unit(_Strict):
@@ -155,6 +160,11 @@ class Unit(_Strict):
     )
     speed_km_day: Float = Field(30, gt=0, le=500, description="road km a day on flat ground")
     morale: Fraction = Field(0.8, description="0 = broken, 1 = elite resolve")
+    tags: list[Id] = Field(
+        default_factory=list,
+        description="ids naming its axis or role (e.g. axis_south, armour): tag-restricted "
+        "rules and tagged objectives apply to it, conditions ask tagged('...')",
+    )
 
 
 class Faction(_Strict):
