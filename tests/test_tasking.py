@@ -261,3 +261,12 @@ def test_placing_next_to_an_unknown_rule_is_an_error_at_its_line(tmp_path):
     assert (f"{tmp_path / 'v.yaml'}:7: factions.red.rules.first.before: no rule with id 'psuh' "
             "to place this rule before (did you mean 'push'?)") in text
     assert "factions.red.rules.second: give either before or after, not both" in text
+
+
+def test_in_a_whole_run_each_axis_takes_its_own_objective():
+    data = fork([{"do": "advance"}], [unit("north", ["axis_north"]), unit("south", ["axis_south"])],
+                days=3)
+    m = TerritoryModel(data).run()
+    assert [(e.day, e.kind, e.town) for e in m.events if e.kind == "capture"] == [
+        (3, "capture", "n"), (3, "capture", "s")]
+    assert (m.holder("n"), m.holder("s"), m.holder("c")) == ("red", "red", "blue")

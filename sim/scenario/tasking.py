@@ -1,13 +1,13 @@
 """Checks of unit tasking: the tags that rules, objectives and conditions name; dead rules.
 
 A tag is declared by the units that carry it (``forces[].tags``, and ``tags`` of a timeline
-event's ``add_units``). Naming a tag no unit carries is an error (with the closest tag); these
-are warnings, which do not stop a run:
+event's ``add_units``). Errors: a tag no unit carries (with the closest tag), tags on a
+faction-wide rule, ``before:`` / ``after:`` left where no base list placed the rule. Warnings,
+which do not stop a run:
 
 - a rule or objective whose tags no unit of its faction carries (it never applies);
-- a unit rule after an earlier enabled rule whose condition is always true (``when: true``,
-  or no ``when:``) for every unit the later rule applies to: the later rule can never fire;
-- ``before:`` / ``after:`` left in a file that is not a variant is an error.
+- a unit rule after earlier enabled rules whose condition is always true (``when: true``, no
+  ``when:``, constants only) for every unit the later rule applies to: it can never fire.
 
 Like ``checks.py`` they run on the raw merged data, defensively (the schema reports wrong
 types).
@@ -165,6 +165,8 @@ def _shadowed_by(
     tags: frozenset[str], units: list[frozenset[str]], always: list[_Always]
 ) -> list[_Always]:
     """The earlier always-true rules that leave no unit to a rule with ``tags`` ([]: none)."""
+    if not always:
+        return []
     for a in always:
         if not a.tags:
             return [a]
