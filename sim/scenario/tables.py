@@ -257,8 +257,8 @@ def expand_tables(data: Any, folder: Path, shown_folder: str, file: str,
     layers: list[tuple[str, Locations]] = []
     for section in SECTIONS:
         spec = data.get(section)
-        if not isinstance(spec, dict):
-            continue
+        if not isinstance(spec, dict) or "file" not in spec:
+            continue  # a list, or a mistake the schema reports ("should be a valid list")
 
         def fail(path: PathKey, message: str) -> ScenarioError:
             return _located(file, locations, path, message)
