@@ -131,6 +131,7 @@ def test_big_map_checks_report_exactly_what_the_plain_checks_do(monkeypatch):
     data = generate_scenario(2_500, 3, 50, seed=2)
     assert plain_and_fast(data, monkeypatch) == []
     roads = data["highways"]
+    lone = data["towns"][10]["id"]
     cases = {
         "unknown": lambda d: d["highways"][5].update({"to": "t99999"}),
         "self": lambda d: d["highways"][7].update({"to": d["highways"][7]["from"]}),
@@ -138,7 +139,7 @@ def test_big_map_checks_report_exactly_what_the_plain_checks_do(monkeypatch):
         "reversed": lambda d: d["highways"].append({"from": roads[3]["to"],
                                                     "to": roads[3]["from"]}),
         "cut off": lambda d: d.update(highways=[h for h in d["highways"]
-                                                if "t00010" not in (h["from"], h["to"])]),
+                                                if lone not in (h["from"], h["to"])]),
         "no controller": lambda d: d["towns"][4].update(controller="nobody"),
         "garrison": lambda d: (d["towns"][4].pop("controller"),
                                d["towns"][4].update(garrison=5)),
@@ -151,3 +152,25 @@ def test_big_map_checks_report_exactly_what_the_plain_checks_do(monkeypatch):
     cut = copy.deepcopy(data)
     cases["cut off"](cut)
     assert "the map is not connected: 2 separate parts" in plain_and_fast(cut, monkeypatch)[0]
+
+
+def test_components_group_like_a_union_find():
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 50, 400):
+        m = int(rng.integers(0, 2 * n))
+        ends = rng.integers(0, n, size=(m, 2))
+        parent = list(range(n))
+
+        def find(x: int) -> int:
+            while parent[x] != x:
+                x = parent[x]
+            return x
+
+        for u, v in ends.tolist():
+            parent[find(u)] = find(v)
+        groups: dict[int, list[int]] = {}
+        for i in range(n):
+            groups.setdefault(find(i), []).append(i)
+        assert bigchecks.components(n, ends.astype(np.int64)) == list(groups.values())
