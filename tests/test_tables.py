@@ -163,7 +163,7 @@ def test_components_group_like_a_union_find():
         ends = rng.integers(0, n, size=(m, 2))
         parent = list(range(n))
 
-        def find(x: int) -> int:
+        def find(x: int, parent: list[int] = parent) -> int:
             while parent[x] != x:
                 x = parent[x]
             return x
