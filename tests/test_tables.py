@@ -174,3 +174,18 @@ def test_components_group_like_a_union_find():
         for i in range(n):
             groups.setdefault(find(i), []).append(i)
         assert bigchecks.components(n, ends.astype(np.int64)) == list(groups.values())
+
+
+def test_generate_writes_tables_that_load_like_its_yaml(tmp_path, capsys):
+    from sim.cli import main
+
+    plain, tabled = tmp_path / "plain.yaml", tmp_path / "tabled.yaml"
+    assert main(["generate", "--towns", "300", "--seed", "2", "-o", str(plain)]) == 0
+    assert main(["generate", "--towns", "300", "--seed", "2", "-o", str(tabled),
+                 "--tables", "csv"]) == 0
+    assert "300 towns, " in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "plain.yaml", "tabled.highways.csv", "tabled.towns.csv", "tabled.yaml"]
+    assert typed(load_scenario(tabled).data) == typed(load_scenario(plain).data)
+    assert main(["generate", "--towns", "30", "--tables", "csv"]) == 2
+    assert "--tables needs --output" in capsys.readouterr().err
