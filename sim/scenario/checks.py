@@ -15,6 +15,7 @@ from sim.scenario.overrides import apply_override, parse_path
 from sim.scenario.problems import Problems
 from sim.scenario.problems import suggest as _suggest
 from sim.scenario.schema import ACTION_PARAMS, FACTION_ACTIONS, TOWN_PARAMS
+from sim.scenario.tasking import check_tasking
 from sim.scenario.yamlio import PathKey
 
 __all__ = ["check_scenario"]
@@ -160,6 +161,7 @@ def check_scenario(data: dict[str, Any], problems: Problems) -> None:
             _report_parts(parts, bad)
         else:
             _connectivity(town_ids, edges, bad)
+    check_tasking(factions, _items(data, "events"), problems)
 
 
 def _whole(data: dict[str, Any], key: str) -> bool:

@@ -34,6 +34,8 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("factions[]", schema.Faction),
     ("factions[].objectives[]", schema.Objective),
     ("factions[].forces[]", schema.Unit),
+    ("factions[].garrison", schema.GarrisonPolicy),
+    ("factions[].flows[]", schema.Flow),
     ("factions[].rules[]", schema.RuleBase),
     ("features[]", schema.Feature),
     ("tunables[]", schema.Tunable),
@@ -142,7 +144,7 @@ def render_reference() -> str:
         )
     out += ["", "### Functions", "", "| call | returns | meaning |", "|---|---|---|"]
     for name, f in FUNCTIONS.items():
-        args = ", ".join("'town_id'" if a == "town" else "number" for a in f.args)
+        args = ", ".join({"town": "'town_id'", "tag": "'tag'"}.get(a, "number") for a in f.args)
         out.append(
             f"| `{name}({args})` | {'number' if f.returns == 'num' else 'true/false'} | {f.doc} |"
         )
