@@ -1,9 +1,8 @@
 """frontline validate checks each kind of file as what it is (issue 13 item 23)."""
 
-import importlib.util
 
 import pytest
-from builders import DATA
+from builders import DATA, ROOT
 
 from sim.cli import main
 from sim.filekinds import detect_kind
@@ -44,11 +43,19 @@ def test_the_kind_is_told_by_the_keys(data, kind):
     assert detect_kind(data) == kind
 
 
-@pytest.mark.skipif(importlib.util.find_spec("sim.validate") is not None,
-                    reason="sim.validate is here: its own tests cover its files")
-def test_without_sim_validate_an_observations_file_is_not_checked_as_a_scenario(
-        write_yaml, capsys):
+def test_validate_checks_the_shipped_observations_and_calibration_files(capsys):
+    obs = ROOT / "scenarios" / "observed" / "deir_ez_zor_2017_aug_sep.yaml"
+    cal = ROOT / "scenarios" / "calibration" / "deir_ez_zor_2017.yaml"
+    assert main(["validate", str(obs)]) == 0
+    out = capsys.readouterr().out
+    assert f"{obs}: valid observations file: 33 observations" in out
+    assert main(["validate", str(cal)]) == 0
+    out = capsys.readouterr().out
+    assert f"{cal}: valid calibration file: 5 parameters" in out and "31 held out" in out
+
+
+def test_validate_reports_a_bad_observation_with_its_line(write_yaml, capsys):
     path = write_yaml("format: 1\nname: x\nobservations:\n  - {id: a, date: 2017-09-05}\n")
     assert main(["validate", str(path)]) == 2
-    assert capsys.readouterr().err == (f"frontline: error: {path} looks like an observations "
-                                       "file, which this version of frontline cannot check\n")
+    err = capsys.readouterr().err
+    assert f"{path}:4: observations.a.source: required field is missing" in err
