@@ -32,6 +32,8 @@ EVENT_KINDS = (
     "surrender",
     "destroyed",
     "timeline",
+    "flow",
+    "release",
 )
 
 #: Per-faction statistics recorded each day, as named in factions.csv and sweep series:
