@@ -11,6 +11,7 @@ from sim.agents import Faction, Forces, Relations, Unit
 from sim.combat import lanchester_step
 from sim.constants import DESTROYED_BELOW, MORALE_FLOOR
 from sim.record import Recorder
+from sim.rivers import crossing_defence
 from sim.scenario.schema import CombatParams
 from sim.sense import Sense
 from sim.state import Ledger, TownState
@@ -148,7 +149,8 @@ def _battle_at(b: _Battles, town: int, units: list[Unit]) -> None:
         share = d_total * a0 / a_total
         a_eff = _effectiveness(b, group, 0.0, town, None)
         noise = np.exp(b.rng.normal(0.0, c.noise, 2)) if c.noise > 0 else np.ones(2)
-        alpha = c.kill_rate * a_eff * noise[0] / (terrain * entrench)
+        across = crossing_defence(b.world, town, group, c.crossing_defence)
+        alpha = c.kill_rate * a_eff * noise[0] / (terrain * entrench * across)
         beta = c.kill_rate * d_eff * noise[1]
         a1, d1 = lanchester_step(a0, share, alpha, beta)
         _apply_losses(b, group, 0.0, town, a0 - a1, a0)

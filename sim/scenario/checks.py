@@ -13,6 +13,7 @@ from sim.scenario.expr import FACTION, UNIT, ExprError, compile_condition
 from sim.scenario.overrides import apply_override, parse_path
 from sim.scenario.problems import Problems
 from sim.scenario.problems import suggest as _suggest
+from sim.scenario.rivers import check_rivers
 from sim.scenario.schema import ACTION_PARAMS, FACTION_ACTIONS, TOWN_PARAMS
 from sim.scenario.yamlio import PathKey
 
@@ -149,6 +150,7 @@ def check_scenario(data: dict[str, Any], problems: Problems) -> None:
 
     if len(problems.items) == before and town_ids:
         _connectivity(town_ids, edges, bad)
+    check_rivers(data, problems)
 
 
 def _whole(data: dict[str, Any], key: str) -> bool:

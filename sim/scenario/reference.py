@@ -41,6 +41,8 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("events[].add_units[]", schema.Arrival),
     ("events[].relations[]", schema.RelationChange),
     ("events[].close[] / open[]", schema.Road),
+    ("rivers[]", schema.River),
+    ("rivers[].crossings[]", schema.Crossing),
 ]
 
 
