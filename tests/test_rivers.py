@@ -282,3 +282,19 @@ def test_the_example_river_scenario():
     captures = [(e.day, e.town) for e in m.events if e.kind == "capture"]
     assert captures == [(8, "bank_e"), (10, "town_e")]
     assert m.holder("ferry_e") == "blue"
+
+
+def test_a_bad_crossing_in_a_file_is_reported_with_its_line(tmp_path, capsys):
+    from builders import DATA
+
+    from sim.cli import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {DATA / 'river.yaml'}\n"
+                   "events:\n"
+                   "  - {id: blown, day: 2, close_crossings: [south_pontoom]}\n")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert (f"{bad}:3: events.blown.close_crossings[0]: unknown crossing 'south_pontoom' "
+            "(did you mean 'south_pontoon'?)") in err
+    assert "Traceback" not in err
