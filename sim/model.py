@@ -15,6 +15,7 @@ state                 owner                          what it holds
 ``sense``             ``sim.sense.Sense``            what the factions perceive
 ``routes``            ``sim.orders.Routes``          the orders' cached route searches
 ``record``            ``sim.record.Recorder``        events, statistics, series, DataCollector
+``forcegen``          ``sim.forcegen.ForceGen``      reinforcement flows (None: not used)
 ====================  =============================  ==========================================
 """
 
@@ -39,6 +40,7 @@ from sim.build import (
     build_relations,
     build_towns,
 )
+from sim.forcegen import ForceGen, generate
 from sim.orders import Routes, faction_actions, give_orders
 from sim.record import STATISTICS, Event, Recorder
 from sim.rivers import Bridging, closed_at_start
@@ -190,6 +192,8 @@ class TerritoryModel(mesa.Model):
         self.sense = Sense(w, self.towns, self.forces, self.relations)
         self.routes = Routes()
         self.timeline = Timeline(self.spec, w, self.definition.file or "<scenario>")
+        self.timeline.draw(self.rng)  # uncertain dates: before anything else draws
+        self.forcegen = ForceGen(self.spec, w) if ForceGen.needed(self.spec) else None
         self._data = self.definition.data
         self._supply()
         self._collect()
@@ -223,6 +227,19 @@ class TerritoryModel(mesa.Model):
                 self.record,
                 self._arrival,
                 self._apply_sets,
+            )
+        if self.forcegen is not None:
+            generate(
+                self.forcegen,
+                self.day,
+                self.timeline.fired_on,
+                self.towns,
+                self.forces,
+                self.factions,
+                self.supply,
+                self.ledger,
+                self.sense,
+                self.record,
             )
         sim = self.spec.simulation
         common = (self.factions, self.relations, self.world, self.towns, self.supply, self.sense)
@@ -291,6 +308,8 @@ class TerritoryModel(mesa.Model):
             a.quality,
             a.speed_km_day,
             a.morale,
+            a.authorised,
+            a.replacements_per_day,
         )
 
     def _apply_sets(self, sets: dict[str, Any]) -> None:
@@ -307,6 +326,7 @@ class TerritoryModel(mesa.Model):
             old.unit_rules, old.faction_rules = new.unit_rules, new.faction_rules
             old.objectives = new.objectives
             old.garrison_quality, old.garrison_morale = new.garrison_quality, new.garrison_morale
+            old.garrison_policy = new.garrison_policy
 
     def _collect(self) -> None:
         self.record.collect(self, self.towns, self.supply.besieged, self.forces.units, self.ledger)

@@ -33,6 +33,8 @@ EVENT_KINDS = (
     "destroyed",
     "timeline",
     "crossing",
+    "flow",
+    "release",
 )
 
 #: Per-faction statistics recorded each day, as named in factions.csv and sweep series:

@@ -3,8 +3,10 @@
 Each generated scenario (tests/strategies.py) runs day by day; after every day:
 
 * no fighters, population or morale is negative (or NaN), and no morale is above 1;
-* fighters are conserved per faction: at the start + recruited + arrived = now + casualties +
-  deserted + withdrawn;
+* fighters are conserved per faction: at the start + recruited + arrived + replaced = now +
+  casualties + deserted + withdrawn (arrived: timeline units and reinforcement flows; replaced:
+  replacement of losses), also with force generation and the timeline generated
+  (``forcegen_scenarios``);
 * every town has one controller or none, and a town nobody holds has no garrison;
 * every unit stands in an existing town or on an existing highway, within its length, and
   besieges (waits on the approach road of) only the town its road leads to;
@@ -31,7 +33,7 @@ import numpy as np
 import pytest
 from hypothesis import event, given
 from hypothesis.control import currently_in_test_context
-from strategies import fixed, scenarios
+from strategies import fixed, forcegen_scenarios, scenarios
 
 import sim.battle
 from sim.model import TerritoryModel
@@ -68,8 +70,8 @@ class Relations:
 def closed_roads(model: TerritoryModel) -> set[frozenset[int]]:
     """Highways closed to everyone today, replayed from the scenario and the event log.
 
-    River crossings start as declared (``open``); then, day by day, the timeline's events of
-    that day (by ``day`` or ``date``, in file order: ``close``, ``open``, ``close_crossings``,
+    River crossings start as declared (``open``); then, day by day, the timeline's events that
+    fired that day (in file order: ``close``, ``open``, ``close_crossings``,
     ``open_crossings``) and the crossings engineers opened that day (``crossing`` events).
     """
     spec = model.spec
@@ -77,14 +79,12 @@ def closed_roads(model: TerritoryModel) -> set[frozenset[int]]:
     crossing = {c.id: frozenset((index[c.from_], index[c.to]))
                 for r in spec.rivers for c in r.crossings}
     shut = {crossing[c.id] for r in spec.rivers for c in r.crossings if not c.open}
-    start = spec.simulation.start_date
     built = [(e.day, e.detail.split()[0]) for e in model.events
              if e.kind == "crossing" and e.detail.endswith(" opened")]
-    fired = {e.detail for e in model.events if e.kind == "timeline"}
+    fired = {(e.day, e.detail) for e in model.events if e.kind == "timeline"}
     for day in range(1, model.day + 1):
         for ev in spec.events:
-            on = ev.day == day or (ev.date is not None and (ev.date - start).days == day)
-            if not on or ev.id not in fired:
+            if (day, ev.id) not in fired:
                 continue
             road = [frozenset((index[r.from_], index[r.to])) for r in ev.close]
             shut |= set(road)
@@ -295,13 +295,15 @@ def day_problems(model: TerritoryModel) -> list[str]:
         now = float(model.towns.garrison[held & (model.controller == i)].sum()) + sum(
             u.fighters for u in model.unit_list if u.faction == i)
         led = model.ledger
-        lhs = led.initial[i] + led.recruited[i] + led.arrived[i]
+        lhs = led.initial[i] + led.recruited[i] + led.arrived[i] + led.replaced[i]
         rhs = now + float(led.casualties[i]) + float(led.deserted[i]) + float(led.withdrawn[i])
         if not math.isclose(lhs, rhs, rel_tol=1e-9, abs_tol=1e-6):
             out.append(f"{day}: {f.id}: initial {model.ledger.initial[i]} + recruited "
-                       f"{model.ledger.recruited[i]} != "
+                       f"{model.ledger.recruited[i]} + arrived {led.arrived[i]} + replaced "
+                       f"{led.replaced[i]} != "
                        f"now {now} + casualties {model.ledger.casualties[i]} + deserted "
-                       f"{model.ledger.deserted[i]} (off by {lhs - rhs:.6g})")
+                       f"{model.ledger.deserted[i]} + withdrawn {led.withdrawn[i]} (off by "
+                       f"{lhs - rhs:.6g})")
 
     # battles are between hostile factions only (as recorded in the event log)
     fidx = model.faction_index
@@ -326,8 +328,10 @@ def run_checked(data: Any, days: int | None = None) -> Observer:
     if not currently_in_test_context():
         return obs
     kinds = {e.kind for e in model.events}
+    if model.ledger.replaced.any():
+        event("has replacements")
     for kind in ("battle", "capture", "siege_start", "siege_lifted", "conscription", "retreat",
-                 "surrender", "destroyed", "crossing"):
+                 "surrender", "destroyed", "timeline", "flow", "release", "crossing"):
         if kind in kinds:
             event(f"has {kind} events")
     return obs
@@ -344,6 +348,12 @@ def test_invariants_hold_every_day(data):
 @given(scenarios(rivers=True))
 def test_invariants_hold_every_day_with_river_crossings(data):
     """Besieged == no supply path, with crossings opened and closed by events and engineers."""
+    run_checked(data)
+
+
+@fixed(max_examples=200, deadline_ms=None)
+@given(forcegen_scenarios())
+def test_invariants_hold_with_force_generation_and_the_timeline(data):
     run_checked(data)
 
 
