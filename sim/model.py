@@ -263,7 +263,7 @@ class TerritoryModel(mesa.Model):
             self.roads,
             self.bridging,
         )
-        fight(self.forces, *common, self.ledger, sim.combat, self.rng, self.record)
+        fight(self.forces, *common, self.ledger, sim.combat, self.rng, self.record, self.roads)
         self._supply()
         attrition(
             self.supply,

@@ -133,7 +133,8 @@ def give_orders(
             unit.besieging = -1
         if unit.dest < 0 and _blocked(o, unit, unit.node):
             # in a contested town: fight on, or break off towards the town it came from
-            if action == "retreat" and unit.came_from != unit.node:
+            if action == "retreat" and unit.came_from != unit.node and (
+                    edge_open is None or edge_open[world.edge(unit.node, unit.came_from)]):
                 unit.dest, unit.progress = unit.came_from, 0.0
                 travel(o, unit, retreat_field(o, unit.faction))
             continue

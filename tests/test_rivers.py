@@ -298,3 +298,28 @@ def test_a_bad_crossing_in_a_file_is_reported_with_its_line(tmp_path, capsys):
     assert (f"{bad}:3: events.blown.close_crossings[0]: unknown crossing 'south_pontoom' "
             "(did you mean 'south_pontoon'?)") in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_a_broken_defender_does_not_fall_back_over_a_closed_crossing(closed):
+    from sim.state import Roads
+
+    red = faction("red", supply_sources=["camp"], forces=[
+        {"id": "r", "name": "R", "town": "camp", "fighters": 3000, "morale": 1.0}])
+    blue = faction("blue", colour="#0000cc", supply_sources=["fort"], forces=[
+        {"id": "b", "name": "B", "town": "fort", "fighters": 500}])
+    data = scenario([town("camp", 38.0, "red", 10), town("fort", 38.1, "blue"),
+                     town("rear", 38.2, "blue", 10)],
+                    [road("camp", "fort"), road("fort", "rear")], [red, blue],
+                    combat={"noise": 0.0, "break_morale": 0.99})
+    data["rivers"] = [{"id": "river", "name": "River", "crossings": [
+        {"id": "x", "from": "fort", "to": "rear", "open": not closed}]}]
+    k = kit(data)
+    k.unit("r").arrive(k.t("fort"))
+    k.sense.refresh()
+    from sim.rivers import closed_at_start
+
+    fight(k.forces, k.factions, k.relations, k.world, k.towns, k.supply, k.sense, k.ledger,
+          k.spec.simulation.combat, k.rng, k.record, Roads(closed_at_start(k.world)))
+    kinds = [e.kind for e in k.record.events if e.kind in ("retreat", "surrender")]
+    assert kinds == (["surrender"] if closed else ["retreat"])
