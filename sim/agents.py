@@ -16,7 +16,7 @@ from mesa.discrete_space import CellAgent, Network
 
 from sim.rules import CompiledRule
 from sim.scenario.schema import GarrisonPolicy
-from sim.world import World
+from sim.world import Field, World
 
 __all__ = ["RELATIONS", "Faction", "Forces", "Relations", "Unit"]
 
@@ -101,6 +101,8 @@ class Faction:
         garrison_quality, garrison_morale: of the garrisons it leaves and starts with.
         garrison_policy: how many fighters it leaves in a captured town (None: the
             scenario's ``occupation_share``), see ``sim.forcegen``.
+        objective_tags: per objective, the unit tags it is an objective for (empty: every
+            unit); an empty list when no objective has tags.
     """
 
     index: int
@@ -115,6 +117,16 @@ class Faction:
     garrison_quality: float
     garrison_morale: float
     garrison_policy: GarrisonPolicy | None = None
+    objective_tags: list[frozenset[str]] = field(default_factory=list)
+
+    def objectives_for(self, tags: frozenset[str]) -> tuple[int, ...]:
+        """Positions in ``objectives`` of those for a unit with ``tags``.
+
+        The untagged objectives, and the tagged ones that share a tag with the unit.
+        """
+        return tuple(
+            i for i, want in enumerate(self.objective_tags) if not want or not want.isdisjoint(tags)
+        )
 
     @property
     def friends(self) -> frozenset[int]:
@@ -148,6 +160,10 @@ class Unit(CellAgent):
         in_battle: it fought today (read by tomorrow's rules as "fought yesterday").
         besieging: the town whose approach road it waits on (-1: none); then ``dest`` is it.
         came_from: the town it arrived from (where a broken unit falls back to).
+        tags: the ids of its axis or role (the scenario's ``tags``).
+        rule: the id of the rule that gave today's order ("" for the default hold).
+        route: the route search its order followed today (None: it did not march).
+        goal: the town it fights in when it did not march (-1: none).
     """
 
     def __init__(
@@ -165,6 +181,7 @@ class Unit(CellAgent):
         morale: float,
         authorised: float | None = None,
         replacements: float = 0.0,
+        tags: Iterable[str] = (),
     ) -> None:
         super().__init__(model)
         self.grid = grid
@@ -188,7 +205,16 @@ class Unit(CellAgent):
         self.entrenched = False
         self.besieging = -1
         self.came_from = node
+        self.tags = frozenset(tags)
+        self.rule = ""
+        self.route: Field | None = None
+        self.goal = -1
         self.cell = grid[node]
+
+    @property
+    def strength(self) -> float:
+        """Fighters now / authorised fighters (1.0 = full; 0 for a unit authorised none)."""
+        return self.fighters / self.authorised if self.authorised else 0.0
 
     def arrive(self, town: int, move_cell: bool = True) -> None:
         """Finish a highway leg at ``town`` (which ends any wait on that road's approach).

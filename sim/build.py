@@ -55,6 +55,9 @@ def build_factions(spec: Scenario, world: World, relations: Relations) -> list[F
                 garrison_quality=f.garrison_quality,
                 garrison_morale=f.garrison_morale,
                 garrison_policy=f.garrison,
+                objective_tags=[frozenset(o.tags) for o in f.objectives]
+                if any(o.tags for o in f.objectives)
+                else [],
             )
         )
     return out
@@ -106,6 +109,7 @@ def build_forces(spec: Scenario, model: mesa.Model, grid: Network, world: World)
                     u.morale,
                     u.authorised,
                     u.replacements_per_day,
+                    u.tags,
                 )
             )
     return forces

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sim.agents import Unit
+from sim.scenario.expr import TAG_FUNCTIONS
 from sim.sense import Sense
 from sim.supply import SupplyState
 
@@ -49,7 +50,14 @@ class FactionContext:
 
     def call(self, name: str, args: tuple[Any, ...]) -> Any:
         """Value of a function call."""
+        if name in TAG_FUNCTIONS:
+            return self._tag_call(name, args[0])
         return self.sense.call(self.faction, None, name, args)
+
+    def _tag_call(self, name: str, tag: str) -> Any:
+        """``units_tagged`` / ``fighters_tagged``: the faction's units on the map with ``tag``."""
+        mine = [u for u in self.sense.forces if u.faction == self.faction and tag in u.tags]
+        return float(len(mine) if name == "units_tagged" else sum(u.fighters for u in mine))
 
 
 class UnitContext(FactionContext):
@@ -75,7 +83,7 @@ class UnitContext(FactionContext):
             case "fighters":
                 return u.fighters
             case "strength":
-                return u.fighters / u.authorised if u.authorised else 0.0
+                return u.strength
             case "morale":
                 return u.morale
             case "quality":
@@ -92,4 +100,8 @@ class UnitContext(FactionContext):
 
     def call(self, name: str, args: tuple[Any, ...]) -> Any:
         """Value of a function call, seen from this unit."""
+        if name == "tagged":
+            return args[0] in self.unit.tags
+        if name in TAG_FUNCTIONS:
+            return self._tag_call(name, args[0])
         return self.sense.call(self.faction, self.unit, name, args)

@@ -73,7 +73,8 @@ def layers(data: RunData) -> dict[str, dict[str, Any]]:
             units.append({
                 "type": "Feature", "geometry": _point(u.lat, u.lon),
                 "properties": {"id": u.key, "name": u.name, "faction": fids[u.faction],
-                               "fighters": u.fighters, "order": u.order, "day": day,
+                               "fighters": u.fighters, "order": u.order, "rule": u.rule,
+                               "day": day,
                                "valid_from": data.date(day).isoformat(),
                                "valid_to": (data.date(day) + dt.timedelta(days=1)).isoformat()}})
     features = [

@@ -310,6 +310,7 @@ class TerritoryModel(mesa.Model):
             a.morale,
             a.authorised,
             a.replacements_per_day,
+            a.tags,
         )
 
     def _apply_sets(self, sets: dict[str, Any]) -> None:
@@ -324,7 +325,7 @@ class TerritoryModel(mesa.Model):
         fresh = build_factions(self.spec, self.world, self.relations)
         for old, new in zip(self.factions, fresh, strict=True):
             old.unit_rules, old.faction_rules = new.unit_rules, new.faction_rules
-            old.objectives = new.objectives
+            old.objectives, old.objective_tags = new.objectives, new.objective_tags
             old.garrison_quality, old.garrison_morale = new.garrison_quality, new.garrison_morale
             old.garrison_policy = new.garrison_policy
 

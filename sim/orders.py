@@ -25,7 +25,7 @@ from sim.state import Ledger, Roads, TownState
 from sim.supply import SupplyState, conscript
 from sim.world import Field, World
 
-__all__ = ["Routes", "choose", "faction_actions", "give_orders"]
+__all__ = ["Routes", "choose", "faction_actions", "give_orders", "order_target"]
 
 
 class Routes:
@@ -88,8 +88,15 @@ def choose(
     ctx: UnitContext,
     usable: Callable[[CompiledRule], bool] | None = None,
 ) -> CompiledRule | None:
-    """The first of the rules whose condition holds for the unit (and that is ``usable``)."""
+    """The first of the rules that applies to the unit (by its tags) and whose condition holds.
+
+    With ``usable``, also the first it accepts (a ``bridge`` rule applies only while its
+    crossing can be worked on).
+    """
+    tags = unit.tags
     for rule in rules:
+        if rule.tags and rule.tags.isdisjoint(tags):
+            continue
         if rule.condition.evaluate(ctx) and (usable is None or usable(rule)):
             return rule
     return None
@@ -128,6 +135,8 @@ def give_orders(
         action = rule.action if rule else "hold"
         params = rule.params if rule else {}
         unit.order = action
+        unit.rule = rule.id if rule else ""
+        unit.route, unit.goal = None, -1
         unit.entrenched = action in ("defend", "hold")
         if action != "besiege":
             unit.besieging = -1
@@ -137,14 +146,16 @@ def give_orders(
                     edge_open is None or edge_open[world.edge(unit.node, unit.came_from)]):
                 unit.dest, unit.progress = unit.came_from, 0.0
                 travel(o, unit, retreat_field(o, unit.faction))
+            else:
+                unit.goal = unit.node
             continue
         if action == "advance":
-            travel(o, unit, objective_field(o, unit.faction, params.get("objective")))
+            travel(o, unit, objective_field(o, unit.faction, params.get("objective"), unit.tags))
         elif action == "besiege":
             travel(
                 o,
                 unit,
-                objective_field(o, unit.faction, params.get("target")),
+                objective_field(o, unit.faction, params.get("target"), unit.tags),
                 assault_ratio=float(params["assault_ratio"]),
             )
         elif action == "reinforce":
@@ -155,6 +166,7 @@ def give_orders(
             ends = bridging.held_ends(str(params["crossing"]), unit.faction, towns, relations)
             if unit.dest < 0 and unit.node in ends:
                 bridging.work_day(unit, params, day, factions[unit.faction])
+                unit.goal = unit.node
             else:
                 travel(o, unit, toward_field(o, unit.faction, ends))
         else:
@@ -164,16 +176,30 @@ def give_orders(
     sense.refresh()
 
 
-def objective_field(o: _Orders, faction: int, town: str | None) -> Field:
-    """Routes towards the faction's best objective not yet held by its bloc."""
-    key = ("objective", faction, town, o.towns.version)
+def objective_field(
+    o: _Orders, faction: int, town: str | None, tags: frozenset[str] = frozenset()
+) -> Field:
+    """Routes towards the best objective not yet held by the bloc, for a unit with ``tags``.
+
+    The objectives are the faction's untagged ones and those tagged for one of ``tags``
+    (all of them when no objective has tags); one search per objective set.
+    """
+    f = o.factions[faction]
+    chosen = f.objectives_for(tags) if town is None and f.objective_tags else None
+    key: tuple[Any, ...] = ("objective", faction, town, o.towns.version)
+    if chosen is not None:
+        key = (*key, chosen)
     cached = o.routes.fields.get(key)
     if cached is not None:
         return cached
-    f = o.factions[faction]
     ctrl = o.towns.controller
     friends = np.array(sorted(f.friends))
-    goals = [(o.world.index[town], 1.0)] if town is not None else f.objectives
+    if town is not None:
+        goals = [(o.world.index[town], 1.0)]
+    elif chosen is not None:
+        goals = [f.objectives[i] for i in chosen]
+    else:
+        goals = f.objectives
     targets = [t for t, _ in goals if ctrl[t] not in friends]
     prios = [p for t, p in goals if ctrl[t] not in friends]
     top = max(prios) if prios else 0.0
@@ -275,6 +301,7 @@ def travel(o: _Orders, unit: Unit, fld: Field, assault_ratio: float | None = Non
     road of a hostile town it cannot yet assault at ``assault_ratio``. Its Mesa cell moves
     once, at the end of the march, not at every town passed through.
     """
+    unit.route = fld
     _march(o, unit, fld, assault_ratio)
     unit.settle()
 
@@ -334,6 +361,26 @@ def _back_off_closed(o: _Orders, unit: Unit, k: int) -> bool:
     if start != end:
         return bool(start)
     return bool(unit.progress < 0.5 * o.world.eff_km[k])
+
+
+def order_target(unit: Unit) -> int:
+    """The town today's order leads the unit to (-1: none; for the diagnostics files).
+
+    The town it waits outside (besieging) or fights in, else the end of the route it
+    followed (walked along the route's next hops from where it stands).
+    """
+    if unit.besieging >= 0:
+        return unit.besieging
+    fld = unit.route
+    if fld is None:
+        return unit.goal
+    town = unit.dest if unit.dest >= 0 else unit.node
+    for _ in range(len(fld.next_hop)):
+        nxt = int(fld.next_hop[town])
+        if nxt < 0:
+            break
+        town = nxt
+    return town if np.isfinite(fld.dist[town]) else -1
 
 
 def hold(unit: Unit) -> None:

@@ -45,6 +45,10 @@ class UnitPos:
     order: str
     town: int  # the town it stands in or left from
     dest: int  # the town it marches to (-1 if it stands in ``town``)
+    rule: str = ""  # the rule that gave the day's order ("" = the default hold)
+    morale: float = 0.0
+    strength: float = 0.0  # fighters / fighters at the start
+    target: int = -1  # the town its order leads it to (-1: none)
 
 
 @dataclass
@@ -123,12 +127,16 @@ _TRAILS: weakref.WeakKeyDictionary[Any, tuple[bool, _Trail]] = weakref.WeakKeyDi
 
 def _snapshot(model: TerritoryModel, with_units: bool = True
               ) -> tuple[np.ndarray, list[UnitPos]]:
+    from sim.orders import order_target
+
     units = []
     for u in model.unit_list if with_units else ():
         lat, lon = u.position()
         units.append(
             UnitPos(u.key, u.name, int(u.faction), round(lat, 5), round(lon, 5),
-                    round(float(u.fighters), 1), u.order, int(u.node), int(u.dest))
+                    round(float(u.fighters), 1), u.order, int(u.node), int(u.dest),
+                    u.rule, round(float(u.morale), 3), round(float(u.strength), 3),
+                    order_target(u))
         )
     return model.besieged.copy(), units
 

@@ -2,9 +2,10 @@
 
 ``map.json`` is the static map (factions and their relations, towns, highways, features,
 objectives); ``control_long.csv`` has one row per day and town (holder and siege);
-``units.csv`` one row per day and unit. :func:`load_run` reads them back, with ``run.json``,
-``events.csv`` and ``factions.csv``, into the :class:`~sim.rundata.RunData` that
-:func:`~sim.rundata.run_data` gives for the live model.
+``units.csv`` one row per day and unit (where it is, its order, the rule that gave it, its
+fighters, morale and strength, and the town its order leads to). :func:`load_run` reads
+them back, with ``run.json``, ``events.csv`` and ``factions.csv``, into the
+:class:`~sim.rundata.RunData` that :func:`~sim.rundata.run_data` gives for the live model.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ __all__ = ["CONTROL_LONG_COLUMNS", "UNIT_COLUMNS", "load_run", "write_run_files"
 CONTROL_LONG_COLUMNS = ["day", "date", "town", "controller", "besieged"]
 CONTROL_LONG_LIMIT = 5_000_000  # rows: beyond this, control_long.csv has day 0 and changes
 UNIT_COLUMNS = ["day", "date", "unit", "name", "faction", "lat", "lon", "fighters", "order",
-                "town", "dest"]
+                "town", "dest", "rule", "morale", "strength", "target"]
 
 
 def write_run_files(data: RunData, out: Path) -> list[Path]:
@@ -72,7 +73,9 @@ def write_run_files(data: RunData, out: Path) -> list[Path]:
             for u in units:
                 writer.writerow([day, date, u.key, csv_safe(u.name), fids[u.faction], u.lat, u.lon,
                                  u.fighters, u.order, data.town_ids[u.town],
-                                 data.town_ids[u.dest] if u.dest >= 0 else ""])
+                                 data.town_ids[u.dest] if u.dest >= 0 else "", u.rule,
+                                 u.morale, u.strength,
+                                 data.town_ids[u.target] if u.target >= 0 else ""])
     return paths
 
 
@@ -122,7 +125,9 @@ def load_run(run_dir: Path) -> RunData:
             units[int(r["day"])].append(UnitPos(
                 r["unit"], r["name"], fidx[r["faction"]], float(r["lat"]), float(r["lon"]),
                 float(r["fighters"]), r["order"], index[r["town"]],
-                index[r["dest"]] if r["dest"] else -1))
+                index[r["dest"]] if r["dest"] else -1, r.get("rule") or "",
+                float(r.get("morale") or 0.0), float(r.get("strength") or 0.0),
+                index[r["target"]] if r.get("target") else -1))
         current = "events.csv"
         events: list[dict[str, Any]] = []
         for r in _read_csv(run_dir / current):

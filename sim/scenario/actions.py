@@ -113,6 +113,17 @@ class RuleBase(_Strict):
     id: Id | None = Field(None, description="optional id, lets a variant override this rule")
     when: str | bool = Field(True, description="condition in the rule language")
     enabled: bool = Field(True, description="false switches the rule off (useful in variants)")
+    tags: list[Id] = Field(
+        default_factory=list,
+        description="unit rules only: the rule applies only to units carrying one of these "
+        "tags (empty: to every unit of the faction)",
+    )
+    before: Id | None = Field(
+        None, description="in a variant: put this rule just before the base's rule with this id"
+    )
+    after: Id | None = Field(
+        None, description="in a variant: put this rule just after the base's rule with this id"
+    )
 
 
 class AdvanceRule(RuleBase):

@@ -15,6 +15,7 @@ from sim.scenario.problems import Problems
 from sim.scenario.problems import suggest as _suggest
 from sim.scenario.rivers import check_rivers
 from sim.scenario.schema import ACTION_PARAMS, FACTION_ACTIONS, TOWN_PARAMS
+from sim.scenario.tasking import check_tasking
 from sim.scenario.yamlio import PathKey
 
 __all__ = ["check_scenario"]
@@ -151,6 +152,7 @@ def check_scenario(data: dict[str, Any], problems: Problems) -> None:
     if len(problems.items) == before and town_ids:
         _connectivity(town_ids, edges, bad)
     check_rivers(data, problems)
+    check_tasking(factions, _items(data, "events"), problems)
 
 
 def _whole(data: dict[str, Any], key: str) -> bool:

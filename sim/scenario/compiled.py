@@ -14,12 +14,17 @@ __all__ = ["CompiledRule", "compile_rules"]
 
 @dataclass(frozen=True)
 class CompiledRule:
-    """A rule ready to run: its action, condition and parameters with defaults filled in."""
+    """A rule ready to run: its action, condition and parameters with defaults filled in.
+
+    ``id`` is the rule's id, or its place in the faction's list (``rules[3]``) if it has none;
+    ``tags``, when not empty, restrict a unit rule to the units carrying one of them.
+    """
 
     id: str
     action: str
     condition: Condition
     params: dict[str, Any]
+    tags: frozenset[str] = frozenset()
 
 
 def compile_rules(
@@ -39,7 +44,11 @@ def compile_rules(
         scope = FACTION if rule.do in FACTION_ACTIONS else UNIT
         params = rule.with_.model_dump()
         compiled = CompiledRule(
-            rule.id or f"rule{i}", rule.do, compile_condition(rule.when, scope, towns), params
+            rule.id or f"rules[{i}]",
+            rule.do,
+            compile_condition(rule.when, scope, towns),
+            params,
+            frozenset(rule.tags),
         )
         (faction if scope == FACTION else unit).append(compiled)
     return unit, faction

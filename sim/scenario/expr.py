@@ -21,6 +21,7 @@ from sim.scenario.problems import suggest as _suggest
 __all__ = [
     "FUNCTIONS",
     "MAX_EXPR_CHARS",
+    "TAG_FUNCTIONS",
     "VARIABLES",
     "Condition",
     "EvalContext",
@@ -50,7 +51,7 @@ class VarSpec:
 
 @dataclass(frozen=True)
 class FuncSpec:
-    """A function usable in conditions; ``args`` lists argument kinds: "num" or "town"."""
+    """A function usable in conditions; ``args`` lists argument kinds: "num", "town", "tag"."""
 
     args: tuple[str, ...]
     returns: str
@@ -110,6 +111,20 @@ FUNCTIONS: dict[str, FuncSpec] = {
     "abs": FuncSpec(("num",), "num", _BOTH, "absolute value"),
 }
 
+# ---- unit tasking: tags (answered by sim.context; the tags named are checked in
+# sim.scenario.tasking against the tags the scenario's units carry)
+TAG_FUNCTIONS: dict[str, FuncSpec] = {
+    "tagged": FuncSpec(("tag",), "bool", _UNIT, "this unit carries the tag"),
+    "units_tagged": FuncSpec(
+        ("tag",), "num", _BOTH, "number of the faction's units on the map carrying the tag"
+    ),
+    "fighters_tagged": FuncSpec(
+        ("tag",), "num", _BOTH, "fighters of the faction's units carrying the tag"
+    ),
+}
+FUNCTIONS.update(TAG_FUNCTIONS)
+# ---- end of unit tasking
+
 _CONSTANT_NAMES = {"true": True, "false": False, "True": True, "False": False}
 
 
@@ -138,6 +153,7 @@ class Condition:
     names: frozenset[str]
     _fn: Evaluator
     towns: tuple[str, ...] = ()  # the town ids the condition names, in order
+    tags: tuple[str, ...] = ()  # the unit tags the condition names, in order
 
     def evaluate(self, ctx: EvalContext) -> bool:
         """Evaluate against a context."""
@@ -200,6 +216,7 @@ class _Compiler:
     def __init__(self, scope: str):
         self.scope = scope
         self.towns: list[str] = []
+        self.tags: list[str] = []
         self.names: set[str] = set()
         self.count = 0
 
@@ -319,6 +336,10 @@ class _Compiler:
         spec = FUNCTIONS.get(name)
         if spec is None:
             raise ExprError(f"unknown function {name!r}{_suggest(name, list(FUNCTIONS))}")
+        if self.scope not in spec.scopes:
+            raise ExprError(
+                f"{name}() describes a unit and cannot be used in a faction-wide rule"
+            )
         if node.keywords:
             raise ExprError(f"{name}() takes positional arguments only")
         if len(node.args) != len(spec.args):
@@ -334,6 +355,11 @@ class _Compiler:
                         f"{name}() needs a town id in quotes, e.g. {name}('deir_ez_zor', ...)"
                     )
                 self.towns.append(arg.value)
+                args.append(_const(arg.value))
+            elif kind == "tag":
+                if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                    raise ExprError(f"{name}() needs a unit tag in quotes, e.g. {name}('armour')")
+                self.tags.append(arg.value)
                 args.append(_const(arg.value))
             else:
                 fn, t = self.compile(arg, depth)
@@ -404,4 +430,4 @@ def _compile_text(source: str, scope: str) -> Condition:
         raise ExprError(
             f"a condition must be true or false; compare the number, e.g. '{source.strip()} > 0'"
         )
-    return Condition(source, frozenset(comp.names), fn, tuple(comp.towns))
+    return Condition(source, frozenset(comp.names), fn, tuple(comp.towns), tuple(comp.tags))

@@ -10,10 +10,16 @@ from typing import Any
 from sim.errors import Problem, ScenarioError
 from sim.scenario.checks import check_scenario
 from sim.scenario.forcechecks import check_forces
-from sim.scenario.overrides import OVERRIDE_FILE, apply_override, parse_assignment, parse_path
+from sim.scenario.overrides import (
+    OVERRIDE_FILE,
+    apply_override,
+    parse_assignment,
+    parse_path,
+    place_items,
+)
 from sim.scenario.problems import Problems, SourceMap
 from sim.scenario.schema import Scenario
-from sim.scenario.yamlio import Locations, read_yaml
+from sim.scenario.yamlio import Locations, PathKey, read_yaml
 
 __all__ = [
     "LoadedScenario",
@@ -47,12 +53,19 @@ class LoadedScenario:
     data: dict[str, Any]
 
 
-def merge(base: Any, over: Any) -> Any:
+def merge(
+    base: Any,
+    over: Any,
+    path: PathKey = (),
+    problems: list[tuple[PathKey, str]] | None = None,
+) -> Any:
     """Deep-merge ``over`` onto ``base`` (neither is modified).
 
     Dicts merge key by key; a list of items that all have ids merges into the base list by
-    id (``remove: true`` drops an item, new ids are appended, base items without ids stay);
-    any other value is replaced.
+    id (``remove: true`` drops an item, new ids are appended, base items without ids stay;
+    in a ``rules`` list, ``before: id`` / ``after: id`` place an item next to another, see
+    :func:`~sim.scenario.overrides.place_items`, with problems added to ``problems`` at
+    their ``path``); any other value is replaced.
 
     Examples:
         >>> merge({"a": [{"id": "x", "n": 1}, {"id": "y"}]}, {"a": [{"id": "x", "n": 2}]})
@@ -61,7 +74,7 @@ def merge(base: Any, over: Any) -> Any:
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for k, v in over.items():
-            out[k] = merge(base[k], v) if k in base else copy.deepcopy(v)
+            out[k] = merge(base[k], v, (*path, k), problems) if k in base else copy.deepcopy(v)
         return out
     if isinstance(base, list) and all(isinstance(x, dict) for x in base) and _id_list(over):
         out_list = [copy.deepcopy(x) for x in base]
@@ -71,10 +84,15 @@ def merge(base: Any, over: Any) -> Any:
             if item.get("remove") is True:
                 removed.add(item["id"])
             elif item["id"] in index:
-                out_list[index[item["id"]]] = merge(out_list[index[item["id"]]], item)
+                at = index[item["id"]]
+                out_list[at] = merge(out_list[at], item, (*path, item["id"]), problems)
             else:
                 index[item["id"]] = len(out_list)
                 out_list.append(copy.deepcopy(item))
+        if path[-1:] == ("rules",):
+            placed = place_items(out_list, over, path)
+            if problems is not None:
+                problems.extend(placed)
         return [x for x in out_list if x.get("id") not in removed]
     return copy.deepcopy(over)
 
@@ -132,7 +150,9 @@ def _read_with_extends(
     if "format" not in base:
         raise fail(f"base scenario {name} is not a frontline scenario (it has no "
                    f"'format: 1'; its keys: {_keys(base)})")
-    merged = merge(base, {k: v for k, v in data.items() if k != "extends"})
+    placing: list[tuple[PathKey, str]] = []
+    merged = merge(base, {k: v for k, v in data.items() if k != "extends"}, (), placing)
+    notes = [*notes, *(sources.problem(p, message) for p, message in placing)]
     roads, base_roads = data.get("highways"), base.get("highways")
     if isinstance(roads, list) and isinstance(base_roads, list) and base_roads:
         # highways have no ids, so a variant's list cannot merge into the base's: it replaces it

@@ -9,7 +9,15 @@ from sim.errors import Problem, ScenarioError
 from sim.scenario.problems import suggest
 from sim.scenario.yamlio import PathKey, format_path, item_segment, parse_yaml
 
-__all__ = ["OVERRIDE_FILE", "apply_override", "canonical_path", "parse_assignment", "parse_path"]
+__all__ = [
+    "OVERRIDE_FILE",
+    "PLACEMENT_KEYS",
+    "apply_override",
+    "canonical_path",
+    "parse_assignment",
+    "parse_path",
+    "place_items",
+]
 
 #: The "file" problems in command-line overrides are reported under.
 OVERRIDE_FILE = "--set"
@@ -147,3 +155,60 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     except ScenarioError as exc:
         raise ScenarioError(exc.problems) from None
     return path.strip(), value
+
+
+#: Keys of a variant's rule that place it next to another rule of the merged list.
+PLACEMENT_KEYS = ("before", "after")
+
+
+def place_items(
+    items: list[dict[str, Any]], over: list[dict[str, Any]], path: PathKey
+) -> list[tuple[PathKey, str]]:
+    """Move each item of ``over`` that says ``before: id`` or ``after: id`` next to that item.
+
+    ``items`` is the merged list (the base's items with ``over`` merged in by id); it is
+    reordered in place and the placement keys are dropped from its items. The items are
+    placed in ``over``'s order, so a variant's item may be placed next to one it added
+    itself. Returns the problems found, as (path of the key, message).
+
+    Examples:
+        >>> rules = [{"id": "a"}, {"id": "b"}, {"id": "new", "before": "b"}]
+        >>> place_items(rules, [{"id": "new", "before": "b"}], ("rules",))
+        []
+        >>> [r["id"] for r in rules], rules[1]
+        (['a', 'new', 'b'], {'id': 'new'})
+        >>> [(path, message)] = place_items([{"id": "hold", "after": "psuh"}, {"id": "push"}],
+        ...                                 [{"id": "hold", "after": "psuh"}], ("rules",))
+        >>> path
+        ('rules', 'hold', 'after')
+        >>> message.startswith("no rule with id 'psuh' to place this rule after (did you mean")
+        True
+    """
+    problems: list[tuple[PathKey, str]] = []
+    for want in over:
+        keys = [k for k in PLACEMENT_KEYS if k in want]
+        if not keys:
+            continue
+        rid = want["id"]
+        at = next((i for i, x in enumerate(items) if x.get("id") == rid), None)
+        if at is None:  # removed by the variant
+            continue
+        item = items[at]
+        anchors = {k: item.pop(k) for k in keys if k in item}
+        where: PathKey = (*path, rid, keys[0])
+        if len(keys) > 1:
+            problems.append(((*path, rid), "give either before or after, not both"))
+            continue
+        anchor = anchors.get(keys[0])
+        ids = [str(x["id"]) for x in items if isinstance(x.get("id"), str)]
+        if anchor == rid:
+            problems.append((where, f"a rule cannot be placed {keys[0]} itself"))
+        elif not isinstance(anchor, str) or anchor not in ids:
+            listed = ", ".join(i for i in ids if i != rid) or "none"
+            problems.append((where, f"no rule with id {anchor!r} to place this rule "
+                                    f"{keys[0]}{suggest(anchor, ids)} (ids: {listed})"))
+        else:
+            del items[at]
+            to = next(i for i, x in enumerate(items) if x.get("id") == anchor)
+            items.insert(to if keys[0] == "before" else to + 1, item)
+    return problems

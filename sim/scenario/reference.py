@@ -146,7 +146,7 @@ def render_reference() -> str:
         )
     out += ["", "### Functions", "", "| call | returns | meaning |", "|---|---|---|"]
     for name, f in FUNCTIONS.items():
-        args = ", ".join("'town_id'" if a == "town" else "number" for a in f.args)
+        args = ", ".join({"town": "'town_id'", "tag": "'tag'"}.get(a, "number") for a in f.args)
         out.append(
             f"| `{name}({args})` | {'number' if f.returns == 'num' else 'true/false'} | {f.doc} |"
         )

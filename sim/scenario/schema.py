@@ -146,6 +146,11 @@ class Objective(_Strict):
 
     town: Id
     priority: Float = Field(1, gt=0, le=100, description="higher is more important")
+    tags: list[Id] = Field(
+        default_factory=list,
+        description="an objective only for the faction's units carrying one of these tags "
+        "(empty: for every unit)",
+    )
 
 
 class Unit(_Strict):
@@ -175,6 +180,11 @@ class Unit(_Strict):
         le=1_000_000,
         description="fighters a day added at dawn while the unit was out of battle the day "
         "before and its faction's supply reaches it, up to authorised (0 = none)",
+    )
+    tags: list[Id] = Field(
+        default_factory=list,
+        description="ids naming its axis or role (e.g. axis_south, armour): tag-restricted "
+        "rules and tagged objectives apply to it, conditions ask tagged('...')",
     )
 
 
