@@ -323,3 +323,11 @@ def test_a_broken_defender_does_not_fall_back_over_a_closed_crossing(closed):
           k.spec.simulation.combat, k.rng, k.record, Roads(closed_at_start(k.world)))
     kinds = [e.kind for e in k.record.events if e.kind in ("retreat", "surrender")]
     assert kinds == (["surrender"] if closed else ["retreat"])
+
+
+def test_an_always_true_bridge_rule_shadows_no_later_rule():
+    rules = [{"do": "bridge", "with": {"crossing": "px"}}, {"do": "advance"}]
+    assert _problems(river_map(red_rules=rules)) == []
+    assert _problems(river_map(red_rules=[{"do": "hold"}, {"do": "advance"}])) == [
+        "factions.red.rules[1]: warning: this rule can never fire: earlier rule 'rules[0]' "
+        "always holds (when: true) for every unit it applies to"]
