@@ -277,6 +277,9 @@ def _register_generate(sub: Any) -> None:
                    "scenario's simulation seed (default: 0)")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write the scenario YAML here (default: standard output)")
+    p.add_argument("--tables", choices=("csv", "parquet", "geojson"),
+                   help="write the towns and highways as tables of this format beside the "
+                   "--output file (FILE's stem + .towns.csv, ...), which names them")
     p.set_defaults(func=cmd_generate)
 
 

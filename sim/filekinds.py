@@ -20,8 +20,6 @@ Examples:
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -93,18 +91,25 @@ def _sweep(path: str | Path) -> list[str]:
 
 
 def _other(path: str | Path) -> list[str]:
-    """Observations and calibration files: checked by ``sim.validate.load_any`` if present."""
+    """Observations and calibration files, checked by their own loaders (``sim.validate``)."""
     kind = detect_kind(read_yaml(path)[0])
-    if importlib.util.find_spec("sim.validate") is None:
-        raise FrontlineError(f"{path} looks like {_a(kind)} file, which this version of "
-                             "frontline cannot check")
-    load_any = getattr(importlib.import_module("sim.validate"), "load_any", None)
-    if load_any is None:
-        raise FrontlineError(f"{path} looks like {_a(kind)} file, which this version of "
-                             "frontline cannot check (sim.validate has no load_any)")
-    result = load_any(path)
-    summary = f": {result}" if isinstance(result, str) and result else ""
-    return [f"{path}: valid {kind} file{summary}"]
+    if kind == "observations":
+        from sim.validate.observations import load_observations
+
+        obs = load_observations(path)
+        against = f" (checked against {obs.scenario_file})" if obs.scenario_file else ""
+        return [*map(str, obs.warnings),
+                f"{path}: valid observations file: {len(obs.observations)} observations"
+                f"{against}"]
+    from sim.validate.calibfile import load_calibration
+
+    plan = load_calibration(path)
+    names = ", ".join(p.path for p in plan.params) or "none"
+    held = f", {len(plan.held_out.observations)} held out" if plan.held_out else ""
+    return [*map(str, plan.scenario.warnings),
+            f"{path}: valid calibration file: {len(plan.params)} parameters ({names}) fitted "
+            f"to {len(plan.observed.observations)} observations{held}, {plan.days} days a run "
+            f"on {plan.scenario_file}"]
 
 
 def _a(kind: str) -> str:

@@ -23,8 +23,20 @@ def generate_command(args: argparse.Namespace) -> int:
               "A planar road graph (spanning tree + short Delaunay edges), log-normal "
               "populations,\ncontiguous starting territories; rules shaped like the default "
               "scenario's.")
+    n_towns, n_roads = len(data["towns"]), len(data["highways"])
+    tables = getattr(args, "tables", None)
+    if tables:
+        if not args.output:
+            raise FrontlineError("--tables needs --output (the tables are written beside it)")
+        from sim.generate.tabletext import write_tables
+
+        try:
+            data = write_tables(data, Path(args.output), tables)
+        except OSError as exc:
+            raise FrontlineError(f"cannot write the tables beside {args.output}: "
+                                 f"{exc.strerror or exc}") from None
     text = scenario_yaml(data, header)
-    summary = (f"{len(data['towns']):,} towns, {len(data['highways']):,} highways, "
+    summary = (f"{n_towns:,} towns, {n_roads:,} highways, "
                f"{len(data['factions'])} factions, {units:,} units")
     if args.output:
         try:

@@ -44,10 +44,13 @@ def scenario_yaml(data: dict[str, Any], header: str = "") -> str:
             out.append(f"{key}: {_scalar(data[key])}")
     out.append("simulation:")
     out.extend(f"  {k}: {_flow(v)}" for k, v in data["simulation"].items())
-    out.append("towns:")
-    out.extend(f"  - {_flow(t)}" for t in data["towns"])
-    out.append("highways:" if data.get("highways") else "highways: []")
-    out.extend(f"  - {_flow(h)}" for h in data.get("highways", []))
+    for key in ("towns", "highways"):
+        items = data.get(key) or []
+        if isinstance(items, dict):  # a table the file names: {file: ...}
+            out.append(f"{key}: {_flow(items)}")
+            continue
+        out.append(f"{key}:" if items else f"{key}: []")
+        out.extend(f"  - {_flow(t)}" for t in items)
     out.append("factions:")
     for f in data["factions"]:
         first = True

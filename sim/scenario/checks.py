@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sim.scenario import bigchecks
 from sim.scenario.expr import FACTION, UNIT, ExprError, compile_condition
 from sim.scenario.overrides import apply_override, parse_path
 from sim.scenario.problems import Problems
@@ -91,8 +92,10 @@ def check_scenario(data: dict[str, Any], problems: Problems) -> None:
                 bad(path, f"duplicate unit id {uid!r} (also at {'.'.join(map(str, seen[uid]))})")
             seen[uid] = path
 
-    controller: dict[str, str | None] = {}
-    for seg, t in towns:
+    big = len(towns) >= bigchecks.FAST_FROM and towns_whole and factions_whole
+    fast_controller = bigchecks.controllers(towns, faction_set) if big else None
+    controller: dict[str, str | None] = fast_controller or {}
+    for seg, t in towns if fast_controller is None else ():
         c = t.get("controller")
         if c is not None:
             need_faction(("towns", seg, "controller"), c)
@@ -102,8 +105,12 @@ def check_scenario(data: dict[str, Any], problems: Problems) -> None:
         if c is None and isinstance(garrison, int | float) and garrison > 0:
             bad(("towns", seg, "garrison"), "a town with no controller cannot have a garrison")
 
+    roads = _list(data, "highways")
+    ends = None
+    if big and len(town_set) == len(town_ids):
+        ends = bigchecks.road_ends(roads, {t: i for i, t in enumerate(town_ids)})
     edges: dict[frozenset[str], PathKey] = {}
-    for i, h in enumerate(_list(data, "highways")):
+    for i, h in enumerate(roads if ends is None else ()):
         if not isinstance(h, dict):
             continue
         a, b = h.get("from"), h.get("to")
@@ -150,7 +157,11 @@ def check_scenario(data: dict[str, Any], problems: Problems) -> None:
             _check_tunable(data, tun, ("tunables", j), bad)
 
     if len(problems.items) == before and town_ids:
-        _connectivity(town_ids, edges, bad)
+        if ends is not None:
+            parts = [[town_ids[i] for i in g] for g in bigchecks.components(len(town_ids), ends)]
+            _report_parts(parts, bad)
+        else:
+            _connectivity(town_ids, edges, bad)
     check_rivers(data, problems)
     check_tasking(factions, _items(data, "events"), problems)
 
@@ -283,8 +294,13 @@ def _connectivity(
     groups: dict[str, list[str]] = {}
     for t in town_ids:
         groups.setdefault(find(t), []).append(t)
+    _report_parts(list(groups.values()), bad)
+
+
+def _report_parts(groups: list[list[str]], bad: Callable[..., None]) -> None:
+    """Warn if the map is in more than one part (``groups``: in the order of their first town)."""
     if len(groups) > 1:
-        parts = sorted(groups.values(), key=len)
+        parts = sorted(groups, key=len)
         cut_off = sum(len(g) for g in parts[:-1])
         names = [t for g in parts[:-1] for t in g[:MAX_LISTED]][:MAX_LISTED]
         more = f" and {cut_off - len(names):,} more" if cut_off > len(names) else ""

@@ -19,7 +19,8 @@ from sim.scenario.overrides import (
 )
 from sim.scenario.problems import Problems, SourceMap
 from sim.scenario.schema import Scenario
-from sim.scenario.yamlio import Locations, PathKey, read_yaml
+from sim.scenario.tables import expand_tables
+from sim.scenario.yamlio import PathKey, read_yaml
 
 __all__ = [
     "LoadedScenario",
@@ -110,7 +111,9 @@ def _read_with_extends(
 ) -> tuple[Any, SourceMap, list[Problem]]:
     """The merged data of a file and its bases, where each value came from, and warnings."""
     data, locs = read_yaml(shown or path)
-    sources = SourceMap([(shown, locs)])
+    folder = str(Path(shown).parent) if shown else str(path.parent)
+    tables = expand_tables(data, path.parent, folder, shown or str(path), locs)
+    sources = SourceMap([(shown, locs), *tables])
     if not isinstance(data, dict) or "extends" not in data:
         return data, sources, []
 
@@ -221,7 +224,7 @@ def load_scenario(
                                                  f"keys: {_keys(data)})")])
     items = list(overrides.items()) if isinstance(overrides, dict) else list(overrides or [])
     bad_overrides: list[Problem] = []
-    override_locs: Locations = {}
+    override_locs: dict[PathKey, int] = {}
     for text, value in items:
         try:
             path = parse_path(text)

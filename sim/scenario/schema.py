@@ -573,6 +573,28 @@ class TimelineEvent(_Strict):
     )
 
 
+#: The JSON Schema of ``towns: {file: ..., format: ...}`` (see :mod:`sim.scenario.tables`).
+TABLE_JSON_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "file": {"type": "string", "minLength": 1,
+                 "description": "the table, relative to this file (.csv, .parquet, .geojson)"},
+        "format": {"enum": ["csv", "parquet", "geojson"],
+                   "description": "default: from the file name's ending"},
+    },
+    "required": ["file"],
+    "additionalProperties": False,
+}
+
+
+def _or_table(schema: dict[str, Any]) -> None:
+    """A section's JSON Schema: its list of items, or a table file naming them."""
+    listed = {k: v for k, v in schema.items() if k not in ("title", "description", "default")}
+    for k in listed:
+        del schema[k]
+    schema["anyOf"] = [listed, TABLE_JSON_SCHEMA]
+
+
 class Scenario(_Strict):
     """A frontline scenario file (``format: 1``)."""
 
@@ -583,9 +605,15 @@ class Scenario(_Strict):
         None, description="base scenario this one overrides (path relative to this file)"
     )
     simulation: SimulationParams = Field(description="run settings and coefficients")
-    towns: list[Town] = Field(min_length=1, max_length=200_000, description="the map's nodes")
-    highways: list[Highway] = Field(default_factory=list, max_length=1_000_000,
-                                    description="the map's edges")
+    towns: list[Town] = Field(
+        min_length=1, max_length=200_000, json_schema_extra=_or_table,
+        description="the map's nodes; or {file: towns.csv} to read them from a table (CSV, "
+        "Parquet or GeoJSON Points; path relative to this file; one row per town, its columns "
+        "the fields below)")
+    highways: list[Highway] = Field(
+        default_factory=list, max_length=1_000_000, json_schema_extra=_or_table,
+        description="the map's edges; or {file: highways.csv} to read them from a table "
+        "(CSV, Parquet or GeoJSON features; columns from, to, ...)")
     factions: list[Faction] = Field(min_length=1, max_length=64, description="the sides")
     features: list[Feature] = Field(default_factory=list, description="reference drawings "
                                     "for maps (rivers, borders)")

@@ -38,6 +38,8 @@ def printable(text: str, allow: str = "") -> str:
         ...
         ValueError: has the control character U+001B at position 4; names must be printable text
     """
+    if text.isprintable():  # no Cc, Cf (the bidi controls), Zl or Zp: the common case, fast
+        return text
     for i, ch in enumerate(text):
         if ch in allow:
             continue

@@ -1,8 +1,15 @@
-"""Safe YAML reading that remembers the line of every value, with bounded cost."""
+"""Safe YAML reading that can tell the line of every value, with bounded cost.
+
+A document is read by the fast reader (:mod:`sim.scenario.yamlfast`: libyaml's events straight
+to plain data, no line numbers); the lines of its values are computed by the full converter
+below only when a problem needs one. Anything the fast reader is unsure of (an error, a limit
+reached) is read by the full converter at once, so users see the same messages either way.
+"""
 
 from __future__ import annotations
 
 import gc
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +17,7 @@ import yaml
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.files import read_bounded
+from sim.scenario.yamlfast import FALLBACK, LazyLocations, fast_data
 
 __all__ = [
     "MAX_ALIAS_VALUES",
@@ -32,7 +40,7 @@ MAX_DEPTH = 64
 MAX_ALIAS_VALUES = 100_000
 
 PathKey = tuple[str | int, ...]
-Locations = dict[PathKey, int]
+Locations = Mapping[PathKey, int]
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _ALLOWED_TAGS = {
@@ -67,7 +75,7 @@ class _Converter:
         self.expanded: set[int] = set()  # ids of the collection nodes converted so far
         self.in_alias = 0  # > 0 while re-expanding an aliased collection
         self.alias_values = 0
-        self.locations: Locations = {}
+        self.locations: dict[PathKey, int] = {}
         self.problems: list[Problem] = []
 
     def fail(self, node: yaml.Node, path: PathKey, message: str) -> None:
@@ -169,7 +177,23 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Locations]:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _parse_yaml(text, file)
+        data = fast_data(text, MAX_NODES, MAX_DEPTH, MAX_ALIAS_VALUES)
+        if data is FALLBACK:
+            return _parse_yaml(text, file)
+        return data, LazyLocations(lambda: _locations(text, file))
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _locations(text: str, file: str) -> Locations:
+    """The line of every value of ``text`` (which the fast reader has read without a problem)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_yaml(text, file)[1]
+    except ScenarioError:  # cannot happen: both readers accept the same documents
+        return {}
     finally:
         if was_enabled:
             gc.enable()
