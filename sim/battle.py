@@ -12,9 +12,10 @@ from sim.combat import lanchester_step
 from sim.constants import DESTROYED_BELOW, MORALE_FLOOR
 from sim.forcegen import garrison_to_leave
 from sim.record import Recorder
+from sim.rivers import crossing_defence
 from sim.scenario.schema import CombatParams
 from sim.sense import Sense
-from sim.state import Ledger, TownState
+from sim.state import Ledger, Roads, TownState
 from sim.supply import SupplyState
 from sim.world import World
 
@@ -35,6 +36,7 @@ class _Battles:
     params: CombatParams
     rng: np.random.Generator
     record: Recorder
+    closed: np.ndarray | None  # bool per highway (Roads.closed) when any is closed
 
 
 def fight(
@@ -49,14 +51,18 @@ def fight(
     params: CombatParams,
     rng: np.random.Generator,
     record: Recorder,
+    roads: Roads | None = None,
 ) -> None:
     """Resolve a day of battle at every town where hostile forces meet; refreshes ``sense``.
 
     Towns are taken in town-number order; a side's losses follow Lanchester's square law for
     one day (``sim.combat``) with seeded noise from ``rng``; units left with fewer than
-    ``DESTROYED_BELOW`` fighters are destroyed at the end.
+    ``DESTROYED_BELOW`` fighters are destroyed at the end. A broken unit does not fall back
+    along a highway that is closed (``roads``: a blown bridge, a closed river crossing).
     """
-    b = _Battles(world, towns, factions, relations, supply, sense, ledger, params, rng, record)
+    closed = roads.closed if roads is not None and roads.any_closed else None
+    b = _Battles(world, towns, factions, relations, supply, sense, ledger, params, rng, record,
+                 closed)
     present: dict[int, list[Unit]] = {}
     for u in forces.units:
         u.in_battle = False
@@ -149,7 +155,8 @@ def _battle_at(b: _Battles, town: int, units: list[Unit]) -> None:
         share = d_total * a0 / a_total
         a_eff = _effectiveness(b, group, 0.0, town, None)
         noise = np.exp(b.rng.normal(0.0, c.noise, 2)) if c.noise > 0 else np.ones(2)
-        alpha = c.kill_rate * a_eff * noise[0] / (terrain * entrench)
+        across = crossing_defence(b.world, town, group, c.crossing_defence)
+        alpha = c.kill_rate * a_eff * noise[0] / (terrain * entrench * across)
         beta = c.kill_rate * d_eff * noise[1]
         a1, d1 = lanchester_step(a0, share, alpha, beta)
         _apply_losses(b, group, 0.0, town, a0 - a1, a0)
@@ -262,6 +269,8 @@ def _fall_back(b: _Battles, unit: Unit, town: int) -> None:
     options = []
     for nb in w.neighbours(town):
         c = b.towns.controller[nb]
+        if b.closed is not None and b.closed[w.edge(town, nb)]:
+            continue
         if c >= 0 and c in f.friends and not (enemies and tf[enemies, nb].sum() > 0):
             options.append(
                 (0 if nb == unit.came_from else 1, not b.supply.reach[unit.faction, nb], int(nb))

@@ -43,6 +43,7 @@ from sim.build import (
 from sim.forcegen import ForceGen, generate
 from sim.orders import Routes, faction_actions, give_orders
 from sim.record import STATISTICS, Event, Recorder
+from sim.rivers import Bridging, closed_at_start
 from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.schema import Arrival
 from sim.scenario.schema import Scenario as ScenarioSpec
@@ -186,7 +187,8 @@ class TerritoryModel(mesa.Model):
         self.ledger = build_ledger(self.towns, self.forces, len(self.factions))
         self.record = Recorder(w.ids, w.names, [f.id for f in self.factions], self.start_date)
         self.supply = SupplyState(len(self.factions), w.n, w.airlift)
-        self.roads = Roads(np.zeros(w.m, dtype=bool))
+        self.roads = Roads(closed_at_start(w))
+        self.bridging = Bridging(w, self.record) if w.crossings else None
         self.sense = Sense(w, self.towns, self.forces, self.relations)
         self.routes = Routes()
         self.timeline = Timeline(self.spec, w, self.definition.file or "<scenario>")
@@ -259,8 +261,9 @@ class TerritoryModel(mesa.Model):
             self.day,
             sim.movement.priority_km,
             self.roads,
+            self.bridging,
         )
-        fight(self.forces, *common, self.ledger, sim.combat, self.rng, self.record)
+        fight(self.forces, *common, self.ledger, sim.combat, self.rng, self.record, self.roads)
         self._supply()
         attrition(
             self.supply,

@@ -7,8 +7,9 @@ route, not the map.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from sim.agents import Faction, Forces, Relations, Unit
 from sim.constants import BESIEGE_STANDOFF, MAX_LEGS
 from sim.context import FactionContext, UnitContext
 from sim.record import Recorder
+from sim.rivers import Bridging
 from sim.rules import CompiledRule
 from sim.sense import Sense
 from sim.state import Ledger, Roads, TownState
@@ -80,13 +82,22 @@ def faction_actions(
                 conscript(towns, ledger, f, rule.params, fighting_age_share, record)
 
 
-def choose(unit: Unit, rules: Sequence[CompiledRule], ctx: UnitContext) -> CompiledRule | None:
-    """The first of the rules that applies to the unit (by its tags) and whose condition holds."""
+def choose(
+    unit: Unit,
+    rules: Sequence[CompiledRule],
+    ctx: UnitContext,
+    usable: Callable[[CompiledRule], bool] | None = None,
+) -> CompiledRule | None:
+    """The first of the rules that applies to the unit (by its tags) and whose condition holds.
+
+    With ``usable``, also the first it accepts (a ``bridge`` rule applies only while its
+    crossing can be worked on).
+    """
     tags = unit.tags
     for rule in rules:
         if rule.tags and rule.tags.isdisjoint(tags):
             continue
-        if rule.condition.evaluate(ctx):
+        if rule.condition.evaluate(ctx) and (usable is None or usable(rule)):
             return rule
     return None
 
@@ -104,10 +115,12 @@ def give_orders(
     day: int,
     priority_km: float,
     roads: Roads | None = None,
+    bridging: Bridging | None = None,
 ) -> None:
     """Each unit, in a fixed order, takes its order for the day and moves; refreshes ``sense``.
 
-    Highways the timeline closed (``roads``) carry no route.
+    Highways the timeline closed (``roads``) carry no route; engineers (``bridging``, with
+    ``roads``) work on closed river crossings, which open at the end of the phase.
     """
     routes.sync(towns.version)
     edge_open = ~roads.closed if roads is not None and roads.any_closed else None
@@ -116,7 +129,9 @@ def give_orders(
     )
     for unit in forces.units:
         ctx = UnitContext(unit, day, stats[unit.faction], sense, supply)
-        rule = choose(unit, factions[unit.faction].unit_rules, ctx)
+        usable = None if bridging is None or roads is None else partial(
+            bridging.usable, unit, towns, relations, roads)
+        rule = choose(unit, factions[unit.faction].unit_rules, ctx, usable)
         action = rule.action if rule else "hold"
         params = rule.params if rule else {}
         unit.order = action
@@ -127,7 +142,8 @@ def give_orders(
             unit.besieging = -1
         if unit.dest < 0 and _blocked(o, unit, unit.node):
             # in a contested town: fight on, or break off towards the town it came from
-            if action == "retreat" and unit.came_from != unit.node:
+            if action == "retreat" and unit.came_from != unit.node and (
+                    edge_open is None or edge_open[world.edge(unit.node, unit.came_from)]):
                 unit.dest, unit.progress = unit.came_from, 0.0
                 travel(o, unit, retreat_field(o, unit.faction))
             else:
@@ -146,8 +162,17 @@ def give_orders(
             travel(o, unit, reinforce_field(o, unit.faction, float(params["radius_km"])))
         elif action == "retreat":
             travel(o, unit, retreat_field(o, unit.faction))
+        elif action == "bridge" and bridging is not None:
+            ends = bridging.held_ends(str(params["crossing"]), unit.faction, towns, relations)
+            if unit.dest < 0 and unit.node in ends:
+                bridging.work_day(unit, params, day, factions[unit.faction])
+                unit.goal = unit.node
+            else:
+                travel(o, unit, toward_field(o, unit.faction, ends))
         else:
             hold(unit)
+    if bridging is not None and roads is not None:
+        bridging.finish_day(roads, towns)
     sense.refresh()
 
 
@@ -186,6 +211,17 @@ def objective_field(
     )
     o.routes.fields[key] = fld
     return fld
+
+
+def toward_field(o: _Orders, faction: int, towns: list[int]) -> Field:
+    """Routes through friendly territory to the nearest of these towns (a crossing's ends)."""
+    key = ("toward", faction, tuple(towns), o.towns.version)
+    cached = o.routes.fields.get(key)
+    if cached is None:
+        cached = o.world.field(np.array(towns, dtype=np.int64), np.zeros(len(towns)),
+                               _friendly_mask(o, faction), o.edge_open)
+        o.routes.fields[key] = cached
+    return cached
 
 
 def _friendly_mask(o: _Orders, faction: int) -> np.ndarray:
@@ -277,7 +313,12 @@ def _march(o: _Orders, unit: Unit, fld: Field, assault_ratio: float | None) -> N
         k = w.edge(unit.node, unit.dest)
         ahead = w.eff_km[k] - unit.progress + fld.dist[unit.dest]
         back = unit.progress + fld.dist[unit.node]
-        if back < ahead and unit.besieging < 0:  # turn round on the road
+        if o.edge_open is not None and not o.edge_open[k]:  # the road closed under its feet
+            turn = _back_off_closed(o, unit, k)
+        else:
+            turn = back < ahead and unit.besieging < 0
+        if turn:  # turn round on the road
+            unit.besieging = -1
             unit.node, unit.dest = unit.dest, unit.node
             unit.progress = w.eff_km[k] - unit.progress
     enemies = o.relations.enemies[unit.faction]
@@ -307,6 +348,19 @@ def _march(o: _Orders, unit: Unit, fld: Field, assault_ratio: float | None) -> N
         unit.arrive(unit.dest, move_cell=False)
         if _blocked(o, unit, unit.node):
             return
+
+
+def _back_off_closed(o: _Orders, unit: Unit, k: int) -> bool:
+    """Whether a unit on a closed highway turns round (it makes for the end it should).
+
+    That is the end its bloc holds, or, when its bloc holds both ends or neither, the nearer
+    one; either way a second day on the road does not turn it again.
+    """
+    friendly = o.relations.friend_of[unit.faction]
+    start, end = friendly[o.towns.controller[unit.node]], friendly[o.towns.controller[unit.dest]]
+    if start != end:
+        return bool(start)
+    return bool(unit.progress < 0.5 * o.world.eff_km[k])
 
 
 def order_target(unit: Unit) -> int:

@@ -32,6 +32,7 @@ EVENT_KINDS = (
     "surrender",
     "destroyed",
     "timeline",
+    "crossing",
     "flow",
     "release",
 )

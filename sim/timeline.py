@@ -5,7 +5,8 @@ This module owns :class:`Timeline` (which events have fired) and the dawn phase
 ``timeline`` event. An event fires once: on its date or day, or at dawn of the first day its
 condition holds (evaluated from its ``faction``'s view, on yesterday's statistics); a
 condition that stays true does not fire it again. Effects apply at dawn, before the day's
-rules, in this order: set, relations, close, open, airlift, withdraw, add_units.
+rules, in this order: set, relations, close, open, close_crossings, open_crossings, airlift,
+withdraw, add_units.
 
 An event on a date or day with ``spread_days: N`` fires on a day drawn once per run,
 uniformly from its day - N to its day + N (whole days), by :meth:`Timeline.draw`: the model
@@ -207,6 +208,10 @@ def fire_due(
         for key, value in (("close", True), ("open", False)):
             for r in getattr(ev, key):
                 roads.closed[world.edge(world.index[r.from_], world.index[r.to])] = value
+                changed = True
+        for crossings, value in ((ev.close_crossings, True), (ev.open_crossings, False)):
+            for cid in crossings:
+                roads.closed[world.crossing_edge[cid]] = value
                 changed = True
         if changed:
             towns.bump()

@@ -15,7 +15,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from sim.geo import Projection, haversine_km
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Crossing, Scenario
 
 __all__ = ["Field", "World"]
 
@@ -43,6 +43,8 @@ class World:
         eu, ev: the two ends of each highway; length_km its road length; eff_km its length
             divided by its terrain's move factor (the cost that movement minimises).
         graph: the networkx graph (nodes are town numbers, with id/name/lat/lon attributes).
+        crossings: highway number -> the river crossing it is (``rivers:``; its move factor
+            is in ``eff_km``); crossing_edge: crossing id -> highway number.
     """
 
     def __init__(self, scenario: Scenario) -> None:
@@ -73,6 +75,8 @@ class World:
         self.length_km = np.empty(m, dtype=float)
         self.edge_terrain: list[str] = []
         move = np.empty(m, dtype=float)
+        by_ends = {frozenset((c.from_, c.to)): c for r in scenario.rivers for c in r.crossings}
+        self.crossings: dict[int, Crossing] = {}
         for k, h in enumerate(scenario.highways):
             u, v = self.index[h.from_], self.index[h.to]
             self.eu[k], self.ev[k] = u, v
@@ -85,6 +89,11 @@ class World:
             terrain = h.terrain or self._default_edge_terrain(scenario, u, v)
             self.edge_terrain.append(terrain)
             move[k] = sim.terrain[terrain].move if terrain in sim.terrain else 1.0
+            crossing = by_ends.get(frozenset((h.from_, h.to))) if by_ends else None
+            if crossing is not None:
+                move[k] *= crossing.move_factor
+                self.crossings[k] = crossing
+        self.crossing_edge = {c.id: k for k, c in self.crossings.items()}
         self.length_km = np.maximum(self.length_km, 0.01)
         self.eff_km = self.length_km / move
         self.edge_names = [h.name or "" for h in scenario.highways]

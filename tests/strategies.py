@@ -101,11 +101,15 @@ def _rule(draw: st.DrawFn, faction_rule: bool, towns: list[str]) -> dict[str, An
 
 @st.composite
 def scenarios(draw: st.DrawFn, max_towns: int = 8, max_factions: int = 4,
-              max_units: int = 3, days: tuple[int, int] = (8, 30)) -> dict[str, Any]:
+              max_units: int = 3, days: tuple[int, int] = (8, 30),
+              rivers: bool = False) -> dict[str, Any]:
     """Plain data of a small random scenario that the loader accepts.
 
     Towns are ``t0, t1, ...``; factions ``f0, f1, ...``. The map is a random tree (sometimes
-    with a missing edge, so not connected) plus random extra highways.
+    with a missing edge, so not connected) plus random extra highways. With ``rivers``, some
+    highways are river crossings (``x0, x1, ...``, open or closed), opened and closed by
+    timeline events and by engineers' ``bridge`` rules (drawn after everything else, so the
+    scenarios without rivers are drawn as before).
     """
     n = draw(st.integers(2, max_towns), label="towns")
     # hypothesis favours the first choice: two factions, rarely one (nobody to fight)
@@ -215,8 +219,42 @@ def scenarios(draw: st.DrawFn, max_towns: int = 8, max_factions: int = 4,
         },
         "fighting_age_share": draw(st.sampled_from([0.25, 0.0, 1.0])),
     }
-    return {"format": 1, "name": "generated", "simulation": sim, "towns": towns,
+    data = {"format": 1, "name": "generated", "simulation": sim, "towns": towns,
             "highways": highways, "factions": factions}
+    if rivers and highways:
+        _add_rivers(draw, data)
+    return data
+
+
+def _add_rivers(draw: st.DrawFn, data: dict[str, Any]) -> None:
+    """Declare some highways crossings, with timeline events and bridge rules naming them."""
+    highways, days = data["highways"], data["simulation"]["days"]
+    picked = draw(st.lists(st.integers(0, len(highways) - 1), min_size=1, max_size=3,
+                           unique=True))
+    crossings = []
+    for j, i in enumerate(picked):
+        c: dict[str, Any] = {"id": f"x{j}", "from": highways[i]["from"],
+                             "to": highways[i]["to"],
+                             "kind": draw(st.sampled_from(["pontoon", "bridge", "ferry", "ford"])),
+                             "open": draw(st.sampled_from([False, True, False]))}
+        if draw(st.booleans()):
+            c["defence"] = draw(st.sampled_from([1.0, 3.0, 10.0]))
+        crossings.append(c)
+    data["rivers"] = [{"id": "river", "name": "River", "crossings": crossings}]
+    ids = [c["id"] for c in crossings]
+    data["events"] = [
+        {"id": f"ev{j}", "day": draw(st.integers(1, days)),
+         draw(st.sampled_from(["open_crossings", "close_crossings"])):
+             draw(st.lists(st.sampled_from(ids), min_size=1, max_size=2, unique=True))}
+        for j in range(draw(st.integers(0, 3)))]
+    for f in data["factions"]:
+        if draw(st.integers(0, 3)) > 0:
+            f["rules"].insert(0, {"when": draw(st.sampled_from(["true", "fighters < 1000",
+                                                               "day < 6"])),
+                                  "do": "bridge",
+                                  "with": {"crossing": draw(st.sampled_from(ids)),
+                                           "days": draw(st.integers(1, 3))}})
+    data["simulation"]["combat"]["crossing_defence"] = draw(st.sampled_from([1.5, 1.0, 4.0]))
 
 
 @st.composite

@@ -12,7 +12,9 @@ Each generated scenario (tests/strategies.py) runs day by day; after every day:
   besieges (waits on the approach road of) only the town its road leads to;
 * allied factions never fight each other: no battle has allies on opposite sides;
 * a town is besieged exactly when its holder has no supply path to it, recomputed here with
-  networkx from the controllers, the relations in the scenario and the units on the roads
+  networkx from the controllers, the relations in the scenario, the units on the roads and
+  the highways closed (river crossings as declared, then as the timeline and engineers
+  opened and closed them)
   (an implementation independent of ``sim/supply.py``, checked each time the model
   recomputes supply).
 """
@@ -65,6 +67,34 @@ class Relations:
 
 
 # ------------------------------------------------------------------ supply, independently
+def closed_roads(model: TerritoryModel) -> set[frozenset[int]]:
+    """Highways closed to everyone today, replayed from the scenario and the event log.
+
+    River crossings start as declared (``open``); then, day by day, the timeline's events that
+    fired that day (in file order: ``close``, ``open``, ``close_crossings``,
+    ``open_crossings``) and the crossings engineers opened that day (``crossing`` events).
+    """
+    spec = model.spec
+    index = {t.id: i for i, t in enumerate(spec.towns)}
+    crossing = {c.id: frozenset((index[c.from_], index[c.to]))
+                for r in spec.rivers for c in r.crossings}
+    shut = {crossing[c.id] for r in spec.rivers for c in r.crossings if not c.open}
+    built = [(e.day, e.detail.split()[0]) for e in model.events
+             if e.kind == "crossing" and e.detail.endswith(" opened")]
+    fired = {(e.day, e.detail) for e in model.events if e.kind == "timeline"}
+    for day in range(1, model.day + 1):
+        for ev in spec.events:
+            if (day, ev.id) not in fired:
+                continue
+            road = [frozenset((index[r.from_], index[r.to])) for r in ev.close]
+            shut |= set(road)
+            shut -= {frozenset((index[r.from_], index[r.to])) for r in ev.open}
+            shut |= {crossing[c] for c in ev.close_crossings}
+            shut -= {crossing[c] for c in ev.open_crossings}
+        shut -= {crossing[c] for d, c in built if d == day}
+    return shut
+
+
 def expected_besieged(model: TerritoryModel) -> np.ndarray:
     """Towns whose holder has no supply path to them, computed from scratch with networkx.
 
@@ -83,6 +113,7 @@ def expected_besieged(model: TerritoryModel) -> np.ndarray:
     ctrl = [int(c) for c in model.controller]
     highways = [(index[h.from_], index[h.to]) for h in spec.highways]
     ratio = spec.simulation.siege.invest_ratio
+    shut = closed_roads(model)
 
     on_road: dict[frozenset[int], set[int]] = {}
     besiegers: dict[tuple[int, int], float] = {}
@@ -106,6 +137,8 @@ def expected_besieged(model: TerritoryModel) -> np.ndarray:
             invested.append((town, b))
 
     def closed(f: int, a: int, b: int) -> bool:
+        if frozenset((a, b)) in shut:
+            return True
         if any(rel.hostile(g, f) for g in on_road.get(frozenset((a, b)), ())):
             return True
         return any(t in (a, b) and rel.friends(f, ctrl[t]) and rel.hostile(bf, f)
@@ -298,7 +331,7 @@ def run_checked(data: Any, days: int | None = None) -> Observer:
     if model.ledger.replaced.any():
         event("has replacements")
     for kind in ("battle", "capture", "siege_start", "siege_lifted", "conscription", "retreat",
-                 "surrender", "destroyed", "timeline", "flow", "release"):
+                 "surrender", "destroyed", "timeline", "flow", "release", "crossing"):
         if kind in kinds:
             event(f"has {kind} events")
     return obs
@@ -308,6 +341,13 @@ def run_checked(data: Any, days: int | None = None) -> Observer:
 @fixed(max_examples=600, deadline_ms=None)
 @given(scenarios())
 def test_invariants_hold_every_day(data):
+    run_checked(data)
+
+
+@fixed(max_examples=150, deadline_ms=None)
+@given(scenarios(rivers=True))
+def test_invariants_hold_every_day_with_river_crossings(data):
+    """Besieged == no supply path, with crossings opened and closed by events and engineers."""
     run_checked(data)
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from sim.scenario.fields import Float, Fraction, Id
+from sim.scenario.fields import Float, Fraction, Id, Int
 from sim.scenario.fields import Strict as _Strict
 
 __all__ = [
@@ -25,6 +25,8 @@ __all__ = [
     "AdvanceRule",
     "BesiegeParams",
     "BesiegeRule",
+    "BridgeParams",
+    "BridgeRule",
     "ConscriptParams",
     "ConscriptRule",
     "DefendRule",
@@ -37,7 +39,7 @@ __all__ = [
     "RuleBase",
 ]
 
-UNIT_ACTIONS = ("advance", "besiege", "defend", "hold", "reinforce", "retreat")
+UNIT_ACTIONS = ("advance", "besiege", "bridge", "defend", "hold", "reinforce", "retreat")
 FACTION_ACTIONS = ("conscript",)
 ACTIONS = UNIT_ACTIONS + FACTION_ACTIONS
 
@@ -64,6 +66,21 @@ class BesiegeParams(_Strict):
     assault_ratio: Float = Field(
         3.0, ge=0, le=1e6, description="assault once own / defending fighters reach this ratio"
     )
+
+
+class BridgeParams(_Strict):
+    """Parameters of ``bridge``: open a closed river crossing by engineering (days of work).
+
+    The unit marches through friendly territory to the end of the crossing its bloc holds,
+    and works there; the crossing opens at the end of the orders phase of its ``days``-th
+    day of work in a row (a day away, or in battle, starts the count again). While the
+    crossing is open, or neither end is held by the unit's bloc, the rule does not apply:
+    the next rule whose condition holds gives the order.
+    """
+
+    crossing: Id = Field(description="id of the crossing (``rivers[].crossings[]``)",
+                         json_schema_extra={"x-kind": "crossing"})
+    days: Int = Field(3, ge=1, le=10_000, description="days of work that open it")
 
 
 class ReinforceParams(_Strict):
@@ -125,6 +142,13 @@ class BesiegeRule(RuleBase):
                                  description="action parameters")
 
 
+class BridgeRule(RuleBase):
+    """A rule whose action is ``bridge``."""
+
+    do: Literal["bridge"] = Field(description="action to take")
+    with_: BridgeParams = Field(alias="with", description="action parameters")
+
+
 class DefendRule(RuleBase):
     """A rule whose action is ``defend``."""
 
@@ -168,15 +192,16 @@ class ConscriptRule(RuleBase):
 #: One rule: when the condition holds, do the action with its parameters (``do:`` says which
 #: of the rule models applies, and so which parameters ``with:`` takes).
 Rule = Annotated[
-    AdvanceRule | BesiegeRule | DefendRule | HoldRule | ReinforceRule | RetreatRule
+    AdvanceRule | BesiegeRule | BridgeRule | DefendRule | HoldRule | ReinforceRule | RetreatRule
     | ConscriptRule,
     Field(discriminator="do"),
 ]
 
 #: The model of each action's rules and of its ``with:`` parameters, in ACTIONS order.
 RULE_MODELS: dict[str, type[RuleBase]] = {
-    "advance": AdvanceRule, "besiege": BesiegeRule, "defend": DefendRule, "hold": HoldRule,
-    "reinforce": ReinforceRule, "retreat": RetreatRule, "conscript": ConscriptRule,
+    "advance": AdvanceRule, "besiege": BesiegeRule, "bridge": BridgeRule, "defend": DefendRule,
+    "hold": HoldRule, "reinforce": ReinforceRule, "retreat": RetreatRule,
+    "conscript": ConscriptRule,
 }
 ACTION_PARAMS: dict[str, type[_Strict]] = {
     action: typing.cast(type[_Strict], model.model_fields["with_"].annotation)

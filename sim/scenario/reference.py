@@ -43,6 +43,8 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("events[].add_units[]", schema.Arrival),
     ("events[].relations[]", schema.RelationChange),
     ("events[].close[] / open[]", schema.Road),
+    ("rivers[]", schema.River),
+    ("rivers[].crossings[]", schema.Crossing),
 ]
 
 
@@ -162,8 +164,8 @@ def render_reference() -> str:
         if not params.model_fields:
             out.append(f"| `{action}` | {scope} | | | | | |")
         for pname, fld in params.model_fields.items():
-            kind = "town id" if pname in schema.TOWN_PARAMS[action] else _type_name(
-                fld.annotation)
+            extra = fld.json_schema_extra if isinstance(fld.json_schema_extra, dict) else {}
+            kind = f"{extra['x-kind']} id" if "x-kind" in extra else _type_name(fld.annotation)
             out.append(
                 f"| `{action}` | {scope} | `{pname}` | {kind} | {_default(fld)} | "
                 f"{_constraints(fld)} | {fld.description or ''} |"

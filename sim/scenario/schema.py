@@ -23,6 +23,8 @@ from sim.scenario.actions import (
     AdvanceRule,
     BesiegeParams,
     BesiegeRule,
+    BridgeParams,
+    BridgeRule,
     ConscriptParams,
     ConscriptRule,
     DefendRule,
@@ -47,6 +49,7 @@ from sim.scenario.fields import (
     Text,
 )
 from sim.scenario.fields import Strict as _Strict
+from sim.scenario.rivers import Crossing, River
 
 __all__ = [
     "ACTIONS",
@@ -60,9 +63,12 @@ __all__ = [
     "AdvanceRule",
     "BesiegeParams",
     "BesiegeRule",
+    "BridgeParams",
+    "BridgeRule",
     "CombatParams",
     "ConscriptParams",
     "ConscriptRule",
+    "Crossing",
     "DefendRule",
     "Faction",
     "Feature",
@@ -76,6 +82,7 @@ __all__ = [
     "ReinforceParams",
     "ReinforceRule",
     "RetreatRule",
+    "River",
     "Rule",
     "RuleBase",
     "Scenario",
@@ -363,6 +370,13 @@ class CombatParams(_Strict):
     entrench: Float = Field(
         1.25, ge=1, le=5, description="defence multiplier of units ordered to defend/hold"
     )
+    crossing_defence: Float = Field(
+        1.5,
+        ge=1,
+        le=10,
+        description="defence multiplier of a town's defenders against attackers who came "
+        "over a river crossing (``rivers:``; a crossing's own ``defence`` overrides it)",
+    )
 
 
 class SiegeParams(_Strict):
@@ -541,6 +555,12 @@ class TimelineEvent(_Strict):
     open: list[Road] = Field(
         default_factory=list, description="closed highways opened again (a bridge built)"
     )
+    close_crossings: list[Id] = Field(
+        default_factory=list, description="ids of river crossings closed (a bridge blown)"
+    )
+    open_crossings: list[Id] = Field(
+        default_factory=list, description="ids of river crossings opened (a pontoon laid)"
+    )
     airlift: dict[str, float] = Field(
         default_factory=dict,
         description="town id -> airlift share (0-1) from now on (0 stops it)",
@@ -601,4 +621,8 @@ class Scenario(_Strict):
                                     "as sliders in the browser app")
     events: list[TimelineEvent] = Field(
         default_factory=list, description="the timeline: things that happen during the run"
+    )
+    rivers: list[River] = Field(
+        default_factory=list, description="rivers crossed only at their crossings (highways "
+        "declared as bridges, ferries, pontoons or fords, open or closed)"
     )

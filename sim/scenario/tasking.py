@@ -157,7 +157,8 @@ class _Checker:
                                          f"{'' if one else 's'} {names} always "
                                          f"hold{'s' if one else ''} (when: true) for every "
                                          "unit it applies to")
-            elif not cond.names and cond.evaluate(_NO_VALUES):  # (a shadowed one adds none)
+            elif not cond.names and cond.evaluate(_NO_VALUES) and action != "bridge":
+                # (a shadowed one adds none; a bridge rule gives way once its crossing is open)
                 always.append(_Always(rseg if isinstance(rseg, str) else f"rules[{i}]", mine))
 
 
