@@ -29,7 +29,7 @@ QUANTILES = (0.1, 0.5, 0.9)
 MAX_LINES = 6  # a second grid parameter with at most this many levels gets a line per level
 MAX_PANELS = 30  # towns per control-by-day figure
 NONE_COLOUR = "#bbbbbb"
-OBSERVED_COLOUR = "#dd6b20"  # observed events (``--observed``)
+OBSERVED_COLOUR = "#d53f8c"  # observed events (``--observed``); pink is past the lines drawn
 
 
 def slug(text: str) -> str:
