@@ -171,15 +171,16 @@ def _battle_at(b: _Battles, town: int, units: list[Unit]) -> None:
     names = ", ".join(
         f"{b.factions[g[0].faction].name} {a0:,.0f} (-{a0 - a1:,.0f})" for g, a0, a1 in summary
     )
+    a_lost = sum(a0 - a1 for _, a0, a1 in summary)
     b.record.emit(
         "battle",
         b.factions[attackers[0].faction].id,
         town,
         hf.id,
-        f"attackers {a_total:.0f} lost {sum(a0 - a1 for _, a0, a1 in summary):.0f}; "
-        f"defenders {d_total:.0f} lost {d_lost:.0f}",
+        f"attackers {a_total:.0f} lost {a_lost:.0f}; defenders {d_total:.0f} lost {d_lost:.0f}",
         f"battle at {b.world.names[town]}: {names} against {hf.name} "
         f"{d_total:,.0f} (-{d_lost:,.0f})",
+        figures=(a_total, d_total, a_lost, d_lost),
     )
 
     survivors = []
