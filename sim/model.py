@@ -30,6 +30,7 @@ import numpy as np
 from mesa.experimental.scenarios import Scenario
 
 from sim.agents import Unit
+from sim.air import AirPower
 from sim.battle import fight
 from sim.build import (
     build_factions,
@@ -39,6 +40,7 @@ from sim.build import (
     build_relations,
     build_towns,
 )
+from sim.odds import Odds
 from sim.orders import Routes, faction_actions, give_orders
 from sim.record import STATISTICS, Event, Recorder
 from sim.scenario import LoadedScenario, load_scenario
@@ -183,9 +185,15 @@ class TerritoryModel(mesa.Model):
         self.forces = build_forces(self.spec, self, self.grid, w)
         self.ledger = build_ledger(self.towns, self.forces, len(self.factions))
         self.record = Recorder(w.ids, w.names, [f.id for f in self.factions], self.start_date)
-        self.supply = SupplyState(len(self.factions), w.n, w.airlift)
+        self.supply = SupplyState(len(self.factions), w.n, w.airlift, w.airlift_capacity)
         self.roads = Roads(np.zeros(w.m, dtype=bool))
         self.sense = Sense(w, self.towns, self.forces, self.relations)
+        has_air = any(f.air is not None for f in self.spec.factions)
+        self.air: AirPower | None = AirPower(self.spec) if has_air else None
+        self.sense.odds = Odds(
+            w, self.towns, self.forces, self.relations, self.supply,
+            lambda: self.spec.simulation.combat, self.air,
+        )
         self.routes = Routes()
         self.timeline = Timeline(self.spec, w, self.definition.file or "<scenario>")
         self._data = self.definition.data
@@ -221,6 +229,7 @@ class TerritoryModel(mesa.Model):
                 self.record,
                 self._arrival,
                 self._apply_sets,
+                self.air,
             )
         sim = self.spec.simulation
         common = (self.factions, self.relations, self.world, self.towns, self.supply, self.sense)
@@ -243,7 +252,7 @@ class TerritoryModel(mesa.Model):
             sim.movement.priority_km,
             self.roads,
         )
-        fight(self.forces, *common, self.ledger, sim.combat, self.rng, self.record)
+        fight(self.forces, *common, self.ledger, sim.combat, self.rng, self.record, self.air)
         self._supply()
         attrition(
             self.supply,
@@ -304,6 +313,11 @@ class TerritoryModel(mesa.Model):
             old.unit_rules, old.faction_rules = new.unit_rules, new.faction_rules
             old.objectives = new.objectives
             old.garrison_quality, old.garrison_morale = new.garrison_quality, new.garrison_morale
+        if self.air is not None:
+            for path in sets:
+                parts = path.split(".")
+                if parts[0] == "factions" and len(parts) > 2 and parts[2] == "air":
+                    self.air.refresh(self.spec, self.faction_index[parts[1]])
 
     def _collect(self) -> None:
         self.record.collect(self, self.towns, self.supply.besieged, self.forces.units, self.ledger)

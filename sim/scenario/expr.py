@@ -107,6 +107,23 @@ FUNCTIONS: dict[str, FuncSpec] = {
     "abs": FuncSpec(("num",), "num", _BOTH, "absolute value"),
 }
 
+# ---- effective odds (sim.odds): the odds the combat code will use --------------------------
+VARIABLES["target_odds"] = VarSpec(
+    "num",
+    _UNIT,
+    "odds(town) at the unit's target: the town it besieges or marches on (as of yesterday's "
+    "move), else the town it stands in",
+)
+FUNCTIONS["odds"] = FuncSpec(
+    ("town",),
+    "num",
+    _BOTH,
+    "effective odds of the unit's bloc attacking the named town today: (attackers x "
+    "effectiveness x air) / (defenders x effectiveness x air x defence multiplier), the unit "
+    "with its bloc's units in or besieging the town, as the battle weighs them without noise "
+    "(100 when there is no defender or nobody to fight; for faction rules, without a unit)",
+)
+
 _CONSTANT_NAMES = {"true": True, "false": False, "True": True, "False": False}
 
 
