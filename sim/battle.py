@@ -132,8 +132,11 @@ class _Sides:
 
 
 def _sides(b: _Battles, town: int, units: list[Unit]) -> _Sides | list[Unit] | None:
-    """The sides of the battle at ``town``; a list of winners for an unopposed capture
-    (then ``_capture`` needs their bloc: their factions), None when nobody fights."""
+    """The sides of the battle at ``town``, or the winners of an unopposed capture.
+
+    None when nobody fights there; a list of units when the town falls unopposed (their
+    factions are the bloc ``_capture`` needs).
+    """
     t = b.towns
     rel = b.relations
     holder = int(t.controller[town])

@@ -89,9 +89,12 @@ def side_effectiveness(
             which also selects its ``approach_multiplier`` (with ``world`` and ``town``).
         reach: the supply state's bool (faction, town).
         unsupplied: the multiplier of an unsupplied fighter (``combat.unsupplied``).
-        garrison, garrison_quality, garrison_morale, garrison_supplied: the town's garrison,
-            when it is on this side.
-        world, town: the battle's town, for the approach term of attackers.
+        garrison: the town's garrison, when it is on this side (fighters).
+        garrison_quality: its quality.
+        garrison_morale: its morale.
+        garrison_supplied: whether its town is supplied.
+        world: the map, for the approach term of attackers.
+        town: the battle's town, for the approach term of attackers.
     """
     total, weighted = garrison, 0.0
     if garrison > 0:

@@ -32,6 +32,7 @@ EVENT_KINDS = (
     "surrender",
     "destroyed",
     "timeline",
+    "air",
 )
 
 #: Per-faction statistics recorded each day, as named in factions.csv and sweep series:

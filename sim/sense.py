@@ -28,8 +28,11 @@ VECTOR_UNITS = 64  # above this many units, positions are computed with arrays (
 class OddsSource(Protocol):
     """What answers ``odds(town)`` and ``target_odds`` (``sim.odds.Odds``)."""
 
-    def rule_value(self, faction: int, unit: Unit | None, town: int) -> float:
+    def at(self, faction: int, unit: Unit | None, town: int) -> float:
         """Effective odds of the faction's bloc (with the unit) attacking the town."""
+
+    def rule_value(self, faction: int, unit: Unit | None, town: int) -> float:
+        """As ``at``, with NO_ENEMY_RATIO for a town without defenders."""
 
     def target(self, unit: Unit) -> float:
         """Effective odds at the unit's target."""

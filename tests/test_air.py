@@ -178,3 +178,14 @@ def test_airlift_capacity_follows_the_need_and_the_timeline():
     assert m.supply.pocket_airlift[b] > 0.25
     m.run(1)
     assert m.supply.pocket_airlift[b] == 0.0
+
+
+def test_the_example_scenario_logs_its_air_support_and_is_deterministic():
+    from builders import DATA
+
+    runs = [TerritoryModel(DATA / "air_line.yaml").run() for _ in range(2)]
+    assert [e.row() for e in runs[0].events] == [e.row() for e in runs[1].events]
+    air = [(e.day, e.town, e.detail) for e in runs[0].events if e.kind == "air"]
+    assert air == [(2, "mid", "25.0 sorties, effectiveness x1.250"),
+                   (3, "e1", "25.0 sorties, effectiveness x1.250")]  # stopped on day 4
+    assert [e.day for e in runs[0].events if e.kind == "timeline"] == [4, 6]

@@ -34,6 +34,7 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("factions[]", schema.Faction),
     ("factions[].objectives[]", schema.Objective),
     ("factions[].forces[]", schema.Unit),
+    ("factions[].air", schema.AirParams),
     ("factions[].rules[]", schema.RuleBase),
     ("features[]", schema.Feature),
     ("tunables[]", schema.Tunable),

@@ -51,12 +51,12 @@ from sim.scenario.fields import Strict as _Strict
 __all__ = [
     "ACTIONS",
     "ACTION_PARAMS",
+    "AIR_TARGETS",
     "FACTION_ACTIONS",
     "RULE_MODELS",
     "TERRAINS",
     "TOWN_PARAMS",
     "UNIT_ACTIONS",
-    "AIR_TARGETS",
     "AdvanceParams",
     "AdvanceRule",
     "AirParams",
