@@ -160,15 +160,19 @@ class Odds:
         self.air = air
 
     def at(self, faction: int, unit: Unit | None, town: int) -> float:
-        """(attackers x effectiveness x air) / (defenders x effectiveness x air x defence).
+        """The effective odds of the faction's side at the town: above 1, it is the stronger.
 
-        The attackers are ``unit`` (when given) and the units of its faction's bloc hostile to
-        the holder that stand in the town or besiege it; the defenders, the garrison and the
-        units standing in the town that would defend it against them (``defenders_of``). A
-        unit's supply is judged as the battle judges it (attackers: from the town they attack
-        from, their own town or the one they left on their road). Infinite when the town has
-        no defenders; NO_ENEMY_RATIO when the bloc would fight nobody there (a town it or a
-        faction it is not hostile to holds, with no hostile units in it).
+        At a town held by a faction it is hostile to (or held by nobody, with hostile units in
+        it): (attackers x effectiveness x air) / (defenders x effectiveness x air x defence),
+        the attackers being ``unit`` (when given) and the units of its faction's bloc hostile
+        to the holder that stand in the town or besiege it, the defenders the garrison and the
+        units standing in the town that would defend it against them (``defenders_of``).
+        At a town its bloc holds: the inverse of the odds of the hostile units in or besieging
+        it, with ``unit`` among the defenders (the defence odds). A unit's supply is judged as
+        the battle judges it (an attacker's from the town it attacks from: where it came from,
+        stands, or set out from on its road). Infinite when there is nobody to overcome (no
+        defenders), NO_ENEMY_RATIO when the side would fight nobody there (no attackers of its
+        town, a town a neutral holds, or a unit whose faction is not hostile to the holder).
         """
         t, rel = self.towns, self.relations
         holder = int(t.controller[town])
@@ -179,23 +183,47 @@ class Odds:
             if not hostile_here:
                 return float("inf")  # nobody holds it and nobody defends it
             holder = hostile_here[0].faction
+        if holder in bloc:
+            return self._defence(unit, town, holder, inside)
         if holder not in rel.enemies[faction]:
             return NO_ENEMY_RATIO
-        enemies_of_holder = rel.enemies[holder]
-        group: list[Unit] = []
-        origins: list[int] = []
-        for u in self.forces.units:
-            if u.faction not in bloc or u.faction not in enemies_of_holder or u.fighters <= 0:
-                continue
-            if u is unit or (u.node == town and u.dest < 0) or u.besieging == town:
-                group.append(u)
-                origins.append(_origin(u, town))
+        group = self._attackers(holder, town, lambda u: u.faction in bloc, unit)
         if unit is not None and unit not in group:  # a unit of a faction not hostile to it
             return NO_ENEMY_RATIO
+        return self._weigh(holder, town, group, inside)
+
+    def _attackers(
+        self, holder: int, town: int, mine: Callable[[Unit], bool], unit: Unit | None
+    ) -> list[Unit]:
+        """Units hostile to the holder (of those ``mine`` accepts) in or besieging the town."""
+        enemies = self.relations.enemies[holder]
+        return [
+            u
+            for u in self.forces.units
+            if mine(u)
+            and u.faction in enemies
+            and u.fighters > 0
+            and (u is unit or (u.node == town and u.dest < 0) or u.besieging == town)
+        ]
+
+    def _defence(self, unit: Unit | None, town: int, holder: int, inside: list[Unit]) -> float:
+        """1 / the odds of everyone attacking a town of the bloc, with ``unit`` defending it."""
+        group = self._attackers(holder, town, lambda u: True, None)
+        if not group:
+            return NO_ENEMY_RATIO
+        if unit is not None and unit not in inside:
+            inside = [*inside, unit]
+        odds = self._weigh(holder, town, group, inside)
+        return 1.0 / odds if odds > 0 else float("inf")
+
+    def _weigh(self, holder: int, town: int, group: list[Unit], inside: list[Unit]) -> float:
+        """The attacking odds of ``group`` against the holder's defenders among ``inside``."""
+        t = self.towns
+        enemies_of_holder = self.relations.enemies[holder]
         attacking = {u.faction for u in group} | {
             u.faction for u in inside if u.faction in enemies_of_holder
         }
-        defenders = defenders_of(rel, holder, attacking, inside)
+        defenders = defenders_of(self.relations, holder, attacking, inside)
         garrison = float(t.garrison[town]) if t.controller[town] >= 0 else 0.0
         d_total = garrison + sum(u.fighters for u in defenders)
         a_total = sum(u.fighters for u in group)
@@ -205,6 +233,7 @@ class Odds:
             return 0.0
         c = self.params()
         reach = self.supply.reach
+        origins = [_origin(u, town) for u in group]
         a_eff = side_effectiveness(group, origins, reach, c.unsupplied, world=self.world,
                                    town=town)
         d_eff = side_effectiveness(
@@ -227,7 +256,7 @@ class Odds:
         return (a_total * a_eff) / (d_total * d_eff * defence)
 
     def rule_value(self, faction: int, unit: Unit | None, town: int) -> float:
-        """``odds(town)`` in the rule language: as ``at``, NO_ENEMY_RATIO for no defenders."""
+        """``odds(town)`` in the rule language: as ``at``, NO_ENEMY_RATIO for infinity."""
         value = self.at(faction, unit, town)
         return NO_ENEMY_RATIO if value == float("inf") else value
 

@@ -145,3 +145,19 @@ def test_a_faction_rule_reads_the_odds_of_the_units_in_or_besieging_the_town():
     m = TerritoryModel(assault(rules=rules, days=2)).run()
     # day 1: the faction rules run before the unit sets out (odds 0); day 2: it besieges
     assert [(e.day, e.kind) for e in m.events if e.faction == "red"] == [(2, "conscription")]
+
+
+def test_the_defenders_odds_are_the_inverse_and_count_the_unit_asking():
+    data = assault()
+    data["factions"][1]["forces"] = [{"id": "b", "name": "B", "town": "rear", "fighters": 200,
+                                      "quality": 1.0, "morale": 1.0}]
+    k = kit(data)
+    odds = odds_of(k)
+    fort, r, b = k.t("fort"), k.unit("r"), k.unit("b")
+    assert odds.at(1, None, fort) == 100.0  # nobody attacks it yet
+    r.dest, r.progress, r.besieging = fort, 9.0, fort
+    assert odds.at(1, None, fort) == pytest.approx(1 / by_hand(1000, 400), rel=1e-12)
+    # b would reinforce from the rear: 200 more defenders at quality 1, morale 1
+    blue = (400 * 0.9 * 0.9 + 200) * 3.75
+    assert odds.at(1, b, fort) == pytest.approx(blue / 960, rel=1e-12)
+    assert odds.target(b) == 100.0  # b's own town, the rear: nobody attacks it

@@ -118,10 +118,12 @@ FUNCTIONS["odds"] = FuncSpec(
     ("town",),
     "num",
     _BOTH,
-    "effective odds of the unit's bloc attacking the named town today: (attackers x "
-    "effectiveness x air) / (defenders x effectiveness x air x defence multiplier), the unit "
-    "with its bloc's units in or besieging the town, as the battle weighs them without noise "
-    "(100 when there is no defender or nobody to fight; for faction rules, without a unit)",
+    "effective odds of the unit's side at the named town today, as the battle weighs them "
+    "without noise (above 1: the stronger). A hostile town: (attackers x effectiveness x air) "
+    "/ (defenders x effectiveness x air x defence multiplier), the unit with its bloc's units "
+    "in or besieging the town; a town of its bloc: the inverse of its attackers' odds, with "
+    "the unit among the defenders; 100 when there is nobody to fight or to overcome (for "
+    "faction rules: the same without a unit)",
 )
 
 _CONSTANT_NAMES = {"true": True, "false": False, "True": True, "False": False}
