@@ -15,6 +15,7 @@ import numpy as np
 from mesa.discrete_space import CellAgent, Network
 
 from sim.rules import CompiledRule
+from sim.scenario.schema import GarrisonPolicy
 from sim.world import World
 
 __all__ = ["RELATIONS", "Faction", "Forces", "Relations", "Unit"]
@@ -98,6 +99,8 @@ class Faction:
         objectives: (town number, priority) pairs its ``advance`` rules aim at.
         unit_rules, faction_rules: its compiled rules, in order.
         garrison_quality, garrison_morale: of the garrisons it leaves and starts with.
+        garrison_policy: how many fighters it leaves in a captured town (None: the
+            scenario's ``occupation_share``), see ``sim.forcegen``.
     """
 
     index: int
@@ -111,6 +114,7 @@ class Faction:
     faction_rules: list[CompiledRule]
     garrison_quality: float
     garrison_morale: float
+    garrison_policy: GarrisonPolicy | None = None
 
     @property
     def friends(self) -> frozenset[int]:
@@ -132,7 +136,11 @@ class Unit(CellAgent):
     Attributes:
         key, name: its id and name in the scenario.
         faction: its faction number.
-        fighters: fighters now; ``initial_fighters`` at the start (``strength`` is the ratio).
+        fighters: fighters now; ``initial_fighters`` at the start.
+        authorised: its authorised strength (default: ``initial_fighters``); the rule
+            variable ``strength`` is fighters / authorised.
+        replacements: fighters a day replacing its losses, up to ``authorised``
+            (``sim.forcegen``).
         quality: training and equipment, a multiplier of effectiveness (about 0.3-1.5).
         speed: effective km a day.
         morale: 0 (broken) to 1; it recovers towards ``base_morale``.
@@ -155,6 +163,8 @@ class Unit(CellAgent):
         quality: float,
         speed: float,
         morale: float,
+        authorised: float | None = None,
+        replacements: float = 0.0,
     ) -> None:
         super().__init__(model)
         self.grid = grid
@@ -167,6 +177,8 @@ class Unit(CellAgent):
         self.progress = 0.0
         self.fighters = float(fighters)
         self.initial_fighters = float(fighters)
+        self.authorised = float(fighters) if authorised is None else float(authorised)
+        self.replacements = float(replacements)
         self.quality = quality
         self.speed = speed
         self.morale = morale

@@ -11,6 +11,7 @@ from sim.agents import Faction, Forces, Relations, Unit
 from sim.air import AirPower, Engagement, allocate
 from sim.combat import lanchester_step
 from sim.constants import DESTROYED_BELOW
+from sim.forcegen import garrison_to_leave
 from sim.odds import defence_multiplier, defenders_of, side_effectiveness
 from sim.record import Recorder
 from sim.scenario.schema import CombatParams
@@ -346,7 +347,12 @@ def _fall_back(b: _Battles, unit: Unit, town: int) -> None:
 
 
 def _capture(b: _Battles, town: int, units: list[Unit], bloc: list[int], unopposed: bool) -> None:
-    """Hand the town to the strongest faction of the winning bloc; leave a garrison."""
+    """Hand the town to the strongest faction of the winning bloc; leave a garrison.
+
+    The garrison is ``occupation_share`` of each of the winner's capturing units, or what the
+    winner's garrison policy says (``sim.forcegen.garrison_to_leave``), taken from its
+    capturing units in proportion to their fighters.
+    """
     t = b.towns
     by_faction = {f: sum(u.fighters for u in units if u.faction == f) for f in bloc}
     winner = max(sorted(by_faction), key=lambda f: by_faction[f])
@@ -354,8 +360,16 @@ def _capture(b: _Battles, town: int, units: list[Unit], bloc: list[int], unoppos
     wf = b.factions[winner]
     if old >= 0:
         b.ledger.casualties[old] += float(t.garrison[town])
-    share = b.params.occupation_share
+    policy = wf.garrison_policy
     mine = [u for u in units if u.faction == winner]
+    if policy is None:
+        share = b.params.occupation_share
+    elif policy.share is not None:
+        share = policy.share
+    else:
+        capturing = sum(u.fighters for u in mine)
+        want = garrison_to_leave(policy, winner, town, capturing, b.sense, b.world)
+        share = want / capturing if capturing > 0 else 0.0
     left = 0.0
     for u in mine:
         d = u.fighters * share

@@ -54,6 +54,7 @@ def build_factions(spec: Scenario, world: World, relations: Relations) -> list[F
                 faction_rules=faction_rules,
                 garrison_quality=f.garrison_quality,
                 garrison_morale=f.garrison_morale,
+                garrison_policy=f.garrison,
             )
         )
     return out
@@ -103,6 +104,8 @@ def build_forces(spec: Scenario, model: mesa.Model, grid: Network, world: World)
                     u.quality,
                     u.speed_km_day,
                     u.morale,
+                    u.authorised,
+                    u.replacements_per_day,
                 )
             )
     return forces

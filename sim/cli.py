@@ -60,11 +60,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         from sim.rundata import attach_trail
 
         attach_trail(model)  # units and sieges day by day, for the maps and report.html
-    import shutil
-
     from rich.console import Console
 
-    console = Console(highlight=False, width=shutil.get_terminal_size((110, 24)).columns)
+    from sim.console import output_console
+
+    console = output_console(110)
     if not args.quiet:
         for ev in model.record.events:
             console.print(_event_line(ev), soft_wrap=True)

@@ -12,6 +12,7 @@ __all__ = [
     "MAX_LEGS",
     "MORALE_FLOOR",
     "NO_ENEMY_RATIO",
+    "RELEASE_MIN",
 ]
 
 #: fighters: a unit with fewer is destroyed, a side with fewer has lost the town.
@@ -26,6 +27,10 @@ NO_ENEMY_RATIO = 100.0
 #: share of full effectiveness a side keeps at morale 0; at morale 1 it has all of it, so a
 #: side's effectiveness per fighter is ``quality * (MORALE_FLOOR + (1 - MORALE_FLOOR) * morale)``.
 MORALE_FLOOR = 0.5
+
+#: fighters: a garrison releases its excess over its policy's need only when the excess is at
+#: least this many (no daily trickle of single fighters).
+RELEASE_MIN = 10.0
 
 #: highway legs a unit may cover in one day (a guard against zero-length roads).
 MAX_LEGS = 256

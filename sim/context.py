@@ -75,7 +75,7 @@ class UnitContext(FactionContext):
             case "fighters":
                 return u.fighters
             case "strength":
-                return u.fighters / u.initial_fighters if u.initial_fighters else 0.0
+                return u.fighters / u.authorised if u.authorised else 0.0
             case "morale":
                 return u.morale
             case "quality":

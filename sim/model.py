@@ -15,6 +15,7 @@ state                 owner                          what it holds
 ``sense``             ``sim.sense.Sense``            what the factions perceive
 ``routes``            ``sim.orders.Routes``          the orders' cached route searches
 ``record``            ``sim.record.Recorder``        events, statistics, series, DataCollector
+``forcegen``          ``sim.forcegen.ForceGen``      reinforcement flows (None: not used)
 ====================  =============================  ==========================================
 """
 
@@ -40,6 +41,7 @@ from sim.build import (
     build_relations,
     build_towns,
 )
+from sim.forcegen import ForceGen, generate
 from sim.odds import Odds
 from sim.orders import Routes, faction_actions, give_orders
 from sim.record import STATISTICS, Event, Recorder
@@ -196,6 +198,8 @@ class TerritoryModel(mesa.Model):
         )
         self.routes = Routes()
         self.timeline = Timeline(self.spec, w, self.definition.file or "<scenario>")
+        self.timeline.draw(self.rng)  # uncertain dates: before anything else draws
+        self.forcegen = ForceGen(self.spec, w) if ForceGen.needed(self.spec) else None
         self._data = self.definition.data
         self._supply()
         self._collect()
@@ -230,6 +234,19 @@ class TerritoryModel(mesa.Model):
                 self._arrival,
                 self._apply_sets,
                 self.air,
+            )
+        if self.forcegen is not None:
+            generate(
+                self.forcegen,
+                self.day,
+                self.timeline.fired_on,
+                self.towns,
+                self.forces,
+                self.factions,
+                self.supply,
+                self.ledger,
+                self.sense,
+                self.record,
             )
         sim = self.spec.simulation
         common = (self.factions, self.relations, self.world, self.towns, self.supply, self.sense)
@@ -297,6 +314,8 @@ class TerritoryModel(mesa.Model):
             a.quality,
             a.speed_km_day,
             a.morale,
+            a.authorised,
+            a.replacements_per_day,
         )
 
     def _apply_sets(self, sets: dict[str, Any]) -> None:
@@ -313,6 +332,7 @@ class TerritoryModel(mesa.Model):
             old.unit_rules, old.faction_rules = new.unit_rules, new.faction_rules
             old.objectives = new.objectives
             old.garrison_quality, old.garrison_morale = new.garrison_quality, new.garrison_morale
+            old.garrison_policy = new.garrison_policy
         if self.air is not None:
             for path in sets:
                 parts = path.split(".")

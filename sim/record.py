@@ -32,6 +32,8 @@ EVENT_KINDS = (
     "surrender",
     "destroyed",
     "timeline",
+    "flow",
+    "release",
     "air",
 )
 

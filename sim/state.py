@@ -71,16 +71,18 @@ class TownState:
 class Ledger:
     """Each faction's running totals, in fighters (men for ``recruited``), by faction number.
 
-    Fighters are conserved per faction: ``initial + recruited + arrived == now + casualties +
-    deserted + withdrawn`` (tests/test_invariants.py checks it every day).
+    Fighters are conserved per faction: ``initial + recruited + arrived + replaced == now +
+    casualties + deserted + withdrawn`` (tests/test_invariants.py checks it every day).
 
     Attributes:
         initial: fighters at the start (garrisons plus units).
         casualties: fighters killed or captured so far.
         deserted: conscripts who deserted so far.
         recruited: men conscripted so far.
-        arrived: fighters of units that arrived by the timeline so far.
+        arrived: fighters of units that arrived by the timeline, and of reinforcement
+            flows (``sim.forcegen``), so far.
         withdrawn: fighters of units the timeline withdrew so far.
+        replaced: fighters added to units by replacement of losses so far (``sim.forcegen``).
     """
 
     initial: np.ndarray
@@ -89,11 +91,12 @@ class Ledger:
     recruited: np.ndarray
     arrived: np.ndarray
     withdrawn: np.ndarray
+    replaced: np.ndarray
 
     @classmethod
     def zeros(cls, factions: int) -> Ledger:
         """Empty totals for ``factions`` factions."""
-        return cls(*(np.zeros(factions) for _ in range(6)))
+        return cls(*(np.zeros(factions) for _ in range(7)))
 
 
 @dataclass

@@ -7,6 +7,12 @@ condition holds (evaluated from its ``faction``'s view, on yesterday's statistic
 condition that stays true does not fire it again. Effects apply at dawn, before the day's
 rules, in this order: set, relations, close, open, airlift, airlift_capacity, air,
 withdraw, add_units.
+
+An event on a date or day with ``spread_days: N`` fires on a day drawn once per run,
+uniformly from its day - N to its day + N (whole days), by :meth:`Timeline.draw`: the model
+calls it once, when the run is built and before anything else draws from the run's generator,
+for the events with a spread in file order (one ``rng.integers`` each). A scenario without a
+spread draws nothing, so its results do not change.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
+
+import numpy as np
 
 from sim.agents import Faction, Forces, Relations, Unit
 from sim.air import AirPower
@@ -36,7 +44,9 @@ RUNTIME_PATHS = (
     "simulation.movement.",
     "simulation.fighting_age_share",
 )
-_FACTION_FIELDS = ("rules", "objectives", "garrison_quality", "garrison_morale", "air")
+_FACTION_FIELDS = (
+    "rules", "objectives", "garrison_quality", "garrison_morale", "garrison", "air"
+)
 
 
 class Timeline:
@@ -56,6 +66,8 @@ class Timeline:
         self.events = list(spec.events)
         self.start: dt.date = spec.simulation.start_date
         self.fired: set[str] = set()
+        self.fired_on: dict[str, int] = {}
+        self.day_of: dict[str, int] = {}
         self.conditions: dict[str, Condition] = {}
         problems: list[Problem] = []
         factions = {f.id for f in spec.factions}
@@ -75,6 +87,17 @@ class Timeline:
                 bad(i, ".date", f"{ev.date} is outside the run ({self.start} + {days} days)")
             if ev.day is not None and ev.day > days:
                 bad(i, ".day", f"day {ev.day} is after the run's last day ({days})")
+            base = ev.day if ev.date is None else (ev.date - self.start).days
+            if base is not None:
+                self.day_of[ev.id] = base
+            if ev.spread_days and base is None:
+                bad(i, ".spread_days", "a spread needs a date or a day, not a condition")
+            elif ev.spread_days and base is not None:
+                lo, hi = base - ev.spread_days, base + ev.spread_days
+                if lo < 1 or hi > days:
+                    bad(i, ".spread_days", f"the window {self._date(lo)} - {self._date(hi)} "
+                        f"(days {lo} - {hi}) is not inside the run (days 1 - {days}, "
+                        f"{self._date(1)} to {self._date(days)})")
             if ev.when is not None:
                 if ev.faction not in factions:
                     bad(i, ".faction", "a condition needs the faction it is seen from")
@@ -133,12 +156,29 @@ class Timeline:
         if problems:
             raise ScenarioError(problems)
 
+    def _date(self, day: int) -> str:
+        """The date of a day of the run, as text ("off the calendar" outside years 1-9999)."""
+        try:
+            return str(self.start + dt.timedelta(days=day))
+        except OverflowError:
+            return "off the calendar"
+
+    def draw(self, rng: np.random.Generator) -> None:
+        """Draw the day of each event with ``spread_days`` (file order; once per run)."""
+        for ev in self.events:
+            if ev.spread_days and ev.id in self.day_of:
+                self.day_of[ev.id] += int(rng.integers(-ev.spread_days, ev.spread_days + 1))
+
+    def window(self, ev: TimelineEvent) -> str:
+        """The days an event with a spread may fall on, as text: ``"days 3-7"``."""
+        base = ev.day if ev.date is None else (ev.date - self.start).days
+        return f"days {(base or 0) - ev.spread_days}-{(base or 0) + ev.spread_days}"
+
     def due(
         self, day: int, stats: Sequence[dict[str, Any]], sense: Sense, index: dict[str, int]
     ) -> list[TimelineEvent]:
         """The events that fire at dawn of ``day`` (marked as fired)."""
         out = []
-        date = self.start + dt.timedelta(days=day)
         for ev in self.events:
             if ev.id in self.fired:
                 continue
@@ -147,9 +187,10 @@ class Timeline:
                 ctx = FactionContext(f, day, stats[f], sense)
                 hit = bool(self.conditions[ev.id].evaluate(ctx))
             else:
-                hit = ev.day == day or ev.date == date
+                hit = self.day_of.get(ev.id) == day
             if hit:
                 self.fired.add(ev.id)
+                self.fired_on[ev.id] = day
                 out.append(ev)
         return out
 
@@ -217,6 +258,8 @@ def fire_due(
                 notes.append(f"{arrival.name} cannot arrive: {arrival.town} is not held by a "
                              "friend")
         text = ev.note or f"timeline event {ev.id}"
+        if ev.spread_days:
+            text += f" (drawn day {day} of {timeline.window(ev)})"
         where = world.index[ev.add_units[0].town] if ev.add_units else -1
         record.emit(
             "timeline", "", where, "", ev.id, text + (f" ({'; '.join(notes)})" if notes else "")

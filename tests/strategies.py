@@ -219,6 +219,66 @@ def scenarios(draw: st.DrawFn, max_towns: int = 8, max_factions: int = 4,
             "highways": highways, "factions": factions}
 
 
+@st.composite
+def forcegen_scenarios(draw: st.DrawFn, **kwargs: Any) -> dict[str, Any]:
+    """A generated scenario (``scenarios``) with force generation and a timeline added.
+
+    Units may get an authorised strength and replacements; factions flows (into their own
+    units, or into any town, so some deliveries are refused), garrison policies of every kind
+    (some releasing); the timeline adds and withdraws units, some on uncertain days.
+    """
+    data = draw(scenarios(**kwargs))
+    days = data["simulation"]["days"]
+    tids = [t["id"] for t in data["towns"]]
+    events: list[dict[str, Any]] = []
+    for f in data["factions"]:
+        for u in f["forces"]:
+            if draw(st.integers(0, 2)) == 0:
+                u["authorised"] = draw(st.sampled_from([1, 500, 5000]))
+                u["replacements_per_day"] = draw(st.sampled_from([10, 0, 1000]))
+        flows = []
+        for j in range(draw(st.integers(0, 2))):
+            flow: dict[str, Any] = {"id": f"fl{j}", "per_day": draw(st.sampled_from(
+                [20, 0.5, 500])), "needs_supply": draw(st.booleans())}
+            if f["forces"] and draw(st.booleans()):
+                flow["to_unit"] = draw(st.sampled_from([u["id"] for u in f["forces"]]))
+            else:
+                flow["to_town"] = draw(st.sampled_from(tids))
+            if draw(st.booleans()):
+                flow["from"] = draw(st.integers(1, days))
+            if draw(st.booleans()):
+                flow["until"] = draw(st.integers(flow.get("from", 1), days))
+            if draw(st.booleans()):
+                flow["total"] = draw(st.sampled_from([30, 1000]))
+            flows.append(flow)
+        f["flows"] = flows
+        kind = draw(st.sampled_from(["none", "share", "fighters", "threat"]))
+        if kind == "share":
+            f["garrison"] = {"share": draw(st.sampled_from([0.0, 0.3, 1.0]))}
+        elif kind == "fighters":
+            f["garrison"] = {"fighters": draw(st.sampled_from([0, 50, 10_000])),
+                             "cap_share": draw(st.sampled_from([0.5, 1.0]))}
+        elif kind == "threat":
+            f["garrison"] = {"threat_share": draw(st.sampled_from([0.5, 3.0])),
+                             "min": 10, "max": draw(st.sampled_from([100, 5000]))}
+        if kind in ("fighters", "threat") and draw(st.booleans()):
+            f["garrison"]["release_km"] = draw(st.sampled_from([1, 30, 500]))
+        units = [u["id"] for u in f["forces"]]
+        if units and draw(st.booleans()):
+            events.append({"id": f"out_{f['id']}", "day": draw(st.integers(1, days)),
+                           "withdraw": [draw(st.sampled_from(units))]})
+        if draw(st.booleans()):
+            day = draw(st.integers(1, days))
+            spread = draw(st.integers(0, min(day - 1, days - day)))
+            events.append({"id": f"in_{f['id']}", "day": day, "spread_days": spread,
+                           "add_units": [{"id": f"new_{f['id']}", "name": "New",
+                                          "faction": f["id"], "town": draw(st.sampled_from(tids)),
+                                          "fighters": draw(st.sampled_from([300, 0, 5])),
+                                          "replacements_per_day": 25, "authorised": 400}]})
+    data["events"] = events
+    return data
+
+
 # ------------------------------------------------------------------ hostile values
 def weird_scalars() -> st.SearchStrategy[Any]:
     """Values of every YAML scalar type, including the awkward ones."""

@@ -3,8 +3,10 @@
 Each generated scenario (tests/strategies.py) runs day by day; after every day:
 
 * no fighters, population or morale is negative (or NaN), and no morale is above 1;
-* fighters are conserved per faction: at the start + recruited + arrived = now + casualties +
-  deserted + withdrawn;
+* fighters are conserved per faction: at the start + recruited + arrived + replaced = now +
+  casualties + deserted + withdrawn (arrived: timeline units and reinforcement flows; replaced:
+  replacement of losses), also with force generation and the timeline generated
+  (``forcegen_scenarios``);
 * every town has one controller or none, and a town nobody holds has no garrison;
 * every unit stands in an existing town or on an existing highway, within its length, and
   besieges (waits on the approach road of) only the town its road leads to;
@@ -29,7 +31,7 @@ import numpy as np
 import pytest
 from hypothesis import event, given
 from hypothesis.control import currently_in_test_context
-from strategies import fixed, scenarios
+from strategies import fixed, forcegen_scenarios, scenarios
 
 import sim.battle
 from sim.model import TerritoryModel
@@ -260,13 +262,15 @@ def day_problems(model: TerritoryModel) -> list[str]:
         now = float(model.towns.garrison[held & (model.controller == i)].sum()) + sum(
             u.fighters for u in model.unit_list if u.faction == i)
         led = model.ledger
-        lhs = led.initial[i] + led.recruited[i] + led.arrived[i]
+        lhs = led.initial[i] + led.recruited[i] + led.arrived[i] + led.replaced[i]
         rhs = now + float(led.casualties[i]) + float(led.deserted[i]) + float(led.withdrawn[i])
         if not math.isclose(lhs, rhs, rel_tol=1e-9, abs_tol=1e-6):
             out.append(f"{day}: {f.id}: initial {model.ledger.initial[i]} + recruited "
-                       f"{model.ledger.recruited[i]} != "
+                       f"{model.ledger.recruited[i]} + arrived {led.arrived[i]} + replaced "
+                       f"{led.replaced[i]} != "
                        f"now {now} + casualties {model.ledger.casualties[i]} + deserted "
-                       f"{model.ledger.deserted[i]} (off by {lhs - rhs:.6g})")
+                       f"{model.ledger.deserted[i]} + withdrawn {led.withdrawn[i]} (off by "
+                       f"{lhs - rhs:.6g})")
 
     # battles are between hostile factions only (as recorded in the event log)
     fidx = model.faction_index
@@ -291,8 +295,10 @@ def run_checked(data: Any, days: int | None = None) -> Observer:
     if not currently_in_test_context():
         return obs
     kinds = {e.kind for e in model.events}
+    if model.ledger.replaced.any():
+        event("has replacements")
     for kind in ("battle", "capture", "siege_start", "siege_lifted", "conscription", "retreat",
-                 "surrender", "destroyed"):
+                 "surrender", "destroyed", "timeline", "flow", "release"):
         if kind in kinds:
             event(f"has {kind} events")
     return obs
@@ -302,6 +308,12 @@ def run_checked(data: Any, days: int | None = None) -> Observer:
 @fixed(max_examples=600, deadline_ms=None)
 @given(scenarios())
 def test_invariants_hold_every_day(data):
+    run_checked(data)
+
+
+@fixed(max_examples=200, deadline_ms=None)
+@given(forcegen_scenarios())
+def test_invariants_hold_with_force_generation_and_the_timeline(data):
     run_checked(data)
 
 

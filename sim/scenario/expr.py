@@ -69,7 +69,10 @@ VARIABLES: dict[str, VarSpec] = {
     "casualties": VarSpec("num", _BOTH, "the faction's casualties so far (killed and captured)"),
     "besieged_towns": VarSpec("num", _BOTH, "number of the faction's towns that are besieged"),
     "fighters": VarSpec("num", _UNIT, "fighters in this unit"),
-    "strength": VarSpec("num", _UNIT, "fighters now / fighters at the start (1.0 = full)"),
+    "strength": VarSpec(
+        "num", _UNIT, "fighters now / authorised strength (default: fighters at the start; "
+        "1.0 = full)"
+    ),
     "morale": VarSpec("num", _UNIT, "this unit's morale, 0 (broken) to 1"),
     "quality": VarSpec("num", _UNIT, "this unit's quality (training, equipment), about 0.3-1.5"),
     "strength_ratio": VarSpec(

@@ -9,6 +9,7 @@ from typing import Any
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.checks import check_scenario
+from sim.scenario.forcechecks import check_forces
 from sim.scenario.overrides import OVERRIDE_FILE, apply_override, parse_assignment, parse_path
 from sim.scenario.problems import Problems, SourceMap
 from sim.scenario.schema import Scenario
@@ -217,6 +218,8 @@ def load_scenario(
     problems.extend(notes)
     scenario = problems.validate(Scenario, data)
     check_scenario(data, problems)
+    if scenario is not None:
+        check_forces(scenario, problems)
     problems.raise_if_errors()
     if scenario is None:  # cannot happen: a schema failure is an error
         raise problems.error()

@@ -34,6 +34,8 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("factions[]", schema.Faction),
     ("factions[].objectives[]", schema.Objective),
     ("factions[].forces[]", schema.Unit),
+    ("factions[].garrison", schema.GarrisonPolicy),
+    ("factions[].flows[]", schema.Flow),
     ("factions[].air", schema.AirParams),
     ("factions[].rules[]", schema.RuleBase),
     ("features[]", schema.Feature),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sim.scenario.actions import (
     ACTION_PARAMS,
@@ -68,6 +68,8 @@ __all__ = [
     "DefendRule",
     "Faction",
     "Feature",
+    "Flow",
+    "GarrisonPolicy",
     "Highway",
     "HoldRule",
     "MovementParams",
@@ -167,6 +169,110 @@ class Unit(_Strict):
     )
     speed_km_day: Float = Field(30, gt=0, le=500, description="road km a day on flat ground")
     morale: Fraction = Field(0.8, description="0 = broken, 1 = elite resolve")
+    authorised: Annotated[float, Field(gt=0, le=10_000_000), NOT_BOOL] | None = Field(
+        None,
+        description="authorised strength (fighters): what replacements fill it up to, and "
+        "what the rule variable strength is measured against; default: its starting fighters",
+    )
+    replacements_per_day: Float = Field(
+        0,
+        ge=0,
+        le=1_000_000,
+        description="fighters a day added at dawn while the unit was out of battle the day "
+        "before and its faction's supply reaches it, up to authorised (0 = none)",
+    )
+
+
+#: A day of the run (1 = the first day) or a calendar date.
+DayOrDate = Annotated[int, Field(ge=1, le=100_000), NOT_BOOL] | dt.date
+
+
+class GarrisonPolicy(_Strict):
+    """Fighters a faction leaves in a town it takes: one of share, fighters, threat_share."""
+
+    share: Fraction | None = Field(
+        None, description="leave this share of each capturing unit's fighters"
+    )
+    fighters: Annotated[float, Field(ge=0, le=10_000_000), NOT_BOOL] | None = Field(
+        None, description="leave this many fighters in all (taken from the capturing units "
+        "in proportion to their fighters)"
+    )
+    threat_share: Annotated[float, Field(ge=0, le=100), NOT_BOOL] | None = Field(
+        None, description="leave this many fighters per hostile unit fighter within "
+        "radius_km of the town, between min and max"
+    )
+    radius_km: Float = Field(
+        30, gt=0, le=10_000, description="how far threat_share looks for hostile units (km, "
+        "straight line)"
+    )
+    min: Float = Field(0, ge=0, le=10_000_000, description="threat_share: at least this many")
+    max: Annotated[float, Field(ge=0, le=10_000_000), NOT_BOOL] | None = Field(
+        None, description="threat_share: at most this many (default: no limit)"
+    )
+    cap_share: Fraction = Field(
+        0.5, description="fighters and threat_share: never more than this share of the "
+        "capturing units' fighters"
+    )
+    release_km: Annotated[float, Field(gt=0, le=10_000), NOT_BOOL] | None = Field(
+        None, description="fighters and threat_share: each dawn, a supplied garrison with no "
+        "hostile unit within this many km sends what it holds above the policy's need to a "
+        "unit of its faction in the town or next to it (default: never)"
+    )
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> GarrisonPolicy:
+        given = [k for k in ("share", "fighters", "threat_share") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of share, fighters and threat_share"
+                             + (f" (got {', '.join(given)})" if given else ""))
+        if self.max is not None and self.max < self.min:
+            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+        if self.release_km is not None and self.share is not None:
+            raise ValueError("release_km needs a need in fighters: use fighters or "
+                             "threat_share, not share")
+        return self
+
+
+class Flow(_Strict):
+    """Fighters arriving every day, into one unit or one town's garrison (force generation)."""
+
+    id: Id
+    to_unit: Id | None = Field(None, description="id of a unit of this faction (one of its "
+                               "forces, or one a timeline event adds)")
+    to_town: Id | None = Field(None, description="id of a town: the fighters join its "
+                               "garrison while this faction holds it")
+    per_day: Float = Field(gt=0, le=1_000_000, description="fighters a day")
+    from_: DayOrDate | None = Field(
+        None, alias="from", description="first day (a day number or a date; default: day 1)"
+    )
+    from_event: Id | None = Field(
+        None, description="instead of from: start on the day this timeline event fires"
+    )
+    until: DayOrDate | None = Field(
+        None, description="last day (a day number or a date; default: the end of the run)"
+    )
+    total: Annotated[float, Field(gt=0, le=100_000_000), NOT_BOOL] | None = Field(
+        None, description="stop after this many fighters in all (default: no cap)"
+    )
+    needs_supply: bool = Field(
+        True, description="arrive only where the faction's supply reaches (false: by air)"
+    )
+    quality: Annotated[float, Field(gt=0, le=3), NOT_BOOL] | None = Field(
+        None, description="quality of the arrivals (mixed in by fighters; default: a town's "
+        "garrison quality of the faction, a unit's own)"
+    )
+    morale: Fraction | None = Field(
+        None, description="morale of the arrivals (mixed in by fighters; default: the "
+        "faction's garrison morale, a unit's own)"
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Flow:
+        if (self.to_unit is None) == (self.to_town is None):
+            raise ValueError("give exactly one of to_unit and to_town")
+        if self.from_ is not None and self.from_event is not None:
+            raise ValueError("give at most one of from and from_event")
+        return self
 
 
 AIR_TARGETS = ("largest_battle", "objectives")
@@ -220,6 +326,14 @@ class Faction(_Strict):
     garrison_quality: Float = Field(0.8, gt=0, le=3, description="quality of town garrisons")
     garrison_morale: Fraction = Field(0.7, description="starting morale of town garrisons")
     forces: list[Unit] = Field(default_factory=list)
+    garrison: GarrisonPolicy | None = Field(
+        None, description="how many fighters it leaves in towns it captures, and when it "
+        "releases them (default: simulation.combat.occupation_share of each capturing unit)"
+    )
+    flows: list[Flow] = Field(
+        default_factory=list, description="reinforcement flows: fighters a day into a unit or "
+        "a town"
+    )
     air: AirParams | None = Field(
         None, description="air support (none when absent); see docs/model.md, air power"
     )
@@ -440,12 +554,19 @@ class TimelineEvent(_Strict):
     faction: str | None = Field(
         None, max_length=64, description="faction id whose view ``when`` is evaluated from"
     )
+    spread_days: Int = Field(
+        0,
+        ge=0,
+        le=10_000,
+        description="date or day uncertain by this many days: the day is drawn once per run, "
+        "uniformly from date - spread_days to date + spread_days, when the run is built",
+    )
     note: str = Field("", max_length=500, description="what happened, for the event log")
     set: dict[str, Any] = Field(
         default_factory=dict,
         description="dotted path -> value, as --set; at run time only simulation.combat.*, "
         "simulation.siege.*, simulation.movement.*, simulation.fighting_age_share and "
-        "factions.<id>.rules / objectives / garrison_quality / garrison_morale",
+        "factions.<id>.rules / objectives / garrison_quality / garrison_morale / garrison / air",
     )
     relations: list[RelationChange] = Field(
         default_factory=list, description="relations that change (symmetric)"

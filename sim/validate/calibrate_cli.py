@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -14,13 +13,12 @@ __all__ = ["calibrate_command", "register"]
 
 def calibrate_command(args: Any) -> int:
     """``frontline calibrate``: fit a scenario's estimates to observed events (resumable)."""
-    from rich.console import Console
-
+    from sim.console import output_console
     from sim.validate.calibfile import load_calibration
     from sim.validate.calibout import write_outputs
     from sim.validate.calibrate import open_study, run_study
 
-    console = Console(highlight=False, width=shutil.get_terminal_size((150, 24)).columns)
+    console = output_console(150)
     plan = load_calibration(args.calibration)
     trials = args.trials if args.trials is not None else plan.spec.trials
     if trials < 1:

@@ -193,13 +193,10 @@ def write_score(score: Score, out: Path, title: str, settings: dict[str, Any],
 
 def score_command(args: Any) -> int:
     """``frontline score``: score a scenario's ensemble against observations."""
-    import shutil
-
-    from rich.console import Console
-
+    from sim.console import output_console
     from sim.scenario import parse_assignment
 
-    console = Console(highlight=False, width=shutil.get_terminal_size((150, 24)).columns)
+    console = output_console(150)
     sets = [parse_assignment(p) for p in args.set or []]
     setup = prepare(args.scenario, args.observed, sets, args.days)
     for w in (*setup.scenario.warnings, *setup.observations.warnings):

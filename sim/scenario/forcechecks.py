@@ -1,0 +1,69 @@
+"""Cross-reference checks of force generation: reinforcement flows' units, towns, events, days.
+
+They run on the validated scenario (so every value has its type), after ``checks.py``, and add
+located problems (file, line, path) to the loader's collector.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sim.scenario.problems import Problems, suggest
+from sim.scenario.schema import Flow, Scenario
+
+__all__ = ["check_forces"]
+
+
+def check_forces(spec: Scenario, problems: Problems) -> None:
+    """Add every problem of the factions' ``flows`` to ``problems``."""
+    start, days = spec.simulation.start_date, spec.simulation.days
+    towns = [t.id for t in spec.towns]
+    town_set = set(towns)
+    events = [ev.id for ev in spec.events]
+    owner: dict[str, str] = {}
+    for f in spec.factions:
+        for u in f.forces:
+            owner.setdefault(u.id, f.id)
+    for ev in spec.events:
+        for a in ev.add_units:
+            owner.setdefault(a.id, a.faction)
+    for f in spec.factions:
+        seen: set[str] = set()
+        for flow in f.flows:
+            base = ("factions", f.id, "flows", flow.id)
+            if flow.id in seen:
+                problems.add((*base, "id"), f"duplicate flow id {flow.id!r}")
+            seen.add(flow.id)
+            if flow.to_unit is not None:
+                who = owner.get(flow.to_unit)
+                if who is None:
+                    problems.add((*base, "to_unit"), f"unknown unit {flow.to_unit!r}"
+                                 f"{suggest(flow.to_unit, sorted(owner))}")
+                elif who != f.id:
+                    problems.add((*base, "to_unit"), f"unit {flow.to_unit!r} belongs to "
+                                 f"{who!r}: a flow reinforces its own faction's units")
+            if flow.to_town is not None and flow.to_town not in town_set:
+                problems.add((*base, "to_town"),
+                             f"unknown town {flow.to_town!r}{suggest(flow.to_town, towns)}")
+            if flow.from_event is not None and flow.from_event not in events:
+                problems.add((*base, "from_event"), f"unknown timeline event "
+                             f"{flow.from_event!r}{suggest(flow.from_event, events)}")
+            _check_days(flow, base, start, days, problems)
+
+
+def _check_days(
+    flow: Flow, base: tuple[str, ...], start: dt.date, days: int, problems: Problems
+) -> None:
+    found: dict[str, int] = {}
+    for key, value in (("from", flow.from_), ("until", flow.until)):
+        if value is None:
+            continue
+        day = value if isinstance(value, int) else (value - start).days
+        found[key] = day
+        if not 1 <= day <= days:
+            shown = f"day {value}" if isinstance(value, int) else str(value)
+            problems.add((*base, key), f"{shown} is outside the run (days 1 - {days}, "
+                         f"{start + dt.timedelta(days=1)} to {start + dt.timedelta(days=days)})")
+    if "from" in found and "until" in found and found["until"] < found["from"]:
+        problems.add((*base, "until"), f"until (day {found['until']}) is before from (day "
+                     f"{found['from']})")
