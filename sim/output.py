@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.atomic import open_atomic, write_text
+from sim.record import BATTLE_FIGURES
 from sim.rundata import run_info
 from sim.scenario.text import csv_safe
 
@@ -26,6 +27,7 @@ EVENT_COLUMNS = [
     "other_faction",
     "detail",
     "text",
+    *BATTLE_FIGURES,
 ]
 
 

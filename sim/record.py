@@ -20,7 +20,7 @@ import numpy as np
 from sim.agents import Unit
 from sim.state import Ledger, TownState
 
-__all__ = ["COLLECTED", "EVENT_KINDS", "STATISTICS", "Event", "Recorder"]
+__all__ = ["BATTLE_FIGURES", "COLLECTED", "EVENT_KINDS", "STATISTICS", "Event", "Recorder"]
 
 EVENT_KINDS = (
     "capture",
@@ -35,6 +35,7 @@ EVENT_KINDS = (
     "crossing",
     "flow",
     "release",
+    "air",
 )
 
 #: Per-faction statistics recorded each day, as named in factions.csv and sweep series:
@@ -51,13 +52,21 @@ STATISTICS = (
     "units",
 )
 
+#: A battle's figures, in fighters: the attackers and defenders engaged and what each lost.
+#: They are events.csv's last columns (empty on other events), rounded to whole fighters.
+BATTLE_FIGURES = ("attackers", "defenders", "attackers_lost", "defenders_lost")
+
 #: Statistics in the DataCollector, as ``<faction id>_<statistic>`` columns.
 COLLECTED = ("towns", "population", "fighters", "casualties")
 
 
 @dataclass(frozen=True)
 class Event:
-    """One dated thing that happened, with a readable sentence in ``text``."""
+    """One dated thing that happened, with a readable sentence in ``text``.
+
+    ``figures`` is set on battles only: attackers, defenders, attackers lost, defenders lost
+    (fighters, as in ``BATTLE_FIGURES``); the same numbers are in ``detail`` as text.
+    """
 
     day: int
     date: dt.date
@@ -68,13 +77,17 @@ class Event:
     other_faction: str
     detail: str
     text: str
+    figures: tuple[float, float, float, float] | None = None
 
     def line(self) -> str:
         """The event as a log line: ``2017-08-29  Syrian Arab Army captures Maadan from ISIS``."""
         return f"{self.date.isoformat()}  {self.text}"
 
     def row(self) -> dict[str, object]:
-        """The event as a CSV row."""
+        """The event as a CSV row (a battle's ``BATTLE_FIGURES`` as whole numbers, else "")."""
+        nums: tuple[object, ...] = (
+            tuple(round(x) for x in self.figures) if self.figures else ("",) * 4
+        )
         return {
             "date": self.date.isoformat(),
             "day": self.day,
@@ -85,6 +98,7 @@ class Event:
             "other_faction": self.other_faction,
             "detail": self.detail,
             "text": self.text,
+            **dict(zip(BATTLE_FIGURES, nums, strict=True)),
         }
 
 
@@ -142,7 +156,16 @@ class Recorder:
         """The calendar date of ``day``."""
         return self.start_date + dt.timedelta(days=self.day)
 
-    def emit(self, kind: str, faction: str, town: int, other: str, detail: str, text: str) -> None:
+    def emit(
+        self,
+        kind: str,
+        faction: str,
+        town: int,
+        other: str,
+        detail: str,
+        text: str,
+        figures: tuple[float, float, float, float] | None = None,
+    ) -> None:
         """Record an event of today and pass it to the listeners.
 
         Args:
@@ -152,6 +175,7 @@ class Recorder:
             other: id of the other faction involved, or "".
             detail: a short machine-readable detail.
             text: the sentence shown in the log.
+            figures: a battle's attackers, defenders, attackers lost, defenders lost.
         """
         ev = Event(
             self.day,
@@ -163,6 +187,7 @@ class Recorder:
             other,
             detail,
             text,
+            figures,
         )
         self.events.append(ev)
         for listener in self.listeners:

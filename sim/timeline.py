@@ -6,7 +6,7 @@ This module owns :class:`Timeline` (which events have fired) and the dawn phase
 condition holds (evaluated from its ``faction``'s view, on yesterday's statistics); a
 condition that stays true does not fire it again. Effects apply at dawn, before the day's
 rules, in this order: set, relations, close, open, close_crossings, open_crossings, airlift,
-withdraw, add_units.
+airlift_capacity, air, withdraw, add_units.
 
 An event on a date or day with ``spread_days: N`` fires on a day drawn once per run,
 uniformly from its day - N to its day + N (whole days), by :meth:`Timeline.draw`: the model
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from sim.agents import Faction, Forces, Relations, Unit
+from sim.air import AirPower
 from sim.context import FactionContext
 from sim.errors import Problem, ScenarioError
 from sim.record import Recorder
@@ -43,7 +44,9 @@ RUNTIME_PATHS = (
     "simulation.movement.",
     "simulation.fighting_age_share",
 )
-_FACTION_FIELDS = ("rules", "objectives", "garrison_quality", "garrison_morale", "garrison")
+_FACTION_FIELDS = (
+    "rules", "objectives", "garrison_quality", "garrison_morale", "garrison", "air"
+)
 
 
 class Timeline:
@@ -68,6 +71,7 @@ class Timeline:
         self.conditions: dict[str, Condition] = {}
         problems: list[Problem] = []
         factions = {f.id for f in spec.factions}
+        with_air = {f.id for f in spec.factions if f.air is not None}
         units = {u.id for f in spec.factions for u in f.forces}
         roads = {frozenset((h.from_, h.to)) for h in spec.highways}
         days = spec.simulation.days
@@ -109,6 +113,8 @@ class Timeline:
                 )
                 if not ok:
                     bad(i, f".set.{path}", "cannot change during a run (see RUNTIME_PATHS)")
+                elif parts[0] == "factions" and parts[2] == "air" and parts[1] not in with_air:
+                    bad(i, f".set.{path}", f"faction {parts[1]!r} has no air: block to change")
             for j, change in enumerate(ev.relations):
                 a, b = change.factions
                 if a == b or a not in factions or b not in factions:
@@ -122,6 +128,20 @@ class Timeline:
                     bad(i, f".airlift.{town}", f"unknown town {town!r}")
                 if not 0 <= share <= 1:
                     bad(i, f".airlift.{town}", f"a share is between 0 and 1, got {share}")
+            for town, capacity in ev.airlift_capacity.items():
+                if town not in world.index:
+                    bad(i, f".airlift_capacity.{town}", f"unknown town {town!r}")
+                if not 0 <= capacity <= 10_000_000:
+                    bad(i, f".airlift_capacity.{town}",
+                        f"a capacity is 0 to 10,000,000 fighter-days a day, got {capacity}")
+            for fid, sorties in ev.air.items():
+                if fid not in factions:
+                    bad(i, f".air.{fid}", f"unknown faction {fid!r}")
+                elif fid not in with_air:
+                    bad(i, f".air.{fid}", f"faction {fid!r} has no air: block (its "
+                        "effect_per_sortie and max_multiplier)")
+                if not 0 <= sorties <= 100_000:
+                    bad(i, f".air.{fid}", f"sorties a day are 0 to 100,000, got {sorties}")
             for j, uid in enumerate(ev.withdraw):
                 if uid not in units:
                     bad(i, f".withdraw[{j}]", f"unknown unit {uid!r}")
@@ -191,6 +211,7 @@ def fire_due(
     record: Recorder,
     make_unit: Callable[[Arrival], Unit],
     apply_sets: Callable[[dict[str, Any]], None],
+    air: AirPower | None = None,
 ) -> None:
     """Apply the effects of every event due at dawn; each firing is a ``timeline`` event.
 
@@ -217,6 +238,11 @@ def fire_due(
             towns.bump()
         for town, share in ev.airlift.items():
             supply.airlift[world.index[town]] = share
+        for town, capacity in ev.airlift_capacity.items():
+            supply.airlift_capacity[world.index[town]] = capacity
+        if air is not None:
+            for fid, sorties in ev.air.items():
+                air.sorties[relations.index[fid]] = float(sorties)
         notes = []
         for uid in ev.withdraw:
             unit = next((u for u in forces if u.key == uid), None)

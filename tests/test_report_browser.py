@@ -203,6 +203,7 @@ def test_default_report_offline_labels_never_overlap(default: Any) -> None:
 def sweep_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """report.html of tests/data/sweep_line.yaml (18 runs of the line scenario)."""
     from sim.htmlreport import write_sweep_report
+    from sim.sweep.observed import markers, read_observed
     from sim.sweep.report import load_results
 
     folder = tmp_path_factory.mktemp("sweep")
@@ -210,7 +211,9 @@ def sweep_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert main(["sweep", str(DATA / "sweep_line.yaml"), "--workers", "1",
                  "--out", str(results)]) == 0
     # the page `frontline report` writes last (tests/test_sweep_report.py runs the whole report)
-    return write_sweep_report(*load_results(results), results, folder)
+    meta, df = load_results(results)
+    marks, _ = markers(read_observed(DATA / "obs_line.yaml", meta), meta)
+    return write_sweep_report(meta, df, results, folder, marks)
 
 
 @pytest.fixture
@@ -237,3 +240,24 @@ def test_sweep_report_shows_probabilities_by_date_and_fans(sweep: Any) -> None:
         "ts => ts.map(t => t.textContent)") == ["50%", "50%", "0%"]
     assert sweep.problems == []
     assert sweep.requests == [sweep.url]
+
+
+def test_sweep_report_marks_observed_events_on_timeline_map_and_fans(sweep: Any) -> None:
+    ticks = sweep.locator("#obs-strip g.tick")
+    assert ticks.evaluate_all("gs => gs.map(g => g.dataset.obs)") == [
+        "mid_falls", "e0_falls", "blue_conscripts", "e1_blue"]
+    fan = "#fans .chart[data-metric='capture_day.e0.red']"
+    assert sweep.locator(f"{fan} g.observed").evaluate_all(
+        "gs => gs.map(g => g.dataset.obs)") == ["e0_falls"]
+    ring = "#map-main circle.obs-ring[data-obs=mid_falls]"
+    assert sweep.eval_on_selector(ring, "c => c.style.display") == "none"  # day 20
+    sweep.click("#observed tr[data-obs=mid_falls]")
+    assert sweep.input_value("#day") == "3"
+    assert sweep.eval_on_selector(ring, "c => c.style.display") == ""
+    assert sweep.locator("#observed tr.now").evaluate_all(
+        "rs => rs.map(r => r.dataset.obs)") == ["mid_falls"]  # 3 +- 1; not conscription on 4
+    set_slider(sweep, 5)  # out of mid_falls' window (day 3 +- 1)
+    assert sweep.eval_on_selector(ring, "c => c.style.display") == "none"
+    sweep.click("#obs-strip g.tick[data-obs=e0_falls] rect >> nth=-1")
+    assert sweep.input_value("#day") == "19"
+    assert sweep.problems == []

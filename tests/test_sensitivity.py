@@ -131,10 +131,11 @@ def test_report_refuses_results_without_the_expected_columns(tmp_path, capsys):
     import pyarrow.parquet as pq
 
     table = pq.read_table(out)
-    pq.write_table(table.drop(["status", "casualties.red"]), tmp_path / "cut.parquet")
+    pq.write_table(table.drop(["status", "casualties__red"]), tmp_path / "cut.parquet")
     assert main(["report", str(tmp_path / "cut.parquet")]) == 2
     err = capsys.readouterr().err
-    assert "not complete sweep results: no column 'status', 'casualties.red'" in err
+    assert ("not complete sweep results: no column 'status', 'casualties__red' "
+            "(casualties.red)") in err
     assert "Traceback" not in err
 
 

@@ -92,7 +92,7 @@ def test_a_start_date_swept_and_set_runs_and_is_stored_as_text(tmp_path, capsys)
     out = tmp_path / "r2.parquet"
     assert main(["sweep", str(swept), "--workers", "1", "--out", str(out)]) == 0
     table = pq.read_table(out).to_pydict()
-    assert table["simulation.start_date"] == ["2020-01-01", "2020-02-01"]
+    assert table["simulation__start_date"] == ["2020-01-01", "2020-02-01"]
 
 
 def test_a_fifo_as_the_sweeps_scenario_is_refused_at_once(tmp_path):

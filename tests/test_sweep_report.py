@@ -11,11 +11,20 @@ from rich.console import Console
 
 from sim.cli import main
 from sim.errors import FrontlineError
+from sim.sweep.columns import renames
 from sim.sweep.execute import run_sweep
 from sim.sweep.report import report
 from sim.sweep.spec import load_sweep
+from sim.sweep.store import read_meta
 
 PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def dotted_rows(results):
+    """The results file's rows, its SQL-safe columns renamed to dotted names by its metadata."""
+    table = pq.read_table(results)
+    names = renames(read_meta(results))
+    return table.rename_columns([names.get(c, c) for c in table.column_names]).to_pylist()
 
 
 def run(name, out):
@@ -63,7 +72,7 @@ def test_report_prints_tables_and_writes_plots(reported):
 
 def test_summary_numbers_are_the_runs_statistics(results, reported):
     rows = list(csv.DictReader(io.StringIO((reported[2] / "summary.csv").read_text())))
-    table = pq.read_table(results).to_pylist()
+    table = dotted_rows(results)
     rate, fighters = "factions.blue.rules.conscript.with.rate", "factions.red.forces.r1.fighters"
     for r in rows:
         runs = [t for t in table if t["point"] == int(r["point"])]
@@ -122,7 +131,7 @@ def test_report_via_cli_and_bad_input(results, tmp_path, capsys):
 def test_by_day_gives_the_probability_of_a_deadline(results, tmp_path):
     files = report(results, tmp_path / "rep", Console(file=io.StringIO(), width=200), by_day=6)
     rows = list(csv.DictReader(io.StringIO((tmp_path / "rep" / "summary.csv").read_text())))
-    table = pq.read_table(results).to_pylist()
+    table = dotted_rows(results)
     checked = 0
     for r in rows:
         if r["metric"] != "capture_day.e0.red":
@@ -151,3 +160,71 @@ def test_many_points_get_an_overall_table_and_sensitivities(tmp_path, monkeypatc
     rho = float(overall[0]["rho r1 fighters"])
     assert -1 <= rho < 0  # a stronger brigade takes East 0 sooner
     assert any(f.name == "overall.csv" for f in files)
+
+
+def test_results_written_before_sql_names_still_report(results, tmp_path):
+    """A file with dotted columns and no ``columns`` in its metadata (older frontline)."""
+    import json
+
+    from sim.sweep.store import META_KEY
+
+    meta = read_meta(results)
+    names = renames(meta)
+    del meta["columns"]
+    table = pq.read_table(results)
+    keep = [c for c in table.column_names if not c.endswith("__happened")]
+    old = table.select(keep).rename_columns([names.get(c, c) for c in keep])
+    old = old.replace_schema_metadata({META_KEY: json.dumps(meta)})
+    pq.write_table(old, tmp_path / "old.parquet")
+    report(old_path := tmp_path / "old.parquet", tmp_path / "old-rep",
+           Console(file=io.StringIO(), width=200))
+    report(results, tmp_path / "new-rep", Console(file=io.StringIO(), width=200))
+    assert old_path.exists()
+    assert (tmp_path / "old-rep" / "summary.csv").read_text() == \
+        (tmp_path / "new-rep" / "summary.csv").read_text()
+
+
+def test_observed_events_are_marked_on_the_report(results, tmp_path):
+    """--observed: the events within the runs, matched to the metrics they date, with shares."""
+    import json
+    import re
+
+    out = tmp_path / "obs-rep"
+    assert main(["report", str(results), "--out", str(out), "--observed",
+                 str(DATA / "obs_line.yaml")]) == 0
+    page = (out / "report.html").read_text()
+    doc = json.loads(re.search(r'id="report-data">(.*?)</script>', page, re.S).group(1))
+    obs = {o["id"]: o for o in doc["observed"]}
+    assert sorted(obs) == ["blue_conscripts", "e0_falls", "e1_blue", "mid_falls"]
+    assert obs["e0_falls"]["metrics"] == ["capture_day.e0.red"]  # a capture by anyone
+    assert obs["mid_falls"]["metrics"] == []  # the sweep records no capture of mid
+    assert (obs["mid_falls"]["day"], obs["mid_falls"]["uncertainty"]) == (3, 1)
+    rows = dotted_rows(results)
+    e0 = [r["capture_day.e0.red"] for r in rows]
+    assert obs["e0_falls"]["share"] == round(sum(d is not None and d <= 19 for d in e0) / 18, 3)
+
+    def red_holds_mid_on_day_3(control):
+        return [h for d, h in json.loads(control)["mid"] if d <= 3][-1] == "red"
+
+    assert obs["mid_falls"]["share"] == round(
+        sum(red_holds_mid_on_day_3(r["control"]) for r in rows) / 18, 3)
+    assert obs["blue_conscripts"]["share"] is None  # no metric dates it
+    from sim.sweep.plots import slug
+
+    png = out / f"{slug('capture_day.e0.red')}__{slug('factions.red.forces.r1.fighters')}.png"
+    plain = tmp_path / "plain-rep"
+    report(results, plain, Console(file=io.StringIO(), width=200))
+    assert png.read_bytes() != (plain / png.name).read_bytes()  # the observed line is drawn
+    control = "control_by_day.png"
+    assert (out / control).read_bytes() != (plain / control).read_bytes()
+
+
+def test_an_invalid_observations_file_is_refused_before_writing(results, tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("format: 1\nname: x\nobservations:\n  - {id: a, date: 2020-01-02, "
+                   "event: capture, town: nowhere, source: test}\n")
+    assert main(["report", str(results), "--out", str(tmp_path / "r"),
+                 "--observed", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml:4" in err and "nowhere" in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists()

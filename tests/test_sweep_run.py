@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from builders import DATA, ROOT
@@ -14,6 +15,7 @@ from rich.console import Console
 
 from sim.cli import main
 from sim.errors import FrontlineError
+from sim.sweep.columns import FileRow
 from sim.sweep.execute import run_sweep
 from sim.sweep.spec import load_sweep
 from sim.sweep.store import read_meta, series_path
@@ -42,11 +44,11 @@ def test_results_have_one_row_per_run_in_run_order(serial):
     assert table.column("run").to_pylist() == list(range(18))
     assert table.column("seed").to_pylist() == list(plan.design.seeds)
     assert table.column_names[:6] == ["run", "point", "replicate", "seed",
-                                      "factions.blue.rules.conscript.with.rate",
-                                      "factions.red.forces.r1.fighters"]
+                                      "factions__blue__rules__conscript__with__rate",
+                                      "factions__red__forces__r1__fighters"]
     assert set(table.column("status").to_pylist()) == {"ok"}
     rows = table.to_pylist()
-    assert [r["factions.red.forces.r1.fighters"] for r in rows[:9:3]] == [500, 1000, 1500]
+    assert [r["factions__red__forces__r1__fighters"] for r in rows[:9:3]] == [500, 1000, 1500]
     assert not serial.with_name(serial.name + ".parts").exists()
     assert read_meta(serial)["runs"] == 18
 
@@ -57,7 +59,9 @@ def test_a_row_is_the_run_function_of_its_parameters_and_seed(serial):
     plan = load_sweep(DATA / "sweep_line.yaml")
     row = pq.read_table(serial).to_pylist()[13]
     run = plan.design.run(13)
-    again = run_one(str(DATA / "line.yaml"), run.params, run.seed, plan.days, plan.metrics)
+    again = FileRow(read_meta(serial)["columns"])(
+        run_one(str(DATA / "line.yaml"), run.params, run.seed, plan.days, plan.metrics))
+    assert "capture_day__e0__red__happened" in again
     assert {k: row[k] for k in again} == again
 
 
@@ -86,8 +90,9 @@ def test_csv_results_hold_the_same_rows(serial, tmp_path):
     assert len(csv_rows) == len(ref)
     for a, b in zip(csv_rows, ref, strict=True):
         assert a["run"] == b["run"] and a["seed"] == b["seed"]
-        assert a["capture_day.e0.red"] == b["capture_day.e0.red"]
-        assert a["casualties.blue"] == pytest.approx(b["casualties.blue"])
+        assert a["capture_day__e0__red"] == b["capture_day__e0__red"]
+        assert a["capture_day__e0__red__happened"] == b["capture_day__e0__red__happened"]
+        assert a["casualties__blue"] == pytest.approx(b["casualties__blue"])
     assert read_meta(out)["fingerprint"] == read_meta(serial)["fingerprint"]
 
 
@@ -97,12 +102,13 @@ def test_failing_runs_are_recorded_and_the_sweep_completes(tmp_path):
     assert outcome.complete and outcome.ran == 8 and outcome.failed == 2
     rows = pq.read_table(out).to_pylist()
     failed = [r for r in rows if r["status"] == "failed"]
-    assert [(r["towns.w1.controller"], r["factions.red.forces.r1.town"]) for r in failed] == \
+    assert [(r["towns__w1__controller"], r["factions__red__forces__r1__town"]) for r in failed] == \
         [("blue", "w1")] * 2
     for r in failed:
         assert "unit starts in 'w1', held by hostile faction 'blue'" in r["error"]
-        assert r["towns_held.red"] is None and r["control"] is None
-    assert all(r["error"] is None and r["towns_held.red"] >= 1 for r in rows
+        assert r["towns_held__red"] is None and r["control"] is None
+        assert r["capture_day__mid__happened"] is None  # failed: not "never"
+    assert all(r["error"] is None and r["towns_held__red"] >= 1 for r in rows
                if r["status"] == "ok")
 
 
@@ -201,3 +207,33 @@ def test_leftovers_of_a_kill_between_writes_are_cleaned_up(tmp_path):
     assert store.open() == set()
     assert not orphan.exists()
     assert not list(store.parts.glob("*.tmp"))
+
+
+def test_result_columns_need_no_quoting_in_sql_and_never_is_a_boolean(serial):
+    import re
+    import sqlite3
+
+    table = pq.read_table(serial)
+    meta = read_meta(serial)
+    assert [c["column"] for c in meta["columns"]] == table.column_names
+    assert all(re.fullmatch(r"[a-z_][a-z0-9_]*", c) for c in table.column_names)
+    assert {c["column"]: c["path"] for c in meta["columns"]}[
+        "control_day__mid_and_e1__red"] == "control_day.mid+e1.red"
+    field = table.schema.field("factions__red__forces__r1__fighters")
+    assert field.metadata == {b"path": b"factions.red.forces.r1.fighters", b"role": b"parameter"}
+    rows = table.to_pylist()
+    day, happened = "capture_day__e0__red", "capture_day__e0__red__happened"
+    assert {(r[day] is None, r[happened]) for r in rows} == {(True, False), (False, True)}
+    assert "holder__mid__happened" not in table.column_names  # day metrics only
+    # a naive SQL query, no quoting: "never" is a false flag, not a day
+    db = sqlite3.connect(":memory:")
+    names = table.column_names
+    db.execute(f"CREATE TABLE results ({', '.join(names)})")
+    db.executemany(f"INSERT INTO results VALUES ({', '.join('?' * len(names))})",
+                   [tuple(r[c] for c in names) for r in rows])
+    never = db.execute("SELECT count(*) FROM results WHERE NOT capture_day__e0__red__happened"
+                       ).fetchone()[0]
+    assert never == sum(r[day] is None for r in rows) > 0
+    mean = db.execute("SELECT avg(capture_day__e0__red) FROM results WHERE "
+                      "capture_day__e0__red__happened").fetchone()[0]
+    assert mean == pytest.approx(np.mean([r[day] for r in rows if r[day] is not None]))

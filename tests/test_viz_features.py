@@ -277,7 +277,7 @@ def test_png_of_the_map_is_the_map_drawn_at_1600_px():
 
 # ------------------------------------------------------------------ unit labels
 @pytest.mark.parametrize("days", [0, 12, 30])
-def test_unit_strengths_are_never_written_over_a_town_name(days):
+def test_unit_strengths_and_triangles_are_never_drawn_over_a_town_name(days):
     model = TerritoryModel(DEFAULT).run(days)
     root = ET.fromstring(draw(model))
     checked = 0
@@ -288,6 +288,9 @@ def test_unit_strengths_are_never_written_over_a_town_name(days):
         units = [tuple(map(float, t.get("data-box").split())) for g in view
                  if g.get("class") == "units" for t in g.iter(f"{SVG}text")]
         assert names and all(not boxes_overlap(u, n) for u in units for n in names)
+        triangles = [tuple(map(float, t.get("data-box").split())) for g in view
+                     if g.get("class") == "units" for t in g.iter(f"{SVG}polygon")]
+        assert triangles and all(not boxes_overlap(t, n) for t in triangles for n in names)
         assert all(not boxes_overlap(a, b) for k, a in enumerate(units) for b in units[k + 1:])
         checked += len(units)
     shown = [g.get("data-label") for g in root.iter(f"{SVG}g") if g.get("class") == "unit"]

@@ -5,7 +5,9 @@ so a kept day redraws exactly as it was and the tests need no browser. Every tow
 ``<g class="town" data-town-id=... data-controller=... data-besieged=...>`` holding a circle
 filled with its holder's colour and a ``<title>`` the browser shows on hover. A unit's strength
 is written beside its triangle on the first side where it covers no town name and no other
-unit's strength; where there is none, only its tooltip gives it. Names are drawn over units.
+unit's strength; where there is none, only its tooltip gives it. A triangle that would cover
+a town name is moved up or down off it, with a thin leader and a dot at its true place (both
+under the names, which are drawn over units).
 """
 
 from __future__ import annotations
@@ -88,11 +90,30 @@ def _label_box(x: float, y: float, side: float, text: str, taken: list[Box],
     return None
 
 
+def _clear_of_names(x: float, y: float, side: float, view: View) -> float:
+    """The nearest height, from ``y`` up or down in 3 px steps, where a triangle covers no name."""
+    h = side * 0.87
+    f = view.frame
+    for k in range(60):
+        for yy in ((y,) if k == 0 else (y - 3 * k, y + 3 * k)):
+            b = (x - side / 2 - 1, yy - h * 0.6 - 1, x + side / 2 + 1, yy + h * 0.4 + 1)
+            if (k == 0 or (b[1] >= 0 and b[3] <= f.height)) and \
+                    not any(boxes_overlap(b, n) for n in view.name_boxes):
+                return yy
+    return y
+
+
 def _unit_marker(x: float, y: float, colour: str, fighters: float, title: str,
                  units: list[UnitMark], faction_id: str, moving: bool, taken: list[Box],
                  view: View) -> str:
     side = 10.0 + 0.1 * math.sqrt(max(fighters, 0.0))
     h = side * 0.87
+    at = y
+    y = _clear_of_names(x, y, side, view)  # a triangle over a name moves off it, with a leader
+    leader = (f'<line class="unit-leader" x1="{x:.1f}" y1="{at:.1f}" x2="{x:.1f}" '
+              f'y2="{y:.1f}" stroke="{colour}" stroke-width="1"/>'
+              f'<circle cx="{x:.1f}" cy="{at:.1f}" r="1.8" fill="{colour}"/>') if y != at else ""
+    tri = (x - side / 2, y - h * 0.6, x + side / 2, y + h * 0.4)
     pts = (f"{x:.1f},{y - h * 0.6:.1f} {x - side / 2:.1f},{y + h * 0.4:.1f} "
            f"{x + side / 2:.1f},{y + h * 0.4:.1f}")
     keys = " ".join(u.key for u in units)
@@ -109,7 +130,8 @@ def _unit_marker(x: float, y: float, colour: str, fighters: float, title: str,
     return (f'<g class="unit" data-units="{escape(keys)}" data-faction="{escape(faction_id)}" '
             f'data-fighters="{fighters:.0f}" data-moving="{str(moving).lower()}" '
             f'data-label="{"shown" if label else "tooltip"}">'
-            f'<polygon points="{pts}" fill="{colour}" stroke="#111" stroke-width="1.2"/>'
+            f'{leader}<polygon points="{pts}" fill="{colour}" stroke="#111" stroke-width="1.2" '
+            f'data-box="{tri[0]:.1f} {tri[1]:.1f} {tri[2]:.1f} {tri[3]:.1f}"/>'
             f'{label}<title>{escape(title)}</title></g>')
 
 

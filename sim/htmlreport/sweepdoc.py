@@ -2,8 +2,9 @@
 
 Built from the results table and its metadata (what ``frontline report`` reads), the sweep's
 scenario for the map (towns, highways, rivers; without it the page has no map), the daily
-series file when the sweep recorded one, and the sensitivity tables ``frontline report``
-wrote beside it (``overall.csv``'s rank correlations, any ``sensitivity*.csv``).
+series file when the sweep recorded one, the sensitivity tables ``frontline report``
+wrote beside it (``overall.csv``'s rank correlations, any ``sensitivity*.csv``), and the
+observed events given with ``--observed`` (``sim.sweep.observed``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import csv
 import datetime as dt
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,8 @@ from sim.htmlreport.rundoc import map_views
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from sim.sweep.observed import Marker
 
 __all__ = ["FAN_QUANTILES", "control_probabilities", "fan_levels", "sweep_document"]
 
@@ -157,9 +161,38 @@ def _series_fans(meta: dict[str, Any], path: Path, runs: set[int]) -> list[dict[
     return out
 
 
+def _observed(markers: Sequence[Marker], meta: dict[str, Any], ok: pd.DataFrame,
+              prob: np.ndarray | None) -> list[dict[str, Any]]:
+    """The markers with the share of runs that agree on the observation's date.
+
+    A capture or a ``held`` naming a faction: the share of runs in which it holds the town on
+    that date; else, with a metric meaning exactly the event: the share in which it happened
+    by then; else None.
+    """
+    towns = {t["id"]: i for i, t in enumerate(meta.get("towns") or [])}
+    factions = {f["id"]: i for i, f in enumerate(meta["factions"])}
+    out = []
+    for mk in markers:
+        share: float | None = None
+        t, f = towns.get(mk.town), factions.get(mk.faction)
+        if mk.event in ("capture", "held") and prob is not None and t is not None \
+                and f is not None:
+            share = float(prob[t, mk.day, f])
+        else:
+            exact = [c for c, e in zip(mk.metrics, mk.exact, strict=True) if e and c in ok]
+            if exact and len(ok):
+                share = float((ok[exact[0]].astype(float) <= mk.day).mean())
+        out.append({**mk.as_json(), "townIndex": -1 if t is None else t,
+                    "share": None if share is None else round(share, 3)})
+    return out
+
+
 def sweep_document(meta: dict[str, Any], df: pd.DataFrame, results: Path,
-                   out: Path) -> dict[str, Any]:
-    """Everything the sweep's ``report.html`` shows, as JSON-ready data."""
+                   out: Path, observed: Sequence[Marker] = ()) -> dict[str, Any]:
+    """Everything the sweep's ``report.html`` shows, as JSON-ready data.
+
+    ``observed``: observed events to mark on the timeline, the map and the fan charts.
+    """
     from sim.sweep.store import series_path
 
     ok = df[df["status"] == "ok"]
@@ -202,4 +235,5 @@ def sweep_document(meta: dict[str, Any], df: pd.DataFrame, results: Path,
         "fans": fans,
         "series": _series_fans(meta, series_path(results), set(ok["run"])),
         "tables": _tables(out),
+        "observed": _observed(observed, meta, ok, prob),
     }

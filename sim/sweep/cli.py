@@ -60,7 +60,8 @@ def report_command(args: argparse.Namespace) -> int:
     # piped or redirected, the tables keep their full width (a terminal's width otherwise)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else PIPED_WIDTH)
     report(results, out, console=console,
-           by_day=_deadline(results, getattr(args, "by_day", None)))
+           by_day=_deadline(results, getattr(args, "by_day", None)),
+           observed=getattr(args, "observed", None))
     return 0
 
 
@@ -109,4 +110,7 @@ def register(sub: Any) -> None:
     r.add_argument("--by-day", type=by_day, metavar="DAY|DATE",
                    help="a deadline, as a day number or a date (YYYY-MM-DD): also give the "
                    "probability that each day metric happens by then")
+    r.add_argument("--observed", metavar="FILE",
+                   help="observed events (the file frontline score takes): marked on the "
+                   "timeline, the map and the charts of the metrics they date")
     r.set_defaults(func=report_command)

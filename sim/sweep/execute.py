@@ -181,7 +181,8 @@ def _run_locked(plan: SweepPlan, store: ResultStore, workers: int | None, dask: 
     outcome.already_done = len(done)
     if done:
         console.print(f"resuming: {len(done)} runs already done, {len(pending)} to run")
-    types = {f.name: f.type for f in store.schema}
+    types = {(f.metadata or {}).get(b"path", f.name.encode()).decode(): f.type
+             for f in store.schema if (f.metadata or {}).get(b"role") != b"happened"}
     start = time.perf_counter()
     if pending:
         with ExitStack() as stack:

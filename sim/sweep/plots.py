@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,8 @@ from sim.sweep.store import read_series, series_path
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sim.sweep.observed import Marker
+
 __all__ = ["QUANTILES", "changing_towns", "control_plot", "fmt", "metric_plot", "numeric",
            "series_plots", "short", "slug"]
 
@@ -26,6 +29,7 @@ QUANTILES = (0.1, 0.5, 0.9)
 MAX_LINES = 6  # a second grid parameter with at most this many levels gets a line per level
 MAX_PANELS = 30  # towns per control-by-day figure
 NONE_COLOUR = "#bbbbbb"
+OBSERVED_COLOUR = "#d53f8c"  # observed events (``--observed``); pink is past the lines drawn
 
 
 def slug(text: str) -> str:
@@ -112,11 +116,13 @@ def _binned(x: pd.Series, n_bins: int) -> tuple[list[float], list[np.ndarray]]:
 
 
 def metric_plot(meta: dict[str, Any], ok: pd.DataFrame, m: dict[str, Any], p: dict[str, Any],
-                 out: Path, colours: dict[str, str], by_day: int | None = None) -> Path:
+                 out: Path, colours: dict[str, str], by_day: int | None = None,
+                 observed: Sequence[Marker] = ()) -> Path:
     """One metric against one parameter (see docs/sweeps.md, "The report"); returns the PNG.
 
     Day metrics get two panels: the probability of happening by ``by_day`` (default: the end
-    of the run) with a 90 % Wilson interval, and the median day with its 10-90 % band.
+    of the run) with a 90 % Wilson interval, and the median day with its 10-90 % band, with
+    the observed events that date the metric as orange lines (and their uncertainty).
     """
     import matplotlib.pyplot as plt
 
@@ -190,6 +196,13 @@ def metric_plot(meta: dict[str, Any], ok: pd.DataFrame, m: dict[str, Any], p: di
                 ax.text(ax.get_xlim()[0], deadline, f" day {deadline}", va="bottom",
                         fontsize=7, color="firebrick")
             ax.set_ylabel("day (median, 10-90%)")
+            for mk in (o for o in observed if m["column"] in o.metrics):
+                ax.axhline(mk.day, color=OBSERVED_COLOUR, lw=1.2, ls="--")
+                if mk.uncertainty:
+                    ax.axhspan(mk.day - mk.uncertainty, mk.day + mk.uncertainty,
+                               color=OBSERVED_COLOUR, alpha=0.12, lw=0)
+                ax.text(ax.get_xlim()[1], mk.day, f"observed {mk.date} ", ha="right",
+                        va="bottom", fontsize=7, color=OBSERVED_COLOUR)
         else:
             axes[0, 0].set_ylabel(f"{m['metric']} (mean, 10-90%)")
         if not is_num and not p["sampled"]:
@@ -237,8 +250,13 @@ def changing_towns(meta: dict[str, Any], ok: pd.DataFrame) -> list[int]:
 
 
 def control_plot(meta: dict[str, Any], ok: pd.DataFrame, out: Path, colours: dict[str, str],
-                  title: str, name: str, changing: list[int]) -> list[Path]:
-    """Small multiples of the towns ``changing``: who holds each, by day, over ``ok``'s runs."""
+                  title: str, name: str, changing: list[int],
+                  observed: Sequence[Marker] = ()) -> list[Path]:
+    """Small multiples of the towns ``changing``: who holds each, by day, over ``ok``'s runs.
+
+    An observed event of a town is a vertical line at its date with a dot in the observed
+    faction's colour at the top (black: no faction named).
+    """
     import matplotlib.pyplot as plt
 
     counts, factions = _control_counts(meta, ok)
@@ -265,6 +283,10 @@ def control_plot(meta: dict[str, Any], ok: pd.DataFrame, out: Path, colours: dic
             town_name = names.get(town_ids[t], town_ids[t])
             ax.set_title(town_name if len(town_name) <= 32 else town_name[:30] + "...",
                          fontsize=8)
+            for mk in (o for o in observed if o.town == town_ids[t]):
+                ax.axvline(mk.day, color="k", lw=0.8, ls="--")
+                ax.plot([mk.day], [0.97], marker="D", ms=5, mec="k", mew=0.6, clip_on=False,
+                        color=colours.get(mk.faction, "k"))
             ax.set_xlim(0, meta["days"])
             ax.set_ylim(0, 1)
             ax.tick_params(labelsize=7)

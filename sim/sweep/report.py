@@ -23,6 +23,8 @@ import numpy as np
 
 from sim.errors import FrontlineError
 from sim.htmlreport import write_sweep_report
+from sim.sweep.columns import renames
+from sim.sweep.observed import Marker, markers, read_observed
 from sim.sweep.plots import (
     MAX_LINES,
     QUANTILES,
@@ -50,18 +52,25 @@ MAX_POINT_ROWS = 30  # more parameter points than this: summarise overall, with 
 def load_results(results: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     """The sweep metadata and the results table of ``results`` (.parquet or .csv).
 
+    The table's parameter and metric columns are named by their dotted paths (the file's
+    SQL-safe names are mapped back through the metadata's ``columns``); the ``__happened``
+    columns keep their file names.
+
     Raises:
         FrontlineError: the file is missing or not sweep results.
     """
     meta = read_meta(results)
     _check_meta(results, meta)
+    dotted = renames(meta)
+    in_file = {v: k for k, v in dotted.items()}
     try:
         if results.suffix == ".csv":
             import pyarrow as pa
             import pyarrow.csv as pacsv
 
             strings = ["status", "error", "control"] + [
-                m["column"] for m in meta["metrics"] if m["kind"] == "faction"]
+                in_file.get(m["column"], m["column"]) for m in meta["metrics"]
+                if m["kind"] == "faction"]
             table = pacsv.read_csv(results, convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in strings}, strings_can_be_null=True))
         else:
@@ -70,13 +79,14 @@ def load_results(results: Path) -> tuple[dict[str, Any], pd.DataFrame]:
             table = pq.read_table(results)
     except Exception as exc:
         raise FrontlineError(f"{results}: cannot read sweep results: {exc}") from None
-    df = table.to_pandas()
+    df = table.to_pandas().rename(columns=dotted)
     missing = [c for c in ("run", "point", "replicate", "seed", "status", "error",
                            *(p["path"] for p in meta["parameters"]),
                            *(m["column"] for m in meta["metrics"])) if c not in df.columns]
     if missing:
         raise FrontlineError(f"{results}: not complete sweep results: no column "
-                             + ", ".join(repr(c) for c in missing[:8])
+                             + ", ".join(repr(in_file[c]) + f" ({c})" if c in in_file
+                                         else repr(c) for c in missing[:8])
                              + (f" (and {len(missing) - 8} more)" if len(missing) > 8 else "")
                              + "; report reads files written by frontline sweep, unedited")
     return meta, df
@@ -248,8 +258,8 @@ def _pct(x: Any) -> str:
 
 
 # --------------------------------------------------------------------- report
-def report(results: Path, out: Path, console: Any = None, by_day: int | None = None
-           ) -> list[Path]:
+def report(results: Path, out: Path, console: Any = None, by_day: int | None = None,
+           observed: str | Path | None = None) -> list[Path]:
     """Print a sweep's summary tables and write its tables and plots into ``out``.
 
     Args:
@@ -258,6 +268,8 @@ def report(results: Path, out: Path, console: Any = None, by_day: int | None = N
         console: a rich Console for the tables (default: stdout).
         by_day: a day of interest (e.g. a deadline): day metrics also get the probability of
             happening by then, in the tables and the plots.
+        observed: an observations file (as ``frontline score`` takes): its events within the
+            runs are marked on the plots and the HTML report (see ``sim.sweep.observed``).
 
     Returns:
         The files written.
@@ -272,6 +284,12 @@ def report(results: Path, out: Path, console: Any = None, by_day: int | None = N
 
     console = console or Console(highlight=False)
     meta, df = load_results(results)
+    marks: list[Marker] = []
+    if observed is not None:
+        marks, outside = markers(read_observed(observed, meta), meta)
+        console.print(f"observed: {len(marks)} events of {observed} within the runs"
+                      + (f" ({outside} outside them or not in the scenario, left out)"
+                         if outside else ""))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -307,10 +325,10 @@ def report(results: Path, out: Path, console: Any = None, by_day: int | None = N
     if len(ok):
         for m in meta["metrics"]:
             for p in meta["parameters"]:
-                files.append(metric_plot(meta, ok, m, p, out, colours, by_day))
+                files.append(metric_plot(meta, ok, m, p, out, colours, by_day, marks))
         changing = changing_towns(meta, ok)
         files += control_plot(meta, ok, out, colours, f"{meta['name']}: all {len(ok)} "
-                               "finished runs", "control_by_day", changing)
+                               "finished runs", "control_by_day", changing, marks)
         first = meta["parameters"][0] if meta["parameters"] else None
         if first and not first["sampled"] and 1 < len(first["values"]) <= MAX_LINES:
             for v in sorted(ok[first["path"]].dropna().unique()):
@@ -321,7 +339,7 @@ def report(results: Path, out: Path, console: Any = None, by_day: int | None = N
                                        f"control_by_day__{slug(first['path'])}_{slug(str(v))}",
                                        changing)
         files += series_plots(meta, results, out, ok)
-    files.append(write_sweep_report(meta, df, results, out))
+    files.append(write_sweep_report(meta, df, results, out, marks))
     console.print(f"wrote {len(files)} files to {out}: "
                   + ", ".join(f.name for f in files[:8]) + (", ..." if len(files) > 8 else ""))
     return files

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from sim import atomic
 from sim.errors import FrontlineError
+from sim.sweep.columns import FileRow, column_map
 from sim.sweep.design import ParamDef
 from sim.sweep.metrics import Metric
 from sim.sweep.spec import SweepPlan
@@ -64,14 +65,27 @@ def param_cell(value: Any, kind: pa.DataType) -> Any:
     return value
 
 
+def _columns(params: tuple[ParamDef, ...], metrics: tuple[Metric, ...]) -> list[dict[str, str]]:
+    return column_map([p.path for p in params], [(m.column, m.kind) for m in metrics])
+
+
 def results_schema(params: tuple[ParamDef, ...], metrics: tuple[Metric, ...]) -> pa.Schema:
-    """The columns of the results table, in order."""
-    fields = [pa.field("run", pa.int64()), pa.field("point", pa.int64()),
-              pa.field("replicate", pa.int64()), pa.field("seed", pa.int64())]
-    fields += [pa.field(p.path, _param_type(p)) for p in params]
-    fields += [pa.field("status", pa.string()), pa.field("error", pa.string())]
-    fields += [pa.field(m.column, _METRIC_TYPES[m.kind]) for m in metrics]
-    fields.append(pa.field("control", pa.string()))
+    """The columns of the results table, in order, under their SQL-safe names.
+
+    Each parameter, metric and ``__happened`` field carries its dotted name and role in its
+    metadata (``path``, ``role``).
+    """
+    ptype = {p.path: _param_type(p) for p in params}
+    mtype = {m.column: _METRIC_TYPES[m.kind] for m in metrics}
+    fixed = {"status": pa.string(), "error": pa.string(), "control": pa.string()}
+    fields = []
+    for c in _columns(params, metrics):
+        role, path = c["role"], c["path"]
+        kind = (ptype[path] if role == "parameter" else mtype[path] if role == "metric"
+                else pa.bool_() if role == "happened" else fixed.get(path, pa.int64()))
+        extra = ({b"path": path.encode(), b"role": role.encode()}
+                 if role in ("parameter", "metric", "happened") else None)
+        fields.append(pa.field(c["column"], kind, metadata=extra))
     return pa.schema(fields)
 
 
@@ -100,6 +114,7 @@ def sweep_meta(plan: SweepPlan) -> dict[str, Any]:
                      "towns": list(m.towns), "faction": m.faction} for m in plan.metrics],
         "factions": [{"id": f.id, "name": f.name, "colour": f.colour} for f in s.factions],
         "towns": [{"id": t.id, "name": t.name} for t in s.towns],
+        "columns": _columns(plan.params, plan.metrics),
     }
 
 
@@ -112,14 +127,7 @@ def read_series(meta: dict[str, Any], path: Path, runs: set[int]) -> Any:
     """The daily series of ``runs`` (a pandas DataFrame), or None if the sweep kept none."""
     if not meta.get("series") or not path.is_file():
         return None
-    if path.suffix == ".csv":
-        import pyarrow.csv as pacsv
-
-        table = pacsv.read_csv(path)
-    else:
-        import pyarrow.parquet as pq
-
-        table = pq.read_table(path)
+    table = pacsv.read_csv(path) if path.suffix == ".csv" else pq.read_table(path)
     s = table.to_pandas()
     return s[s["run"].isin(runs)]
 
@@ -196,6 +204,7 @@ class ResultStore:
         self.series_schema = series_schema(series)
         self.parts = out.with_name(out.name + ".parts")
         self.n_runs = int(meta["runs"])
+        self._file_row = FileRow(meta.get("columns") or [])
 
     # ----------------------------------------------------------------- opening
     def complete(self) -> bool:
@@ -289,7 +298,7 @@ class ResultStore:
             FrontlineError: the shard cannot be written (disk full, no permission); the shards
                 committed before stay, and a re-run resumes from them.
         """
-        rows = sorted(rows, key=lambda r: r["run"])
+        rows = sorted((self._file_row(r) for r in rows), key=lambda r: r["run"])
         name = f"{rows[0]['run']:010d}.parquet"
         try:
             if self.series:

@@ -58,6 +58,19 @@
     el("title", {}, g);
     return g;
   }));
+  // observed events (frontline report --observed): rings on the map while their date window
+  // is on screen, ticks on the timeline, lines on the fan charts of the metrics they date
+  const observed = doc.observed || [];
+  const facColour = id => { const f = doc.factions.find(x => x.id === id); return f ? f.colour : "#222"; };
+  const rings = maps.map(m => observed.map(o => {
+    if (o.townIndex < 0) return null;
+    const [cx, cy] = m.xy[o.townIndex];
+    const g = el("circle", {cx, cy, r: m.view.r[o.townIndex] + 5, class: "obs-ring", stroke: facColour(o.faction),
+      "data-obs": o.id}, m.gTop);
+    el("title", {}, g).textContent = "observed " + fmtDate(o.date) + ": " + o.text + (o.uncertainty ? " (+-" + o.uncertainty + " days)" : "");
+    g.style.display = "none";
+    return g;
+  }));
   function pct(p) { return p >= 0.995 ? "100%" : p < 0.005 && p > 0 ? "<1%" : Math.round(100 * p) + "%"; }
 
   function drawDay(d) {
@@ -78,6 +91,12 @@
         g.dataset.p = p.join(",");
         g.firstChild.textContent = doc.map.towns[i].name + ": " + p.map((v, k) => v > 0 ? names[k] + " " + pct(v) : null).filter(Boolean).join(", ");
       });
+    });
+    observed.forEach((o, k) => {
+      const on = Math.abs(d - o.day) <= o.uncertainty;
+      rings.forEach(r => { if (r[k]) r[k].style.display = on ? "" : "none"; });
+      const row = document.querySelector('#observed tr[data-obs="' + o.id + '"]');
+      if (row) row.classList.toggle("now", on);
     });
     const table = document.getElementById("doubt");
     table.textContent = "";
@@ -145,12 +164,27 @@
       band(0, 4, 0.18); band(1, 3, 0.3);
       el("polyline", {points: levels.map((l, i) => X(i).toFixed(1) + "," + Y(l.q[2]).toFixed(1)).join(" "),
         fill: "none", stroke: "#1a365d", "stroke-width": 2, class: "median"}, svg);
+      if (isDay) observedLines(svg, f, Y, L, W, R);
       levels.forEach((l, i) => {
         el("circle", {cx: X(i), cy: Y(l.q[2]), r: 3, fill: "#1a365d"}, svg);
         if (isDay) el("text", {x: X(i), y: T - 8, "text-anchor": "middle", class: "never"}, svg).textContent =
           Math.round(100 * l.never) + "%";
       });
     }
+  }
+  function observedLines(svg, f, Y, L, W, R) {
+    observed.filter(o => o.metrics.includes(f.column)).forEach((o, j) => {
+      const g = el("g", {class: "observed", "data-obs": o.id}, svg);
+      if (o.uncertainty) {
+        const y0 = Y(Math.min(nDays, o.day + o.uncertainty)), y1 = Y(Math.max(0, o.day - o.uncertainty));
+        el("rect", {x: L, width: W - R - L, y: y0, height: Math.max(1, y1 - y0), fill: "#dd6b20", opacity: 0.12}, g);
+      }
+      el("line", {x1: L, x2: W - R, y1: Y(o.day), y2: Y(o.day), stroke: "#dd6b20", "stroke-width": 1.5,
+        "stroke-dasharray": o.metrics.length && o.exact[o.metrics.indexOf(f.column)] ? "6 3" : "2 3"}, g);
+      el("text", {x: W - R - 2, y: Y(o.day) - 3 - 11 * j, "text-anchor": "end"}, g).textContent =
+        "observed " + fmtDate(o.date) + (o.event === "held" ? " (held by then)" : "");
+      el("title", {}, g).textContent = o.text + ": " + o.source;
+    });
   }
   function drawFans() {
     fanBox.textContent = "";
@@ -217,6 +251,32 @@
     play.innerHTML = "&#10074;&#10074; pause";
     timer = setInterval(() => (current >= nDays ? stop() : setDay(current + 1)), 250);
   });
+  if (observed.length) {
+    const strip = document.getElementById("obs-strip");
+    strip.removeAttribute("hidden");
+    el("line", {x1: 0, x2: 1000, y1: 11, y2: 11, stroke: "#ccc"}, strip);
+    observed.forEach(o => {
+      const x = 1000 * o.day / Math.max(1, nDays);
+      const g = el("g", {class: "tick", "data-obs": o.id, "data-day": o.day}, strip);
+      if (o.uncertainty) el("rect", {x: 1000 * Math.max(0, o.day - o.uncertainty) / Math.max(1, nDays), y: 7,
+        width: Math.max(2, 2000 * o.uncertainty / Math.max(1, nDays)), height: 8, fill: facColour(o.faction), opacity: 0.25}, g);
+      el("rect", {x: x - 2, y: 2, width: 4, height: 18, fill: facColour(o.faction), stroke: "#000", "stroke-width": 0.5}, g);
+      el("title", {}, g).textContent = fmtDate(o.date) + ": " + o.text;
+      g.addEventListener("click", () => setDay(o.day));
+    });
+    document.getElementById("obs-section").hidden = false;
+    document.getElementById("obs-file").textContent = "(" + observed.length + ")";
+    const t = document.getElementById("observed");
+    const head = html("tr", {}, t);
+    ["date", "observed", "share of runs"].forEach(c => html("th", {}, head, c));
+    observed.forEach(o => {
+      const tr = html("tr", {"data-obs": o.id, "data-day": o.day}, t);
+      html("td", {}, tr, fmtDate(o.date) + (o.uncertainty ? " +-" + o.uncertainty : ""));
+      html("td", {title: o.source}, tr, o.text).style.borderLeft = "4px solid " + facColour(o.faction);
+      html("td", {class: "num"}, tr, o.share === null ? "" : pct(o.share));
+      tr.addEventListener("click", () => setDay(o.day));
+    });
+  }
   setDay(nDays);
   document.body.dataset.ready = "1";
 })();
