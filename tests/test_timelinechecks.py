@@ -139,3 +139,17 @@ def test_allowed_events_validate_and_run(tmp_path, capsys):
     capsys.readouterr()
     m = TerritoryModel(path).run()
     assert [e.detail for e in m.events if e.kind == "timeline"] == ["in", "calm", "out"]
+
+
+def test_a_variants_event_is_located_in_the_variant_and_a_set_on_the_command_line(
+        tmp_path, capsys):
+    write(tmp_path, "- id: bye\n  day: 2\n  withdraw: [r1]\n")
+    variant = tmp_path / "v.yaml"
+    variant.write_text("extends: s.yaml\nformat: 1\nname: v\nevents:\n"
+                       "- id: late\n  day: 3\n  withdraw: [b11]\n")
+    assert problems(capsys, str(variant)) == [
+        f"{variant}:7: events.late.withdraw[0]: unknown unit 'b11' (did you mean 'b1'?)"]
+    assert main(["validate", str(variant), "--set", "events.bye.day=40",
+                 "--set", "events.late.withdraw=[b1]"]) == 2
+    assert capsys.readouterr().err.splitlines()[1:] == [
+        "  --set: events.bye.day: day 40 is after the run's last day (6)"]
