@@ -8,9 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.agents import Faction, Forces, Relations, Unit
+from sim.air import AirPower, Engagement, allocate
 from sim.combat import lanchester_step
-from sim.constants import DESTROYED_BELOW, MORALE_FLOOR
+from sim.constants import DESTROYED_BELOW
 from sim.forcegen import garrison_to_leave
+from sim.odds import defence_multiplier, defenders_of, side_effectiveness
 from sim.record import Recorder
 from sim.rivers import crossing_defence
 from sim.scenario.schema import CombatParams
@@ -37,6 +39,7 @@ class _Battles:
     rng: np.random.Generator
     record: Recorder
     closed: np.ndarray | None  # bool per highway (Roads.closed) when any is closed
+    air: AirPower | None = None
 
 
 def fight(
@@ -52,23 +55,37 @@ def fight(
     rng: np.random.Generator,
     record: Recorder,
     roads: Roads | None = None,
+    air: AirPower | None = None,
 ) -> None:
     """Resolve a day of battle at every town where hostile forces meet; refreshes ``sense``.
 
     Towns are taken in town-number order; a side's losses follow Lanchester's square law for
     one day (``sim.combat``) with seeded noise from ``rng``; units left with fewer than
     ``DESTROYED_BELOW`` fighters are destroyed at the end. A broken unit does not fall back
-    along a highway that is closed (``roads``: a blown bridge, a closed river crossing).
+    along a highway that is closed (``roads``: a blown bridge, a closed river crossing). With
+    ``air``, each faction's sorties are first shared among the day's battles
+    (``sim.air.allocate``).
     """
     closed = roads.closed if roads is not None and roads.any_closed else None
-    b = _Battles(world, towns, factions, relations, supply, sense, ledger, params, rng, record,
-                 closed)
+    b = _Battles(
+        world, towns, factions, relations, supply, sense, ledger, params, rng, record, closed, air
+    )
     present: dict[int, list[Unit]] = {}
     for u in forces.units:
         u.in_battle = False
         if u.dest < 0:
             present.setdefault(u.node, []).append(u)
-    for town in sorted(present):
+    order = sorted(present)
+    if air is not None:
+        battles = []
+        if air.active():
+            for town in order:
+                units = [u for u in present[town] if u.fighters > 0]
+                sides = _sides(b, town, units) if units else None
+                if isinstance(sides, _Sides):
+                    battles.append(_engagement(town, sides))
+        allocate(air, factions, battles)
+    for town in order:
         units = [u for u in present[town] if u.fighters > 0]
         if units:
             _battle_at(b, town, units)
@@ -109,7 +126,24 @@ def _blocs(b: _Battles, factions: list[int]) -> list[list[int]]:
     return groups
 
 
-def _battle_at(b: _Battles, town: int, units: list[Unit]) -> None:
+@dataclass(frozen=True)
+class _Sides:
+    """Who fights whom at a town today (before any loss)."""
+
+    holder: int
+    attackers: list[Unit]
+    defenders: list[Unit]
+    garrison: float
+    d_total: float
+    att_blocs: list[list[int]]
+
+
+def _sides(b: _Battles, town: int, units: list[Unit]) -> _Sides | list[Unit] | None:
+    """The sides of the battle at ``town``, or the winners of an unopposed capture.
+
+    None when nobody fights there; a list of units when the town falls unopposed (their
+    factions are the bloc ``_capture`` needs).
+    """
     t = b.towns
     rel = b.relations
     holder = int(t.controller[town])
@@ -117,46 +151,76 @@ def _battle_at(b: _Battles, town: int, units: list[Unit]) -> None:
     if holder < 0:
         blocs = _blocs(b, present)
         if len(blocs) == 1:
-            _capture(b, town, units, blocs[0], unopposed=True)
-            return
+            return units
         holder = max(blocs, key=lambda g: sum(u.fighters for u in units if u.faction in g))[0]
-    friends = rel.friends[holder]
     attackers = [u for u in units if u.faction in rel.enemies[holder]]
     if not attackers:
-        return
-    # allies never fight each other: a faction allied to an attacker (and so to both sides,
-    # as alliances need not be transitive) stands aside instead of defending
-    att_factions = sorted({u.faction for u in attackers})
-    defenders = [
-        u
-        for u in units
-        if u.faction in friends
-        and not any(u.faction in rel.friends[a] for a in att_factions)
-    ]
-    c = b.params
+        return None
+    defenders = defenders_of(rel, holder, sorted({u.faction for u in attackers}), units)
     garrison = float(t.garrison[town]) if t.controller[town] >= 0 else 0.0
     d_total = garrison + sum(u.fighters for u in defenders)
     att_blocs = _blocs(b, sorted({u.faction for u in attackers}))
     if d_total < DESTROYED_BELOW:
         best = max(att_blocs, key=lambda g: sum(u.fighters for u in attackers if u.faction in g))
-        _capture(b, town, [u for u in attackers if u.faction in best], best, unopposed=True)
-        return
+        return [u for u in attackers if u.faction in best]
+    return _Sides(holder, attackers, defenders, garrison, d_total, att_blocs)
 
-    supplied_d = bool(b.supply.supplied[town])
-    d_eff = _effectiveness(b, defenders, garrison, town, supplied_d)
-    terrain = b.world.defence[town] * (1.0 + b.world.fortification[town])
-    entrench = c.entrench if (garrison > 0 or any(u.entrenched for u in defenders)) else 1.0
-    a_groups = [[u for u in attackers if u.faction in b] for b in att_blocs]
+
+def _engagement(town: int, s: _Sides) -> Engagement:
+    """The battle as air support sees it: its size and the factions of each side."""
+    a_total = sum(u.fighters for u in s.attackers)
+    defending = frozenset({s.holder} | {u.faction for u in s.defenders})
+    return Engagement(
+        town, a_total + s.d_total, (*(frozenset(g) for g in s.att_blocs), defending)
+    )
+
+
+def _air_of(b: _Battles, town: int, factions: set[int]) -> float:
+    """The air multiplier of a side at the town today (1.0 without air support)."""
+    return b.air.applied_to(town, factions) if b.air is not None else 1.0
+
+
+def _battle_at(b: _Battles, town: int, units: list[Unit]) -> None:
+    t = b.towns
+    sides = _sides(b, town, units)
+    if sides is None:
+        return
+    if isinstance(sides, list):
+        _capture(b, town, sides, sorted({u.faction for u in sides}), unopposed=True)
+        return
+    holder, attackers, defenders = sides.holder, sides.attackers, sides.defenders
+    garrison, d_total, att_blocs = sides.garrison, sides.d_total, sides.att_blocs
+    c = b.params
+    reach = b.supply.reach
+    d_eff = side_effectiveness(
+        defenders,
+        None,
+        reach,
+        c.unsupplied,
+        garrison,
+        float(t.garrison_quality[town]),
+        float(t.garrison_morale[town]),
+        bool(b.supply.supplied[town]),
+    )
+    entrenched = garrison > 0 or any(u.entrenched for u in defenders)
+    defence = defence_multiplier(b.world, town, entrenched, c.entrench)
+    aired = b.air is not None and any(k[0] == town for k in b.air.applied)
+    if aired:
+        _log_air(b, town)
+        d_eff *= _air_of(b, town, {holder} | {u.faction for u in defenders})
+    a_groups = [[u for u in attackers if u.faction in g] for g in att_blocs]
     a_sums = [sum(u.fighters for u in g) for g in a_groups]
     a_total = sum(a_sums)
     d_after = 0.0
     summary = []
     for group, a0 in zip(a_groups, a_sums, strict=True):
         share = d_total * a0 / a_total
-        a_eff = _effectiveness(b, group, 0.0, town, None)
+        a_eff = side_effectiveness(group, [u.came_from for u in group], reach, c.unsupplied)
+        if aired:
+            a_eff *= _air_of(b, town, {u.faction for u in group})
         noise = np.exp(b.rng.normal(0.0, c.noise, 2)) if c.noise > 0 else np.ones(2)
         across = crossing_defence(b.world, town, group, c.crossing_defence)
-        alpha = c.kill_rate * a_eff * noise[0] / (terrain * entrench * across)
+        alpha = c.kill_rate * a_eff * noise[0] / (defence * across)
         beta = c.kill_rate * d_eff * noise[1]
         a1, d1 = lanchester_step(a0, share, alpha, beta)
         _apply_losses(b, group, 0.0, town, a0 - a1, a0)
@@ -204,33 +268,21 @@ def _battle_at(b: _Battles, town: int, units: list[Unit]) -> None:
         _capture(b, town, winners, sorted({u.faction for u in winners}), unopposed=False)
 
 
-def _effectiveness(
-    b: _Battles, units: list[Unit], garrison: float, town: int, supplied: bool | None
-) -> float:
-    """Fighter-weighted quality x morale x supply multiplier of one side.
-
-    The garrison is supplied when its town is (``supplied``); a defending unit when its
-    faction reaches the town, an attacking one (``supplied`` None) when its faction reaches
-    the town it came from.
-    """
-    c = b.params
-    t = b.towns
-    rise = 1.0 - MORALE_FLOOR
-    total, weighted = garrison, 0.0
-    if garrison > 0:
-        gm = float(t.garrison_morale[town])
-        weighted += (
-            garrison
-            * float(t.garrison_quality[town])
-            * (MORALE_FLOOR + rise * gm)
-            * (1.0 if supplied else c.unsupplied)
-        )
-    for u in units:
-        ok = b.supply.reach[u.faction, u.came_from if supplied is None else u.node]
-        supply = 1.0 if ok else c.unsupplied
-        weighted += u.fighters * u.quality * (MORALE_FLOOR + rise * u.morale) * supply
-        total += u.fighters
-    return weighted / total if total > 0 else 0.0
+def _log_air(b: _Battles, town: int) -> None:
+    """An ``air`` event per faction whose sorties went to the battle at ``town``."""
+    assert b.air is not None
+    for (where, f), (sorties, mult) in sorted(b.air.applied.items()):
+        if where == town:
+            fa = b.factions[f]
+            b.record.emit(
+                "air",
+                fa.id,
+                town,
+                "",
+                f"{sorties:.1f} sorties, effectiveness x{mult:.3f}",
+                f"{fa.name} flies {sorties:,.0f} sorties over {b.world.names[town]} "
+                f"(effectiveness x{mult:.2f})",
+            )
 
 
 def _apply_losses(

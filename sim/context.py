@@ -96,6 +96,8 @@ class UnitContext(FactionContext):
                 return u.in_battle
             case "strength_ratio":
                 return self.sense.strength_ratio(u.faction, u.node)
+            case "target_odds":
+                return self.sense.odds_source().target(u)
         return super().var(name)
 
     def call(self, name: str, args: tuple[Any, ...]) -> Any:

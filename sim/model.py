@@ -31,6 +31,7 @@ import numpy as np
 from mesa.experimental.scenarios import Scenario
 
 from sim.agents import Unit
+from sim.air import AirPower
 from sim.battle import fight
 from sim.build import (
     build_factions,
@@ -41,6 +42,7 @@ from sim.build import (
     build_towns,
 )
 from sim.forcegen import ForceGen, generate
+from sim.odds import Odds
 from sim.orders import Routes, faction_actions, give_orders
 from sim.record import STATISTICS, Event, Recorder
 from sim.rivers import Bridging, closed_at_start
@@ -186,10 +188,16 @@ class TerritoryModel(mesa.Model):
         self.forces = build_forces(self.spec, self, self.grid, w)
         self.ledger = build_ledger(self.towns, self.forces, len(self.factions))
         self.record = Recorder(w.ids, w.names, [f.id for f in self.factions], self.start_date)
-        self.supply = SupplyState(len(self.factions), w.n, w.airlift)
+        self.supply = SupplyState(len(self.factions), w.n, w.airlift, w.airlift_capacity)
         self.roads = Roads(closed_at_start(w))
         self.bridging = Bridging(w, self.record) if w.crossings else None
         self.sense = Sense(w, self.towns, self.forces, self.relations)
+        has_air = any(f.air is not None for f in self.spec.factions)
+        self.air: AirPower | None = AirPower(self.spec) if has_air else None
+        self.sense.odds = Odds(
+            w, self.towns, self.forces, self.relations, self.supply,
+            lambda: self.spec.simulation.combat, self.air,
+        )
         self.routes = Routes()
         self.timeline = Timeline(self.spec, w, self.definition.file or "<scenario>")
         self.timeline.draw(self.rng)  # uncertain dates: before anything else draws
@@ -227,6 +235,7 @@ class TerritoryModel(mesa.Model):
                 self.record,
                 self._arrival,
                 self._apply_sets,
+                self.air,
             )
         if self.forcegen is not None:
             generate(
@@ -263,7 +272,10 @@ class TerritoryModel(mesa.Model):
             self.roads,
             self.bridging,
         )
-        fight(self.forces, *common, self.ledger, sim.combat, self.rng, self.record, self.roads)
+        fight(
+            self.forces, *common, self.ledger, sim.combat, self.rng, self.record, self.roads,
+            self.air,
+        )
         self._supply()
         attrition(
             self.supply,
@@ -328,6 +340,13 @@ class TerritoryModel(mesa.Model):
             old.objectives, old.objective_tags = new.objectives, new.objective_tags
             old.garrison_quality, old.garrison_morale = new.garrison_quality, new.garrison_morale
             old.garrison_policy = new.garrison_policy
+        if any(".objectives" in path for path in sets):
+            self.routes.fields.clear()  # routes towards the old objectives are stale
+        if self.air is not None:
+            for path in sets:
+                parts = path.split(".")
+                if parts[0] == "factions" and len(parts) > 2 and parts[2] == "air":
+                    self.air.refresh(self.spec, self.faction_index[parts[1]])
 
     def _collect(self) -> None:
         self.record.collect(self, self.towns, self.supply.besieged, self.forces.units, self.ledger)

@@ -157,6 +157,7 @@ def give_orders(
                 unit,
                 objective_field(o, unit.faction, params.get("target"), unit.tags),
                 assault_ratio=float(params["assault_ratio"]),
+                on_odds=params.get("assault_on") == "odds",
             )
         elif action == "reinforce":
             travel(o, unit, reinforce_field(o, unit.faction, float(params["radius_km"])))
@@ -294,19 +295,28 @@ def _odds(o: _Orders, unit: Unit, town: int) -> float:
     return ours / defenders if defenders > 0 else float("inf")
 
 
-def travel(o: _Orders, unit: Unit, fld: Field, assault_ratio: float | None = None) -> None:
+def travel(
+    o: _Orders,
+    unit: Unit,
+    fld: Field,
+    assault_ratio: float | None = None,
+    on_odds: bool = False,
+) -> None:
     """Move a unit along ``fld`` for a day: its speed in effective km (km / terrain factor).
 
     It stops at its goal, on entering a contested town, or, when besieging, on the approach
-    road of a hostile town it cannot yet assault at ``assault_ratio``. Its Mesa cell moves
-    once, at the end of the march, not at every town passed through.
+    road of a hostile town it cannot yet assault at ``assault_ratio`` (of fighters, or of
+    effective odds with ``on_odds``). Its Mesa cell moves once, at the end of the march, not
+    at every town passed through.
     """
     unit.route = fld
-    _march(o, unit, fld, assault_ratio)
+    _march(o, unit, fld, assault_ratio, on_odds)
     unit.settle()
 
 
-def _march(o: _Orders, unit: Unit, fld: Field, assault_ratio: float | None) -> None:
+def _march(
+    o: _Orders, unit: Unit, fld: Field, assault_ratio: float | None, on_odds: bool = False
+) -> None:
     w = o.world
     budget = unit.speed
     if unit.dest >= 0:
@@ -330,7 +340,12 @@ def _march(o: _Orders, unit: Unit, fld: Field, assault_ratio: float | None) -> N
             unit.dest, unit.progress = nxt, 0.0
         k = w.edge(unit.node, unit.dest)
         if assault_ratio is not None and o.towns.controller[unit.dest] in enemies:
-            if _odds(o, unit, unit.dest) < assault_ratio:
+            odds = (
+                o.sense.odds_source().at(unit.faction, unit, unit.dest)
+                if on_odds
+                else _odds(o, unit, unit.dest)
+            )
+            if odds < assault_ratio:
                 stand = BESIEGE_STANDOFF * w.eff_km[k]
                 if unit.besieging != unit.dest:
                     o.supply.besiegers.join(unit.dest, unit.faction, unit.fighters)

@@ -35,6 +35,7 @@ EVENT_KINDS = (
     "crossing",
     "flow",
     "release",
+    "air",
 )
 
 #: Per-faction statistics recorded each day, as named in factions.csv and sweep series:

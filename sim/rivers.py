@@ -32,7 +32,13 @@ def closed_at_start(world: World) -> np.ndarray:
     return closed
 
 
-def crossing_defence(world: World, town: int, attackers: list[Unit], default: float) -> float:
+def crossing_defence(
+    world: World,
+    town: int,
+    attackers: list[Unit],
+    default: float,
+    origins: list[int] | None = None,
+) -> float:
     """Defence multiplier of ``town``'s defenders against one group of attackers.
 
     An attacker came over a crossing when its approach road (the highway from the town it
@@ -40,13 +46,16 @@ def crossing_defence(world: World, town: int, attackers: list[Unit], default: fl
     the crossing's ``defence`` (or ``default``, ``simulation.combat.crossing_defence``). The
     group's multiplier is the fighter-weighted harmonic mean over its units (as if each
     unit's effectiveness were divided by its own), exactly 1.0 when none came over a crossing.
+    ``origins`` (per unit) replaces ``came_from`` as the town attacked from: the rule
+    language's ``odds`` asks it of units not yet in the battle (``sim.odds``).
     """
     if not world.crossings:
         return 1.0
     total = spared = 0.0
     across = False
-    for u in attackers:
-        crossing = world.crossings.get(world.edge(u.came_from, town))
+    for i, u in enumerate(attackers):
+        origin = u.came_from if origins is None else origins[i]
+        crossing = world.crossings.get(world.edge(origin, town))
         penalty = 1.0
         if crossing is not None:
             across = True

@@ -10,7 +10,7 @@ here loops over all towns in Python.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -23,6 +23,19 @@ from sim.world import World
 __all__ = ["Sense"]
 
 VECTOR_UNITS = 64  # above this many units, positions are computed with arrays (same floats)
+
+
+class OddsSource(Protocol):
+    """What answers ``odds(town)`` and ``target_odds`` (``sim.odds.Odds``)."""
+
+    def at(self, faction: int, unit: Unit | None, town: int) -> float:
+        """Effective odds of the faction's bloc (with the unit) attacking the town."""
+
+    def rule_value(self, faction: int, unit: Unit | None, town: int) -> float:
+        """As ``at``, with NO_ENEMY_RATIO for a town without defenders."""
+
+    def target(self, unit: Unit) -> float:
+        """Effective odds at the unit's target."""
 
 
 class Sense:
@@ -42,7 +55,15 @@ class Sense:
         self.towns = towns
         self.forces = forces
         self.relations = relations
+        #: the effective odds (``sim.odds.Odds``), attached by whoever builds the run
+        self.odds: OddsSource | None = None
         self.refresh()
+
+    def odds_source(self) -> OddsSource:
+        """The attached effective odds (the model attaches them when it builds the run)."""
+        if self.odds is None:
+            raise RuntimeError("no effective odds attached to this Sense (sense.odds)")
+        return self.odds
 
     def refresh(self) -> None:
         """Forget what was perceived: units moved, fought or lost fighters since."""
@@ -196,6 +217,8 @@ class Sense:
                     total = self._near_point(faction, w.project(*unit.position()), km)
                     anyone = total > 0
                 return anyone if name == "enemy_within_km" else total
+            case "odds":
+                return self.odds_source().rule_value(faction, unit, w.index[args[0]])
         raise KeyError(name)  # unreachable: names are checked when the scenario loads
 
 

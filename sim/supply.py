@@ -70,11 +70,23 @@ class SupplyState:
             pocket (the best airlift of any town of the pocket; 0 where not cut off).
         airlift: per town, the airlift share it has now (the scenario's, changed by the
             timeline).
+        airlift_capacity: per town, the fighter-days of supply its air bridge flies in a day
+            now (the scenario's, changed by the timeline); a pocket's share is then
+            min(1, its towns' capacity / its besieged fighters), if larger than ``airlift``.
         besiegers: the besiegers' tally.
     """
 
-    def __init__(self, factions: int, towns: int, airlift: np.ndarray | None = None) -> None:
+    def __init__(
+        self,
+        factions: int,
+        towns: int,
+        airlift: np.ndarray | None = None,
+        airlift_capacity: np.ndarray | None = None,
+    ) -> None:
         self.airlift = np.zeros(towns) if airlift is None else airlift.copy()
+        self.airlift_capacity = (
+            np.zeros(towns) if airlift_capacity is None else airlift_capacity.copy()
+        )
         self.reach = np.zeros((factions, towns), dtype=bool)
         self.supplied = np.zeros(towns, dtype=bool)
         self.besieged = np.zeros(towns, dtype=bool)
@@ -168,6 +180,10 @@ def compute_supply(
         if own_cut_off.any():
             by_label = np.zeros(labels.max() + 1)
             np.maximum.at(by_label, labels[own_cut_off], supply.airlift[own_cut_off])
+            if supply.airlift_capacity[own_cut_off].any():
+                by_label = np.maximum(
+                    by_label, _capacity_share(supply, towns, units, f.index, own_cut_off, labels)
+                )
             airlift[own_cut_off] = by_label[labels[own_cut_off]]
     held = ctrl >= 0
     supplied = np.zeros(w.n, dtype=bool)
@@ -200,6 +216,33 @@ def compute_supply(
             "supply path restored",
             f"siege of {w.names[t]} ({f.name}) is lifted",
         )
+
+
+def _capacity_share(
+    supply: SupplyState,
+    towns: TownState,
+    units: Sequence[Unit],
+    faction: int,
+    cut_off: np.ndarray,
+    labels: np.ndarray,
+) -> np.ndarray:
+    """Per pocket label: min(1, airlift capacity / besieged fighters) of a faction's pockets.
+
+    The besieged fighters of a pocket are the garrisons of the faction's cut-off towns in it
+    and the faction's units standing in them; a pocket with capacity and no fighters gets 1.
+    """
+    size = int(labels.max()) + 1
+    capacity = np.zeros(size)
+    need = np.zeros(size)
+    idx = np.nonzero(cut_off)[0]
+    np.add.at(capacity, labels[idx], supply.airlift_capacity[idx])
+    np.add.at(need, labels[idx], towns.garrison[idx])
+    for u in units:
+        if u.faction == faction and u.dest < 0 and cut_off[u.node]:
+            need[labels[u.node]] += u.fighters
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(need > 0, capacity / np.maximum(need, 1e-12), (capacity > 0) * 1.0)
+    return np.minimum(share, 1.0)
 
 
 def attrition(

@@ -6,7 +6,7 @@ This module owns :class:`Timeline` (which events have fired) and the dawn phase
 condition holds (evaluated from its ``faction``'s view, on yesterday's statistics); a
 condition that stays true does not fire it again. Effects apply at dawn, before the day's
 rules, in this order: set, relations, close, open, close_crossings, open_crossings, airlift,
-withdraw, add_units.
+airlift_capacity, air, withdraw, add_units.
 
 An event on a date or day with ``spread_days: N`` fires on a day drawn once per run,
 uniformly from its day - N to its day + N (whole days), by :meth:`Timeline.draw`: the model
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from sim.agents import Faction, Forces, Relations, Unit
+from sim.air import AirPower
 from sim.context import FactionContext
 from sim.errors import Problem, ScenarioError
 from sim.record import Recorder
@@ -120,6 +121,7 @@ def fire_due(
     record: Recorder,
     make_unit: Callable[[Arrival], Unit],
     apply_sets: Callable[[dict[str, Any]], None],
+    air: AirPower | None = None,
 ) -> None:
     """Apply the effects of every event due at dawn; each firing is a ``timeline`` event.
 
@@ -146,6 +148,11 @@ def fire_due(
             towns.bump()
         for town, share in ev.airlift.items():
             supply.airlift[world.index[town]] = share
+        for town, capacity in ev.airlift_capacity.items():
+            supply.airlift_capacity[world.index[town]] = capacity
+        if air is not None:
+            for fid, sorties in ev.air.items():
+                air.sorties[relations.index[fid]] = float(sorties)
         notes = []
         for uid in ev.withdraw:
             unit = next((u for u in forces if u.key == uid), None)

@@ -40,6 +40,7 @@ class World:
         lat, lon, xy: coordinates (degrees; and km on ``projection``, centred on the towns).
         population: initial population (the model keeps the live copy).
         defence, fortification, airlift: per-town combat and siege modifiers.
+        airlift_capacity: per town, fighter-days of supply an air bridge flies in a day.
         eu, ev: the two ends of each highway; length_km its road length; eff_km its length
             divided by its terrain's move factor (the cost that movement minimises).
         graph: the networkx graph (nodes are town numbers, with id/name/lat/lon attributes).
@@ -67,6 +68,7 @@ class World:
         )
         self.fortification = np.array([t.fortification for t in towns], dtype=float)
         self.airlift = np.array([t.airlift for t in towns], dtype=float)
+        self.airlift_capacity = np.array([t.airlift_capacity for t in towns], dtype=float)
 
         m = len(scenario.highways)
         self.m = m

@@ -128,3 +128,21 @@ def test_bad_events_are_reported_with_their_path(event, message):
 
 def test_no_events_no_change():
     assert TerritoryModel(DATA / "line.yaml").timeline.events == []
+
+
+def test_objectives_changed_by_the_timeline_steer_units_the_next_day():
+    # red advances from a through b towards its objective far; on day 3 the timeline makes
+    # src (its own rear) its only objective: it stops, though control never changed
+    data = pocket([{"id": "new_orders", "day": 3,
+                    "set": {"factions.red.objectives": [{"town": "src", "priority": 1}]}}])
+    data["factions"][0]["objectives"] = [{"town": "far", "priority": 1}]
+    data["factions"][0]["rules"] = [{"do": "advance"}]
+    data["factions"][0]["forces"][0]["speed_km_day"] = 4
+    m = TerritoryModel(data)
+    m.run(2)
+    u = m.unit_list[0]
+    assert (m.world.ids[u.node], m.world.ids[u.dest]) == ("a", "b")
+    m.run(1)  # day 3: its only objective is now src, which red holds: nothing to march on
+    assert (m.world.ids[u.node], u.dest) == ("b", -1)
+    m.run(3)  # with the routes towards far kept, it marched on towards far
+    assert (m.world.ids[u.node], u.dest) == ("b", -1)

@@ -53,7 +53,7 @@ CASES = [
      "events.move.set.towns[0].lat: cannot change during a run (paths that can: "
      "simulation.combat, simulation.siege, simulation.movement, "
      "simulation.fighting_age_share, "
-     "factions.<id>.{rules,objectives,garrison_quality,garrison_morale,garrison})"),
+     "factions.<id>.{rules,objectives,garrison_quality,garrison_morale,garrison,air})"),
     ("- id: typo\n  day: 2\n  set:\n    simulation.combat.kill_rat: 0.1\n", 3,
      "events.typo.set.simulation.combat.kill_rat: simulation.combat.kill_rat: unknown field "
      "(did you mean 'kill_rate'?)"),
@@ -64,7 +64,8 @@ CASES = [
      "events.side.set.factions.blu.rules: unknown faction 'blu' (did you mean 'blue'?)"),
     ("- id: side\n  day: 2\n  set:\n    factions.blue.forces: []\n", 3,
      "events.side.set.factions.blue.forces: factions.blue.forces cannot change during a run "
-     "(a faction's rules, objectives, garrison_quality, garrison_morale, garrison can)"),
+     "(a faction's rules, objectives, garrison_quality, garrison_morale, garrison, air "
+     "can)"),
     ("- id: war\n  day: 2\n  relations:\n  - factions: [red, red]\n    relation: hostile\n", 3,
      "events.war.relations[0].factions: names 'red' twice: a relation is between two "
      "different factions"),
@@ -87,6 +88,15 @@ CASES = [
     ("- id: new\n  day: 2\n  add_units:\n  - {id: r1, name: T, faction: red, town: src, "
      "fighters: 5}\n", 3, "events.new.add_units.r1.id: unit id 'r1' is taken by a unit in "
      "forces"),
+    ("- id: jets\n  day: 2\n  air: {rd: 5}\n", 2,
+     "events.jets.air.rd: unknown faction 'rd' (did you mean 'red'?)"),
+    ("- id: jets\n  day: 2\n  air: {red: 5}\n", 2, "events.jets.air.red: faction 'red' has "
+     "no air: block (its effect_per_sortie and max_multiplier)"),
+    ("- id: jets\n  day: 2\n  set:\n    factions.red.air.sorties_per_day: 5\n", 3,
+     "events.jets.set.factions.red.air.sorties_per_day: faction 'red' has no air: block to "
+     "change (give it one, with sorties_per_day: 0 until this event)"),
+    ("- id: lift\n  day: 2\n  airlift_capacity: {bb: 50}\n", 2,
+     "events.lift.airlift_capacity.bb: unknown town 'bb' (did you mean 'b'?)"),
     ("- id: e1\n  day: 2\n- id: e1\n  day: 3\n", 0,
      "events.e1.id: duplicate event id 'e1' (2 events have it; an event fires once, by id)"),
 ]
@@ -153,3 +163,13 @@ def test_a_variants_event_is_located_in_the_variant_and_a_set_on_the_command_lin
                  "--set", "events.late.withdraw=[b1]"]) == 2
     assert capsys.readouterr().err.splitlines()[1:] == [
         "  --set: events.bye.day: day 40 is after the run's last day (6)"]
+
+
+def test_air_sorties_out_of_range(tmp_path, capsys):
+    data = pocket([{"id": "jets", "day": 2, "air": {"red": -3}}])
+    data["factions"][0]["air"] = {"sorties_per_day": 1}
+    path = tmp_path / "air.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    line = path.read_text().splitlines().index("    red: -3") + 1
+    assert problems(capsys, str(path)) == [
+        f"{path}:{line}: events.jets.air.red: sorties a day are 0 to 100,000, got -3.0"]

@@ -66,6 +66,12 @@ class BesiegeParams(_Strict):
     assault_ratio: Float = Field(
         3.0, ge=0, le=1e6, description="assault once own / defending fighters reach this ratio"
     )
+    assault_on: Literal["fighters", "odds"] = Field(
+        "fighters",
+        description="what assault_ratio is measured in: fighters = the bloc's besiegers with "
+        "this unit / the town's defenders; odds = the effective odds (the rule language's "
+        "odds(town): effectiveness, terrain, fortification, entrenchment, supply, air)",
+    )
 
 
 class BridgeParams(_Strict):

@@ -124,6 +124,24 @@ TAG_FUNCTIONS: dict[str, FuncSpec] = {
 }
 FUNCTIONS.update(TAG_FUNCTIONS)
 # ---- end of unit tasking
+# ---- effective odds (sim.odds): the odds the combat code will use --------------------------
+VARIABLES["target_odds"] = VarSpec(
+    "num",
+    _UNIT,
+    "odds(town) at the unit's target: the town it besieges or marches on (as of yesterday's "
+    "move), else the town it stands in",
+)
+FUNCTIONS["odds"] = FuncSpec(
+    ("town",),
+    "num",
+    _BOTH,
+    "effective odds of the unit's side at the named town today, as the battle weighs them "
+    "without noise (above 1: the stronger). A hostile town: (attackers x effectiveness x air) "
+    "/ (defenders x effectiveness x air x defence multiplier), the unit with its bloc's units "
+    "in or besieging the town; a town of its bloc: the inverse of its attackers' odds, with "
+    "the unit among the defenders; 100 when there is nobody to fight or to overcome (for "
+    "faction rules: the same without a unit)",
+)
 
 _CONSTANT_NAMES = {"true": True, "false": False, "True": True, "False": False}
 

@@ -36,6 +36,7 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("factions[].forces[]", schema.Unit),
     ("factions[].garrison", schema.GarrisonPolicy),
     ("factions[].flows[]", schema.Flow),
+    ("factions[].air", schema.AirParams),
     ("factions[].rules[]", schema.RuleBase),
     ("features[]", schema.Feature),
     ("tunables[]", schema.Tunable),

@@ -54,6 +54,7 @@ from sim.scenario.rivers import Crossing, River
 __all__ = [
     "ACTIONS",
     "ACTION_PARAMS",
+    "AIR_TARGETS",
     "FACTION_ACTIONS",
     "RULE_MODELS",
     "TERRAINS",
@@ -61,6 +62,7 @@ __all__ = [
     "UNIT_ACTIONS",
     "AdvanceParams",
     "AdvanceRule",
+    "AirParams",
     "BesiegeParams",
     "BesiegeRule",
     "BridgeParams",
@@ -121,6 +123,16 @@ class Town(_Strict):
         0,
         description="share of siege attrition an air bridge prevents "
         "(0 = none, 1 = fully supplied by air)",
+    )
+    airlift_capacity: Float = Field(
+        0,
+        ge=0,
+        le=10_000_000,
+        description="air bridge with a capacity, in fighter-days of supply flown in a day "
+        "(tonnes expressed as the fighters they keep supplied): while besieged, the pocket's "
+        "share of attrition prevented is min(1, capacity / besieged fighters in the pocket), "
+        "the capacities of its towns summed; the larger of this and ``airlift`` applies "
+        "(0 = none)",
     )
 
 
@@ -280,6 +292,37 @@ class Flow(_Strict):
         return self
 
 
+AIR_TARGETS = ("largest_battle", "objectives")
+
+
+class AirParams(_Strict):
+    """A faction's air support: sorties a day that raise its side's effectiveness in battles."""
+
+    sorties_per_day: Float = Field(
+        0, ge=0, le=100_000, description="sorties flown a day (the timeline may change it)"
+    )
+    effect_per_sortie: Float = Field(
+        0.01,
+        ge=0,
+        le=10,
+        description="rise of the supported side's effectiveness per sortie at one battle: the "
+        "multiplier is 1 + effect_per_sortie x sorties there",
+    )
+    max_multiplier: Float = Field(
+        1.5,
+        ge=1,
+        le=10,
+        description="the most the sorties at one battle can multiply effectiveness by; "
+        "sorties beyond it go to the next battle",
+    )
+    target: Literal["largest_battle", "objectives"] = Field(
+        "largest_battle",
+        description="where the sorties go each day: largest_battle = the battles the faction "
+        "takes part in, largest (attackers + defenders) first; objectives = only battles at "
+        "its objectives, highest priority first (then largest)",
+    )
+
+
 class Faction(_Strict):
     """A faction: its relations, supply, goals, forces and rules."""
 
@@ -307,6 +350,9 @@ class Faction(_Strict):
     flows: list[Flow] = Field(
         default_factory=list, description="reinforcement flows: fighters a day into a unit or "
         "a town"
+    )
+    air: AirParams | None = Field(
+        None, description="air support (none when absent); see docs/model.md, air power"
     )
     rules: list[Rule] = Field(
         default_factory=list,
@@ -544,7 +590,7 @@ class TimelineEvent(_Strict):
         default_factory=dict,
         description="dotted path -> value, as --set; at run time only simulation.combat.*, "
         "simulation.siege.*, simulation.movement.*, simulation.fighting_age_share and "
-        "factions.<id>.rules / objectives / garrison_quality / garrison_morale / garrison",
+        "factions.<id>.rules / objectives / garrison_quality / garrison_morale / garrison / air",
     )
     relations: list[RelationChange] = Field(
         default_factory=list, description="relations that change (symmetric)"
@@ -564,6 +610,15 @@ class TimelineEvent(_Strict):
     airlift: dict[str, float] = Field(
         default_factory=dict,
         description="town id -> airlift share (0-1) from now on (0 stops it)",
+    )
+    airlift_capacity: dict[str, float] = Field(
+        default_factory=dict,
+        description="town id -> airlift capacity (fighter-days a day) from now on (0 stops it)",
+    )
+    air: dict[str, float] = Field(
+        default_factory=dict,
+        description="faction id -> air sorties a day from now on (0 stops air support); the "
+        "faction needs an air: block",
     )
     withdraw: list[str] = Field(
         default_factory=list, description="ids of units that leave the map (with their fighters)"

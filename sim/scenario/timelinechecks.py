@@ -33,7 +33,9 @@ RUNTIME_PATHS = (
     "simulation.fighting_age_share",
 )
 #: The fields of ``factions.<id>`` a timeline ``set`` may change during a run.
-FACTION_FIELDS = ("rules", "objectives", "garrison_quality", "garrison_morale", "garrison")
+FACTION_FIELDS = (
+    "rules", "objectives", "garrison_quality", "garrison_morale", "garrison", "air"
+)
 
 
 class _Context:
@@ -49,6 +51,7 @@ class _Context:
         self.town_set = set(self.towns)
         self.roads = {frozenset((h.from_, h.to)) for h in spec.highways}
         self.units = {u.id for f in spec.factions for u in f.forces}
+        self.with_air = {f.id for f in spec.factions if f.air is not None}
 
     def date(self, day: int) -> str:
         """The date of a day of the run, as text ("off the calendar" outside years 1-9999)."""
@@ -100,9 +103,7 @@ def check_timeline(spec: Scenario, data: dict[str, Any], problems: Problems) -> 
         _check_set(ev, base, ctx)
         _check_relations(ev, base, ctx)
         _check_roads(ev, base, ctx)
-        for town, share in ev.airlift.items():
-            if ctx.town((*base, "airlift", town), town) and not 0 <= share <= 1:
-                problems.add((*base, "airlift", town), f"a share is between 0 and 1, got {share}")
+        _check_air(ev, base, ctx)
         for j, uid in enumerate(ev.withdraw):
             if uid in ctx.units or arrivals.get(uid, ev.id) != ev.id:
                 continue
@@ -168,6 +169,10 @@ def _check_set(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
         if len(parts) >= 3 and parts[0] == "factions":
             field = parts[2].split("[")[0]
             if not ctx.faction(where, parts[1]):
+                continue
+            if field == "air" and parts[1] not in ctx.with_air:
+                ctx.problems.add(where, f"faction {parts[1]!r} has no air: block to change "
+                                 "(give it one, with sorties_per_day: 0 until this event)")
                 continue
             if field in FACTION_FIELDS:
                 _try_value(where, text, value, ctx, ("factions", parts[1]), Faction)
@@ -238,3 +243,24 @@ def _check_roads(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
                 near = sorted(t for p in ctx.roads if r.from_ in p for t in p if t != r.from_)
                 ctx.problems.add(where, f"no highway joins {r.from_!r} and {r.to!r} (roads "
                                  f"from {r.from_!r} go to: {', '.join(near) or 'none'})")
+
+
+def _check_air(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
+    """Airlift towns and shares, airlift capacities, air sorties of factions with air."""
+    bad = ctx.problems.add
+    for town, share in ev.airlift.items():
+        if ctx.town((*base, "airlift", town), town) and not 0 <= share <= 1:
+            bad((*base, "airlift", town), f"a share is between 0 and 1, got {share}")
+    for town, capacity in ev.airlift_capacity.items():
+        where: PathKey = (*base, "airlift_capacity", town)
+        if ctx.town(where, town) and not 0 <= capacity <= 10_000_000:
+            bad(where, f"a capacity is 0 to 10,000,000 fighter-days a day, got {capacity}")
+    for fid, sorties in ev.air.items():
+        where = (*base, "air", fid)
+        if not ctx.faction(where, fid):
+            continue
+        if fid not in ctx.with_air:
+            bad(where, f"faction {fid!r} has no air: block (its effect_per_sortie and "
+                "max_multiplier)")
+        elif not 0 <= sorties <= 100_000:
+            bad(where, f"sorties a day are 0 to 100,000, got {sorties}")

@@ -1,0 +1,255 @@
+"""Effective odds: every combat multiplier in one place (effectiveness, defence, air).
+
+The combat phase (``sim.battle``) and the rule language's ``odds(town)`` / ``target_odds``
+read the same functions here, so a rule sees the numbers the battle will use:
+
+* a side's **effectiveness** per fighter: fighter-weighted quality x morale factor x supply
+  (``side_effectiveness``), times its **air** multiplier (``sim.air``);
+* the **defence multiplier** of a town: terrain x (1 + fortification) x entrenchment
+  (``defence_multiplier``);
+* the **river-crossing** multiplier of attackers who came over a crossing
+  (``sim.rivers.crossing_defence``, 1 without rivers);
+* the **effective odds** of a bloc at a town (:class:`Odds`):
+  (attackers x their effectiveness x air) / (defenders x their effectiveness x air x defence
+  x crossing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.agents import Forces, Relations, Unit
+from sim.constants import MORALE_FLOOR, NO_ENEMY_RATIO
+from sim.rivers import crossing_defence
+from sim.scenario.schema import CombatParams
+from sim.state import TownState
+from sim.supply import SupplyState
+from sim.world import World
+
+if TYPE_CHECKING:
+    from sim.air import AirPower
+
+__all__ = [
+    "Odds",
+    "defence_multiplier",
+    "defenders_of",
+    "morale_factor",
+    "side_effectiveness",
+]
+
+
+def morale_factor(morale: float) -> float:
+    """Share of full effectiveness at this morale: ``MORALE_FLOOR`` at 0, 1 at 1.
+
+    Examples:
+        >>> morale_factor(0.0), morale_factor(1.0), morale_factor(0.5)
+        (0.5, 1.0, 0.75)
+    """
+    return MORALE_FLOOR + (1.0 - MORALE_FLOOR) * morale
+
+
+def defence_multiplier(world: World, town: int, entrenched: bool, entrench: float) -> float:
+    """Terrain defence x (1 + fortification) x entrenchment (when the defenders dug in)."""
+    terrain = world.defence[town] * (1.0 + world.fortification[town])
+    return terrain * (entrench if entrenched else 1.0)
+
+
+def side_effectiveness(
+    units: Iterable[Unit],
+    origins: Sequence[int] | None,
+    reach: np.ndarray,
+    unsupplied: float,
+    garrison: float = 0.0,
+    garrison_quality: float = 0.0,
+    garrison_morale: float = 0.0,
+    garrison_supplied: bool = True,
+) -> float:
+    """Fighter-weighted quality x morale factor x supply of one side (0 with no fighters).
+
+    Args:
+        units: the side's units.
+        origins: per unit, the town its supply is judged from: for defenders None (the town
+            the unit stands in), for attackers the town it attacks from (its ``came_from``).
+        reach: the supply state's bool (faction, town).
+        unsupplied: the multiplier of an unsupplied fighter (``combat.unsupplied``).
+        garrison: the town's garrison, when it is on this side (fighters).
+        garrison_quality: its quality.
+        garrison_morale: its morale.
+        garrison_supplied: whether its town is supplied.
+    """
+    total, weighted = garrison, 0.0
+    if garrison > 0:
+        weighted += (
+            garrison
+            * garrison_quality
+            * morale_factor(garrison_morale)
+            * (1.0 if garrison_supplied else unsupplied)
+        )
+    for i, u in enumerate(units):
+        origin = u.node if origins is None else origins[i]
+        supply = 1.0 if reach[u.faction, origin] else unsupplied
+        mine = u.fighters * u.quality * morale_factor(u.morale) * supply
+        weighted += mine
+        total += u.fighters
+    return weighted / total if total > 0 else 0.0
+
+
+def defenders_of(
+    relations: Relations, holder: int, attacking: Iterable[int], units: Iterable[Unit]
+) -> list[Unit]:
+    """The units that defend ``holder``'s town against the ``attacking`` factions.
+
+    Units of the holder's bloc, except a faction allied to an attacker, which stands aside
+    (alliances need not be transitive, and allies never fight each other).
+    """
+    friends = relations.friends[holder]
+    att = sorted(set(attacking))
+    return [
+        u
+        for u in units
+        if u.faction in friends and not any(u.faction in relations.friends[a] for a in att)
+    ]
+
+
+class Odds:
+    """The effective odds a bloc would have at a town today, as the battle would weigh them.
+
+    Args:
+        world, towns, forces, relations, supply: the run's state (read when asked).
+        params: the combat coefficients of today (a callable: the timeline may change them).
+        air: the air power state (its multipliers of the last combat phase), or None.
+    """
+
+    def __init__(
+        self,
+        world: World,
+        towns: TownState,
+        forces: Forces,
+        relations: Relations,
+        supply: SupplyState,
+        params: Callable[[], CombatParams],
+        air: AirPower | None = None,
+    ) -> None:
+        self.world = world
+        self.towns = towns
+        self.forces = forces
+        self.relations = relations
+        self.supply = supply
+        self.params = params
+        self.air = air
+
+    def at(self, faction: int, unit: Unit | None, town: int) -> float:
+        """The effective odds of the faction's side at the town: above 1, it is the stronger.
+
+        At a town held by a faction it is hostile to (or held by nobody, with hostile units in
+        it): (attackers x effectiveness x air) / (defenders x effectiveness x air x defence),
+        the attackers being ``unit`` (when given) and the units of its faction's bloc hostile
+        to the holder that stand in the town or besiege it, the defenders the garrison and the
+        units standing in the town that would defend it against them (``defenders_of``).
+        At a town its bloc holds: the inverse of the odds of the hostile units in or besieging
+        it, with ``unit`` among the defenders (the defence odds). A unit's supply is judged as
+        the battle judges it (an attacker's from the town it attacks from: where it came from,
+        stands, or set out from on its road). Infinite when there is nobody to overcome (no
+        defenders), NO_ENEMY_RATIO when the side would fight nobody there (no attackers of its
+        town, a town a neutral holds, or a unit whose faction is not hostile to the holder).
+        """
+        t, rel = self.towns, self.relations
+        holder = int(t.controller[town])
+        bloc = rel.friends[faction]
+        inside = [u for u in self.forces.units if u.node == town and u.dest < 0 and u.fighters > 0]
+        if holder < 0:
+            hostile_here = [u for u in inside if u.faction in rel.enemies[faction]]
+            if not hostile_here:
+                return float("inf")  # nobody holds it and nobody defends it
+            holder = hostile_here[0].faction
+        if holder in bloc:
+            return self._defence(unit, town, holder, inside)
+        if holder not in rel.enemies[faction]:
+            return NO_ENEMY_RATIO
+        group = self._attackers(holder, town, lambda u: u.faction in bloc, unit)
+        if unit is not None and unit not in group:  # a unit of a faction not hostile to it
+            return NO_ENEMY_RATIO
+        return self._weigh(holder, town, group, inside)
+
+    def _attackers(
+        self, holder: int, town: int, mine: Callable[[Unit], bool], unit: Unit | None
+    ) -> list[Unit]:
+        """Units hostile to the holder (of those ``mine`` accepts) in or besieging the town."""
+        enemies = self.relations.enemies[holder]
+        return [
+            u
+            for u in self.forces.units
+            if mine(u)
+            and u.faction in enemies
+            and u.fighters > 0
+            and (u is unit or (u.node == town and u.dest < 0) or u.besieging == town)
+        ]
+
+    def _defence(self, unit: Unit | None, town: int, holder: int, inside: list[Unit]) -> float:
+        """1 / the odds of everyone attacking a town of the bloc, with ``unit`` defending it."""
+        group = self._attackers(holder, town, lambda u: True, None)
+        if not group:
+            return NO_ENEMY_RATIO
+        if unit is not None and unit not in inside:
+            inside = [*inside, unit]
+        odds = self._weigh(holder, town, group, inside)
+        return 1.0 / odds if odds > 0 else float("inf")
+
+    def _weigh(self, holder: int, town: int, group: list[Unit], inside: list[Unit]) -> float:
+        """The attacking odds of ``group`` against the holder's defenders among ``inside``."""
+        t = self.towns
+        enemies_of_holder = self.relations.enemies[holder]
+        attacking = {u.faction for u in group} | {
+            u.faction for u in inside if u.faction in enemies_of_holder
+        }
+        defenders = defenders_of(self.relations, holder, attacking, inside)
+        garrison = float(t.garrison[town]) if t.controller[town] >= 0 else 0.0
+        d_total = garrison + sum(u.fighters for u in defenders)
+        a_total = sum(u.fighters for u in group)
+        if d_total <= 0:
+            return float("inf")
+        if a_total <= 0:
+            return 0.0
+        c = self.params()
+        reach = self.supply.reach
+        origins = [_origin(u, town) for u in group]
+        a_eff = side_effectiveness(group, origins, reach, c.unsupplied)
+        d_eff = side_effectiveness(
+            defenders,
+            None,
+            reach,
+            c.unsupplied,
+            garrison,
+            float(t.garrison_quality[town]),
+            float(t.garrison_morale[town]),
+            bool(self.supply.supplied[town]),
+        )
+        entrenched = garrison > 0 or any(u.entrenched for u in defenders)
+        defence = defence_multiplier(self.world, town, entrenched, c.entrench)
+        defence *= crossing_defence(self.world, town, group, c.crossing_defence, origins)
+        if self.air is not None:
+            a_eff *= self.air.applied_to(town, {u.faction for u in group})
+            d_eff *= self.air.applied_to(town, {u.faction for u in defenders} | {holder})
+        if d_eff <= 0:
+            return float("inf")
+        return (a_total * a_eff) / (d_total * d_eff * defence)
+
+    def rule_value(self, faction: int, unit: Unit | None, town: int) -> float:
+        """``odds(town)`` in the rule language: as ``at``, NO_ENEMY_RATIO for infinity."""
+        value = self.at(faction, unit, town)
+        return NO_ENEMY_RATIO if value == float("inf") else value
+
+    def target(self, unit: Unit) -> float:
+        """``target_odds``: the odds at the town the unit besieges or marches on, else its own."""
+        town = unit.besieging if unit.besieging >= 0 else unit.dest if unit.dest >= 0 else unit.node
+        return self.rule_value(unit.faction, unit, town)
+
+
+def _origin(unit: Unit, town: int) -> int:
+    """The town a unit attacks ``town`` from: where it came from, stands or set out from."""
+    if unit.node != town:
+        return unit.node
+    return unit.dest if unit.dest >= 0 else unit.came_from
