@@ -31,14 +31,13 @@ def problems(capsys, path: str) -> list[str]:
 
 CASES = [
     # (events text, line of the problem relative to the first event line, path: message)
-    ("- id: late\n  day: 9\n", 1, "events.late.day: day 9 is after the run's last day (6)"),
-    ("- id: old\n  date: 2019-12-01\n", 1, "events.old.date: 2019-12-01 is outside the run "
-     "(2020-01-01 + 6 days: 2020-01-02 to 2020-01-07)"),
+    ("- id: old\n  date: 2019-12-01\n", 1, "events.old.date: 2019-12-01 is not after the start "
+     "date 2020-01-01: an event fires at dawn of a day of the run (2020-01-02 or later)"),
     ("- id: two\n  day: 2\n  date: 2020-01-03\n", 0,
      "events.two: give exactly one of date, day and when (given: date, day)"),
     ("- id: wide\n  day: 2\n  spread_days: 3\n", 2, "events.wide.spread_days: the window "
-     "2019-12-31 - 2020-01-06 (days -1 - 5) is not inside the run (days 1 - 6, 2020-01-02 to "
-     "2020-01-07)"),
+     "2019-12-31 - 2020-01-06 (days -1 - 5) starts before the run (day 1, 2020-01-02); a drawn "
+     "day after the last day does not fire"),
     ("- id: odd\n  when: towns_hel > 1\n  faction: red\n", 1,
      "events.odd.when: unknown variable 'towns_hel' (did you mean 'towns_held'?)"),
     ("- id: who\n  when: day > 2\n  faction: rd\n", 2,
@@ -109,10 +108,23 @@ def test_validate_reports_a_bad_event_at_its_line(tmp_path, capsys, events, offs
 
 
 def test_every_problem_in_one_message(tmp_path, capsys):
-    path, first = write(tmp_path, "- id: a1\n  day: 9\n- id: a2\n  day: 2\n  withdraw: [zz]\n")
+    path, first = write(tmp_path, "- id: a1\n  date: 2019-12-09\n- id: a2\n  day: 2\n"
+                        "  withdraw: [zz]\n")
     assert problems(capsys, path) == [
-        f"{path}:{first + 1}: events.a1.day: day 9 is after the run's last day (6)",
+        f"{path}:{first + 1}: events.a1.date: 2019-12-09 is not after the start date "
+        "2020-01-01: an event fires at dawn of a day of the run (2020-01-02 or later)",
         f"{path}:{first + 4}: events.a2.withdraw[0]: unknown unit 'zz'"]
+
+
+def test_an_event_after_the_last_day_is_a_warning_and_does_not_fire(tmp_path, capsys):
+    # a run shortened with --days (or a sweep of the first weeks) ends before its later events
+    path, first = write(tmp_path, "- id: late\n  day: 9\n  spread_days: 4\n  withdraw: [r1]\n")
+    assert main(["validate", path]) == 0
+    out = capsys.readouterr()
+    assert (f"{path}:{first + 1}: events.late.day: warning: day 9 is after the run's last day "
+            "(6): it does not fire in this run") in out.out + out.err
+    m = TerritoryModel(path).run()
+    assert [e for e in m.events if e.kind == "timeline"] == []
 
 
 def test_an_arrival_id_taken_by_an_earlier_arrival(tmp_path, capsys):
@@ -159,10 +171,10 @@ def test_a_variants_event_is_located_in_the_variant_and_a_set_on_the_command_lin
                        "- id: late\n  day: 3\n  withdraw: [b11]\n")
     assert problems(capsys, str(variant)) == [
         f"{variant}:7: events.late.withdraw[0]: unknown unit 'b11' (did you mean 'b1'?)"]
-    assert main(["validate", str(variant), "--set", "events.bye.day=40",
+    assert main(["validate", str(variant), "--set", "events.bye.day=0",
                  "--set", "events.late.withdraw=[b1]"]) == 2
     assert capsys.readouterr().err.splitlines()[1:] == [
-        "  --set: events.bye.day: day 40 is after the run's last day (6)"]
+        "  --set: events.bye.day: Input should be greater than or equal to 1 (got 0)"]
 
 
 def test_air_sorties_out_of_range(tmp_path, capsys):

@@ -124,27 +124,35 @@ def check_timeline(spec: Scenario, data: dict[str, Any], problems: Problems) -> 
 
 
 def _check_trigger(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
-    """One of date, day and when; inside the run; a spread window inside the run."""
+    """One of date, day and when; after the start; a spread window that starts in the run.
+
+    A date or day after the last day is a warning (the run ends first), not an error.
+    """
     bad = ctx.problems.add
     triggers = [x for x in (ev.date, ev.day, ev.when) if x is not None]
     if len(triggers) != 1:
         given = ", ".join(k for k in ("date", "day", "when") if getattr(ev, k) is not None)
         bad(base, f"give exactly one of date, day and when (given: {given or 'none'})")
     days = ctx.days
-    if ev.date is not None and not 0 < (ev.date - ctx.start).days <= days:
-        bad((*base, "date"), f"{ev.date} is outside the run ({ctx.start} + {days} days: "
-            f"{ctx.date(1)} to {ctx.date(days)})")
+    # A date or day after the last day is no error: a run shortened by --days, a sweep or a
+    # calibration of the first weeks simply ends before it (a warning says so).
+    if ev.date is not None and (ev.date - ctx.start).days < 1:
+        bad((*base, "date"), f"{ev.date} is not after the start date {ctx.start}: an event "
+            f"fires at dawn of a day of the run ({ctx.date(1)} or later)")
+    elif ev.date is not None and (ev.date - ctx.start).days > days:
+        ctx.problems.warn((*base, "date"), f"{ev.date} is after the run's last day "
+                          f"({ctx.date(days)}): it does not fire in this run")
     if ev.day is not None and ev.day > days:
-        bad((*base, "day"), f"day {ev.day} is after the run's last day ({days})")
+        ctx.problems.warn((*base, "day"), f"day {ev.day} is after the run's last day ({days}): "
+                          "it does not fire in this run")
     day = ev.day if ev.date is None else (ev.date - ctx.start).days
     if ev.spread_days and day is None:
         bad((*base, "spread_days"), "a spread needs a date or a day, not a condition")
-    elif ev.spread_days and day is not None:
+    elif ev.spread_days and day is not None and day - ev.spread_days < 1 <= day:
         lo, hi = day - ev.spread_days, day + ev.spread_days
-        if lo < 1 or hi > days:
-            bad((*base, "spread_days"), f"the window {ctx.date(lo)} - {ctx.date(hi)} (days "
-                f"{lo} - {hi}) is not inside the run (days 1 - {days}, {ctx.date(1)} to "
-                f"{ctx.date(days)})")
+        bad((*base, "spread_days"), f"the window {ctx.date(lo)} - {ctx.date(hi)} (days "
+            f"{lo} - {hi}) starts before the run (day 1, {ctx.date(1)}); a drawn day after "
+            "the last day does not fire")
     if ev.when is None:
         return
     if ev.faction is None:
