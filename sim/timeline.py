@@ -30,6 +30,7 @@ from sim.errors import Problem, ScenarioError
 from sim.record import Recorder
 from sim.scenario.expr import FACTION, Condition, ExprError, compile_condition
 from sim.scenario.schema import Arrival, Scenario, TimelineEvent
+from sim.scenario.timelinechecks import RUNTIME_PATHS
 from sim.sense import Sense
 from sim.state import Ledger, Roads, TownState
 from sim.supply import SupplyState
@@ -37,29 +38,21 @@ from sim.world import World
 
 __all__ = ["RUNTIME_PATHS", "Timeline", "fire_due"]
 
-#: Dotted-path prefixes a timeline ``set`` may change during a run (read afresh every day).
-RUNTIME_PATHS = (
-    "simulation.combat.",
-    "simulation.siege.",
-    "simulation.movement.",
-    "simulation.fighting_age_share",
-)
-_FACTION_FIELDS = (
-    "rules", "objectives", "garrison_quality", "garrison_morale", "garrison", "air"
-)
-
 
 class Timeline:
-    """The scenario's timeline events, checked against the map, and which have fired.
+    """The scenario's timeline events and which have fired.
+
+    The user-facing checks of the events run when the scenario is loaded
+    (:mod:`sim.scenario.timelinechecks`); here an event's day and condition are only computed.
 
     Args:
-        spec: the scenario.
+        spec: the scenario (loaded, so its events are checked).
         world: its map.
         file: the scenario file, for messages.
 
     Raises:
-        ScenarioError: an event names an unknown town, unit, faction or highway, a date
-            outside the run, a path that cannot change during a run, or a bad condition.
+        ScenarioError: a condition does not compile (only for a scenario that was not
+            loaded through :func:`~sim.scenario.load_scenario`).
     """
 
     def __init__(self, spec: Scenario, world: World, file: str = "<scenario>") -> None:
@@ -69,99 +62,16 @@ class Timeline:
         self.fired_on: dict[str, int] = {}
         self.day_of: dict[str, int] = {}
         self.conditions: dict[str, Condition] = {}
-        problems: list[Problem] = []
-        factions = {f.id for f in spec.factions}
-        with_air = {f.id for f in spec.factions if f.air is not None}
-        units = {u.id for f in spec.factions for u in f.forces}
-        roads = {frozenset((h.from_, h.to)) for h in spec.highways}
-        days = spec.simulation.days
-
-        def bad(i: int, where: str, message: str) -> None:
-            problems.append(Problem(file, None, f"events[{i}]{where}", message))
-
-        for i, ev in enumerate(self.events):
-            triggers = [x for x in (ev.date, ev.day, ev.when) if x is not None]
-            if len(triggers) != 1:
-                bad(i, "", "give exactly one of date, day and when")
-            if ev.date is not None and not 0 < (ev.date - self.start).days <= days:
-                bad(i, ".date", f"{ev.date} is outside the run ({self.start} + {days} days)")
-            if ev.day is not None and ev.day > days:
-                bad(i, ".day", f"day {ev.day} is after the run's last day ({days})")
+        for ev in self.events:
             base = ev.day if ev.date is None else (ev.date - self.start).days
             if base is not None:
                 self.day_of[ev.id] = base
-            if ev.spread_days and base is None:
-                bad(i, ".spread_days", "a spread needs a date or a day, not a condition")
-            elif ev.spread_days and base is not None:
-                lo, hi = base - ev.spread_days, base + ev.spread_days
-                if lo < 1 or hi > days:
-                    bad(i, ".spread_days", f"the window {self._date(lo)} - {self._date(hi)} "
-                        f"(days {lo} - {hi}) is not inside the run (days 1 - {days}, "
-                        f"{self._date(1)} to {self._date(days)})")
             if ev.when is not None:
-                if ev.faction not in factions:
-                    bad(i, ".faction", "a condition needs the faction it is seen from")
                 try:
                     self.conditions[ev.id] = compile_condition(ev.when, FACTION, set(world.ids))
                 except ExprError as exc:
-                    bad(i, ".when", str(exc))
-            for path in ev.set:
-                parts = path.split(".")
-                ok = path.startswith(RUNTIME_PATHS) or (
-                    len(parts) >= 3 and parts[0] == "factions" and parts[1] in factions
-                    and parts[2].split("[")[0] in _FACTION_FIELDS
-                )
-                if not ok:
-                    bad(i, f".set.{path}", "cannot change during a run (see RUNTIME_PATHS)")
-                elif parts[0] == "factions" and parts[2] == "air" and parts[1] not in with_air:
-                    bad(i, f".set.{path}", f"faction {parts[1]!r} has no air: block to change")
-            for j, change in enumerate(ev.relations):
-                a, b = change.factions
-                if a == b or a not in factions or b not in factions:
-                    bad(i, f".relations[{j}]", f"needs two different factions, got {a}, {b}")
-            for key in ("close", "open"):
-                for j, r in enumerate(getattr(ev, key)):
-                    if frozenset((r.from_, r.to)) not in roads:
-                        bad(i, f".{key}[{j}]", f"no highway joins {r.from_!r} and {r.to!r}")
-            for town, share in ev.airlift.items():
-                if town not in world.index:
-                    bad(i, f".airlift.{town}", f"unknown town {town!r}")
-                if not 0 <= share <= 1:
-                    bad(i, f".airlift.{town}", f"a share is between 0 and 1, got {share}")
-            for town, capacity in ev.airlift_capacity.items():
-                if town not in world.index:
-                    bad(i, f".airlift_capacity.{town}", f"unknown town {town!r}")
-                if not 0 <= capacity <= 10_000_000:
-                    bad(i, f".airlift_capacity.{town}",
-                        f"a capacity is 0 to 10,000,000 fighter-days a day, got {capacity}")
-            for fid, sorties in ev.air.items():
-                if fid not in factions:
-                    bad(i, f".air.{fid}", f"unknown faction {fid!r}")
-                elif fid not in with_air:
-                    bad(i, f".air.{fid}", f"faction {fid!r} has no air: block (its "
-                        "effect_per_sortie and max_multiplier)")
-                if not 0 <= sorties <= 100_000:
-                    bad(i, f".air.{fid}", f"sorties a day are 0 to 100,000, got {sorties}")
-            for j, uid in enumerate(ev.withdraw):
-                if uid not in units:
-                    bad(i, f".withdraw[{j}]", f"unknown unit {uid!r}")
-            for j, arr in enumerate(ev.add_units):
-                if arr.faction not in factions:
-                    bad(i, f".add_units[{j}].faction", f"unknown faction {arr.faction!r}")
-                if arr.town not in world.index:
-                    bad(i, f".add_units[{j}].town", f"unknown town {arr.town!r}")
-                if arr.id in units:
-                    bad(i, f".add_units[{j}].id", f"unit id {arr.id!r} is taken")
-                units.add(arr.id)
-        if problems:
-            raise ScenarioError(problems)
-
-    def _date(self, day: int) -> str:
-        """The date of a day of the run, as text ("off the calendar" outside years 1-9999)."""
-        try:
-            return str(self.start + dt.timedelta(days=day))
-        except OverflowError:
-            return "off the calendar"
+                    raise ScenarioError([Problem(file, None, f"events.{ev.id}.when",
+                                                 str(exc))]) from None
 
     def draw(self, rng: np.random.Generator) -> None:
         """Draw the day of each event with ``spread_days`` (file order; once per run)."""

@@ -126,9 +126,9 @@ def test_no_air_block_no_air_and_no_change():
 
 
 @pytest.mark.parametrize(("event", "message"), [
-    ({"id": "e", "day": 2, "air": {"blue": 5}}, r"events\[0\]\.air\.blue: faction 'blue' has "
+    ({"id": "e", "day": 2, "air": {"blue": 5}}, r"events\.e\.air\.blue: faction 'blue' has "
                                                 r"no air: block"),
-    ({"id": "e", "day": 2, "air": {"green": 5}}, r"events\[0\]\.air\.green: unknown faction"),
+    ({"id": "e", "day": 2, "air": {"green": 5}}, r"events\.e\.air\.green: unknown faction"),
     ({"id": "e", "day": 2, "set": {"factions.blue.air.sorties_per_day": 5}}, r"no air: block"),
     ({"id": "e", "day": 2, "airlift_capacity": {"nowhere": 5}}, r"unknown town 'nowhere'"),
 ])

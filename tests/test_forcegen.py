@@ -211,8 +211,8 @@ def test_a_spread_date_is_drawn_once_per_run_reproducibly():
 
 
 def test_a_spread_window_outside_the_run_is_refused():
-    with pytest.raises(ScenarioError, match=r"events\[0\]\.spread_days: the window "
-                       r"2020-01-01 - 2020-01-13 \(days 0 - 12\) is not inside the run"):
+    with pytest.raises(ScenarioError, match=r"events\.tigers\.spread_days: the window "
+                       r"2020-01-01 - 2020-01-13 \(days 0 - 12\) starts before the run"):
         TerritoryModel(spread_map(1, spread=6))
 
 

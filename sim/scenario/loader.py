@@ -20,6 +20,7 @@ from sim.scenario.overrides import (
 from sim.scenario.problems import Problems, SourceMap
 from sim.scenario.schema import Scenario
 from sim.scenario.tables import expand_tables
+from sim.scenario.timelinechecks import check_timeline
 from sim.scenario.yamlio import PathKey, read_yaml
 
 __all__ = [
@@ -243,6 +244,7 @@ def load_scenario(
     check_scenario(data, problems)
     if scenario is not None:
         check_forces(scenario, problems)
+        check_timeline(scenario, data, problems)
     problems.raise_if_errors()
     if scenario is None:  # cannot happen: a schema failure is an error
         raise problems.error()

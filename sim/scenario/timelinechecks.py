@@ -1,0 +1,274 @@
+"""Load-time checks of the timeline (``events:``): triggers, dates, ids, towns, factions, paths.
+
+They run on the validated scenario (so every value has its type), after ``checks.py``, and add
+located problems (file, line, path such as ``events.<id>.add_units.<unit>.town``) with "did
+you mean" suggestions to the loader's collector, so ``frontline validate`` and ``frontline
+run`` report them together. :class:`sim.timeline.Timeline` then only tracks which events fired.
+
+Crossings named by events are checked in :mod:`sim.scenario.rivers`, tags named by
+conditions in :mod:`sim.scenario.tasking`.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+from pydantic import ValidationError
+
+from sim.scenario.expr import FACTION, ExprError, compile_condition
+from sim.scenario.overrides import apply_override, parse_path
+from sim.scenario.problems import Problems, pydantic_problems, suggest
+from sim.scenario.schema import Faction, Scenario, SimulationParams, TimelineEvent
+from sim.scenario.yamlio import PathKey
+
+__all__ = ["FACTION_FIELDS", "RUNTIME_PATHS", "check_timeline"]
+
+#: Dotted-path prefixes a timeline ``set`` may change during a run (read afresh every day).
+RUNTIME_PATHS = (
+    "simulation.combat.",
+    "simulation.siege.",
+    "simulation.movement.",
+    "simulation.fighting_age_share",
+)
+#: The fields of ``factions.<id>`` a timeline ``set`` may change during a run.
+FACTION_FIELDS = (
+    "rules", "objectives", "garrison_quality", "garrison_morale", "garrison", "air"
+)
+
+
+class _Context:
+    """What the events of one scenario are checked against."""
+
+    def __init__(self, spec: Scenario, data: dict[str, Any], problems: Problems) -> None:
+        self.problems = problems
+        self.data = data
+        self.start: dt.date = spec.simulation.start_date
+        self.days = spec.simulation.days
+        self.factions = [f.id for f in spec.factions]
+        self.towns = [t.id for t in spec.towns]
+        self.town_set = set(self.towns)
+        self.roads = {frozenset((h.from_, h.to)) for h in spec.highways}
+        self.units = {u.id for f in spec.factions for u in f.forces}
+        self.with_air = {f.id for f in spec.factions if f.air is not None}
+
+    def date(self, day: int) -> str:
+        """The date of a day of the run, as text ("off the calendar" outside years 1-9999)."""
+        try:
+            return str(self.start + dt.timedelta(days=day))
+        except OverflowError:
+            return "off the calendar"
+
+    def town(self, path: PathKey, tid: str) -> bool:
+        """Whether ``tid`` is a town; report it unknown (with a suggestion) if not."""
+        if tid in self.town_set:
+            return True
+        self.problems.add(path, f"unknown town {tid!r}{suggest(tid, self.towns)}")
+        return False
+
+    def faction(self, path: PathKey, fid: str) -> bool:
+        """Whether ``fid`` is a faction; report it unknown (with a suggestion) if not."""
+        if fid in self.factions:
+            return True
+        self.problems.add(path, f"unknown faction {fid!r}{suggest(fid, self.factions)}")
+        return False
+
+
+def check_timeline(spec: Scenario, data: dict[str, Any], problems: Problems) -> None:
+    """Add every problem of the scenario's ``events`` to ``problems``.
+
+    Args:
+        spec: the validated scenario.
+        data: the merged plain data it was validated from (for the ``set`` checks).
+        problems: the loader's collector.
+    """
+    if not spec.events:
+        return
+    ctx = _Context(spec, data, problems)
+    arrivals: dict[str, str] = {}  # arrival id -> the event that brings it
+    counts: dict[str, int] = {}
+    for ev in spec.events:
+        counts[ev.id] = counts.get(ev.id, 0) + 1
+        for a in ev.add_units:
+            arrivals.setdefault(a.id, ev.id)
+    for eid, n in counts.items():
+        if n > 1:
+            problems.add(("events", eid, "id"), f"duplicate event id {eid!r} ({n} events "
+                         "have it; an event fires once, by id)")
+    seen_arrivals: set[str] = set()
+    for ev in spec.events:
+        base: PathKey = ("events", ev.id)
+        _check_trigger(ev, base, ctx)
+        _check_set(ev, base, ctx)
+        _check_relations(ev, base, ctx)
+        _check_roads(ev, base, ctx)
+        _check_air(ev, base, ctx)
+        for j, uid in enumerate(ev.withdraw):
+            if uid in ctx.units or arrivals.get(uid, ev.id) != ev.id:
+                continue
+            known = sorted(ctx.units | set(arrivals))
+            extra = (" (it arrives in this same event, and withdraw applies before add_units)"
+                     if uid in arrivals else suggest(uid, known))
+            problems.add((*base, "withdraw", j), f"unknown unit {uid!r}{extra}")
+        for a in ev.add_units:
+            apath: PathKey = (*base, "add_units", a.id)
+            ctx.faction((*apath, "faction"), a.faction)
+            ctx.town((*apath, "town"), a.town)
+            if a.id in ctx.units:
+                problems.add((*apath, "id"), f"unit id {a.id!r} is taken by a unit in forces")
+            elif a.id in seen_arrivals:
+                problems.add((*apath, "id"), f"unit id {a.id!r} is taken by an earlier arrival "
+                             f"(event {arrivals[a.id]!r})")
+            seen_arrivals.add(a.id)
+
+
+def _check_trigger(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
+    """One of date, day and when; after the start; a spread window that starts in the run.
+
+    A date or day after the last day is a warning (the run ends first), not an error.
+    """
+    bad = ctx.problems.add
+    triggers = [x for x in (ev.date, ev.day, ev.when) if x is not None]
+    if len(triggers) != 1:
+        given = ", ".join(k for k in ("date", "day", "when") if getattr(ev, k) is not None)
+        bad(base, f"give exactly one of date, day and when (given: {given or 'none'})")
+    days = ctx.days
+    # A date or day after the last day is no error: a run shortened by --days, a sweep or a
+    # calibration of the first weeks simply ends before it (a warning says so).
+    if ev.date is not None and (ev.date - ctx.start).days < 1:
+        bad((*base, "date"), f"{ev.date} is not after the start date {ctx.start}: an event "
+            f"fires at dawn of a day of the run ({ctx.date(1)} or later)")
+    elif ev.date is not None and (ev.date - ctx.start).days > days:
+        ctx.problems.warn((*base, "date"), f"{ev.date} is after the run's last day "
+                          f"({ctx.date(days)}): it does not fire in this run")
+    if ev.day is not None and ev.day > days:
+        ctx.problems.warn((*base, "day"), f"day {ev.day} is after the run's last day ({days}): "
+                          "it does not fire in this run")
+    day = ev.day if ev.date is None else (ev.date - ctx.start).days
+    if ev.spread_days and day is None:
+        bad((*base, "spread_days"), "a spread needs a date or a day, not a condition")
+    elif ev.spread_days and day is not None and day - ev.spread_days < 1 <= day:
+        lo, hi = day - ev.spread_days, day + ev.spread_days
+        bad((*base, "spread_days"), f"the window {ctx.date(lo)} - {ctx.date(hi)} (days "
+            f"{lo} - {hi}) starts before the run (day 1, {ctx.date(1)}); a drawn day after "
+            "the last day does not fire")
+    if ev.when is None:
+        return
+    if ev.faction is None:
+        bad((*base, "when"), "a condition needs the faction it is seen from (add faction: "
+            f"one of {', '.join(ctx.factions)})")
+    else:
+        ctx.faction((*base, "faction"), ev.faction)
+    try:
+        compile_condition(ev.when, FACTION, ctx.town_set)
+    except ExprError as exc:
+        bad((*base, "when"), str(exc))
+
+
+def _check_set(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
+    """Each path may change at run time, and its value is valid there."""
+    for text, value in ev.set.items():
+        where: PathKey = (*base, "set", text)
+        parts = text.split(".")
+        if text.startswith(RUNTIME_PATHS):
+            _try_value(where, text, value, ctx, ("simulation",), SimulationParams)
+            continue
+        if len(parts) >= 3 and parts[0] == "factions":
+            field = parts[2].split("[")[0]
+            if not ctx.faction(where, parts[1]):
+                continue
+            if field == "air" and parts[1] not in ctx.with_air:
+                ctx.problems.add(where, f"faction {parts[1]!r} has no air: block to change "
+                                 "(give it one, with sorties_per_day: 0 until this event)")
+                continue
+            if field in FACTION_FIELDS:
+                _try_value(where, text, value, ctx, ("factions", parts[1]), Faction)
+                continue
+            ctx.problems.add(where, f"factions.{parts[1]}.{field} cannot change during a run "
+                             f"(a faction's {', '.join(FACTION_FIELDS)} can)"
+                             f"{suggest(field, FACTION_FIELDS)}")
+            continue
+        ctx.problems.add(where, "cannot change during a run (paths that can: "
+                         f"{', '.join(p.rstrip('.') for p in RUNTIME_PATHS)}, factions.<id>."
+                         f"{{{','.join(FACTION_FIELDS)}}})")
+
+
+def _try_value(where: PathKey, text: str, value: Any, ctx: _Context, section: PathKey,
+               model: type[Faction] | type[SimulationParams]) -> None:
+    """Apply the set to a copy of its section (simulation or one faction) and validate that."""
+    node: Any = ctx.data
+    for seg in section:
+        if isinstance(node, dict):
+            node = node.get(seg)
+        elif isinstance(node, list):
+            node = next((x for x in node if isinstance(x, dict) and x.get("id") == seg), None)
+    if not isinstance(node, dict):
+        return
+    part = copy.deepcopy(node)
+    # the section alone, at its place in a document (so that apply_override sees the path)
+    doc: dict[str, Any] = {"simulation": part} if section == ("simulation",) else {
+        "factions": [part]}
+    try:
+        apply_override(doc, parse_path(text), value)
+    except ValueError as exc:
+        ctx.problems.add(where, str(exc))
+        return
+    try:
+        model.model_validate(part)
+    except ValidationError as exc:
+        for sub, message in pydantic_problems(exc, model, part)[:3]:
+            shown = ".".join(str(s) for s in (*section, *sub))
+            ctx.problems.add(where, f"{shown}: {message}")
+
+
+def _check_relations(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
+    """Two different known factions each; one pair not set two ways in one event."""
+    pairs: dict[frozenset[str], str] = {}
+    for j, change in enumerate(ev.relations):
+        where: PathKey = (*base, "relations", j, "factions")
+        a, b = change.factions
+        if a == b:
+            ctx.problems.add(where, f"names {a!r} twice: a relation is between two different "
+                             "factions")
+            continue
+        if not (ctx.faction((*where, 0), a) & ctx.faction((*where, 1), b)):
+            continue
+        pair = frozenset((a, b))
+        if pair in pairs and pairs[pair] != change.relation:
+            ctx.problems.add(where, f"{a} - {b} is set to both {pairs[pair]} and "
+                             f"{change.relation} in this event (a relation is symmetric)")
+        pairs.setdefault(pair, change.relation)
+
+
+def _check_roads(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
+    """Each highway closed or opened joins two known towns."""
+    for key in ("close", "open"):
+        for j, r in enumerate(getattr(ev, key)):
+            where: PathKey = (*base, key, j)
+            known = ctx.town((*where, "from"), r.from_) & ctx.town((*where, "to"), r.to)
+            if known and frozenset((r.from_, r.to)) not in ctx.roads:
+                near = sorted(t for p in ctx.roads if r.from_ in p for t in p if t != r.from_)
+                ctx.problems.add(where, f"no highway joins {r.from_!r} and {r.to!r} (roads "
+                                 f"from {r.from_!r} go to: {', '.join(near) or 'none'})")
+
+
+def _check_air(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
+    """Airlift towns and shares, airlift capacities, air sorties of factions with air."""
+    bad = ctx.problems.add
+    for town, share in ev.airlift.items():
+        if ctx.town((*base, "airlift", town), town) and not 0 <= share <= 1:
+            bad((*base, "airlift", town), f"a share is between 0 and 1, got {share}")
+    for town, capacity in ev.airlift_capacity.items():
+        where: PathKey = (*base, "airlift_capacity", town)
+        if ctx.town(where, town) and not 0 <= capacity <= 10_000_000:
+            bad(where, f"a capacity is 0 to 10,000,000 fighter-days a day, got {capacity}")
+    for fid, sorties in ev.air.items():
+        where = (*base, "air", fid)
+        if not ctx.faction(where, fid):
+            continue
+        if fid not in ctx.with_air:
+            bad(where, f"faction {fid!r} has no air: block (its effect_per_sortie and "
+                "max_multiplier)")
+        elif not 0 <= sorties <= 100_000:
+            bad(where, f"sorties a day are 0 to 100,000, got {sorties}")
