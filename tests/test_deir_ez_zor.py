@@ -213,7 +213,7 @@ def base_runs():
     ("no_russian_air", "siege_lifted", "dez_brigade_137", None),
     ("sdf_races", "capture", "al_bukamal", {"saa", "sor"}),
     ("no_tribal_militia", "capture", "al_khamisiya", {"isis"}),
-    ("no_conscription", "capture", "dez_old_city", {"saa", "sor"}),
+    ("no_conscription", "capture", "mayadin", {"saa", "sor"}),
 ])
 def test_each_variant_differs_from_the_base_at_p_below_005(base_runs, variant, kind, town,
                                                           factions):
