@@ -12,7 +12,7 @@ from sim.air import AirPower, Engagement, allocate
 from sim.combat import lanchester_step
 from sim.constants import DESTROYED_BELOW
 from sim.forcegen import garrison_to_leave
-from sim.odds import defence_multiplier, defenders_of, side_effectiveness
+from sim.odds import defenders_of, defending_side, side_effectiveness
 from sim.record import Recorder
 from sim.rivers import crossing_defence
 from sim.scenario.schema import CombatParams
@@ -192,18 +192,7 @@ def _battle_at(b: _Battles, town: int, units: list[Unit]) -> None:
     garrison, d_total, att_blocs = sides.garrison, sides.d_total, sides.att_blocs
     c = b.params
     reach = b.supply.reach
-    d_eff = side_effectiveness(
-        defenders,
-        None,
-        reach,
-        c.unsupplied,
-        garrison,
-        float(t.garrison_quality[town]),
-        float(t.garrison_morale[town]),
-        bool(b.supply.supplied[town]),
-    )
-    entrenched = garrison > 0 or any(u.entrenched for u in defenders)
-    defence = defence_multiplier(b.world, town, entrenched, c.entrench)
+    d_eff, defence = defending_side(b.world, t, b.supply, c, town, defenders, garrison)
     aired = b.air is not None and any(k[0] == town for k in b.air.applied)
     if aired:
         _log_air(b, town)

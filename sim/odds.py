@@ -36,6 +36,7 @@ __all__ = [
     "Odds",
     "defence_multiplier",
     "defenders_of",
+    "defending_side",
     "morale_factor",
     "side_effectiveness",
 ]
@@ -55,6 +56,34 @@ def defence_multiplier(world: World, town: int, entrenched: bool, entrench: floa
     """Terrain defence x (1 + fortification) x entrenchment (when the defenders dug in)."""
     terrain = world.defence[town] * (1.0 + world.fortification[town])
     return terrain * (entrench if entrenched else 1.0)
+
+
+def defending_side(
+    world: World,
+    towns: TownState,
+    supply: SupplyState,
+    params: CombatParams,
+    town: int,
+    defenders: list[Unit],
+    garrison: float,
+) -> tuple[float, float]:
+    """The defenders' effectiveness and the town's defence multiplier (before air).
+
+    The garrison fights at its quality and morale, supplied when its town is; the defence is
+    entrenched when there is a garrison or a defending unit dug in.
+    """
+    d_eff = side_effectiveness(
+        defenders,
+        None,
+        supply.reach,
+        params.unsupplied,
+        garrison,
+        float(towns.garrison_quality[town]),
+        float(towns.garrison_morale[town]),
+        bool(supply.supplied[town]),
+    )
+    entrenched = garrison > 0 or any(u.entrenched for u in defenders)
+    return d_eff, defence_multiplier(world, town, entrenched, params.entrench)
 
 
 def side_effectiveness(
@@ -217,18 +246,9 @@ class Odds:
         reach = self.supply.reach
         origins = [_origin(u, town) for u in group]
         a_eff = side_effectiveness(group, origins, reach, c.unsupplied)
-        d_eff = side_effectiveness(
-            defenders,
-            None,
-            reach,
-            c.unsupplied,
-            garrison,
-            float(t.garrison_quality[town]),
-            float(t.garrison_morale[town]),
-            bool(self.supply.supplied[town]),
+        d_eff, defence = defending_side(
+            self.world, t, self.supply, c, town, defenders, garrison
         )
-        entrenched = garrison > 0 or any(u.entrenched for u in defenders)
-        defence = defence_multiplier(self.world, town, entrenched, c.entrench)
         defence *= crossing_defence(self.world, town, group, c.crossing_defence, origins)
         if self.air is not None:
             a_eff *= self.air.applied_to(town, {u.faction for u in group})
