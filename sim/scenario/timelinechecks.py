@@ -136,13 +136,14 @@ def _check_trigger(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
     days = ctx.days
     # A date or day after the last day is no error: a run shortened by --days, a sweep or a
     # calibration of the first weeks simply ends before it (a warning says so).
+    # (with a spread, only when its whole window is after the last day)
     if ev.date is not None and (ev.date - ctx.start).days < 1:
         bad((*base, "date"), f"{ev.date} is not after the start date {ctx.start}: an event "
             f"fires at dawn of a day of the run ({ctx.date(1)} or later)")
-    elif ev.date is not None and (ev.date - ctx.start).days > days:
+    elif ev.date is not None and (ev.date - ctx.start).days - ev.spread_days > days:
         ctx.problems.warn((*base, "date"), f"{ev.date} is after the run's last day "
                           f"({ctx.date(days)}): it does not fire in this run")
-    if ev.day is not None and ev.day > days:
+    if ev.day is not None and ev.day - ev.spread_days > days:
         ctx.problems.warn((*base, "day"), f"day {ev.day} is after the run's last day ({days}): "
                           "it does not fire in this run")
     day = ev.day if ev.date is None else (ev.date - ctx.start).days
