@@ -63,7 +63,7 @@ class Timeline:
         self.day_of: dict[str, int] = {}
         self.conditions: dict[str, Condition] = {}
         for ev in self.events:
-            base = ev.day if ev.date is None else (ev.date - self.start).days
+            base = ev.day_number(self.start)
             if base is not None:
                 self.day_of[ev.id] = base
             if ev.when is not None:
@@ -81,8 +81,8 @@ class Timeline:
 
     def window(self, ev: TimelineEvent) -> str:
         """The days an event with a spread may fall on, as text: ``"days 3-7"``."""
-        base = ev.day if ev.date is None else (ev.date - self.start).days
-        return f"days {(base or 0) - ev.spread_days}-{(base or 0) + ev.spread_days}"
+        base = ev.day_number(self.start) or 0
+        return f"days {base - ev.spread_days}-{base + ev.spread_days}"
 
     def due(
         self, day: int, stats: Sequence[dict[str, Any]], sense: Sense, index: dict[str, int]

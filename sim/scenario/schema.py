@@ -627,6 +627,10 @@ class TimelineEvent(_Strict):
         default_factory=list, description="units that arrive (reinforcements)"
     )
 
+    def day_number(self, start: dt.date) -> int | None:
+        """Its day of the run before any spread (``date`` - ``start``); None for a condition."""
+        return self.day if self.date is None else (self.date - start).days
+
 
 #: The JSON Schema of ``towns: {file: ..., format: ...}`` (see :mod:`sim.scenario.tables`).
 TABLE_JSON_SCHEMA: dict[str, Any] = {

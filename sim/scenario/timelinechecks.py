@@ -135,18 +135,18 @@ def _check_trigger(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
         bad(base, f"give exactly one of date, day and when (given: {given or 'none'})")
     days = ctx.days
     # A date or day after the last day is no error: a run shortened by --days, a sweep or a
-    # calibration of the first weeks simply ends before it (a warning says so).
-    # (with a spread, only when its whole window is after the last day)
-    if ev.date is not None and (ev.date - ctx.start).days < 1:
+    # calibration of the first weeks simply ends before it (a warning says so; with a spread,
+    # only when its whole window is after the last day).
+    day = ev.day_number(ctx.start)
+    field = "day" if ev.date is None else "date"
+    if ev.date is not None and day is not None and day < 1:
         bad((*base, "date"), f"{ev.date} is not after the start date {ctx.start}: an event "
             f"fires at dawn of a day of the run ({ctx.date(1)} or later)")
-    elif ev.date is not None and (ev.date - ctx.start).days - ev.spread_days > days:
-        ctx.problems.warn((*base, "date"), f"{ev.date} is after the run's last day "
-                          f"({ctx.date(days)}): it does not fire in this run")
-    if ev.day is not None and ev.day - ev.spread_days > days:
-        ctx.problems.warn((*base, "day"), f"day {ev.day} is after the run's last day ({days}): "
-                          "it does not fire in this run")
-    day = ev.day if ev.date is None else (ev.date - ctx.start).days
+    elif day is not None and day - ev.spread_days > days:
+        when = f"day {ev.day}" if ev.date is None else str(ev.date)
+        last = f"{days}" if ev.date is None else ctx.date(days)
+        ctx.problems.warn((*base, field), f"{when} is after the run's last day ({last}): it "
+                          "does not fire in this run")
     if ev.spread_days and day is None:
         bad((*base, "spread_days"), "a spread needs a date or a day, not a condition")
     elif ev.spread_days and day is not None and day - ev.spread_days < 1 <= day:
