@@ -85,6 +85,11 @@ class Sense:
         self._defenders: np.ndarray | None = None
         self._near_towns: dict[tuple[int, float], tuple[bool, float]] = {}
         self._enemy_present: dict[int, np.ndarray] = {}
+        # (faction, town, km) or (faction, node, dest, progress, km) -> hostile fighters near
+        # it; valid as long as the trees (the snapshot) are: a rule, a garrison's need and its
+        # release ask about the same points many times a day
+        self._near: dict[tuple[Any, ...], float] = {}
+        self._town_hits: dict[tuple[int, float], Any] = {}
 
     def town_fighters(self) -> np.ndarray:
         """Fighters per (faction, town): garrisons plus units in the town or on a road out of it.
@@ -151,11 +156,9 @@ class Sense:
         entry = self._trees.get(faction)
         if entry is None:
             enemies = self.relations.enemies[faction]
-            mask = (
-                np.isin(self.unit_faction, list(enemies))
-                if enemies
-                else np.zeros(len(self.units), bool)
-            )
+            hostile = np.zeros(len(self.relations.ids), dtype=bool)  # as np.isin, ~20x faster
+            hostile[list(enemies)] = True
+            mask = hostile[self.unit_faction]
             pts = self.unit_xy[mask]
             entry = (cKDTree(pts) if len(pts) else None, self.unit_fighters[mask])
             self._trees[faction] = entry
@@ -167,6 +170,29 @@ class Sense:
             return 0.0
         idx = tree.query_ball_point(xy, r=float(km))
         return float(weights[idx].sum()) if idx else 0.0
+
+    def _near_town(self, faction: int, town: int, km: float) -> float:
+        """``_near_point`` at a town: one tree query per (faction, km) answers every town.
+
+        The batch query returns each town's hits in the order a single query would (unsorted),
+        so the sums are the same floats.
+        """
+        key = (faction, town, km)
+        near = self._near.get(key)
+        if near is None:
+            hits = self._town_hits.get((faction, km))
+            if hits is None:
+                tree, _ = self._hostile_tree(faction)
+                hits = (
+                    None
+                    if tree is None
+                    else tree.query_ball_point(self.world.xy, r=float(km), return_sorted=False)
+                )
+                self._town_hits[(faction, km)] = hits
+            idx = hits[town] if hits is not None else None
+            near = float(self._trees[faction][1][idx].sum()) if idx else 0.0
+            self._near[key] = near
+        return near
 
     def threatened_towns(self, faction: int, mask: np.ndarray, km: float) -> np.ndarray:
         """Town numbers among ``mask`` with a unit hostile to the faction within ``km``."""
@@ -207,14 +233,17 @@ class Sense:
                 c = self.towns.controller[w.index[args[0]]]
                 return bool(c >= 0 and c in self.relations.friends[faction])
             case "enemy_near":
-                town = w.index[args[0]]
-                return self._near_point(faction, w.xy[town], max(args[1], 0))
+                return self._near_town(faction, w.index[args[0]], max(args[1], 0))
             case "enemy_within_km" | "enemy_fighters_within_km":
                 km = max(args[0], 0)
                 if unit is None:
                     anyone, total = self._near_held_towns(faction, km)
                 else:
-                    total = self._near_point(faction, w.project(*unit.position()), km)
+                    key: tuple[Any, ...] = (faction, unit.node, unit.dest, unit.progress, km)
+                    total = self._near.get(key)  # type: ignore[assignment]
+                    if total is None:
+                        total = self._near_point(faction, w.project(*unit.position()), km)
+                        self._near[key] = total
                     anyone = total > 0
                 return anyone if name == "enemy_within_km" else total
             case "odds":
