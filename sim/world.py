@@ -17,7 +17,12 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from sim.geo import Projection, haversine_km
 from sim.scenario.schema import Crossing, Scenario
 
-__all__ = ["Field", "World"]
+__all__ = ["SMALL_GRAPH", "Field", "World", "components"]
+
+#: Maps of at most this many towns find connected components in pure Python (a union-find
+#: costs ~50 us on 42 towns where a scipy sparse build + ``connected_components`` costs ~280 us;
+#: the labels are identical, see ``components``).
+SMALL_GRAPH = 256
 
 
 @dataclass(frozen=True)
@@ -191,12 +196,13 @@ class World:
             (pockets of the same faction share a label).
         """
         keep = edge_open & passable[self.eu] & passable[self.ev]
-        u, v = self.eu[keep], self.ev[keep]
-        g = coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(self.n, self.n)).tocsr()
-        _, labels = connected_components(g, directed=False)
+        labels = components(self.n, self.eu[keep], self.ev[keep])
         src = sources[passable[sources]] if len(sources) else sources
-        reached = np.isin(labels, labels[src]) & passable if len(src) else np.zeros(self.n, bool)
-        return reached, labels
+        if not len(src):
+            return np.zeros(self.n, bool), labels
+        hit = np.zeros(int(labels.max()) + 1, dtype=bool)  # as np.isin(labels, labels[src])
+        hit[labels[src]] = True
+        return hit[labels] & passable, labels
 
     def field(
         self,
@@ -229,18 +235,12 @@ class World:
             counts = np.bincount(self._adj_rows[keep], minlength=n)
             indptr = np.concatenate(([0], np.cumsum(counts))).astype(indptr.dtype)
         src = n
-        row = csr_matrix(  # canonical: targets sorted, a target listed twice summed
-            (
-                np.asarray(offsets, dtype=float) + 1e-9,
-                (np.zeros(len(targets), dtype=np.int64), targets),
-            ),
-            shape=(1, n + 1),
-        )
+        row_idx, row_data = _source_row(np.asarray(targets), np.asarray(offsets, dtype=float), n)
         big = csr_matrix(
             (
-                np.concatenate((data, row.data)),
-                np.concatenate((indices, row.indices)),
-                np.concatenate((indptr, [indptr[-1] + len(row.indices)])),
+                np.concatenate((data, row_data)),
+                np.concatenate((indices, row_idx)),
+                np.concatenate((indptr, [indptr[-1] + len(row_idx)])),
             ),
             shape=(n + 1, n + 1),
         )
@@ -249,3 +249,56 @@ class World:
         hop[hop == src] = -1
         hop[hop < 0] = -1
         return Field(dist[:n], hop)
+
+
+def _source_row(targets: np.ndarray, offsets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The super-source's row of ``field``'s graph in canonical CSR form: (columns, weights).
+
+    What ``csr_matrix`` makes of the COO row (columns sorted, a target listed twice summed),
+    without its conversion when the targets are distinct (~200 us on a small map).
+    """
+    weights = offsets + 1e-9
+    order = np.argsort(targets, kind="stable")
+    cols = targets[order]
+    if len(cols) > 1 and (cols[1:] == cols[:-1]).any():
+        row = csr_matrix(
+            (weights, (np.zeros(len(targets), dtype=np.int64), targets)), shape=(1, n + 1)
+        )
+        return row.indices, row.data
+    return cols.astype(np.int32), weights[order]
+
+
+def components(n: int, u: np.ndarray, v: np.ndarray, small: int = SMALL_GRAPH) -> np.ndarray:
+    """Connected-component label per node of the undirected graph with edges ``(u[k], v[k])``.
+
+    Labels are numbered in the order of each component's lowest node, as
+    ``scipy.sparse.csgraph.connected_components`` numbers them (int32, as it returns them);
+    graphs of at most ``small`` nodes are done with a union-find in plain Python instead.
+    """
+    if n > small:
+        g = coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n, n)).tocsr()
+        return connected_components(g, directed=False)[1]
+    parent = list(range(n))
+    for a, b in zip(u.tolist(), v.tolist(), strict=True):
+        while parent[a] != a:
+            a = parent[a]
+        while parent[b] != b:
+            b = parent[b]
+        if a < b:
+            parent[b] = a
+        elif b < a:
+            parent[a] = b
+    labels = [0] * n
+    count = 0
+    for x in range(n):
+        p = parent[x]
+        if p == x:  # the lowest node of its component: the next label
+            labels[x] = count
+            count += 1
+        else:  # parent[p] < x is already the root's label (roots are the lowest nodes)
+            root = p
+            while parent[root] != root:
+                root = parent[root]
+            parent[x] = root
+            labels[x] = labels[root]
+    return np.array(labels, dtype=np.int32)
