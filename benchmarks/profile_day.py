@@ -4,8 +4,10 @@ Usage:
     .venv/bin/python benchmarks/profile_day.py --towns 10000 [--days 5] [--warmup 2] [--top 25]
     .venv/bin/python benchmarks/profile_day.py --default          # the default scenario
 
-Phases are timed by wrapping the functions ``TerritoryModel.step`` calls (orders, battles,
-supply, attrition, the daily ``Sense`` and the bookkeeping), so the table adds up to the day.
+Phases are timed by wrapping the functions ``TerritoryModel.step`` calls (the timeline, force
+generation, faction rules, orders and movement, battles, supply, attrition and the record), so
+the table adds up to the day; ``Sense.refresh`` runs inside those phases and is shown apart.
+The wrappers are removed again when the run is done (``main`` can be called from a test).
 """
 
 from __future__ import annotations
@@ -15,16 +17,27 @@ import cProfile
 import pstats
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sim.model as sm
 from sim.generate import generate_scenario
 from sim.model import DEFAULT_SCENARIO, TerritoryModel
+from sim.sense import Sense
 
-PHASES = {"faction_actions": "conscription rules", "give_orders": "orders + movement",
-          "fight": "battles", "compute_supply": "supply / sieges", "attrition": "attrition",
-          "Sense": "daily Sense (x3)"}
+#: function of ``sim.model`` -> label; each is called by ``TerritoryModel.step`` (or its
+#: ``_supply`` / ``_collect``) once a day
+PHASES = {
+    "fire_due": "timeline",
+    "generate": "force generation",
+    "faction_actions": "faction rules",
+    "give_orders": "orders + movement",
+    "fight": "battles",
+    "compute_supply": "supply / sieges",
+    "attrition": "attrition",
+    "_collect": "record",
+}
+INSIDE = "Sense.refresh (inside the above)"
 
 
 def _timed(name: str, fn: Callable[..., Any], acc: dict[str, float]) -> Callable[..., Any]:
@@ -37,16 +50,34 @@ def _timed(name: str, fn: Callable[..., Any], acc: dict[str, float]) -> Callable
     return wrapper
 
 
-def main() -> None:
-    """Run the profile and print the tables."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _wrap(model: TerritoryModel, acc: dict[str, float]) -> Callable[[], None]:
+    """Time the phases (see PHASES) and ``Sense.refresh``; returns what undoes it."""
+    saved = {name: getattr(sm, name) for name in PHASES if hasattr(sm, name)}
+    for name, fn in saved.items():
+        setattr(sm, name, _timed(name, fn, acc))
+    refresh = Sense.refresh
+    Sense.refresh = _timed(INSIDE, refresh, acc)  # type: ignore[method-assign]
+    model._collect = _timed("_collect", model._collect, acc)  # type: ignore[method-assign]
+
+    def undo() -> None:
+        for name, fn in saved.items():
+            setattr(sm, name, fn)
+        Sense.refresh = refresh  # type: ignore[method-assign]
+        del model._collect
+    return undo
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, float]:
+    """Run the profile and print the tables; returns CPU ms per day by phase label."""
+    p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("--towns", type=int, default=10_000)
     p.add_argument("--default", action="store_true", help="profile the default scenario")
     p.add_argument("--days", type=int, default=5)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--top", type=int, default=25)
     p.add_argument("--sort", default="tottime")
-    args = p.parse_args()
+    p.add_argument("--no-profile", action="store_true", help="only the phase table")
+    args = p.parse_args(argv)
 
     t = time.perf_counter()
     source: Any = DEFAULT_SCENARIO if args.default else generate_scenario(args.towns, 3, None, 1)
@@ -56,29 +87,36 @@ def main() -> None:
     model.run(args.warmup)
 
     acc: dict[str, float] = defaultdict(float)
-    for name in PHASES:
-        setattr(sm, name, _timed(name, getattr(sm, name), acc))
-    for meth in ("_update_stats", "_record"):
-        setattr(model, meth, _timed(meth, getattr(model, meth), acc))
-    t, c = time.perf_counter(), time.process_time()
-    model.run(args.days)
-    total = time.perf_counter() - t
-    cpu = time.process_time() - c
-    print(f"\n{args.days} days after {args.warmup} warm-up days: {1000 * total / args.days:.1f} "
-          f"ms/day (CPU {1000 * cpu / args.days:.1f} ms/day)")
-    print(f"{'phase':<28}{'CPU ms/day':>12}{'share':>8}")
+    undo = _wrap(model, acc)
+    try:
+        t, c = time.perf_counter(), time.process_time()
+        model.run(args.days)
+        total = time.perf_counter() - t
+        cpu = time.process_time() - c
+    finally:
+        undo()
+    days = max(args.days, 1)
+    print(f"\n{args.days} days after {args.warmup} warm-up days: {1000 * total / days:.2f} "
+          f"ms/day (CPU {1000 * cpu / days:.2f} ms/day)")
+    print(f"{'phase':<34}{'CPU ms/day':>12}{'share':>8}")
+    table: dict[str, float] = {}
     for name, secs in sorted(acc.items(), key=lambda kv: -kv[1]):
-        label = PHASES.get(name, name.strip("_"))
-        print(f"{label:<28}{1000 * secs / args.days:12.2f}{secs / cpu:8.0%}")
-    rest = cpu - sum(acc.values())
-    print(f"{'other':<28}{1000 * rest / args.days:12.2f}{rest / cpu:8.0%}")
+        if name != INSIDE:
+            table[PHASES[name]] = 1000 * secs / days
+    rest = cpu - sum(v for k, v in acc.items() if k != INSIDE)
+    table["other"] = 1000 * rest / days
+    table[INSIDE] = 1000 * acc[INSIDE] / days
+    for label, ms in table.items():
+        print(f"{label:<34}{ms:12.2f}{ms / (1000 * cpu / days) if cpu else 0.0:8.0%}")
 
-    prof = cProfile.Profile()
-    prof.enable()
-    model.run(args.days)
-    prof.disable()
-    print()
-    pstats.Stats(prof).sort_stats(args.sort).print_stats(args.top)
+    if not args.no_profile:
+        prof = cProfile.Profile()
+        prof.enable()
+        model.run(args.days)
+        prof.disable()
+        print()
+        pstats.Stats(prof).sort_stats(args.sort).print_stats(args.top)
+    return table
 
 
 if __name__ == "__main__":

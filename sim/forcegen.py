@@ -286,9 +286,16 @@ def _release(
         if policy is None or not policy.release_km:
             continue
         mine = [(i, u) for i, u in enumerate(forces) if u.faction == f.index and u.dest < 0]
+        if not mine:
+            continue
+        # towns with one of those units in them or next to them (a superset of where a
+        # release can go): the others are skipped before their threat is asked about
+        close = {u.node for _, u in mine}
+        for node in list(close):
+            close.update(world.neighbours(node).tolist())
         for town in sorted(int(t) for t in (towns.controller == f.index).nonzero()[0]):
             g = float(towns.garrison[town])
-            if g <= RELEASE_MIN or not supply.supplied[town]:
+            if g <= RELEASE_MIN or not supply.supplied[town] or town not in close:
                 continue
             if sense.call(f.index, None, "enemy_near", (world.ids[town], policy.release_km)):
                 continue

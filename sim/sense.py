@@ -66,30 +66,42 @@ class Sense:
         return self.odds
 
     def refresh(self) -> None:
-        """Forget what was perceived: units moved, fought or lost fighters since."""
+        """Forget what was perceived: units moved, fought or lost fighters since.
+
+        What depends only on where the units are (their coordinates, the hostile units'
+        KD-trees and which of them are within a distance of a point) is kept while no unit has
+        moved and none has come or gone: of a day's refreshes only the one after movement
+        finds them moved. Fighter sums are always recomputed.
+        """
         units = self.forces.units
         self.units = units
-        if len(units) > VECTOR_UNITS:
-            self.unit_xy = _unit_xy(self.world, self.units)
-        else:
-            self.unit_xy = (
-                np.array([self.world.project(*u.position()) for u in units])
-                if units
-                else np.zeros((0, 2))
-            )
+        where = [(u.node, u.dest, u.progress, u.faction) for u in units]
+        if where != getattr(self, "_where", None):
+            self._where = where
+            if len(units) > VECTOR_UNITS:
+                self.unit_xy = _unit_xy(self.world, self.units)
+            else:
+                self.unit_xy = (
+                    np.array([self.world.project(*u.position()) for u in units])
+                    if units
+                    else np.zeros((0, 2))
+                )
+            self.unit_faction = np.array([u.faction for u in units], dtype=np.int64)
+            #: faction -> (its enemies, KD-tree of their units or None, which units they are)
+            self._geo: dict[int, tuple[frozenset[int], cKDTree | None, np.ndarray]] = {}
+            #: (faction, km) -> per town, the hostile units within km (tree order)
+            self._town_hits: dict[tuple[int, float], Any] = {}
+            #: (faction, node, dest, progress, km) -> hostile units within km of that point
+            self._point_hits: dict[tuple[Any, ...], Any] = {}
         self.unit_fighters = np.array([u.fighters for u in units], dtype=float)
-        self.unit_faction = np.array([u.faction for u in units], dtype=np.int64)
         self._trees: dict[int, tuple[cKDTree | None, np.ndarray]] = {}
         self._ratio: dict[int, np.ndarray] = {}
         self._town_fighters: np.ndarray | None = None
         self._defenders: np.ndarray | None = None
         self._near_towns: dict[tuple[int, float], tuple[bool, float]] = {}
         self._enemy_present: dict[int, np.ndarray] = {}
-        # (faction, town, km) or (faction, node, dest, progress, km) -> hostile fighters near
-        # it; valid as long as the trees (the snapshot) are: a rule, a garrison's need and its
-        # release ask about the same points many times a day
+        #: (faction, town, km) -> hostile fighters near the town (``enemy_near``)
         self._near: dict[tuple[Any, ...], float] = {}
-        self._town_hits: dict[tuple[int, float], Any] = {}
 
     def town_fighters(self) -> np.ndarray:
         """Fighters per (faction, town): garrisons plus units in the town or on a road out of it.
@@ -153,26 +165,43 @@ class Sense:
         return float(ratio[town])
 
     def _hostile_tree(self, faction: int) -> tuple[cKDTree | None, np.ndarray]:
+        """(KD-tree of the faction's hostile units or None, their fighters), tree order."""
         entry = self._trees.get(faction)
         if entry is None:
-            enemies = self.relations.enemies[faction]
+            tree, mask = self._hostile_geo(faction)
+            entry = (tree, self.unit_fighters[mask])
+            self._trees[faction] = entry
+        return entry
+
+    def _hostile_geo(self, faction: int) -> tuple[cKDTree | None, np.ndarray]:
+        enemies = self.relations.enemies[faction]
+        geo = self._geo.get(faction)
+        if geo is None or geo[0] != enemies:
+            if geo is not None:  # relations changed: what was near is stale
+                self._town_hits.clear()
+                self._point_hits.clear()
             hostile = np.zeros(len(self.relations.ids), dtype=bool)  # as np.isin, ~20x faster
             hostile[list(enemies)] = True
             mask = hostile[self.unit_faction]
             pts = self.unit_xy[mask]
-            entry = (cKDTree(pts) if len(pts) else None, self.unit_fighters[mask])
-            self._trees[faction] = entry
-        return entry
+            geo = (enemies, cKDTree(pts) if len(pts) else None, mask)
+            self._geo[faction] = geo
+        return geo[1], geo[2]
 
-    def _near_point(self, faction: int, xy: tuple[float, float] | np.ndarray, km: float) -> float:
+    def _near_unit(self, faction: int, unit: Unit, km: float) -> float:
+        """Hostile fighters within km of the unit (which units: kept until one moves)."""
         tree, weights = self._hostile_tree(faction)
         if tree is None:
             return 0.0
-        idx = tree.query_ball_point(xy, r=float(km))
+        key = (faction, unit.node, unit.dest, unit.progress, km)
+        idx = self._point_hits.get(key)
+        if idx is None:
+            xy = self.world.project(*unit.position())
+            idx = self._point_hits[key] = tree.query_ball_point(xy, r=float(km))
         return float(weights[idx].sum()) if idx else 0.0
 
     def _near_town(self, faction: int, town: int, km: float) -> float:
-        """``_near_point`` at a town: one tree query per (faction, km) answers every town.
+        """Hostile fighters within km of a town: one tree query per (faction, km) answers all.
 
         The batch query returns each town's hits in the order a single query would (unsorted),
         so the sums are the same floats.
@@ -180,17 +209,13 @@ class Sense:
         key = (faction, town, km)
         near = self._near.get(key)
         if near is None:
+            tree, weights = self._hostile_tree(faction)
             hits = self._town_hits.get((faction, km))
-            if hits is None:
-                tree, _ = self._hostile_tree(faction)
-                hits = (
-                    None
-                    if tree is None
-                    else tree.query_ball_point(self.world.xy, r=float(km), return_sorted=False)
-                )
+            if hits is None and tree is not None:
+                hits = tree.query_ball_point(self.world.xy, r=float(km), return_sorted=False)
                 self._town_hits[(faction, km)] = hits
             idx = hits[town] if hits is not None else None
-            near = float(self._trees[faction][1][idx].sum()) if idx else 0.0
+            near = float(weights[idx].sum()) if idx else 0.0
             self._near[key] = near
         return near
 
@@ -239,11 +264,7 @@ class Sense:
                 if unit is None:
                     anyone, total = self._near_held_towns(faction, km)
                 else:
-                    key: tuple[Any, ...] = (faction, unit.node, unit.dest, unit.progress, km)
-                    total = self._near.get(key)  # type: ignore[assignment]
-                    if total is None:
-                        total = self._near_point(faction, w.project(*unit.position()), km)
-                        self._near[key] = total
+                    total = self._near_unit(faction, unit, km)
                     anyone = total > 0
                 return anyone if name == "enemy_within_km" else total
             case "odds":
