@@ -24,6 +24,9 @@ __all__ = ["SMALL_GRAPH", "Field", "World", "components"]
 #: the labels are identical, see ``components``).
 SMALL_GRAPH = 256
 
+#: ``World.field`` keeps at most this many distances (town entries over all kept fields).
+FIELD_CACHE_VALUES = 2_000_000
+
 
 @dataclass(frozen=True)
 class Field:
@@ -127,6 +130,10 @@ class World:
         )
         self.adj_self.data[:] = 1.0  # duplicates summed; keep it a 0/1 matrix
         self._graph: nx.Graph | None = None
+        #: field()'s answers by their inputs (a pure function of them on a fixed map): the
+        #: same search recurs while control and cut roads stay put, and across the runs of a
+        #: sweep, which share the World; at most FIELD_CACHE_VALUES town entries are kept
+        self._fields: dict[tuple[bytes, ...], Field] = {}
 
     @staticmethod
     def _default_edge_terrain(scenario: Scenario, u: int, v: int) -> str:
@@ -220,6 +227,33 @@ class World:
         n = self.n
         if len(targets) == 0:
             return Field(np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
+        targets = np.asarray(targets, dtype=np.int64)
+        offsets = np.asarray(offsets, dtype=float)
+        key = (
+            targets.tobytes(),
+            offsets.tobytes(),
+            b"" if mask is None else np.asarray(mask, dtype=bool).tobytes(),
+            b"" if edge_open is None else np.asarray(edge_open, dtype=bool).tobytes(),
+        )
+        found = self._fields.get(key)
+        if found is None:
+            found = self._search(targets, offsets, mask, edge_open)
+            found.dist.setflags(write=False)  # shared by every caller with these inputs
+            found.next_hop.setflags(write=False)
+            if len(self._fields) >= max(1, FIELD_CACHE_VALUES // n):
+                del self._fields[next(iter(self._fields))]  # the oldest
+            self._fields[key] = found
+        return found
+
+    def _search(
+        self,
+        targets: np.ndarray,
+        offsets: np.ndarray,
+        mask: np.ndarray | None,
+        edge_open: np.ndarray | None,
+    ) -> Field:
+        """``field`` without its cache."""
+        n = self.n
         # The graph is adj_eff's canonical CSR arrays (each row's columns sorted), filtered by
         # the mask, plus one last row: a super-source joined to each target by its offset
         # (scipy ignores zero weights). Built from arrays, not via COO, which re-sorts every
@@ -235,7 +269,7 @@ class World:
             counts = np.bincount(self._adj_rows[keep], minlength=n)
             indptr = np.concatenate(([0], np.cumsum(counts))).astype(indptr.dtype)
         src = n
-        row_idx, row_data = _source_row(np.asarray(targets), np.asarray(offsets, dtype=float), n)
+        row_idx, row_data = _source_row(targets, offsets, n)
         big = csr_matrix(
             (
                 np.concatenate((data, row_data)),
