@@ -87,15 +87,18 @@ class Sense:
                     else np.zeros((0, 2))
                 )
             self.unit_faction = np.array([u.faction for u in units], dtype=np.int64)
-            #: faction -> (its enemies, KD-tree of their units or None, which units they are)
-            self._geo: dict[int, tuple[frozenset[int], cKDTree | None, np.ndarray]] = {}
-            #: (faction, km) -> per town, the hostile units within km (tree order)
-            self._town_hits: dict[tuple[int, float], Any] = {}
-            #: (faction, node, dest, progress, km) -> hostile units within km of that point
+            # keyed by a set of hostile factions (factions with the same enemies share them):
+            #: enemies -> (KD-tree of their units or None, which units they are)
+            self._geo: dict[frozenset[int], tuple[cKDTree | None, np.ndarray]] = {}
+            #: (enemies, km) -> per town, the hostile units within km (tree order)
+            self._town_hits: dict[tuple[frozenset[int], float], Any] = {}
+            #: (enemies, node, dest, progress, km) -> hostile units within km of that point
             self._point_hits: dict[tuple[Any, ...], Any] = {}
         self.unit_fighters = np.array([u.fighters for u in units], dtype=float)
-        self._trees: dict[int, tuple[cKDTree | None, np.ndarray]] = {}
-        self._ratio: dict[int, np.ndarray] = {}
+        #: enemies -> (their KD-tree, their units' fighters)
+        self._trees: dict[frozenset[int], tuple[cKDTree | None, np.ndarray]] = {}
+        #: (friends, enemies) -> strength ratio per town
+        self._ratio: dict[tuple[frozenset[int], frozenset[int]], np.ndarray] = {}
         self._town_fighters: np.ndarray | None = None
         self._defenders: np.ndarray | None = None
         self._near_towns: dict[tuple[int, float], tuple[bool, float]] = {}
@@ -146,12 +149,12 @@ class Sense:
 
     def strength_ratio(self, faction: int, town: int) -> float:
         """Friendly units' fighters / all hostile fighters in ``town`` and the towns next to it."""
-        ratio = self._ratio.get(faction)
+        friends = self.relations.friends[faction]
+        enemies = self.relations.enemies[faction]
+        ratio = self._ratio.get((friends, enemies))
         if ratio is None:
             w = self.world
             tf = self.town_fighters()
-            friends = self.relations.friends[faction]
-            enemies = self.relations.enemies[faction]
             friendly = np.zeros(w.n)  # only units can attack; garrisons stay home
             for u in self.units:
                 if u.faction in friends:
@@ -161,39 +164,37 @@ class Sense:
             near_h = w.adj_self @ hostile
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = np.where(near_h > 0, near_f / np.maximum(near_h, 1e-12), NO_ENEMY_RATIO)
-            self._ratio[faction] = ratio
+            self._ratio[(friends, enemies)] = ratio
         return float(ratio[town])
 
     def _hostile_tree(self, faction: int) -> tuple[cKDTree | None, np.ndarray]:
         """(KD-tree of the faction's hostile units or None, their fighters), tree order."""
-        entry = self._trees.get(faction)
+        enemies = self.relations.enemies[faction]
+        entry = self._trees.get(enemies)
         if entry is None:
-            tree, mask = self._hostile_geo(faction)
+            tree, mask = self._hostile_geo(enemies)
             entry = (tree, self.unit_fighters[mask])
-            self._trees[faction] = entry
+            self._trees[enemies] = entry
         return entry
 
-    def _hostile_geo(self, faction: int) -> tuple[cKDTree | None, np.ndarray]:
-        enemies = self.relations.enemies[faction]
-        geo = self._geo.get(faction)
-        if geo is None or geo[0] != enemies:
-            if geo is not None:  # relations changed: what was near is stale
-                self._town_hits.clear()
-                self._point_hits.clear()
+    def _hostile_geo(self, enemies: frozenset[int]) -> tuple[cKDTree | None, np.ndarray]:
+        """(KD-tree of the units of these factions or None, which units they are)."""
+        geo = self._geo.get(enemies)
+        if geo is None:
             hostile = np.zeros(len(self.relations.ids), dtype=bool)  # as np.isin, ~20x faster
             hostile[list(enemies)] = True
             mask = hostile[self.unit_faction]
             pts = self.unit_xy[mask]
-            geo = (enemies, cKDTree(pts) if len(pts) else None, mask)
-            self._geo[faction] = geo
-        return geo[1], geo[2]
+            geo = (cKDTree(pts) if len(pts) else None, mask)
+            self._geo[enemies] = geo
+        return geo
 
     def _near_unit(self, faction: int, unit: Unit, km: float) -> float:
         """Hostile fighters within km of the unit (which units: kept until one moves)."""
         tree, weights = self._hostile_tree(faction)
         if tree is None:
             return 0.0
-        key = (faction, unit.node, unit.dest, unit.progress, km)
+        key = (self.relations.enemies[faction], unit.node, unit.dest, unit.progress, km)
         idx = self._point_hits.get(key)
         if idx is None:
             xy = self.world.project(*unit.position())
@@ -210,10 +211,11 @@ class Sense:
         near = self._near.get(key)
         if near is None:
             tree, weights = self._hostile_tree(faction)
-            hits = self._town_hits.get((faction, km))
+            where = (self.relations.enemies[faction], km)
+            hits = self._town_hits.get(where)
             if hits is None and tree is not None:
                 hits = tree.query_ball_point(self.world.xy, r=float(km), return_sorted=False)
-                self._town_hits[(faction, km)] = hits
+                self._town_hits[where] = hits
             idx = hits[town] if hits is not None else None
             near = float(weights[idx].sum()) if idx else 0.0
             self._near[key] = near
