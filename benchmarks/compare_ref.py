@@ -21,7 +21,9 @@ Measured:
   of ``--days`` days (so a garbage-collection spike on one day shows in the per-day figures);
 * start-up (``--startup K``): ``python -m sim run <default scenario> --quiet`` of each tree and
   ``python -c "import mesa"``, K interleaved whole processes each, wall time and the child's
-  CPU time (user + system, from ``os.wait4``), hyperfine-like.
+  CPU time (user + system, from ``os.wait4``), hyperfine-like. Each tree's bytecode is written
+  first (``compileall``, as installing the package does; ``--no-bytecode``: not, so that with
+  PYTHONDONTWRITEBYTECODE set every process compiles the package from source).
 """
 
 from __future__ import annotations
@@ -141,7 +143,23 @@ def _med(rows: list[dict], key: str) -> float:
     return statistics.median(row[key] for row in rows)
 
 
-def _startup(trees: dict[str, Path], repeats: int) -> dict[str, dict[str, float]]:
+def _compile(tree: Path) -> None:
+    """Write the tree's bytecode, as installing the package does (``compileall``).
+
+    Without it, a shell with PYTHONDONTWRITEBYTECODE set (as on the project's machines)
+    compiles every module of the package from source in every process; Mesa and the other
+    installed packages were compiled when they were installed.
+    """
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "sim", "viz"], cwd=tree,
+                   check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _startup(
+    trees: dict[str, Path], repeats: int, bytecode: bool = True
+) -> dict[str, dict[str, float]]:
+    if bytecode:
+        for tree in trees.values():
+            _compile(tree)
     cmds: dict[str, tuple[list[str], dict[str, str], Path]] = {
         "import mesa": ([sys.executable, "-c", "import mesa"], dict(os.environ), ROOT)}
     for name, tree in trees.items():
@@ -188,7 +206,8 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
                 res["synthetic"] = _interleave(trees, args.synthetic_rounds,
                                                ["synthetic", str(args.towns), str(args.days)])
             if args.startup:
-                res["startup"] = _startup(trees, args.startup)
+                res["startup"] = _startup(trees, args.startup, args.bytecode)
+                res["bytecode"] = args.bytecode
         finally:
             _remove_worktree(ref)
     res["load_after"] = os.getloadavg()
@@ -226,7 +245,9 @@ def report(res: dict[str, Any]) -> str:
     if "startup" in res:
         st = res["startup"]
         mw, mc = st["import mesa"]["wall_s"], st["import mesa"]["cpu_s"]
-        lines += ["", "start-up, whole processes (median; ratio to `import mesa`):",
+        how = ("bytecode written first, as an install does" if res.get("bytecode", True)
+               else "no bytecode: every module compiled in every process")
+        lines += ["", f"start-up, whole processes (median; ratio to `import mesa`; {how}):",
                   "                      wall s  CPU s   wall min   ratio wall  ratio CPU"]
         for k, v in st.items():
             lines.append(f"{k:20} {v['wall_s']:7.3f} {v['cpu_s']:6.3f} {v['wall_min_s']:8.3f}"
@@ -247,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--days", type=int, default=8, help="days timed per theatre worker")
     p.add_argument("--synthetic-rounds", type=int, default=2, help="workers per tree, theatre")
     p.add_argument("--startup", type=int, default=10, help="whole processes per command (0: no)")
+    p.add_argument("--no-bytecode", dest="bytecode", action="store_false",
+                   help="start-up without writing the trees' bytecode first (compileall)")
     p.add_argument("--json", type=Path, help="also write the raw results here")
     args = p.parse_args(argv)
     res = compare(args)
