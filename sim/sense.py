@@ -103,7 +103,8 @@ class Sense:
         self._defenders: np.ndarray | None = None
         self._near_towns: dict[tuple[int, float], tuple[bool, float]] = {}
         self._enemy_present: dict[int, np.ndarray] = {}
-        #: (faction, town, km) -> hostile fighters near the town (``enemy_near``)
+        #: (enemies, town, km) or (enemies, node, dest, progress, km) -> hostile fighters
+        #: near the town (``enemy_near``) or the point (``enemy_within_km``)
         self._near: dict[tuple[Any, ...], float] = {}
 
     def town_fighters(self) -> np.ndarray:
@@ -191,15 +192,21 @@ class Sense:
 
     def _near_unit(self, faction: int, unit: Unit, km: float) -> float:
         """Hostile fighters within km of the unit (which units: kept until one moves)."""
-        tree, weights = self._hostile_tree(faction)
-        if tree is None:
-            return 0.0
         key = (self.relations.enemies[faction], unit.node, unit.dest, unit.progress, km)
-        idx = self._point_hits.get(key)
-        if idx is None:
-            xy = self.world.project(*unit.position())
-            idx = self._point_hits[key] = tree.query_ball_point(xy, r=float(km))
-        return float(weights[idx].sum()) if idx else 0.0
+        near = self._near.get(key)
+        if near is None:
+            tree, weights = self._hostile_tree(faction)
+            if tree is None:
+                near = 0.0
+            else:
+                idx = self._point_hits.get(key)
+                if idx is None:
+                    xy = self.world.project(*unit.position())
+                    idx = np.asarray(tree.query_ball_point(xy, r=float(km)), dtype=np.intp)
+                    self._point_hits[key] = idx
+                near = float(weights[idx].sum()) if len(idx) else 0.0
+            self._near[key] = near
+        return near
 
     def _near_town(self, faction: int, town: int, km: float) -> float:
         """Hostile fighters within km of a town: one tree query per (faction, km) answers all.
@@ -207,11 +214,12 @@ class Sense:
         The batch query returns each town's hits in the order a single query would (unsorted),
         so the sums are the same floats.
         """
-        key = (faction, town, km)
+        enemies = self.relations.enemies[faction]
+        key = (enemies, town, km)
         near = self._near.get(key)
         if near is None:
             tree, weights = self._hostile_tree(faction)
-            where = (self.relations.enemies[faction], km)
+            where = (enemies, km)
             hits = self._town_hits.get(where)
             if hits is None and tree is not None:
                 hits = tree.query_ball_point(self.world.xy, r=float(km), return_sorted=False)
