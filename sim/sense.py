@@ -23,6 +23,7 @@ from sim.world import World
 __all__ = ["Sense"]
 
 VECTOR_UNITS = 64  # above this many units, positions are computed with arrays (same floats)
+LEAF = 16  # cKDTree's default leafsize: a tree of at most this many points is a single leaf
 
 
 class OddsSource(Protocol):
@@ -87,25 +88,24 @@ class Sense:
                     else np.zeros((0, 2))
                 )
             self.unit_faction = np.array([u.faction for u in units], dtype=np.int64)
-            # keyed by a set of hostile factions (factions with the same enemies share them):
-            #: enemies -> (KD-tree of their units or None, which units they are)
-            self._geo: dict[frozenset[int], tuple[cKDTree | None, np.ndarray]] = {}
-            #: (enemies, km) -> per town, the hostile units within km (tree order)
-            self._town_hits: dict[tuple[frozenset[int], float], Any] = {}
-            #: (enemies, node, dest, progress, km) -> hostile units within km of that point
-            self._point_hits: dict[tuple[Any, ...], Any] = {}
+            #: enemies -> where the units of those factions are (factions with the same
+            #: enemies share it)
+            self._geo: dict[frozenset[int], _Hostile] = {}
+            #: (enemies, node, dest, progress, km) or (enemies, town, km) -> the hostile units
+            #: within km of that point (indices into the enemies' units, in a tree's order)
+            self._point_hits: dict[tuple[Any, ...], np.ndarray] = {}
         self.unit_fighters = np.array([u.fighters for u in units], dtype=float)
-        #: enemies -> (their KD-tree, their units' fighters)
-        self._trees: dict[frozenset[int], tuple[cKDTree | None, np.ndarray]] = {}
+        #: enemies -> (unused, their units' fighters)
+        self._trees: dict[frozenset[int], tuple[None, np.ndarray]] = {}
         #: (friends, enemies) -> strength ratio per town
         self._ratio: dict[tuple[frozenset[int], frozenset[int]], np.ndarray] = {}
         self._town_fighters: np.ndarray | None = None
         self._defenders: np.ndarray | None = None
         self._near_towns: dict[tuple[int, float], tuple[bool, float]] = {}
         self._enemy_present: dict[int, np.ndarray] = {}
-        #: (enemies, town, km) or (enemies, node, dest, progress, km) -> hostile fighters
-        #: near the town (``enemy_near``) or the point (``enemy_within_km``)
-        self._near: dict[tuple[Any, ...], float] = {}
+        #: a key of ``_point_hits`` -> hostile fighters near the town (``enemy_near``) or the
+        #: unit (``enemy_within_km``)
+        self._near_sum: dict[tuple[Any, ...], float] = {}
 
     def town_fighters(self) -> np.ndarray:
         """Fighters per (faction, town): garrisons plus units in the town or on a road out of it.
@@ -170,64 +170,54 @@ class Sense:
 
     def _hostile_tree(self, faction: int) -> tuple[cKDTree | None, np.ndarray]:
         """(KD-tree of the faction's hostile units or None, their fighters), tree order."""
-        enemies = self.relations.enemies[faction]
-        entry = self._trees.get(enemies)
-        if entry is None:
-            tree, mask = self._hostile_geo(enemies)
-            entry = (tree, self.unit_fighters[mask])
-            self._trees[enemies] = entry
-        return entry
+        geo = self._hostile_geo(self.relations.enemies[faction])
+        return geo.tree(), self._weights(geo)
 
-    def _hostile_geo(self, enemies: frozenset[int]) -> tuple[cKDTree | None, np.ndarray]:
-        """(KD-tree of the units of these factions or None, which units they are)."""
+    def _hostile_geo(self, enemies: frozenset[int]) -> _Hostile:
+        """Where the units of these factions are (kept until a unit moves)."""
         geo = self._geo.get(enemies)
         if geo is None:
             hostile = np.zeros(len(self.relations.ids), dtype=bool)  # as np.isin, ~20x faster
             hostile[list(enemies)] = True
             mask = hostile[self.unit_faction]
-            pts = self.unit_xy[mask]
-            geo = (cKDTree(pts) if len(pts) else None, mask)
-            self._geo[enemies] = geo
+            geo = self._geo[enemies] = _Hostile(self.unit_xy[mask], mask, enemies)
         return geo
 
-    def _near_unit(self, faction: int, unit: Unit, km: float) -> float:
-        """Hostile fighters within km of the unit (which units: kept until one moves)."""
-        key = (self.relations.enemies[faction], unit.node, unit.dest, unit.progress, km)
-        near = self._near.get(key)
+    def _weights(self, geo: _Hostile) -> np.ndarray:
+        """The fighters of the geo's units now (kept until the next refresh)."""
+        entry = self._trees.get(geo.enemies)
+        if entry is None:
+            entry = self._trees[geo.enemies] = (None, self.unit_fighters[geo.mask])
+        return entry[1]
+
+    def _near(self, faction: int, key: tuple[Any, ...], xy: Any, km: float) -> float:
+        """Hostile fighters within km of the point ``xy`` (a function: it is called on a miss).
+
+        ``key`` names the point (the same key, the same point); which units are near is kept
+        until a unit moves, their fighters are summed once per refresh.
+        """
+        near = self._near_sum.get(key)
         if near is None:
-            tree, weights = self._hostile_tree(faction)
-            if tree is None:
+            geo = self._hostile_geo(self.relations.enemies[faction])
+            if not len(geo.pts):
                 near = 0.0
             else:
                 idx = self._point_hits.get(key)
                 if idx is None:
-                    xy = self.world.project(*unit.position())
-                    idx = np.asarray(tree.query_ball_point(xy, r=float(km)), dtype=np.intp)
-                    self._point_hits[key] = idx
-                near = float(weights[idx].sum()) if len(idx) else 0.0
-            self._near[key] = near
+                    idx = self._point_hits[key] = geo.within(xy(), km)
+                near = float(self._weights(geo)[idx].sum()) if len(idx) else 0.0
+            self._near_sum[key] = near
         return near
+
+    def _near_unit(self, faction: int, unit: Unit, km: float) -> float:
+        """Hostile fighters within km of the unit."""
+        key = (self.relations.enemies[faction], unit.node, unit.dest, unit.progress, km)
+        return self._near(faction, key, lambda: self.world.project(*unit.position()), km)
 
     def _near_town(self, faction: int, town: int, km: float) -> float:
-        """Hostile fighters within km of a town: one tree query per (faction, km) answers all.
-
-        The batch query returns each town's hits in the order a single query would (unsorted),
-        so the sums are the same floats.
-        """
-        enemies = self.relations.enemies[faction]
-        key = (enemies, town, km)
-        near = self._near.get(key)
-        if near is None:
-            tree, weights = self._hostile_tree(faction)
-            where = (enemies, km)
-            hits = self._town_hits.get(where)
-            if hits is None and tree is not None:
-                hits = tree.query_ball_point(self.world.xy, r=float(km), return_sorted=False)
-                self._town_hits[where] = hits
-            idx = hits[town] if hits is not None else None
-            near = float(weights[idx].sum()) if idx else 0.0
-            self._near[key] = near
-        return near
+        """Hostile fighters within km of a town."""
+        key = (self.relations.enemies[faction], town, km)
+        return self._near(faction, key, lambda: self.world.xy[town], km)
 
     def threatened_towns(self, faction: int, mask: np.ndarray, km: float) -> np.ndarray:
         """Town numbers among ``mask`` with a unit hostile to the faction within ``km``."""
@@ -280,6 +270,42 @@ class Sense:
             case "odds":
                 return self.odds_source().rule_value(faction, unit, w.index[args[0]])
         raise KeyError(name)  # unreachable: names are checked when the scenario loads
+
+
+class _Hostile:
+    """The units of a set of hostile factions: their positions and a KD-tree built on demand.
+
+    Up to ``LEAF`` points a KD-tree is a single leaf, which ``cKDTree.query_ball_point``
+    searches by brute force: points in index order, kept when ``dx*dx + dy*dy <= r*r`` (the
+    squared distance summed in that order, the squared radius). ``within`` does the same with
+    numpy and no tree (building one costs more than the search); above ``LEAF`` it asks the
+    tree. tests/test_small_paths.py checks the two agree, on boundary cases too.
+    """
+
+    __slots__ = ("_tree", "enemies", "mask", "pts")
+
+    def __init__(self, pts: np.ndarray, mask: np.ndarray, enemies: frozenset[int]) -> None:
+        self.pts = pts
+        self.mask = mask
+        self.enemies = enemies
+        self._tree: cKDTree | None = None
+
+    def tree(self) -> cKDTree | None:
+        """The KD-tree of the points (None without points)."""
+        if self._tree is None and len(self.pts):
+            self._tree = cKDTree(self.pts)
+        return self._tree
+
+    def within(self, xy: Any, km: float) -> np.ndarray:
+        """Indices of the points within ``km`` of ``xy``, in the order the KD-tree gives them."""
+        r = float(km)
+        if len(self.pts) <= LEAF:
+            d0 = self.pts[:, 0] - float(xy[0])
+            d1 = self.pts[:, 1] - float(xy[1])
+            return np.flatnonzero(d0 * d0 + d1 * d1 <= r * r)
+        tree = self.tree()
+        assert tree is not None
+        return np.asarray(tree.query_ball_point(xy, r=r), dtype=np.intp)
 
 
 def _unit_xy(w: World, units: list[Unit]) -> np.ndarray:

@@ -2,14 +2,16 @@
 
 ``components`` (a union-find below ``SMALL_GRAPH`` towns) must label exactly as scipy's
 ``connected_components``; ``field``'s directly built super-source row and its cache must give
-the same distances and next hops as the COO-built search; the batch tree query behind
-``enemy_near`` must return each town's hits in a single query's order.
+the same distances and next hops as the COO-built search; the numpy search of up to ``LEAF``
+hostile units behind ``enemy_near`` and ``enemy_within_km`` must find the units a KD-tree
+finds, in its order, on boundary cases too.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -21,7 +23,7 @@ from scipy.spatial import cKDTree
 import sim.model as sm
 from sim.generate import generate_scenario
 from sim.model import TerritoryModel
-from sim.sense import Sense
+from sim.sense import LEAF, Sense, _Hostile
 from sim.world import World, components
 
 
@@ -88,16 +90,53 @@ def test_field_equals_the_coo_built_search_and_is_cached() -> None:
         got.dist[0] = 1.0  # shared answers are read-only
 
 
-def test_batch_tree_query_keeps_single_query_order() -> None:
-    rng = np.random.default_rng(5)
-    for _ in range(300):
-        pts = rng.uniform(0, 100, (int(rng.integers(1, 25)), 2))
-        towns = rng.uniform(0, 100, (int(rng.integers(1, 50)), 2))
-        r = float(rng.uniform(0, 70))
-        tree = cKDTree(pts)
-        batch = tree.query_ball_point(towns, r=r, return_sorted=False)
-        for i, xy in enumerate(towns):
-            assert list(batch[i]) == list(tree.query_ball_point(xy, r=r))
+def _tree_hits(pts: np.ndarray, q: np.ndarray, r: float) -> list[int]:
+    return [int(i) for i in cKDTree(pts).query_ball_point(q, r=r)]
+
+
+def test_small_point_sets_searched_without_a_tree_as_the_tree_does() -> None:
+    rng = np.random.default_rng(3)
+    for t in range(3000):
+        k = int(rng.integers(1, LEAF + 1))
+        pts = rng.uniform(-200, 200, (k, 2))
+        q = rng.uniform(-200, 200, 2)
+        j = int(rng.integers(0, k))
+        d0, d1 = pts[j, 0] - q[0], pts[j, 1] - q[1]
+        r = float(np.sqrt(d0 * d0 + d1 * d1)) if t % 2 else float(rng.uniform(0, 300))
+        if t % 5 == 0:  # one step either side of a point's distance
+            r = float(np.nextafter(r, np.inf if t % 3 == 0 else 0.0))
+        hostile = _Hostile(pts, np.ones(k, dtype=bool), frozenset())
+        assert hostile.within(q, r).tolist() == _tree_hits(pts, q, r)
+        assert hostile.tree() is not None and hostile.tree() is hostile.tree()
+    big = rng.uniform(0, 50, (LEAF + 9, 2))  # above LEAF: the tree's own answer
+    assert _Hostile(big, np.ones(len(big), bool), frozenset()).within(
+        np.array([25.0, 25.0]), 12.0
+    ).tolist() == _tree_hits(big, np.array([25.0, 25.0]), 12.0)
+
+
+def test_small_search_rounds_as_the_tree_where_a_fused_multiply_add_would_not() -> None:
+    # points whose squared distance is r*r when summed as two rounded squares, but larger
+    # when the last square is fused into the sum: the tree (compiled without FMA) keeps them,
+    # and so must the numpy search
+    rng = np.random.default_rng(11)
+    checked = 0
+    while checked < 100:
+        p = rng.uniform(-100, 100, 2)
+        first = p[0] * p[0]
+        summed = first + p[1] * p[1]
+        fused = float(Fraction(first) + Fraction(p[1]) * Fraction(p[1]))
+        if fused <= summed:
+            continue
+        r = next((c for c in (np.sqrt(summed), np.nextafter(np.sqrt(summed), 0.0),
+                              np.nextafter(np.sqrt(summed), np.inf)) if c * c == summed), None)
+        if r is None:
+            continue
+        checked += 1
+        origin = np.zeros(2)
+        assert _tree_hits(p[None, :], origin, float(r)) == [0]
+        assert _Hostile(p[None, :], np.ones(1, bool), frozenset()).within(
+            origin, float(r)
+        ).tolist() == [0]
 
 
 def test_enemy_near_equals_a_direct_sum_over_hostile_units() -> None:
