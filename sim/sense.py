@@ -24,6 +24,7 @@ __all__ = ["Sense"]
 
 VECTOR_UNITS = 64  # above this many units, positions are computed with arrays (same floats)
 LEAF = 16  # cKDTree's default leafsize: a tree of at most this many points is a single leaf
+SEQUENTIAL_SUM = 8  # numpy sums arrays shorter than this one element after the other
 
 
 class OddsSource(Protocol):
@@ -93,10 +94,11 @@ class Sense:
             self._geo: dict[frozenset[int], _Hostile] = {}
             #: (enemies, node, dest, progress, km) or (enemies, town, km) -> the hostile units
             #: within km of that point (indices into the enemies' units, in a tree's order)
-            self._point_hits: dict[tuple[Any, ...], np.ndarray] = {}
+            self._point_hits: dict[tuple[Any, ...], Any] = {}
         self.unit_fighters = np.array([u.fighters for u in units], dtype=float)
         #: enemies -> (unused, their units' fighters)
         self._trees: dict[frozenset[int], tuple[None, np.ndarray]] = {}
+        self._weight_list: dict[frozenset[int], list[float]] = {}
         #: (friends, enemies) -> strength ratio per town
         self._ratio: dict[tuple[frozenset[int], frozenset[int]], np.ndarray] = {}
         self._town_fighters: np.ndarray | None = None
@@ -190,6 +192,23 @@ class Sense:
             entry = self._trees[geo.enemies] = (None, self.unit_fighters[geo.mask])
         return entry[1]
 
+    def _fighters_of(self, geo: _Hostile, idx: Any) -> float:
+        """The sum of the fighters of the geo's units ``idx``, as ``weights[idx].sum()``.
+
+        numpy sums fewer than ``SEQUENTIAL_SUM`` numbers one after the other from 0.0 (its
+        pairwise summation starts only at eight), so a few are summed in plain Python, the
+        same floats without the array calls; tests/test_small_paths.py checks it.
+        """
+        if len(idx) < SEQUENTIAL_SUM:
+            fighters = self._weight_list.get(geo.enemies)
+            if fighters is None:
+                fighters = self._weight_list[geo.enemies] = self._weights(geo).tolist()
+            total = 0.0
+            for i in idx:
+                total += fighters[i]
+            return total
+        return float(self._weights(geo)[idx].sum())
+
     def _near(self, faction: int, key: tuple[Any, ...], xy: Any, km: float) -> float:
         """Hostile fighters within km of the point ``xy`` (a function: it is called on a miss).
 
@@ -205,7 +224,7 @@ class Sense:
                 idx = self._point_hits.get(key)
                 if idx is None:
                     idx = self._point_hits[key] = geo.within(xy(), km)
-                near = float(self._weights(geo)[idx].sum()) if len(idx) else 0.0
+                near = self._fighters_of(geo, idx)
             self._near_sum[key] = near
         return near
 
@@ -277,18 +296,19 @@ class _Hostile:
 
     Up to ``LEAF`` points a KD-tree is a single leaf, which ``cKDTree.query_ball_point``
     searches by brute force: points in index order, kept when ``dx*dx + dy*dy <= r*r`` (the
-    squared distance summed in that order, the squared radius). ``within`` does the same with
-    numpy and no tree (building one costs more than the search); above ``LEAF`` it asks the
-    tree. tests/test_small_paths.py checks the two agree, on boundary cases too.
+    squared distance summed in that order, the squared radius). ``within`` does the same in
+    plain Python floats and no tree (building one costs more than the search); above ``LEAF``
+    it asks the tree. tests/test_small_paths.py checks the two agree, on boundary cases too.
     """
 
-    __slots__ = ("_tree", "enemies", "mask", "pts")
+    __slots__ = ("_tree", "_xy", "enemies", "mask", "pts")
 
     def __init__(self, pts: np.ndarray, mask: np.ndarray, enemies: frozenset[int]) -> None:
         self.pts = pts
         self.mask = mask
         self.enemies = enemies
         self._tree: cKDTree | None = None
+        self._xy: list[tuple[float, float]] | None = None
 
     def tree(self) -> cKDTree | None:
         """The KD-tree of the points (None without points)."""
@@ -296,13 +316,19 @@ class _Hostile:
             self._tree = cKDTree(self.pts)
         return self._tree
 
-    def within(self, xy: Any, km: float) -> np.ndarray:
+    def within(self, xy: Any, km: float) -> list[int] | np.ndarray:
         """Indices of the points within ``km`` of ``xy``, in the order the KD-tree gives them."""
         r = float(km)
-        if len(self.pts) <= LEAF:
-            d0 = self.pts[:, 0] - float(xy[0])
-            d1 = self.pts[:, 1] - float(xy[1])
-            return np.flatnonzero(d0 * d0 + d1 * d1 <= r * r)
+        if len(self.pts) <= LEAF:  # Python floats: the same IEEE operations as the tree's
+            if self._xy is None:
+                self._xy = [(float(a), float(b)) for a, b in self.pts.tolist()]
+            x, y = float(xy[0]), float(xy[1])
+            rr = r * r
+            return [
+                i
+                for i, (a, b) in enumerate(self._xy)
+                if (a - x) * (a - x) + (b - y) * (b - y) <= rr
+            ]
         tree = self.tree()
         assert tree is not None
         return np.asarray(tree.query_ball_point(xy, r=r), dtype=np.intp)

@@ -23,7 +23,7 @@ from scipy.spatial import cKDTree
 import sim.model as sm
 from sim.generate import generate_scenario
 from sim.model import TerritoryModel
-from sim.sense import LEAF, Sense, _Hostile
+from sim.sense import LEAF, SEQUENTIAL_SUM, Sense, _Hostile
 from sim.world import World, components
 
 
@@ -106,12 +106,11 @@ def test_small_point_sets_searched_without_a_tree_as_the_tree_does() -> None:
         if t % 5 == 0:  # one step either side of a point's distance
             r = float(np.nextafter(r, np.inf if t % 3 == 0 else 0.0))
         hostile = _Hostile(pts, np.ones(k, dtype=bool), frozenset())
-        assert hostile.within(q, r).tolist() == _tree_hits(pts, q, r)
+        assert list(hostile.within(q, r)) == _tree_hits(pts, q, r)
         assert hostile.tree() is not None and hostile.tree() is hostile.tree()
     big = rng.uniform(0, 50, (LEAF + 9, 2))  # above LEAF: the tree's own answer
-    assert _Hostile(big, np.ones(len(big), bool), frozenset()).within(
-        np.array([25.0, 25.0]), 12.0
-    ).tolist() == _tree_hits(big, np.array([25.0, 25.0]), 12.0)
+    hits = _Hostile(big, np.ones(len(big), bool), frozenset()).within(np.array([25.0, 25.0]), 12)
+    assert list(hits) == _tree_hits(big, np.array([25.0, 25.0]), 12.0)
 
 
 def test_small_search_rounds_as_the_tree_where_a_fused_multiply_add_would_not() -> None:
@@ -134,9 +133,22 @@ def test_small_search_rounds_as_the_tree_where_a_fused_multiply_add_would_not() 
         checked += 1
         origin = np.zeros(2)
         assert _tree_hits(p[None, :], origin, float(r)) == [0]
-        assert _Hostile(p[None, :], np.ones(1, bool), frozenset()).within(
-            origin, float(r)
-        ).tolist() == [0]
+        assert list(_Hostile(p[None, :], np.ones(1, bool), frozenset()).within(origin, r)) == [0]
+
+
+def test_numpy_sums_short_arrays_one_after_the_other_from_zero() -> None:
+    # what Sense._fighters_of relies on to sum a few fighters in plain Python
+    rng = np.random.default_rng(2)
+    for _ in range(4000):
+        n = int(rng.integers(0, SEQUENTIAL_SUM))
+        values = (rng.standard_normal(n) * 10.0 ** rng.integers(-8, 9, n)).tolist()
+        if n and rng.random() < 0.2:
+            values[0] = -0.0
+        total = 0.0
+        for v in values:
+            total += v
+        got = float(np.array(values, dtype=float).sum())
+        assert (got, np.copysign(1.0, got)) == (total, np.copysign(1.0, total))
 
 
 def test_enemy_near_equals_a_direct_sum_over_hostile_units() -> None:
