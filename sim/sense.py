@@ -3,9 +3,10 @@
 One :class:`Sense` per run, kept current by the phases: each phase that moves units or changes
 fighters calls :meth:`Sense.refresh` when it is done (orders and movement, battles, attrition).
 A refresh takes a snapshot of the units' positions and fighters; everything else is filled
-lazily on first use after it (a KD-tree of each faction's hostile units, per-town fighter
-sums, neighbourhood sums through the sparse adjacency), from the state as it is then. Nothing
-here loops over all towns in Python.
+lazily on first use after it (the hostile units of each set of enemies and their KD-tree,
+per-town fighter sums, neighbourhood sums through the sparse adjacency), from the state as it
+is then. What depends only on positions (which hostile units are near a point) is kept until a
+unit moves. Nothing here loops over all towns in Python.
 """
 
 from __future__ import annotations
@@ -96,8 +97,8 @@ class Sense:
             #: within km of that point (indices into the enemies' units, in a tree's order)
             self._point_hits: dict[tuple[Any, ...], Any] = {}
         self.unit_fighters = np.array([u.fighters for u in units], dtype=float)
-        #: enemies -> (unused, their units' fighters)
-        self._trees: dict[frozenset[int], tuple[None, np.ndarray]] = {}
+        #: enemies -> their units' fighters (an array, and a list for plain-Python sums)
+        self._fighters: dict[frozenset[int], np.ndarray] = {}
         self._weight_list: dict[frozenset[int], list[float]] = {}
         #: (friends, enemies) -> strength ratio per town
         self._ratio: dict[tuple[frozenset[int], frozenset[int]], np.ndarray] = {}
@@ -187,10 +188,10 @@ class Sense:
 
     def _weights(self, geo: _Hostile) -> np.ndarray:
         """The fighters of the geo's units now (kept until the next refresh)."""
-        entry = self._trees.get(geo.enemies)
-        if entry is None:
-            entry = self._trees[geo.enemies] = (None, self.unit_fighters[geo.mask])
-        return entry[1]
+        fighters = self._fighters.get(geo.enemies)
+        if fighters is None:
+            fighters = self._fighters[geo.enemies] = self.unit_fighters[geo.mask]
+        return fighters
 
     def _fighters_of(self, geo: _Hostile, idx: Any) -> float:
         """The sum of the fighters of the geo's units ``idx``, as ``weights[idx].sum()``.

@@ -3,6 +3,8 @@
 Everything the day loop needs from the map is an array indexed by town number (the order of
 ``scenario.towns``) or by highway number, so daily work is vectorised: supply is one
 connected-components pass per faction, movement targets one multi-source Dijkstra per faction.
+Small maps (``SMALL_GRAPH``) find components in plain Python, with the same labels; route
+fields are kept by their inputs.
 """
 
 from __future__ import annotations
