@@ -242,7 +242,7 @@ class World:
             found = self._search(targets, offsets, mask, edge_open)
             found.dist.setflags(write=False)  # shared by every caller with these inputs
             found.next_hop.setflags(write=False)
-            if len(self._fields) >= max(1, FIELD_CACHE_VALUES // n):
+            if len(self._fields) >= max(1, FIELD_CACHE_VALUES // max(n, 1)):
                 del self._fields[next(iter(self._fields))]  # the oldest
             self._fields[key] = found
         return found
