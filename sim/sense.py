@@ -169,15 +169,18 @@ class Sense:
         return float(weights[idx].sum()) if idx else 0.0
 
     def threatened_towns(self, faction: int, mask: np.ndarray, km: float) -> np.ndarray:
-        """Town numbers among ``mask`` with a unit hostile to the faction within ``km``."""
+        """Town numbers among ``mask`` with a unit hostile to the faction within ``km``.
+
+        The hostile units' KD-tree (built once per faction and refresh) is asked about the
+        towns, rather than a tree of the towns built for every call; "within" is the same
+        test, distance <= km, either way round.
+        """
         towns = np.nonzero(mask)[0]
         tree, _ = self._hostile_tree(faction)
         if tree is None or not len(towns):
             return np.zeros(0, dtype=np.int64)
-        pts = tree.data
-        hits = cKDTree(self.world.xy[towns]).query_ball_point(pts, r=float(km))
-        found = sorted({int(i) for h in hits for i in np.atleast_1d(h)})
-        return towns[np.array(found, dtype=np.int64)] if found else np.zeros(0, dtype=np.int64)
+        near = tree.query_ball_point(self.world.xy[towns], r=float(km), return_length=True)
+        return towns[near > 0]
 
     def _near_held_towns(self, faction: int, km: float) -> tuple[bool, float]:
         """(any, fighters) of hostile units within km of any town the faction holds."""
