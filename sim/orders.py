@@ -7,7 +7,7 @@ route, not the map.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from sim.agents import Faction, Forces, Relations, Unit
+from sim.choice import RuleChoice, choose
 from sim.constants import BESIEGE_STANDOFF, MAX_LEGS
-from sim.context import FactionContext, UnitContext
+from sim.context import FactionContext
 from sim.record import Recorder
 from sim.rivers import Bridging
-from sim.rules import CompiledRule
 from sim.sense import Sense
 from sim.state import Ledger, Roads, TownState
 from sim.supply import SupplyState, conscript
@@ -82,26 +82,6 @@ def faction_actions(
                 conscript(towns, ledger, f, rule.params, fighting_age_share, record)
 
 
-def choose(
-    unit: Unit,
-    rules: Sequence[CompiledRule],
-    ctx: UnitContext,
-    usable: Callable[[CompiledRule], bool] | None = None,
-) -> CompiledRule | None:
-    """The first of the rules that applies to the unit (by its tags) and whose condition holds.
-
-    With ``usable``, also the first it accepts (a ``bridge`` rule applies only while its
-    crossing can be worked on).
-    """
-    tags = unit.tags
-    for rule in rules:
-        if rule.tags and rule.tags.isdisjoint(tags):
-            continue
-        if rule.condition.evaluate(ctx) and (usable is None or usable(rule)):
-            return rule
-    return None
-
-
 def give_orders(
     forces: Forces,
     factions: Sequence[Faction],
@@ -127,11 +107,12 @@ def give_orders(
     o = _Orders(
         world, towns, factions, relations, supply, sense, routes, day, priority_km, edge_open
     )
-    for unit in forces.units:
-        ctx = UnitContext(unit, day, stats[unit.faction], sense, supply)
-        usable = None if bridging is None or roads is None else partial(
-            bridging.usable, unit, towns, relations, roads)
-        rule = choose(unit, factions[unit.faction].unit_rules, ctx, usable)
+    bridges = bridging is not None and roads is not None
+    rules = RuleChoice(forces.units, factions, day, stats, sense, supply, bridges)
+    for place, unit in enumerate(forces.units):
+        usable = partial(bridging.usable, unit, towns, relations, roads) if (
+            bridging is not None and roads is not None) else None
+        rule = rules.rule(place, unit, usable)
         action = rule.action if rule else "hold"
         params = rule.params if rule else {}
         unit.order = action

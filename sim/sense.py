@@ -168,6 +168,13 @@ class Sense:
         idx = tree.query_ball_point(xy, r=float(km))
         return float(weights[idx].sum()) if idx else 0.0
 
+    def hostile_units(self, faction: int) -> tuple[cKDTree | None, np.ndarray]:
+        """(KD-tree of the positions, fighters) of the units hostile to the faction.
+
+        As of the last refresh; the tree is None when there are none.
+        """
+        return self._hostile_tree(faction)
+
     def threatened_towns(self, faction: int, mask: np.ndarray, km: float) -> np.ndarray:
         """Town numbers among ``mask`` with a unit hostile to the faction within ``km``.
 
@@ -176,7 +183,7 @@ class Sense:
         test, distance <= km, either way round.
         """
         towns = np.nonzero(mask)[0]
-        tree, _ = self._hostile_tree(faction)
+        tree, _ = self.hostile_units(faction)
         if tree is None or not len(towns):
             return np.zeros(0, dtype=np.int64)
         near = tree.query_ball_point(self.world.xy[towns], r=float(km), return_length=True)
