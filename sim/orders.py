@@ -20,6 +20,7 @@ from sim.constants import BESIEGE_STANDOFF, MAX_LEGS
 from sim.context import FactionContext
 from sim.record import Recorder
 from sim.rivers import Bridging
+from sim.routes import Routes
 from sim.sense import Sense
 from sim.state import Ledger, Roads, TownState
 from sim.supply import SupplyState, conscript
@@ -27,25 +28,6 @@ from sim.world import Field, World
 
 __all__ = ["Routes", "choose", "faction_actions", "give_orders", "order_target"]
 
-
-class Routes:
-    """The orders' route searches, cached by what they depend on.
-
-    Attributes:
-        fields: (purpose, faction, ...) -> Field; emptied when control changes.
-    """
-
-    def __init__(self) -> None:
-        self.fields: dict[tuple[Any, ...], Field] = {}
-        self._version = 0
-        # (faction, radius) -> ((control version, threatened towns), routes): see _reinforce
-        self._reinforce: dict[tuple[int, float], tuple[tuple[int, bytes], Field]] = {}
-
-    def sync(self, version: int) -> None:
-        """Drop the searches made under another control version."""
-        if version != self._version:
-            self.fields.clear()
-            self._version = version
 
 
 @dataclass(frozen=True)
@@ -62,6 +44,7 @@ class _Orders:
     day: int
     priority_km: float
     edge_open: np.ndarray | None  # bool per highway, None when none is closed
+    hostile_held: dict[int, np.ndarray]  # faction -> bool per town held by its enemies
 
 
 def faction_actions(
@@ -105,7 +88,7 @@ def give_orders(
     routes.sync(towns.version)
     edge_open = ~roads.closed if roads is not None and roads.any_closed else None
     o = _Orders(
-        world, towns, factions, relations, supply, sense, routes, day, priority_km, edge_open
+        world, towns, factions, relations, supply, sense, routes, day, priority_km, edge_open, {}
     )
     bridges = bridging is not None and roads is not None
     rules = RuleChoice(forces.units, factions, day, stats, sense, supply, bridges)
@@ -259,9 +242,15 @@ def retreat_field(o: _Orders, faction: int) -> Field:
 
 def _blocked(o: _Orders, unit: Unit, town: int) -> bool:
     """A unit stops on entering a town held by, or holding units of, a hostile faction."""
-    c = o.towns.controller[town]
-    if c >= 0 and c in o.relations.enemies[unit.faction]:
+    held = o.hostile_held.get(unit.faction)
+    if held is None:  # control does not change during the phase
+        enemies = sorted(o.relations.enemies[unit.faction])
+        held = np.isin(o.towns.controller, enemies) if enemies else np.zeros(o.world.n, bool)
+        o.hostile_held[unit.faction] = held
+    if held[town]:
         return True
+    # asked only now, as before: the Sense takes the hostile presence from where the units
+    # stand at its first question after a refresh
     return bool(o.sense.enemy_present(unit.faction)[town])
 
 
@@ -300,6 +289,8 @@ def _march(
 ) -> None:
     w = o.world
     budget = unit.speed
+    next_edge = o.routes.next_edges(w, fld)
+    k = -1
     if unit.dest >= 0:
         k = w.edge(unit.node, unit.dest)
         ahead = w.eff_km[k] - unit.progress + fld.dist[unit.dest]
@@ -318,8 +309,11 @@ def _march(
             nxt = int(fld.next_hop[unit.node])
             if nxt < 0:
                 break
+            k = int(next_edge[unit.node]) if next_edge is not None else w.edge(unit.node, nxt)
             unit.dest, unit.progress = nxt, 0.0
-        k = w.edge(unit.node, unit.dest)
+        elif next_edge is None:
+            k = w.edge(unit.node, unit.dest)
+        # else: on the road it was on (found above; either way round it is the same highway)
         if assault_ratio is not None and o.towns.controller[unit.dest] in enemies:
             odds = (
                 o.sense.odds_source().at(unit.faction, unit, unit.dest)
