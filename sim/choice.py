@@ -152,7 +152,8 @@ class UnitArrays(FactionContext):
         r = np.where(np.asarray(km) < 0, 0, km).astype(float)
         if not fighters and bool((weights > 0).all()):  # every hostile unit counts
             return np.asarray(tree.query_ball_point(xy, r=r, return_length=True)) > 0
-        hits = tree.query_ball_point(xy, r=r)
+        # unsorted: in the order of a one-point query, so that the sums are the same floats
+        hits = tree.query_ball_point(xy, r=r, return_sorted=False)
         totals = self._floats(float(weights[h].sum()) if h else 0.0 for h in hits)
         return totals if fighters else totals > 0
 

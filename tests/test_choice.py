@@ -144,3 +144,22 @@ def test_small_factions_stay_on_the_scalar_path(monkeypatch: pytest.MonkeyPatch)
                         lambda self, *a: calls.append(a) or {})
     TerritoryModel(days=5).run()  # the default scenario: a dozen units a faction at most
     assert calls == []
+
+
+def test_each_unit_gets_the_scalar_values_of_the_sense() -> None:
+    model = TerritoryModel(_tasked(600, 2, 3), days=10).run(6)
+    units = [u for u in model.forces if u.faction == 0]
+    assert len(units) > 20
+    town = model.world.ids[0]
+    arrays = sim.choice.UnitArrays(units, 0, model.day, model.record.stats[0], model.sense,
+                                   model.supply)
+    sense = model.sense
+    for name, args in [("enemy_fighters_within_km", (30.0,)), ("enemy_within_km", (30.0,)),
+                       ("enemy_fighters_within_km", (120.0,)), ("enemy_near", (town, 80.0)),
+                       ("holds", (town,))]:
+        got = np.broadcast_to(arrays.call(name, args), (len(units),)).tolist()
+        want = [sense.call(0, u, name, args) for u in units]
+        assert got == want, name
+    assert sum(got_ > 0 for got_ in arrays.call("enemy_fighters_within_km", (120.0,))) > 5
+    ratio = arrays.var("strength_ratio").tolist()
+    assert ratio == [sense.strength_ratio(0, u.node) for u in units]
