@@ -76,6 +76,16 @@ def test_conditions_without_an_array_form(source: str) -> None:
     assert vectorise(compile_condition(source, towns={"a"})) is None
 
 
+def test_the_array_form_covers_the_language_but_the_odds() -> None:
+    from sim.scenario.expr import FUNCTIONS, VARIABLES
+    from sim.scenario.exprvec import ARRAY_FORM, NO_ARRAY_FORM
+
+    # a name added to the language later stays on the scalar path until it is added here
+    assert not ARRAY_FORM & NO_ARRAY_FORM
+    assert ARRAY_FORM.issubset(set(VARIABLES) | set(FUNCTIONS))
+    assert {"odds", "target_odds"} <= (set(VARIABLES) | set(FUNCTIONS)) - ARRAY_FORM
+
+
 def _digest(model: TerritoryModel) -> str:
     h = hashlib.sha256()
     rec = model.record

@@ -25,10 +25,18 @@ import numpy as np
 
 from sim.scenario.expr import _CONSTANT_NAMES, FUNCTIONS, MAX_CACHED, VARIABLES, Condition
 
-__all__ = ["NO_ARRAY_FORM", "ArrayContext", "VectorCondition", "vectorise"]
+__all__ = ["ARRAY_FORM", "NO_ARRAY_FORM", "ArrayContext", "VectorCondition", "vectorise"]
 
 #: Names whose value for one unit depends on the moves of the units before it in the phase.
 NO_ARRAY_FORM = frozenset({"odds", "target_odds"})
+#: The names that have an array form (``sim.choice.UnitArrays`` answers them); a name added to
+#: the language later has none until it is added here, so its conditions stay scalar.
+ARRAY_FORM = frozenset({
+    "day", "towns_held", "population_held", "faction_fighters", "casualties", "besieged_towns",
+    "fighters", "strength", "morale", "quality", "strength_ratio", "besieged", "supplied",
+    "in_battle", "enemy_within_km", "enemy_fighters_within_km", "enemy_near", "holds", "min",
+    "max", "abs", "tagged", "units_tagged", "fighters_tagged",
+})
 
 Values = Any  # a float or bool, or an array of them with one entry per unit
 
@@ -63,7 +71,10 @@ class VectorCondition:
 
 
 def vectorise(condition: Condition) -> VectorCondition | None:
-    """The array form of a checked condition, or None when it has none (``NO_ARRAY_FORM``).
+    """The array form of a checked condition, or None when it has none.
+
+    None when the condition names anything outside ``ARRAY_FORM`` (such as the names of
+    ``NO_ARRAY_FORM``) or uses ``%``.
 
     Examples:
         >>> from sim.scenario.expr import compile_condition
@@ -72,7 +83,7 @@ def vectorise(condition: Condition) -> VectorCondition | None:
         >>> vectorise(compile_condition("target_odds > 2")) is None
         True
     """
-    if condition.names & NO_ARRAY_FORM:
+    if not condition.names <= ARRAY_FORM:
         return None
     return _vectorise_text(condition.source)
 
