@@ -258,8 +258,13 @@ def _check_rules(
         if not isinstance(params, dict):
             continue  # the schema checks the parameters' names, types and ranges
         for key in TOWN_PARAMS.get(action, ()):
-            if isinstance(params.get(key), str):
-                need_town((*base, "with", key), params[key])
+            value = params.get(key)
+            if isinstance(value, str):
+                need_town((*base, "with", key), value)
+            elif isinstance(value, list):  # a list of towns (raid's towns)
+                for i, item in enumerate(value):
+                    if isinstance(item, str):
+                        need_town((*base, "with", key, i), item)
 
 
 def _check_tunable(

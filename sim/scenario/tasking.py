@@ -27,6 +27,8 @@ from sim.scenario.yamlio import PathKey
 __all__ = ["check_tasking"]
 
 Pairs = list[tuple[str | int, dict[str, Any]]]
+#: unit actions whose rule can decline to give the order even when its condition holds
+_GIVES_WAY = ("bridge", "raid")
 
 
 def _pairs(value: Any) -> Pairs:
@@ -157,8 +159,9 @@ class _Checker:
                                          f"{'' if one else 's'} {names} always "
                                          f"hold{'s' if one else ''} (when: true) for every "
                                          "unit it applies to")
-            elif not cond.names and cond.evaluate(_NO_VALUES) and action != "bridge":
-                # (a shadowed one adds none; a bridge rule gives way once its crossing is open)
+            elif not cond.names and cond.evaluate(_NO_VALUES) and action not in _GIVES_WAY:
+                # (a shadowed one adds none; a bridge rule gives way once its crossing is open,
+                # a raid rule when it has no target)
                 always.append(_Always(rseg if isinstance(rseg, str) else f"rules[{i}]", mine))
 
 
