@@ -17,6 +17,7 @@ One :class:`Raiding` per orders phase, built only when some faction has a raid r
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -114,15 +115,19 @@ class Raiding:
 
     def usable_for(
         self, unit: Unit, inner: Callable[[CompiledRule], bool] | None
-    ) -> Callable[[CompiledRule], bool]:
-        """``choose``'s test for this unit: a raid rule applies only when it has a target."""
+    ) -> partial[bool]:
+        """``choose``'s test for this unit: a raid rule applies only when it has a target.
 
-        def usable(rule: CompiledRule) -> bool:
-            if rule.action == "raid":
-                return self.target(unit, rule) >= 0
-            return inner is None or inner(rule)
+        Other rules are left to ``inner`` (the bridge rules' test), when given.
+        """
+        return partial(self._usable, unit, inner)
 
-        return usable
+    def _usable(
+        self, unit: Unit, inner: Callable[[CompiledRule], bool] | None, rule: CompiledRule
+    ) -> bool:
+        if rule.action == "raid":
+            return self.target(unit, rule) >= 0
+        return inner is None or inner(rule)
 
     def passable(self, faction: int) -> np.ndarray:
         """Bool per town: the faction's units march through it without stopping to fight."""
