@@ -164,10 +164,11 @@ class Raiding:
         towns = np.nonzero(candidates & np.isfinite(km))[0]
         if not len(towns):
             return -1
-        odds = self.sense.odds_source().at
+        at = self.sense.odds_source().at
+        odds = {t: at(f, unit, t) for t in towns.tolist()}
         # best odds, then the shorter march, then town order
-        best = min(towns.tolist(), key=lambda t: (-odds(f, unit, t), km[t], t))
-        return best if odds(f, unit, best) >= float(params["min_odds"]) else -1
+        best = min(odds, key=lambda t: (-odds[t], km[t], t))
+        return best if odds[best] >= float(params["min_odds"]) else -1
 
     def route(self, unit: Unit, rule: CompiledRule) -> Field:
         """Routes to the unit's target through towns passable to it (the target last)."""
