@@ -52,7 +52,7 @@ def _unit_tags(factions: Pairs, events: Pairs) -> dict[str, list[frozenset[str]]
             out.setdefault(f["id"], []).extend(frozenset(_tags(u))
                                                for _, u in _pairs(f.get("forces")))
     for _, ev in events:
-        for _, arrival in _pairs(ev.get("add_units")):
+        for _, arrival in [*_pairs(ev.get("add_units")), *_pairs(ev.get("sortie"))]:
             if isinstance(arrival.get("faction"), str):
                 out.setdefault(arrival["faction"], []).append(frozenset(_tags(arrival)))
     return out

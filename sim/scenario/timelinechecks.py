@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sim.scenario.expr import FACTION, ExprError, compile_condition
 from sim.scenario.overrides import apply_override, parse_path
 from sim.scenario.problems import Problems, pydantic_problems, suggest
-from sim.scenario.schema import Faction, Scenario, SimulationParams, TimelineEvent
+from sim.scenario.schema import Arrival, Faction, Scenario, SimulationParams, TimelineEvent
 from sim.scenario.yamlio import PathKey
 
 __all__ = ["FACTION_FIELDS", "RUNTIME_PATHS", "check_timeline"]
@@ -90,7 +90,7 @@ def check_timeline(spec: Scenario, data: dict[str, Any], problems: Problems) -> 
     counts: dict[str, int] = {}
     for ev in spec.events:
         counts[ev.id] = counts.get(ev.id, 0) + 1
-        for a in ev.add_units:
+        for a in ev.newcomers():
             arrivals.setdefault(a.id, ev.id)
     for eid, n in counts.items():
         if n > 1:
@@ -111,8 +111,9 @@ def check_timeline(spec: Scenario, data: dict[str, Any], problems: Problems) -> 
             extra = (" (it arrives in this same event, and withdraw applies before add_units)"
                      if uid in arrivals else suggest(uid, known))
             problems.add((*base, "withdraw", j), f"unknown unit {uid!r}{extra}")
-        for a in ev.add_units:
-            apath: PathKey = (*base, "add_units", a.id)
+        for a in ev.newcomers():
+            key = "add_units" if isinstance(a, Arrival) else "sortie"
+            apath: PathKey = (*base, key, a.id)
             ctx.faction((*apath, "faction"), a.faction)
             ctx.town((*apath, "town"), a.town)
             if a.id in ctx.units:
