@@ -10,6 +10,7 @@ import datetime as dt
 
 from sim.scenario.problems import Problems, suggest
 from sim.scenario.schema import Flow, Scenario
+from sim.scenario.yamlio import PathKey, item_segments
 
 __all__ = ["check_forces"]
 
@@ -27,13 +28,14 @@ def check_forces(spec: Scenario, problems: Problems) -> None:
     for ev in spec.events:
         for a in ev.add_units:
             owner.setdefault(a.id, a.faction)
-    for f in spec.factions:
-        seen: set[str] = set()
-        for flow in f.flows:
-            base = ("factions", f.id, "flows", flow.id)
-            if flow.id in seen:
-                problems.add((*base, "id"), f"duplicate flow id {flow.id!r}")
-            seen.add(flow.id)
+    for fseg, f in zip(item_segments([{"id": f.id} for f in spec.factions]), spec.factions,
+                       strict=True):
+        segments = item_segments([{"id": flow.id} for flow in f.flows])
+        for seg, flow in zip(segments, f.flows, strict=True):
+            base = ("factions", fseg, "flows", seg)
+            if seg != flow.id:
+                problems.duplicate((*base, "id"), ("factions", fseg, "flows", flow.id),
+                                   f"flow id {flow.id!r}")
             if flow.to_unit is not None:
                 who = owner.get(flow.to_unit)
                 if who is None:
@@ -52,7 +54,7 @@ def check_forces(spec: Scenario, problems: Problems) -> None:
 
 
 def _check_days(
-    flow: Flow, base: tuple[str, ...], start: dt.date, days: int, problems: Problems
+    flow: Flow, base: PathKey, start: dt.date, days: int, problems: Problems
 ) -> None:
     found: dict[str, int] = {}
     for key, value in (("from", flow.from_), ("until", flow.until)):

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.problems import suggest
-from sim.scenario.yamlio import PathKey, format_path, item_segment, parse_yaml
+from sim.scenario.yamlio import PathKey, format_path, item_segments, parse_yaml
 
 __all__ = [
     "OVERRIDE_FILE",
@@ -101,7 +101,7 @@ def apply_override(
                     raise ValueError(f"{where} has {len(node)} items; index {seg} is out of range")
                 idx = seg
             else:
-                ids = [item_segment(x, j) for j, x in enumerate(node)]
+                ids = item_segments(node)
                 if seg not in ids:
                     names = [x for x in ids if isinstance(x, str)]
                     raise ValueError(f"{where} has no item with id {seg!r}{suggest(seg, names)}")
@@ -192,11 +192,9 @@ def canonical_path(data: Any, path: PathKey) -> PathKey:
     node: Any = data
     for seg in path:
         if isinstance(node, list):
-            if isinstance(seg, int):
-                idx = seg
-            else:
-                idx = [item_segment(x, j) for j, x in enumerate(node)].index(seg)
-            out.append(item_segment(node[idx], idx))
+            segments = item_segments(node)
+            idx = seg if isinstance(seg, int) else segments.index(seg)
+            out.append(segments[idx])
             node = node[idx]
         else:
             out.append(seg)

@@ -22,19 +22,13 @@ from sim.scenario.actions import UNIT_ACTIONS
 from sim.scenario.expr import FACTION, UNIT, ExprError, compile_condition
 from sim.scenario.overrides import PLACEMENT_KEYS
 from sim.scenario.problems import Problems, suggest
-from sim.scenario.yamlio import PathKey
+from sim.scenario.yamlio import PathKey, id_items
 
 __all__ = ["check_tasking"]
 
 Pairs = list[tuple[str | int, dict[str, Any]]]
 
 
-def _pairs(value: Any) -> Pairs:
-    """(path segment, item) for each mapping in a list: its id, else its index."""
-    if not isinstance(value, list):
-        return []
-    return [(x["id"] if isinstance(x.get("id"), str) and x["id"] else i, x)
-            for i, x in enumerate(value) if isinstance(x, dict)]
 
 
 def _tags(item: dict[str, Any]) -> list[str]:
@@ -48,9 +42,9 @@ def _unit_tags(factions: Pairs, events: Pairs) -> dict[str, list[frozenset[str]]
     for _, f in factions:
         if isinstance(f.get("id"), str):
             out.setdefault(f["id"], []).extend(frozenset(_tags(u))
-                                               for _, u in _pairs(f.get("forces")))
+                                               for _, u in id_items(f.get("forces")))
     for _, ev in events:
-        for _, arrival in _pairs(ev.get("add_units")):
+        for _, arrival in id_items(ev.get("add_units")):
             if isinstance(arrival.get("faction"), str):
                 out.setdefault(arrival["faction"], []).append(frozenset(_tags(arrival)))
     return out
@@ -84,7 +78,7 @@ def check_tasking(factions: Pairs, events: Pairs, problems: Problems) -> None:
             if isinstance(obj, dict) and _tags(obj):
                 check.used((*base, "objectives", j, "tags"), _tags(obj), units, f"{fid}",
                            "objective")
-        check.rules(base, f"{fid}", _pairs(f.get("rules")), units)
+        check.rules(base, f"{fid}", id_items(f.get("rules")), units)
     for eseg, ev in events:
         when = ev.get("when")
         if isinstance(when, str):

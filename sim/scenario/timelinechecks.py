@@ -21,7 +21,7 @@ from sim.scenario.expr import FACTION, ExprError, compile_condition
 from sim.scenario.overrides import apply_override, parse_path
 from sim.scenario.problems import Problems, pydantic_problems, suggest
 from sim.scenario.schema import Faction, Scenario, SimulationParams, TimelineEvent
-from sim.scenario.yamlio import PathKey
+from sim.scenario.yamlio import PathKey, item_segments
 
 __all__ = ["FACTION_FIELDS", "RUNTIME_PATHS", "check_timeline"]
 
@@ -87,18 +87,16 @@ def check_timeline(spec: Scenario, data: dict[str, Any], problems: Problems) -> 
         return
     ctx = _Context(spec, data, problems)
     arrivals: dict[str, str] = {}  # arrival id -> the event that brings it
-    counts: dict[str, int] = {}
     for ev in spec.events:
-        counts[ev.id] = counts.get(ev.id, 0) + 1
         for a in ev.add_units:
             arrivals.setdefault(a.id, ev.id)
-    for eid, n in counts.items():
-        if n > 1:
-            problems.add(("events", eid, "id"), f"duplicate event id {eid!r} ({n} events "
-                         "have it; an event fires once, by id)")
     seen_arrivals: set[str] = set()
-    for ev in spec.events:
-        base: PathKey = ("events", ev.id)
+    segments = item_segments([{"id": ev.id} for ev in spec.events])
+    for seg, ev in zip(segments, spec.events, strict=True):
+        base: PathKey = ("events", seg)
+        if seg != ev.id:
+            problems.duplicate((*base, "id"), ("events", ev.id), f"event id {ev.id!r}",
+                               "an event fires once, by id")
         _check_trigger(ev, base, ctx)
         _check_set(ev, base, ctx)
         _check_relations(ev, base, ctx)
