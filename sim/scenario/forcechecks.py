@@ -56,16 +56,35 @@ def check_forces(spec: Scenario, problems: Problems) -> None:
 def _check_days(
     flow: Flow, base: PathKey, start: dt.date, days: int, problems: Problems
 ) -> None:
+    """``from`` and ``until`` against the run, as the timeline's dates are.
+
+    A flow that starts after the last day is a warning (a run shortened by ``--days``, a sweep
+    or a calibration of the first weeks ends first; it delivers nothing), and one that goes on
+    after it simply ends with the run. Before the run it is an error: a ``from`` on or before
+    the start date is no day of the run (and would leave unsaid whether ``total`` counts what
+    arrived before it: a flow already under way leaves ``from`` out), and an ``until`` there
+    would never deliver. Day numbers are at least 1 (the schema).
+    """
+    def date(day: int) -> dt.date:
+        return start + dt.timedelta(days=day)
+
     found: dict[str, int] = {}
     for key, value in (("from", flow.from_), ("until", flow.until)):
         if value is None:
             continue
-        day = value if isinstance(value, int) else (value - start).days
-        found[key] = day
-        if not 1 <= day <= days:
-            shown = f"day {value}" if isinstance(value, int) else str(value)
-            problems.add((*base, key), f"{shown} is outside the run (days 1 - {days}, "
-                         f"{start + dt.timedelta(days=1)} to {start + dt.timedelta(days=days)})")
-    if "from" in found and "until" in found and found["until"] < found["from"]:
+        found[key] = day = value if isinstance(value, int) else (value - start).days
+        if day < 1:
+            what = ("a flow starts on a day of the run; leave from out for a flow already "
+                    "under way at the start (it starts on day 1, and total counts only what "
+                    "is still to come)" if key == "from" else "the flow would never deliver")
+            problems.add((*base, key), f"{value} is not after the start date {start} (day 1 "
+                         f"is {date(1)}): {what}")
+    if "until" in found and "from" in found and found["until"] < found["from"]:
         problems.add((*base, "until"), f"until (day {found['until']}) is before from (day "
                      f"{found['from']})")
+    first = found.get("from", 1)
+    if first > days and flow.from_ is not None:
+        shown = f"day {flow.from_}" if isinstance(flow.from_, int) else str(flow.from_)
+        last = f"{days}" if isinstance(flow.from_, int) else str(date(days))
+        problems.warn((*base, "from"), f"{shown} is after the run's last day ({last}): the "
+                      "flow delivers nothing in this run")
