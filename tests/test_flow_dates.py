@@ -1,4 +1,4 @@
-"""Flows' dates against the run, like the timeline's: after the last day a warning, before an error."""
+"""Flow dates against the run, as event dates: after the last day a warning, before it an error."""
 
 from __future__ import annotations
 
