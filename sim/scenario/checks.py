@@ -9,17 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sim.errors import Problem
 from sim.scenario import bigchecks
 from sim.scenario.expr import FACTION, UNIT, ExprError, compile_condition
 from sim.scenario.overrides import apply_override, parse_path
-from sim.scenario.problems import Problems
+from sim.scenario.problems import Problems, SourceMap
 from sim.scenario.problems import suggest as _suggest
 from sim.scenario.rivers import check_rivers
 from sim.scenario.schema import ACTION_PARAMS, FACTION_ACTIONS, TOWN_PARAMS
 from sim.scenario.tasking import check_tasking
-from sim.scenario.yamlio import PathKey, id_items
+from sim.scenario.yamlio import PathKey, format_path, id_items
 
-__all__ = ["check_scenario"]
+__all__ = ["check_faction", "check_scenario", "scenario_problems"]
 
 MAX_LISTED = 10  # towns named in one message; the rest are counted
 
@@ -158,6 +159,32 @@ def check_scenario(data: dict[str, Any], problems: Problems) -> None:
             _connectivity(town_ids, edges, bad)
     check_rivers(data, problems)
     check_tasking(factions, _items(data, "events"), problems)
+
+
+def check_faction(
+    data: dict[str, Any], faction: dict[str, Any], before: list[Problem] | None = None
+) -> list[Problem]:
+    """The problems of the scenario with ``faction`` (a faction's data) in place of its own.
+
+    Only those of that faction that the scenario itself does not have (``before``: its
+    problems, if already known): what a timeline ``set`` of the faction's rules, objectives
+    or garrison would bring (towns, rule conditions and parameters, tags). Problems carry
+    their path, no line.
+    """
+    fid = faction.get("id")
+    factions = [faction if isinstance(f, dict) and f.get("id") == fid else f
+                for f in _list(data, "factions")]
+    had = {(p.path, p.message) for p in (scenario_problems(data) if before is None else before)}
+    mine = format_path(("factions", str(fid)))
+    return [p for p in scenario_problems({**data, "factions": factions})
+            if p.path.startswith((mine + ".", mine + "[")) and (p.path, p.message) not in had]
+
+
+def scenario_problems(data: dict[str, Any]) -> list[Problem]:
+    """:func:`check_scenario`'s problems of ``data``, by path (no lines)."""
+    problems = Problems(SourceMap([("<set>", {})]))
+    check_scenario(data, problems)
+    return problems.items
 
 
 def _whole(data: dict[str, Any], key: str) -> bool:

@@ -118,8 +118,20 @@ def check_rivers(data: dict[str, Any], problems: Problems) -> None:
                 bad(cpath, f"the highway {a} - {b} is already a crossing (at "
                            f"{format_path(crossed[pair])})")
             crossed.setdefault(pair, cpath)
-        _check_line(river, rpath, features, towns, roads, crossed, problems)
-    _check_uses(data, crossing_ids, bad)
+        if isinstance(crossings, list) or (crossings is None and "crossings" not in river):
+            _check_line(river, rpath, features, towns, roads, crossed, problems)
+    if _rivers_whole(data.get("rivers", [])):  # else the crossings named are not all known
+        _check_uses(data, crossing_ids, bad)
+
+
+def _rivers_whole(rivers: Any) -> bool:
+    """``rivers:`` is a list of rivers whose ``crossings`` (where given) are lists of ids."""
+    def whole(river: Any) -> bool:
+        crossings = river.get("crossings", []) if isinstance(river, dict) else None
+        return isinstance(crossings, list) and all(
+            isinstance(c, dict) and isinstance(c.get("id"), str) for c in crossings)
+
+    return isinstance(rivers, list) and all(whole(r) for r in rivers)
 
 
 def _mentions_crossings(data: dict[str, Any]) -> bool:

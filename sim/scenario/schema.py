@@ -39,6 +39,7 @@ from sim.scenario.actions import (
 from sim.scenario.fields import (
     NOT_BOOL,
     TERRAINS,
+    DayOrDate,
     Float,
     Fraction,
     Id,
@@ -198,10 +199,6 @@ class Unit(_Strict):
         description="ids naming its axis or role (e.g. axis_south, armour): tag-restricted "
         "rules and tagged objectives apply to it, conditions ask tagged('...')",
     )
-
-
-#: A day of the run (1 = the first day) or a calendar date.
-DayOrDate = Annotated[int, Field(ge=1, le=100_000), NOT_BOOL] | dt.date
 
 
 class GarrisonPolicy(_Strict):

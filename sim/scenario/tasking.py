@@ -15,11 +15,13 @@ types).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from sim.scenario.actions import UNIT_ACTIONS
 from sim.scenario.expr import FACTION, UNIT, ExprError, compile_condition
+from sim.scenario.fields import ID_PATTERN
 from sim.scenario.overrides import PLACEMENT_KEYS
 from sim.scenario.problems import Problems, suggest
 from sim.scenario.yamlio import PathKey, id_items
@@ -50,6 +52,18 @@ def _unit_tags(factions: Pairs, events: Pairs) -> dict[str, list[frozenset[str]]
     return out
 
 
+def _tags_whole(factions: Pairs, events: Pairs) -> bool:
+    """Every unit's and arrival's ``tags`` (where given) is a list of valid ids."""
+    units = [u for _, f in factions for _, u in id_items(f.get("forces"))]
+    units += [a for _, ev in events for _, a in id_items(ev.get("add_units"))]
+
+    def whole(tags: Any) -> bool:
+        return isinstance(tags, list) and all(
+            isinstance(t, str) and re.fullmatch(ID_PATTERN, t) for t in tags)
+
+    return all(whole(u.get("tags", [])) for u in units)
+
+
 @dataclass(frozen=True)
 class _Always:
     """An earlier enabled unit rule whose condition always holds, and its tags."""
@@ -68,7 +82,7 @@ def check_tasking(factions: Pairs, events: Pairs, problems: Problems) -> None:
     """
     by_faction = _unit_tags(factions, events)
     check = _Checker(problems, sorted({t for sets in by_faction.values() for s in sets
-                                       for t in s}))
+                                       for t in s}), _tags_whole(factions, events))
     for fseg, f in factions:
         fid = f.get("id")
         units = by_faction.get(fid, []) if isinstance(fid, str) else []
@@ -92,12 +106,19 @@ def check_tasking(factions: Pairs, events: Pairs, problems: Problems) -> None:
 class _Checker:
     """The checks of one scenario, against the tags its units carry (``known``, sorted)."""
 
-    def __init__(self, problems: Problems, known: list[str]) -> None:
+    def __init__(self, problems: Problems, known: list[str], whole: bool = True) -> None:
         self.problems = problems
         self.known = known
+        self.whole = whole  # False: some unit's tags are malformed (the schema says so)
 
     def known_tags(self, path: PathKey, tags: list[str]) -> bool:
-        """Every tag is carried by some unit; report the others (an error each)."""
+        """Every tag is carried by some unit; report the others (an error each).
+
+        Not checked while some unit's ``tags`` are malformed: its tags are unknown, and one
+        mistake there would come back as an unknown tag wherever the tag is named.
+        """
+        if not self.whole:
+            return False
         ok = True
         for k, tag in enumerate(tags):
             if tag not in self.known:
