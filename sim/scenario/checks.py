@@ -6,7 +6,7 @@ They run on the raw merged data, defensively, so that they report alongside sche
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sim.errors import Problem
@@ -20,7 +20,7 @@ from sim.scenario.schema import ACTION_PARAMS, FACTION_ACTIONS, TOWN_PARAMS
 from sim.scenario.tasking import check_tasking
 from sim.scenario.yamlio import PathKey, format_path, id_items
 
-__all__ = ["check_faction", "check_scenario", "scenario_problems"]
+__all__ = ["check_scenario", "faction_problems"]
 
 MAX_LISTED = 10  # towns named in one message; the rest are counted
 
@@ -161,30 +161,33 @@ def check_scenario(data: dict[str, Any], problems: Problems) -> None:
     check_tasking(factions, _items(data, "events"), problems)
 
 
-def check_faction(
-    data: dict[str, Any], faction: dict[str, Any], before: list[Problem] | None = None
+def faction_problems(
+    data: dict[str, Any], faction: dict[str, Any], towns: Sequence[str], town_set: set[str]
 ) -> list[Problem]:
-    """The problems of the scenario with ``faction`` (a faction's data) in place of its own.
+    """The cross-reference problems of one faction's objectives and rules, by path (no line).
 
-    Only those of that faction that the scenario itself does not have (``before``: its
-    problems, if already known): what a timeline ``set`` of the faction's rules, objectives
-    or garrison would bring (towns, rule conditions and parameters, tags). Problems carry
-    their path, no line.
+    As :func:`check_scenario` finds them (towns, rule conditions and parameters, tags), in the
+    scenario ``data`` with ``faction`` in place of the faction of its id: what a timeline
+    ``set`` of its rules or objectives would bring. ``towns`` are the map's town ids (for
+    suggestions) and ``town_set`` the same as a set; the rest of the map is not checked again.
     """
     fid = faction.get("id")
-    factions = [faction if isinstance(f, dict) and f.get("id") == fid else f
-                for f in _list(data, "factions")]
-    had = {(p.path, p.message) for p in (scenario_problems(data) if before is None else before)}
-    mine = format_path(("factions", str(fid)))
-    return [p for p in scenario_problems({**data, "factions": factions})
-            if p.path.startswith((mine + ".", mine + "[")) and (p.path, p.message) not in had]
-
-
-def scenario_problems(data: dict[str, Any]) -> list[Problem]:
-    """:func:`check_scenario`'s problems of ``data``, by path (no lines)."""
     problems = Problems(SourceMap([("<set>", {})]))
-    check_scenario(data, problems)
-    return problems.items
+
+    def need_town(path: PathKey, value: Any) -> bool:
+        if isinstance(value, str) and value not in town_set:
+            problems.add(path, f"unknown town {value!r}{_suggest(value, list(towns))}")
+            return False
+        return isinstance(value, str)
+
+    for j, obj in enumerate(_list(faction, "objectives")):
+        if isinstance(obj, dict):
+            need_town(("factions", str(fid), "objectives", j, "town"), obj.get("town"))
+    _check_rules(faction, str(fid), town_set, need_town, problems)
+    factions = [(seg, faction if f.get("id") == fid else f) for seg, f in _items(data, "factions")]
+    check_tasking(factions, _items(data, "events"), problems)
+    mine = format_path(("factions", str(fid)))
+    return [p for p in problems.items if p.path.startswith((mine + ".", mine + "["))]
 
 
 def _whole(data: dict[str, Any], key: str) -> bool:

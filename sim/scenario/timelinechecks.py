@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.errors import Problem
-from sim.scenario.checks import check_faction, scenario_problems
+from sim.scenario.checks import faction_problems
 from sim.scenario.expr import FACTION, ExprError, compile_condition
 from sim.scenario.overrides import apply_override, canonical_path, parse_path
 from sim.scenario.problems import Problems, pydantic_problems, suggest
@@ -56,14 +56,18 @@ class _Context:
         self.roads = {frozenset((h.from_, h.to)) for h in spec.highways}
         self.units = {u.id for f in spec.factions for u in f.forces}
         self.with_air = {f.id for f in spec.factions if f.air is not None}
-        self._problems: list[Problem] | None = None
+        self._had: dict[str, set[tuple[str, str]]] = {}
 
-    @property
-    def data_problems(self) -> list[Problem]:
-        """The cross-reference problems of the data as it is (computed once, when needed)."""
-        if self._problems is None:
-            self._problems = scenario_problems(self.data)
-        return self._problems
+    def new_problems(self, faction: dict[str, Any]) -> list[Problem]:
+        """The cross-reference problems of a changed faction that the file does not have."""
+        fid = str(faction.get("id"))
+        if fid not in self._had:
+            mine = next((f for f in self.data.get("factions") or [] if isinstance(f, dict)
+                         and f.get("id") == fid), {})
+            self._had[fid] = {(p.path, p.message) for p in faction_problems(
+                self.data, mine, self.towns, self.town_set)}
+        return [p for p in faction_problems(self.data, faction, self.towns, self.town_set)
+                if (p.path, p.message) not in self._had[fid]]
 
     def date(self, day: int) -> str:
         """The date of a day of the run, as text ("off the calendar" outside years 1-9999)."""
@@ -276,7 +280,7 @@ def _try_values(sets: list[tuple[PathKey, str, Any]], ctx: _Context, section: Pa
             report(format_path((*section, *sub)), message)
         return
     if section[0] == "factions":
-        for problem in check_faction(ctx.data, part, ctx.data_problems)[:3]:
+        for problem in ctx.new_problems(part)[:3]:
             report(problem.path, problem.message, problem.severity)
 
 
