@@ -57,6 +57,9 @@ def event(**fields: Any):
     ({"factions.red.rules": [{"do": "advance", "with": {"objective": "twn_e"}}]},
      "factions.red.rules", "factions.red.rules[0].with.objective: unknown town 'twn_e' (did "
      "you mean 'town_e'?)"),
+    ({"factions.red.rules": [{"do": "bridge", "with": {"crossing": "south_pontun"}}]},
+     "factions.red.rules", "factions.red.rules[0].with.crossing: unknown crossing "
+     "'south_pontun' (did you mean 'south_pontoon'?)"),
 ])
 def test_a_set_that_would_break_the_run_when_it_fires_is_refused_at_load(tmp_path, sets,
                                                                           needle, message):
@@ -118,8 +121,14 @@ def flow(**fields: Any):
     (lambda d: (d["factions"][0]["forces"][1].update(tags="main"),
                 d["factions"][0].update(objectives=[{"town": "town_e", "tags": ["main"]}])),
      "factions.red.forces.r1.tags", "Input should be a valid list (got 'main')"),
+    (lambda d: d["events"][0].update(day=True), "events.boats_sunk.day",
+     "expected a number, got true"),
+    (lambda d: (d["events"][0].pop("day"), d["events"][0].update(date=20200105)),
+     "events.boats_sunk.date", "expected a date (YYYY-MM-DD), got 20200105"),
+    (lambda d: d["simulation"].update(start_date=20200101), "simulation.start_date",
+     "expected a date (YYYY-MM-DD), got 20200101"),
 ], ids=["day-negative", "day-word", "day-fraction", "crossings-null", "rivers-mapping",
-        "tags-text"])
+        "tags-text", "event-day-true", "event-date-number", "start-date-number"])
 def test_one_bad_value_gives_one_message(tmp_path, change, where, message):
     path, _ = write(tmp_path, change)
     assert [(p, m) for _, p, m in problems(path)] == [(where, message)]

@@ -15,7 +15,7 @@ from sim.scenario.expr import FACTION, UNIT, ExprError, compile_condition
 from sim.scenario.overrides import apply_override, parse_path
 from sim.scenario.problems import Problems, SourceMap
 from sim.scenario.problems import suggest as _suggest
-from sim.scenario.rivers import check_rivers
+from sim.scenario.rivers import check_bridge_rules, check_rivers, crossing_ids
 from sim.scenario.schema import ACTION_PARAMS, FACTION_ACTIONS, TOWN_PARAMS
 from sim.scenario.tasking import check_tasking
 from sim.scenario.yamlio import PathKey, format_path, id_items
@@ -166,7 +166,8 @@ def faction_problems(
 ) -> list[Problem]:
     """The cross-reference problems of one faction's objectives and rules, by path (no line).
 
-    As :func:`check_scenario` finds them (towns, rule conditions and parameters, tags), in the
+    As :func:`check_scenario` finds them (towns, rule conditions and parameters, crossings,
+    tags), in the
     scenario ``data`` with ``faction`` in place of the faction of its id: what a timeline
     ``set`` of its rules or objectives would bring. ``towns`` are the map's town ids (for
     suggestions) and ``town_set`` the same as a set; the rest of the map is not checked again.
@@ -184,6 +185,9 @@ def faction_problems(
         if isinstance(obj, dict):
             need_town(("factions", str(fid), "objectives", j, "town"), obj.get("town"))
     _check_rules(faction, str(fid), town_set, need_town, problems)
+    crossings = crossing_ids(data)
+    if crossings is not None:
+        check_bridge_rules(faction, ("factions", str(fid)), crossings, problems.add)
     factions = [(seg, faction if f.get("id") == fid else f) for seg, f in _items(data, "factions")]
     check_tasking(factions, _items(data, "events"), problems)
     mine = format_path(("factions", str(fid)))

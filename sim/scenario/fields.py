@@ -9,8 +9,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from sim.scenario.text import printable
 
-__all__ = ["DAY_RANGE", "ID_PATTERN", "NOT_BOOL", "TERRAINS", "DayOrDate", "Float", "Fraction",
-           "Id", "Int", "Name", "Number", "Relation", "Strict", "Terrain", "Text"]
+__all__ = ["DAY_RANGE", "ID_PATTERN", "NOT_BOOL", "TERRAINS", "Date", "DayOrDate", "Float",
+           "Fraction", "Id", "Int", "Name", "Number", "Relation", "Strict", "Terrain", "Text"]
 
 
 def _not_bool(value: Any) -> Any:
@@ -66,6 +66,18 @@ class Strict(BaseModel):
         extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
     )
 
+
+def _date(value: Any) -> Any:
+    # pydantic reads a number as seconds since 1970 ("date: 20170808" would say "should have
+    # zero time"), and true as a date error of its own: one plain message instead
+    if isinstance(value, bool | int | float):
+        shown = str(value).lower() if isinstance(value, bool) else repr(value)
+        raise ValueError(f"expected a date (YYYY-MM-DD), got {shown}")
+    return value
+
+
+#: A calendar date, written YYYY-MM-DD (numbers refused).
+Date = Annotated[dt.date, BeforeValidator(_date)]
 
 #: The day numbers ``DayOrDate`` takes.
 DAY_RANGE = (1, 100_000)

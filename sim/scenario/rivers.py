@@ -20,7 +20,8 @@ from sim.scenario.fields import Strict as _Strict
 from sim.scenario.problems import Problems, suggest
 from sim.scenario.yamlio import PathKey, format_path, id_items, item_segments
 
-__all__ = ["CROSSING_KINDS", "CROSSING_MOVE", "Crossing", "River", "check_rivers"]
+__all__ = ["CROSSING_KINDS", "CROSSING_MOVE", "Crossing", "River", "check_bridge_rules",
+           "check_rivers", "crossing_ids", "unknown_crossing"]
 
 CROSSING_KINDS = ("bridge", "ferry", "pontoon", "ford")
 
@@ -150,19 +151,39 @@ def _check_uses(data: dict[str, Any], crossings: dict[str, PathKey],
 
     def need(path: PathKey, cid: Any) -> None:
         if isinstance(cid, str) and cid not in crossings:
-            hint = suggest(cid, known) or ("" if known else " (declare it under rivers:)")
-            bad(path, f"unknown crossing {cid!r}{hint}")
+            bad(path, unknown_crossing(cid, known))
 
     for fseg, f in id_items(data.get("factions")):
-        for rseg, rule in id_items(f.get("rules")):
-            params = rule.get("with")
-            if rule.get("do") == "bridge" and isinstance(params, dict):
-                need(("factions", fseg, "rules", rseg, "with", "crossing"), params.get("crossing"))
+        check_bridge_rules(f, ("factions", fseg), known, bad)
     for eseg, ev in id_items(data.get("events")):
         for key in ("open_crossings", "close_crossings"):
             ids = ev.get(key)
             for j, cid in enumerate(ids if isinstance(ids, list) else []):
                 need(("events", eseg, key, j), cid)
+
+
+def crossing_ids(data: dict[str, Any]) -> list[str] | None:
+    """The declared crossing ids, sorted (None: ``rivers:`` is malformed, so not all known)."""
+    if not _rivers_whole(data.get("rivers", [])):
+        return None
+    return sorted({c["id"] for _, r in id_items(data.get("rivers"))
+                   for c in r.get("crossings", [])})
+
+
+def unknown_crossing(cid: str, known: list[str]) -> str:
+    """The message for a crossing id that is not declared (``known``: the declared ids)."""
+    hint = suggest(cid, known) or ("" if known else " (declare it under rivers:)")
+    return f"unknown crossing {cid!r}{hint}"
+
+
+def check_bridge_rules(faction: dict[str, Any], base: PathKey, known: list[str],
+                       bad: Callable[..., None]) -> None:
+    """Each ``do: bridge`` rule of a faction (at ``base``) names a declared crossing."""
+    for rseg, rule in id_items(faction.get("rules")):
+        params = rule.get("with")
+        cid = params.get("crossing") if isinstance(params, dict) else None
+        if rule.get("do") == "bridge" and isinstance(cid, str) and cid not in known:
+            bad((*base, "rules", rseg, "with", "crossing"), unknown_crossing(cid, known))
 
 
 # ------------------------------------------------------------------ highways over the line
