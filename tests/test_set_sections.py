@@ -81,3 +81,10 @@ def test_a_variants_tunable_may_name_a_missing_section(tmp_path):
     loaded = load_scenario(variant, {"factions.red.air.sorties_per_day": 15})
     assert loaded.scenario.factions[0].air is not None
     assert loaded.scenario.factions[0].air.sorties_per_day == 15
+
+
+def test_set_fills_a_section_the_file_gives_as_null():
+    data = yaml.safe_load((DATA / "line.yaml").read_text())
+    data["factions"][0]["garrison"] = None
+    g = load_scenario(data, {"factions.red.garrison.fighters": 40}).scenario.factions[0].garrison
+    assert g is not None and g.fighters == 40

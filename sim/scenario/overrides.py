@@ -77,12 +77,12 @@ def apply_override(
                 if not dry_run:
                     node[seg] = value
                 return old
-            if seg not in node and isinstance(path[i + 1], str) and (
+            if node.get(seg) is None and isinstance(path[i + 1], str) and (
                 where.startswith("simulation") or (seg == "with" and "do" in node)
                 or _is_mapping(path[: i + 1])
             ):
-                # an optional section (or a rule's parameters) left out: create it; the
-                # schema checks the names in it
+                # an optional section (or a rule's parameters) left out, or null: create it;
+                # the schema checks the names in it
                 if dry_run:
                     return None
                 node[seg] = {}
