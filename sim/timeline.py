@@ -6,7 +6,7 @@ This module owns :class:`Timeline` (which events have fired) and the dawn phase
 condition holds (evaluated from its ``faction``'s view, on yesterday's statistics); a
 condition that stays true does not fire it again. Effects apply at dawn, before the day's
 rules, in this order: set, relations, close, open, close_crossings, open_crossings, airlift,
-airlift_capacity, air, withdraw, add_units.
+airlift_capacity, air, withdraw, add_units, sortie.
 
 An event on a date or day with ``spread_days: N`` fires on a day drawn once per run,
 uniformly from its day - N to its day + N (whole days), by :meth:`Timeline.draw`: the model
@@ -25,11 +25,12 @@ import numpy as np
 
 from sim.agents import Faction, Forces, Relations, Unit
 from sim.air import AirPower
+from sim.constants import DESTROYED_BELOW
 from sim.context import FactionContext
 from sim.errors import Problem, ScenarioError
 from sim.record import Recorder
 from sim.scenario.expr import FACTION, Condition, ExprError, compile_condition
-from sim.scenario.schema import Arrival, Scenario, TimelineEvent
+from sim.scenario.schema import Arrival, Scenario, Sortie, TimelineEvent
 from sim.scenario.timelinechecks import RUNTIME_PATHS
 from sim.sense import Sense
 from sim.state import Ledger, Roads, TownState
@@ -171,12 +172,52 @@ def fire_due(
             else:
                 notes.append(f"{arrival.name} cannot arrive: {arrival.town} is not held by a "
                              "friend")
+        for sortie in ev.sortie:
+            note = _sortie(sortie, world, towns, relations, forces, make_unit)
+            if note:
+                notes.append(note)
         text = ev.note or f"timeline event {ev.id}"
         if ev.spread_days:
             text += f" (drawn day {day} of {timeline.window(ev)})"
-        where = world.index[ev.add_units[0].town] if ev.add_units else -1
+        first = ev.newcomers()
+        where = world.index[first[0].town] if first else -1
         record.emit(
             "timeline", "", where, "", ev.id, text + (f" ({'; '.join(notes)})" if notes else "")
         )
     if due:
         sense.refresh()
+
+
+def _sortie(
+    sortie: Sortie,
+    world: World,
+    towns: TownState,
+    relations: Relations,
+    forces: Forces,
+    make_unit: Callable[[Arrival], Unit],
+) -> str:
+    """Part of a garrison leaves its town as a unit; returns a note when nothing could leave.
+
+    The fighters move from the garrison to the unit, so the faction's totals do not change
+    (no ledger entry); the garrison's conscripts leave in proportion, and the unit takes the
+    garrison's quality and morale unless the event gives its own.
+    """
+    t = world.index[sortie.town]
+    f = relations.index[sortie.faction]
+    if towns.controller[t] != f:
+        return f"{sortie.name} cannot sortie: {sortie.town} is not held by {sortie.faction}"
+    g = float(towns.garrison[t])
+    take = min(g, sortie.fighters) if sortie.fighters is not None else g * (sortie.share or 0.0)
+    if take < DESTROYED_BELOW:
+        return f"{sortie.name} cannot sortie: {sortie.town}'s garrison is {g:,.0f}"
+    towns.conscripts[t] *= (g - take) / g
+    towns.garrison[t] = g - take
+    quality = sortie.quality if sortie.quality is not None else float(towns.garrison_quality[t])
+    morale = sortie.morale if sortie.morale is not None else float(towns.garrison_morale[t])
+    forces.add(make_unit(Arrival(
+        id=sortie.id, name=sortie.name, faction=sortie.faction, town=sortie.town,
+        fighters=take, quality=quality, morale=morale, speed_km_day=sortie.speed_km_day,
+        tags=list(sortie.tags),
+    )))
+    return ""
+

@@ -26,7 +26,7 @@ def check_forces(spec: Scenario, problems: Problems) -> None:
         for u in f.forces:
             owner.setdefault(u.id, f.id)
     for ev in spec.events:
-        for a in ev.add_units:
+        for a in ev.newcomers():
             owner.setdefault(a.id, a.faction)
     for fseg, f in zip(item_segments([{"id": f.id} for f in spec.factions]), spec.factions,
                        strict=True):

@@ -42,6 +42,7 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("tunables[]", schema.Tunable),
     ("events[]", schema.TimelineEvent),
     ("events[].add_units[]", schema.Arrival),
+    ("events[].sortie[]", schema.Sortie),
     ("events[].relations[]", schema.RelationChange),
     ("events[].close[] / open[]", schema.Road),
     ("rivers[]", schema.River),

@@ -549,6 +549,36 @@ class Arrival(Unit):
     )
 
 
+class Sortie(_Strict):
+    """Part of a town's garrison that leaves it as a unit (a timeline event's ``sortie``)."""
+
+    id: Id = Field(description="the new unit's id")
+    name: Name = Field(min_length=1, max_length=120, description="name shown in logs")
+    faction: Id = Field(description="the faction whose garrison sorties (it must hold the town "
+                        "when the event fires; otherwise nothing leaves, and the log says so)")
+    town: Id = Field(description="the town whose garrison it leaves")
+    fighters: Annotated[float, Field(gt=0, le=10_000_000), NOT_BOOL] | None = Field(
+        None, description="this many fighters leave (at most the whole garrison)"
+    )
+    share: Annotated[float, Field(gt=0, le=1), NOT_BOOL] | None = Field(
+        None, description="this share of the garrison leaves"
+    )
+    quality: Annotated[float, Field(gt=0, le=3), NOT_BOOL] | None = Field(
+        None, description="the unit's quality (default: the garrison's)"
+    )
+    morale: Annotated[float, Field(ge=0, le=1), NOT_BOOL] | None = Field(
+        None, description="the unit's morale (default: the garrison's)"
+    )
+    speed_km_day: Float = Field(30, gt=0, le=500, description="road km a day on flat ground")
+    tags: list[Id] = Field(default_factory=list, description="as a unit's tags")
+
+    @model_validator(mode="after")
+    def _one_size(self) -> Sortie:
+        if (self.fighters is None) == (self.share is None):
+            raise ValueError("give exactly one of fighters and share")
+        return self
+
+
 class Road(_Strict):
     """A highway named by its two towns (either order)."""
 
@@ -625,6 +655,15 @@ class TimelineEvent(_Strict):
     add_units: list[Arrival] = Field(
         default_factory=list, description="units that arrive (reinforcements)"
     )
+    sortie: list[Sortie] = Field(
+        default_factory=list,
+        description="parts of garrisons that leave their towns as units (a besieged "
+        "enclave breaking out, a garrison joining the field army); applied after add_units",
+    )
+
+    def newcomers(self) -> list[Arrival | Sortie]:
+        """The units this event puts on the map: its arrivals, then its sorties."""
+        return [*self.add_units, *self.sortie]
 
     def day_number(self, start: dt.date) -> int | None:
         """Its day of the run before any spread (``date`` - ``start``); None for a condition."""

@@ -46,16 +46,17 @@ def _unit_tags(factions: Pairs, events: Pairs) -> dict[str, list[frozenset[str]]
             out.setdefault(f["id"], []).extend(frozenset(_tags(u))
                                                for _, u in id_items(f.get("forces")))
     for _, ev in events:
-        for _, arrival in id_items(ev.get("add_units")):
+        for _, arrival in [*id_items(ev.get("add_units")), *id_items(ev.get("sortie"))]:
             if isinstance(arrival.get("faction"), str):
                 out.setdefault(arrival["faction"], []).append(frozenset(_tags(arrival)))
     return out
 
 
 def _tags_whole(factions: Pairs, events: Pairs) -> bool:
-    """Every unit's and arrival's ``tags`` (where given) is a list of valid ids."""
+    """Every unit's, arrival's and sortie's ``tags`` (where given) is a list of valid ids."""
     units = [u for _, f in factions for _, u in id_items(f.get("forces"))]
-    units += [a for _, ev in events for _, a in id_items(ev.get("add_units"))]
+    units += [a for _, ev in events for key in ("add_units", "sortie")
+              for _, a in id_items(ev.get(key))]
 
     def whole(tags: Any) -> bool:
         return isinstance(tags, list) and all(

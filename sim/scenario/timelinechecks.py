@@ -22,7 +22,7 @@ from sim.scenario.checks import faction_problems
 from sim.scenario.expr import FACTION, ExprError, compile_condition
 from sim.scenario.overrides import apply_override, canonical_path, parse_path
 from sim.scenario.problems import Problems, pydantic_problems, suggest
-from sim.scenario.schema import Faction, Scenario, SimulationParams, TimelineEvent
+from sim.scenario.schema import Arrival, Faction, Scenario, SimulationParams, TimelineEvent
 from sim.scenario.yamlio import PathKey, format_path, item_segments
 
 __all__ = ["FACTION_FIELDS", "RUNTIME_PATHS", "check_timeline"]
@@ -104,7 +104,7 @@ def check_timeline(spec: Scenario, data: dict[str, Any], problems: Problems) -> 
     ctx = _Context(spec, data, problems)
     arrivals: dict[str, str] = {}  # arrival id -> the event that brings it
     for ev in spec.events:
-        for a in ev.add_units:
+        for a in ev.newcomers():
             arrivals.setdefault(a.id, ev.id)
     seen_arrivals: set[str] = set()
     segments = item_segments([{"id": ev.id} for ev in spec.events])
@@ -119,8 +119,9 @@ def check_timeline(spec: Scenario, data: dict[str, Any], problems: Problems) -> 
         _check_roads(ev, base, ctx)
         _check_air(ev, base, ctx)
         _check_withdraw(ev, base, arrivals, ctx)
-        for a in ev.add_units:
-            apath: PathKey = (*base, "add_units", a.id)
+        for a in ev.newcomers():
+            key = "add_units" if isinstance(a, Arrival) else "sortie"
+            apath: PathKey = (*base, key, a.id)
             ctx.faction((*apath, "faction"), a.faction)
             ctx.town((*apath, "town"), a.town)
             if a.id in ctx.units:
