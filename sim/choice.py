@@ -13,8 +13,9 @@ rule so found when its turn comes. The choice is the one the scalar path makes:
   of it first asks, from where the units stand then, and keeps them. So units are taken one
   by one on the scalar path until the first one that asked (its question fixed the ratios),
   and the arrays are evaluated only after that;
-* conditions with the effective odds have no array form; with them, or with a ``bridge``
-  rule (whose use depends on the day's bridging work), the faction stays on the scalar path.
+* conditions with the effective odds have no array form; with them, or with a ``bridge`` or
+  ``raid`` rule (whose use depends on the day's bridging work or on a raid target), the
+  faction stays on the scalar path.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ __all__ = ["VECTOR_RULE_UNITS", "RuleChoice", "UnitArrays", "choose"]
 #: A faction with more units than this chooses their rules over arrays (below it, the
 #: per-unit cost of the arrays' set-up is more than the scalar evaluation it saves).
 VECTOR_RULE_UNITS = 64
+#: Actions whose rules also need ``usable`` (a crossing to work on, a raid target): a faction
+#: with one of them stays on the scalar path while that test is given.
+GATED_ACTIONS = ("bridge", "raid")
 
 
 def choose(
@@ -176,7 +180,7 @@ class RuleChoice:
         units: the units in the phase's order.
         factions: the factions.
         day, stats, sense, supply: what conditions are evaluated against.
-        usable: whether a ``usable`` test will be passed (bridging is on).
+        usable: whether a ``usable`` test will be passed (bridging or raiding is on).
     """
 
     def __init__(
@@ -199,7 +203,7 @@ class RuleChoice:
             rules = factions[f].unit_rules
             conditions = None
             if len(positions) > VECTOR_RULE_UNITS and not (
-                    usable and any(r.action == "bridge" for r in rules)):
+                    usable and any(r.action in GATED_ACTIONS for r in rules)):
                 vec = [vectorise(r.condition) for r in rules]
                 conditions = None if None in vec else [v for v in vec if v is not None]
             needs_ratio = any("strength_ratio" in v.names for v in conditions or [])

@@ -18,6 +18,7 @@ from sim.agents import Faction, Forces, Relations, Unit
 from sim.choice import RuleChoice, choose
 from sim.constants import BESIEGE_STANDOFF, MAX_LEGS
 from sim.context import FactionContext
+from sim.raid import Raiding
 from sim.record import Recorder
 from sim.rivers import Bridging
 from sim.routes import Routes
@@ -90,11 +91,15 @@ def give_orders(
     o = _Orders(
         world, towns, factions, relations, supply, sense, routes, day, priority_km, edge_open, {}
     )
+    raiding = Raiding.needed(factions, world, towns, relations, sense, edge_open)
     bridges = bridging is not None and roads is not None
-    rules = RuleChoice(forces.units, factions, day, stats, sense, supply, bridges)
+    rules = RuleChoice(forces.units, factions, day, stats, sense, supply,
+                       bridges or raiding is not None)
     for place, unit in enumerate(forces.units):
         usable = partial(bridging.usable, unit, towns, relations, roads) if (
             bridging is not None and roads is not None) else None
+        if raiding is not None:
+            usable = raiding.usable_for(unit, usable)
         rule = rules.rule(place, unit, usable)
         action = rule.action if rule else "hold"
         params = rule.params if rule else {}
@@ -127,6 +132,8 @@ def give_orders(
             travel(o, unit, reinforce_field(o, unit.faction, float(params["radius_km"])))
         elif action == "retreat":
             travel(o, unit, retreat_field(o, unit.faction))
+        elif action == "raid" and raiding is not None and rule is not None:
+            travel(o, unit, raiding.route(unit, rule))
         elif action == "bridge" and bridging is not None:
             ends = bridging.held_ends(str(params["crossing"]), unit.faction, towns, relations)
             if unit.dest < 0 and unit.node in ends:
