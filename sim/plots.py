@@ -337,9 +337,9 @@ def plot_fronts(data: RunData, path: str | Path, every: int | None = None) -> Pa
         ax.autoscale_view()
     for ax in list(axes.flat)[len(days):]:
         ax.axis("off")
-    closed = ", closed highways dashed grey with an x" if data.closed.any() else ""
+    closed_note = ", closed highways dashed grey with an x" if data.closed.any() else ""
     fig.suptitle(f"{data.info.get('scenario', '')}: the front line (orange) every {every} days, "
-                 f"besieged towns ringed red{closed}", fontsize=10)
+                 f"besieged towns ringed red{closed_note}", fontsize=10)
     with replacing(Path(path)) as tmp:  # whole or not at all
         fig.savefig(tmp, format="png", metadata=_PNG_META)
     plt.close(fig)
