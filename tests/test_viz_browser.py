@@ -503,5 +503,13 @@ def test_screenshot_of_the_default_scenario_on_day_30(page):
     for _ in range(30):
         step(page)
     assert sim_date(page) == "2017-09-07"
+    # the Euphrates' crossings: four open, the al-Muri'iyah pontoon not built yet
+    marks = page.eval_on_selector_all(
+        "svg.frontline-map > g.crossing-marks g.crossing-mark",
+        "gs => gs.map(g => [g.dataset.crossing, g.dataset.state])")
+    assert sorted(marks) == [["bukamal_crossing", "open"], ["jubaylah_ferries", "open"],
+                             ["mayadin_ferries", "open"], ["muriiyah_pontoon", "closed"],
+                             ["siyasiyah_ferries", "open"]]
+    assert page.get_by_text("closed crossing or highway").is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "viz-default-day30.png"))
