@@ -166,6 +166,33 @@ def test_play_runs_the_timeline_forward_and_pause_stops_it(line: Any) -> None:
     assert line.input_value("#day") == stopped
 
 
+@pytest.fixture
+def river(browser: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """report.html of tests/data/river.yaml: the pontoon closed on days 0-3, the ferry after."""
+    assert main(["run", str(DATA / "river.yaml"), "--out", str(tmp_path), "--quiet"]) == 0
+    yield from _open(browser, tmp_path / "report.html", request.node.name)
+
+
+def crossing_marks(pg: Any) -> list[list[str]]:
+    return sorted(pg.eval_on_selector_all(
+        "#map-main g.crossing-marks > *",
+        "ms => ms.map(m => [m.dataset.road, m.dataset.state])"))
+
+
+def test_the_report_map_marks_open_crossings_and_crosses_out_closed_ones(river: Any) -> None:
+    assert crossing_marks(river) == [["2", "open"], ["3", "closed"]]  # ferry, pontoon
+    assert river.locator("#map-main line.road.closed").count() == 1
+    assert river.locator("#legend [data-legend=crossing-closed]").inner_text().strip() == (
+        "closed crossing or highway")
+    assert river.locator("#legend [data-legend=crossing-open]").inner_text().strip() == (
+        "open crossing (ferry, pontoon)")
+    set_slider(river, 4)  # blue sank the ferry; red's sappers built the pontoon
+    assert crossing_marks(river) == [["2", "closed"], ["3", "open"]]
+    set_slider(river, 3)
+    assert crossing_marks(river) == [["2", "open"], ["3", "closed"]]
+    assert river.problems == []
+
+
 def test_default_report_offline_labels_never_overlap(default: Any) -> None:
     assert default.problems == []
     assert default.requests == [default.url]
