@@ -166,6 +166,46 @@ def test_play_runs_the_timeline_forward_and_pause_stops_it(line: Any) -> None:
     assert line.input_value("#day") == stopped
 
 
+def thumb_centre(pg: Any) -> float:
+    """Where the slider's thumb is drawn: the middle of its pixels in a screenshot (page x)."""
+    import io
+
+    from PIL import Image
+
+    box = pg.locator("#day").bounding_box()
+    shot = Image.open(io.BytesIO(pg.screenshot(clip=box))).convert("RGB")
+    thumb = (0x1F, 0x4E, 0x9A)  # the thumb's colour (report.css, .track)
+    xs = [x for x in range(shot.width) for y in range(shot.height)
+          if sum(abs(a - b) for a, b in zip(shot.getpixel((x, y)), thumb, strict=True)) < 30]
+    assert xs, "no thumb drawn"
+    return box["x"] + (min(xs) + max(xs) + 1) / 2
+
+
+def test_each_observed_tick_sits_under_the_slider_thumb_of_its_day(sweep: Any) -> None:
+    def ticks() -> dict[int, float]:
+        """Day -> the page x of the middle of its tick."""
+        sweep.wait_for_function(  # the strip is drawn again when its width changes
+            "() => { const s = document.getElementById('obs-strip');"
+            " return Math.abs(s.viewBox.baseVal.width - s.getBoundingClientRect().width) < 0.5; }")
+        return dict(sweep.eval_on_selector_all(
+            "#obs-strip g.tick", "gs => gs.map(g => [Number(g.dataset.day),"
+            " (r => r.x + r.width / 2)(g.querySelector('rect.mark').getBoundingClientRect())])"))
+
+    assert sorted(ticks()) == [3, 4, 9, 19]
+    for width in (1600, 1100):
+        sweep.set_viewport_size({"width": width, "height": 1000})
+        widths = set()
+        for day in (0, 3, 4, 9, 19, 20):
+            set_slider(sweep, day)
+            widths.add(sweep.locator("#day").bounding_box()["width"])
+            thumb = thumb_centre(sweep)
+            strip = sweep.locator("#obs-strip").bounding_box()
+            x = ticks().get(day, {0: strip["x"], 20: strip["x"] + strip["width"]}.get(day))
+            assert abs(thumb - x) <= 2, f"day {day} at {width} px: tick {x}, thumb {thumb}"
+        assert len(widths) == 1  # the slider keeps its width whatever the date label says
+    assert sweep.problems == []
+
+
 @pytest.fixture
 def river(browser: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
     """report.html of tests/data/river.yaml: the pontoon closed on days 0-3, the ferry after."""

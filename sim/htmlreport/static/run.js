@@ -268,6 +268,7 @@
   // --- the timeline
   const slider = document.getElementById("day");
   slider.max = nDays;
+  steadyWidth(document.getElementById("date-label"), doc.dates.map((_, d) => dayLabel(doc.dates, d)));
   const jump = document.getElementById("jump");
   jump.min = doc.dates[0]; jump.max = doc.dates[nDays];
   let current = -1;
@@ -276,7 +277,7 @@
     current = d;
     slider.value = d;
     jump.value = doc.dates[d];
-    document.getElementById("date-label").textContent = fmtDate(doc.dates[d]) + " (day " + d + " of " + nDays + ")";
+    document.getElementById("date-label").textContent = dayLabel(doc.dates, d);
     document.body.dataset.day = d;
     drawDay(d);
     chartObjs.forEach(c => c.setDay(d));
