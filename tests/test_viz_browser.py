@@ -279,11 +279,17 @@ def test_play_pause_and_the_console_stays_clean(page):
     page.wait_for_function(
         "() => Number(document.querySelector('svg.frontline-map').dataset.day) >= 4")
     page.get_by_role("button", name="❚❚").click()
-    page.get_by_role("button", name="▶").wait_for()  # the server has taken the pause
-    time.sleep(0.6)  # a step under way when Pause was pressed still lands
-    day = page.get_attribute("svg.frontline-map", "data-day")
-    time.sleep(0.6)
-    assert page.get_attribute("svg.frontline-map", "data-day") == day
+    # "paused" is written by the play loop as it ends, after its last day (viz/controls.py):
+    # from then on nothing but Step moves the run, so no waiting to see that nothing happens
+    page.wait_for_selector("[data-testid=play-state][data-state=paused]", state="attached")
+    day = int(page.get_attribute("[data-testid=play-state]", "data-day"))
+    assert day >= 4
+    page.wait_for_function(  # the map shows the day the run stopped on
+        "d => document.querySelector('svg.frontline-map').dataset.day === d", arg=str(day))
+    step(page)  # one day more, and only one: a day the loop stepped after the pause would show
+    assert page.get_attribute("svg.frontline-map", "data-day") == str(day + 1)
+    assert page.get_attribute("[data-testid=play-state]", "data-day") == str(day + 1)
+    assert page.get_attribute("[data-testid=play-state]", "data-state") == "paused"
     pick(page, "later.yaml")
     page.wait_for_function(
         "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2021-06-01'")
