@@ -223,7 +223,7 @@ def _labels(data: RunData, day: int, ax: Axes, size: np.ndarray, besieged: np.nd
     return drawn
 
 
-def _legend(data: RunData, fig: Figure) -> None:
+def _legend(data: RunData, fig: Figure, day: int) -> None:
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], marker="o", ls="", color=f["colour"], markersize=8,
@@ -236,12 +236,13 @@ def _legend(data: RunData, fig: Figure) -> None:
         Line2D([], [], color=FRONT_COLOUR, lw=2.2, label="front-line highway"),
         Line2D([], [], color=CROSSING_COLOUR, lw=0.9, ls="--", label="river crossing"),
     ]
-    kinds = sorted(set(data.crossings.values()))
-    if kinds:
+    closed = data.closed_on(day)
+    kinds = sorted({kind for k, kind in data.crossings.items() if not closed[k]})
+    if kinds:  # what the map of this day draws
         handles.append(Line2D([], [], color=CROSSING_COLOUR, lw=0.9, ls="--", marker="s",
                               markerfacecolor="white", markersize=5,
                               label=f"open crossing ({', '.join(kinds)})"))
-    if data.closed.any():
+    if closed.any():
         handles.append(Line2D([], [], color=CLOSED_COLOUR, lw=1.3, ls=CLOSED_DASH, marker="X",
                               markersize=7, markeredgecolor="white", markeredgewidth=0.8,
                               label="closed crossing or highway"))
@@ -276,7 +277,7 @@ def map_figure(data: RunData, day: int) -> tuple[Figure, dict[str, int]]:
                                edgecolor="#444444", lw=1, ls=":", zorder=8))
         zoom.set_title("close-up of the dotted box", fontsize=10)
     ax.set_title(title, fontsize=11)
-    _legend(data, fig)
+    _legend(data, fig, day)
     return fig, counts
 
 
