@@ -298,10 +298,12 @@
   });
   let timer = null;
   const play = document.getElementById("play");
-  function stop() { if (timer) clearInterval(timer); timer = null; play.innerHTML = "&#9654; play"; }
+  // body[data-playing]: "0" once the timer is cleared (no frame can come after it)
+  function stop() { if (timer) clearInterval(timer); timer = null; play.innerHTML = "&#9654; play"; document.body.dataset.playing = "0"; }
   function start() {
     if (current >= nDays) setDay(0, true);
     play.innerHTML = "&#10074;&#10074; pause";
+    document.body.dataset.playing = "1";
     timer = setInterval(() => { if (current >= nDays) stop(); else setDay(current + 1, true); },
       Number(document.getElementById("speed").value));
   }
