@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,22 +68,34 @@ FREEZE_GC_TOWNS = 2_000
 _frozen = [0]  # builds that froze so far (this process)
 
 
-def _freeze_build(towns: int) -> None:
-    """Exempt the objects of a big map's build from later full garbage collections.
+@contextmanager
+def _frozen_build(towns: int) -> Iterator[None]:
+    """Build a big map without garbage collections, then exempt its objects from later ones.
 
-    A full collection traverses every tracked object; the build of a 10,000-town map leaves
-    enough of them that the first one (around day 5) costs a day's time by itself. After
-    ``gc.freeze()`` they are skipped (still freed by reference counting; results do not
-    depend on the collector). A later big build first unfreezes and collects, so cyclic
-    garbage of earlier models is not kept for ever.
+    A full collection traverses every tracked object; a 10,000-town map's build and loaded
+    scenario leave enough of them that one full collection costs about a day's time (0.1 s).
+    Left enabled, the collector runs that collection in the middle of the build (the build
+    allocates enough to trigger it), or on day 3-5 when the build happens to stay below the
+    threshold; so the collector is off during the build, and ``gc.freeze()`` afterwards moves
+    the built objects out of its view (they are still freed by reference counting; results
+    do not depend on the collector). A later big build first unfreezes and collects, so
+    cyclic garbage of earlier models is not kept for ever.
     """
     if towns < FREEZE_GC_TOWNS:
+        yield
         return
     if _frozen[0]:
         gc.unfreeze()
         gc.collect()
-    gc.freeze()
-    _frozen[0] += 1
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        _frozen[0] += 1
+        if enabled:
+            gc.enable()
 
 
 _last_world: list[tuple[ScenarioSpec, World]] = []  # the last map built, by its scenario
@@ -179,33 +193,33 @@ class TerritoryModel(mesa.Model):
         self.days = sim.days
         self.start_date: dt.date = sim.start_date
         self.day = 0
-        self.world = w = _world(self.spec)
-        self.grid = build_grid(w, self)
-        self.relations = build_relations(self.spec)
-        self.factions = build_factions(self.spec, w, self.relations)
-        self.faction_index = dict(self.relations.index)
-        self.towns = build_towns(self.spec, w, self.factions)
-        self.forces = build_forces(self.spec, self, self.grid, w)
-        self.ledger = build_ledger(self.towns, self.forces, len(self.factions))
-        self.record = Recorder(w.ids, w.names, [f.id for f in self.factions], self.start_date)
-        self.supply = SupplyState(len(self.factions), w.n, w.airlift, w.airlift_capacity)
-        self.roads = Roads(closed_at_start(w))
-        self.bridging = Bridging(w, self.record) if w.crossings else None
-        self.sense = Sense(w, self.towns, self.forces, self.relations)
-        has_air = any(f.air is not None for f in self.spec.factions)
-        self.air: AirPower | None = AirPower(self.spec) if has_air else None
-        self.sense.odds = Odds(
-            w, self.towns, self.forces, self.relations, self.supply,
-            lambda: self.spec.simulation.combat, self.air,
-        )
-        self.routes = Routes()
-        self.timeline = Timeline(self.spec, w, self.definition.file or "<scenario>")
-        self.timeline.draw(self.rng)  # uncertain dates: before anything else draws
-        self.forcegen = ForceGen(self.spec, w) if ForceGen.needed(self.spec) else None
-        self._data = self.definition.data
-        self._supply()
-        self._collect()
-        _freeze_build(w.n)
+        with _frozen_build(len(self.spec.towns)):
+            self.world = w = _world(self.spec)
+            self.grid = build_grid(w, self)
+            self.relations = build_relations(self.spec)
+            self.factions = build_factions(self.spec, w, self.relations)
+            self.faction_index = dict(self.relations.index)
+            self.towns = build_towns(self.spec, w, self.factions)
+            self.forces = build_forces(self.spec, self, self.grid, w)
+            self.ledger = build_ledger(self.towns, self.forces, len(self.factions))
+            self.record = Recorder(w.ids, w.names, [f.id for f in self.factions], self.start_date)
+            self.supply = SupplyState(len(self.factions), w.n, w.airlift, w.airlift_capacity)
+            self.roads = Roads(closed_at_start(w))
+            self.bridging = Bridging(w, self.record) if w.crossings else None
+            self.sense = Sense(w, self.towns, self.forces, self.relations)
+            has_air = any(f.air is not None for f in self.spec.factions)
+            self.air: AirPower | None = AirPower(self.spec) if has_air else None
+            self.sense.odds = Odds(
+                w, self.towns, self.forces, self.relations, self.supply,
+                lambda: self.spec.simulation.combat, self.air,
+            )
+            self.routes = Routes()
+            self.timeline = Timeline(self.spec, w, self.definition.file or "<scenario>")
+            self.timeline.draw(self.rng)  # uncertain dates: before anything else draws
+            self.forcegen = ForceGen(self.spec, w) if ForceGen.needed(self.spec) else None
+            self._data = self.definition.data
+            self._supply()
+            self._collect()
 
     # ----------------------------------------------------------------- the day
     @property
@@ -249,6 +263,7 @@ class TerritoryModel(mesa.Model):
                 self.ledger,
                 self.sense,
                 self.record,
+                self.roads,
             )
         sim = self.spec.simulation
         common = (self.factions, self.relations, self.world, self.towns, self.supply, self.sense)

@@ -7,7 +7,7 @@ route, not the map.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -15,11 +15,13 @@ from typing import Any
 import numpy as np
 
 from sim.agents import Faction, Forces, Relations, Unit
+from sim.choice import RuleChoice, choose
 from sim.constants import BESIEGE_STANDOFF, MAX_LEGS
-from sim.context import FactionContext, UnitContext
+from sim.context import FactionContext
+from sim.raid import Raiding
 from sim.record import Recorder
 from sim.rivers import Bridging
-from sim.rules import CompiledRule
+from sim.routes import Routes
 from sim.sense import Sense
 from sim.state import Ledger, Roads, TownState
 from sim.supply import SupplyState, conscript
@@ -27,25 +29,6 @@ from sim.world import Field, World
 
 __all__ = ["Routes", "choose", "faction_actions", "give_orders", "order_target"]
 
-
-class Routes:
-    """The orders' route searches, cached by what they depend on.
-
-    Attributes:
-        fields: (purpose, faction, ...) -> Field; emptied when control changes.
-    """
-
-    def __init__(self) -> None:
-        self.fields: dict[tuple[Any, ...], Field] = {}
-        self._version = 0
-        # (faction, radius) -> ((control version, threatened towns), routes): see _reinforce
-        self._reinforce: dict[tuple[int, float], tuple[tuple[int, bytes], Field]] = {}
-
-    def sync(self, version: int) -> None:
-        """Drop the searches made under another control version."""
-        if version != self._version:
-            self.fields.clear()
-            self._version = version
 
 
 @dataclass(frozen=True)
@@ -62,6 +45,7 @@ class _Orders:
     day: int
     priority_km: float
     edge_open: np.ndarray | None  # bool per highway, None when none is closed
+    hostile_held: dict[int, np.ndarray]  # faction -> bool per town held by its enemies
 
 
 def faction_actions(
@@ -80,26 +64,6 @@ def faction_actions(
         for rule in f.faction_rules:
             if rule.condition.evaluate(ctx) and rule.action == "conscript":
                 conscript(towns, ledger, f, rule.params, fighting_age_share, record)
-
-
-def choose(
-    unit: Unit,
-    rules: Sequence[CompiledRule],
-    ctx: UnitContext,
-    usable: Callable[[CompiledRule], bool] | None = None,
-) -> CompiledRule | None:
-    """The first of the rules that applies to the unit (by its tags) and whose condition holds.
-
-    With ``usable``, also the first it accepts (a ``bridge`` rule applies only while its
-    crossing can be worked on).
-    """
-    tags = unit.tags
-    for rule in rules:
-        if rule.tags and rule.tags.isdisjoint(tags):
-            continue
-        if rule.condition.evaluate(ctx) and (usable is None or usable(rule)):
-            return rule
-    return None
 
 
 def give_orders(
@@ -125,13 +89,18 @@ def give_orders(
     routes.sync(towns.version)
     edge_open = ~roads.closed if roads is not None and roads.any_closed else None
     o = _Orders(
-        world, towns, factions, relations, supply, sense, routes, day, priority_km, edge_open
+        world, towns, factions, relations, supply, sense, routes, day, priority_km, edge_open, {}
     )
-    for unit in forces.units:
-        ctx = UnitContext(unit, day, stats[unit.faction], sense, supply)
-        usable = None if bridging is None or roads is None else partial(
-            bridging.usable, unit, towns, relations, roads)
-        rule = choose(unit, factions[unit.faction].unit_rules, ctx, usable)
+    raiding = Raiding.needed(factions, world, towns, relations, sense, edge_open)
+    bridges = bridging is not None and roads is not None
+    rules = RuleChoice(forces.units, factions, day, stats, sense, supply,
+                       bridges or raiding is not None)
+    for place, unit in enumerate(forces.units):
+        usable = partial(bridging.usable, unit, towns, relations, roads) if (
+            bridging is not None and roads is not None) else None
+        if raiding is not None:
+            usable = raiding.usable_for(unit, usable)
+        rule = rules.rule(place, unit, usable)
         action = rule.action if rule else "hold"
         params = rule.params if rule else {}
         unit.order = action
@@ -163,6 +132,8 @@ def give_orders(
             travel(o, unit, reinforce_field(o, unit.faction, float(params["radius_km"])))
         elif action == "retreat":
             travel(o, unit, retreat_field(o, unit.faction))
+        elif action == "raid" and raiding is not None and rule is not None:
+            travel(o, unit, raiding.route(unit, rule))
         elif action == "bridge" and bridging is not None:
             ends = bridging.held_ends(str(params["crossing"]), unit.faction, towns, relations)
             if unit.dest < 0 and unit.node in ends:
@@ -278,9 +249,16 @@ def retreat_field(o: _Orders, faction: int) -> Field:
 
 def _blocked(o: _Orders, unit: Unit, town: int) -> bool:
     """A unit stops on entering a town held by, or holding units of, a hostile faction."""
-    c = o.towns.controller[town]
-    if c >= 0 and c in o.relations.enemies[unit.faction]:
+    held = o.hostile_held.get(unit.faction)
+    if held is None:  # control does not change during the phase
+        # relations.hostile[f] with a False for "nobody" (-1, the last entry): np.isin costs
+        # 30 us even on a small map
+        held = np.append(o.relations.hostile[unit.faction], False)[o.towns.controller]
+        o.hostile_held[unit.faction] = held
+    if held[town]:
         return True
+    # asked only now, as before: the Sense takes the hostile presence from where the units
+    # stand at its first question after a refresh
     return bool(o.sense.enemy_present(unit.faction)[town])
 
 
@@ -319,6 +297,8 @@ def _march(
 ) -> None:
     w = o.world
     budget = unit.speed
+    next_edge = o.routes.next_edges(w, fld)
+    k = -1
     if unit.dest >= 0:
         k = w.edge(unit.node, unit.dest)
         ahead = w.eff_km[k] - unit.progress + fld.dist[unit.dest]
@@ -337,8 +317,11 @@ def _march(
             nxt = int(fld.next_hop[unit.node])
             if nxt < 0:
                 break
+            k = int(next_edge[unit.node]) if next_edge is not None else w.edge(unit.node, nxt)
             unit.dest, unit.progress = nxt, 0.0
-        k = w.edge(unit.node, unit.dest)
+        elif next_edge is None:
+            k = w.edge(unit.node, unit.dest)
+        # else: on the road it was on (found above; either way round it is the same highway)
         if assault_ratio is not None and o.towns.controller[unit.dest] in enemies:
             odds = (
                 o.sense.odds_source().at(unit.faction, unit, unit.dest)

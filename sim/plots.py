@@ -28,6 +28,11 @@ __all__ = ["DPI", "draw_map", "map_figure", "plot_fronts", "plot_map", "plot_ter
 NEUTRAL_GREY = "#bdbdbd"
 FRONT_COLOUR = "#ff7f0e"
 SIEGE_COLOUR = "#d62728"
+CROSSING_COLOUR = "#3b7fc4"
+CLOSED_COLOUR = "#555555"
+CLOSED_DASH = (0, (2.5, 2.0))
+CROSSING_MARK = 22.0  # marker area (pt^2) of an open crossing's symbol at its middle
+CLOSED_MARK = 50.0  # marker area (pt^2) of a closed highway's cross
 DPI = 200
 TOWN_FONT = 6.5
 UNIT_FONT = 6.0
@@ -61,6 +66,7 @@ def draw_map(data: RunData, day: int, ax: Axes, labels: bool | None = None,
     from matplotlib.collections import LineCollection
 
     colours = [f["colour"] for f in data.factions]
+    marks: list[np.ndarray] = []  # crossing symbols, which labels keep clear of
     ax.set_aspect(1.0 / math.cos(math.radians(float(data.lat.mean()))))
     for feat in data.features:
         pts = np.array(feat["points"])
@@ -73,16 +79,27 @@ def draw_map(data: RunData, day: int, ax: Axes, labels: bool | None = None,
         segs = np.stack([np.column_stack((data.lon[u], data.lat[u])),
                          np.column_stack((data.lon[v], data.lat[v]))], axis=1)
         front = data.front(day)
-        crossing = np.array([h[3] == "river" for h in data.highways])
-        plain = ~front & ~crossing
+        closed = data.closed_on(day)
+        declared = _declared(data)
+        crossing = np.array([h[3] == "river" for h in data.highways]) | declared
+        plain = ~front & ~crossing & ~closed
         ax.add_collection(LineCollection(segs[plain], colors="#8c8c8c", linewidths=0.8,
                                          zorder=2))
-        if (crossing & ~front).any():
-            ax.add_collection(LineCollection(segs[crossing & ~front], colors="#3b7fc4",
-                                             linewidths=0.9, linestyles="--", zorder=2))
+        if (crossing & ~front & ~closed).any():
+            ax.add_collection(LineCollection(segs[crossing & ~front & ~closed],
+                                             colors=CROSSING_COLOUR, linewidths=0.9,
+                                             linestyles="--", zorder=2))
         if front.any():
             ax.add_collection(LineCollection(segs[front], colors=FRONT_COLOUR, linewidths=2.2,
                                              zorder=2))
+        if closed.any():  # over the front line, on white: a closed front highway still shows
+            ax.add_collection(LineCollection(segs[closed], colors="white", linewidths=2.4,
+                                             zorder=2.1))
+            ax.add_collection(LineCollection(segs[closed], colors=CLOSED_COLOUR,
+                                             linewidths=1.4, linestyles=[CLOSED_DASH],
+                                             zorder=2.2))
+        mid = segs.mean(axis=1)
+        marks.extend(_crossing_marks(ax, mid, declared & ~closed, closed))
     ctrl = data.control[day]
     fill = [colours[c] if c >= 0 else NEUTRAL_GREY for c in ctrl]
     size = _sizes(data)
@@ -110,12 +127,40 @@ def draw_map(data: RunData, day: int, ax: Axes, labels: bool | None = None,
     show = labels if labels is not None else len(data.town_ids) <= LABEL_LIMIT
     if not show:
         return {"town_labels": 0, "unit_labels": 0, "left_out": 0}
-    return _labels(data, day, ax, size, besieged, units, usize, skip_labels, short_names)
+    symbols = np.vstack(marks) if marks else np.zeros((0, 2))
+    return _labels(data, day, ax, size, besieged, units, usize, skip_labels, short_names,
+                   symbols)
+
+
+def _declared(data: RunData) -> np.ndarray:
+    """Per highway: declared a river crossing (``rivers:``)."""
+    out = np.zeros(len(data.highways), dtype=bool)
+    out[list(data.crossings)] = True
+    return out
+
+
+def _crossing_marks(ax: Axes, mid: np.ndarray, open_: np.ndarray, closed: np.ndarray
+                    ) -> list[np.ndarray]:
+    """A bridge symbol on each open crossing and a cross on each closed highway, at its middle.
+
+    Returns the symbols' places (data coordinates), for the labels to keep clear of.
+    """
+    out = []
+    if open_.any():
+        ax.scatter(mid[open_, 0], mid[open_, 1], marker="s", s=CROSSING_MARK, c="white",
+                   edgecolors=CROSSING_COLOUR, linewidths=1.2, zorder=2.6, gid="crossing-open")
+        out.append(mid[open_])
+    if closed.any():
+        ax.scatter(mid[closed, 0], mid[closed, 1], marker="X", s=CLOSED_MARK,
+                   c=CLOSED_COLOUR, edgecolors="white", linewidths=0.8, zorder=2.6,
+                   gid="crossing-closed")
+        out.append(mid[closed])
+    return out
 
 
 def _labels(data: RunData, day: int, ax: Axes, size: np.ndarray, besieged: np.ndarray,
             units: list[Any], usize: np.ndarray, skip_labels: np.ndarray | None,
-            short_names: bool) -> dict[str, int]:
+            short_names: bool, symbols: np.ndarray) -> dict[str, int]:
     """Town names and unit strengths, placed without overlaps (see ``sim.labels``)."""
     from matplotlib.font_manager import FontProperties
 
@@ -152,9 +197,11 @@ def _labels(data: RunData, day: int, ax: Axes, size: np.ndarray, besieged: np.nd
     radii = np.concatenate((unit_r, town_r[inside]))
     order = list(range(len(units))) + sorted(
         range(len(units), len(texts)), key=lambda k: -data.population[inside[k - len(units)]])
+    sym_xy = to_px(symbols) if len(symbols) else np.zeros((0, 2))
+    sym_r = np.full(len(sym_xy), math.sqrt(CLOSED_MARK) / 2 * px + 1.0)
     boxes = place_labels(points, np.array(sizes).reshape(-1, 2), radii, bounds, order=order,
-                         markers=np.vstack((town_xy, unit_xy)),
-                         marker_radii=np.concatenate((town_r, unit_r)))
+                         markers=np.vstack((town_xy, unit_xy, sym_xy)),
+                         marker_radii=np.concatenate((town_r, unit_r, sym_r)))
     inverse = ax.transData.inverted().transform
     colours = [f["colour"] for f in data.factions]
     drawn = {"town_labels": 0, "unit_labels": 0, "left_out": 0}
@@ -176,7 +223,7 @@ def _labels(data: RunData, day: int, ax: Axes, size: np.ndarray, besieged: np.nd
     return drawn
 
 
-def _legend(data: RunData, fig: Figure) -> None:
+def _legend(data: RunData, fig: Figure, day: int) -> None:
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], marker="o", ls="", color=f["colour"], markersize=8,
@@ -187,8 +234,18 @@ def _legend(data: RunData, fig: Figure) -> None:
         Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor=SIEGE_COLOUR,
                markersize=10, label="besieged town"),
         Line2D([], [], color=FRONT_COLOUR, lw=2.2, label="front-line highway"),
-        Line2D([], [], color="#3b7fc4", lw=0.9, ls="--", label="river crossing"),
+        Line2D([], [], color=CROSSING_COLOUR, lw=0.9, ls="--", label="river crossing"),
     ]
+    closed = data.closed_on(day)
+    kinds = sorted({kind for k, kind in data.crossings.items() if not closed[k]})
+    if kinds:  # what the map of this day draws
+        handles.append(Line2D([], [], color=CROSSING_COLOUR, lw=0.9, ls="--", marker="s",
+                              markerfacecolor="white", markersize=5,
+                              label=f"open crossing ({', '.join(kinds)})"))
+    if closed.any():
+        handles.append(Line2D([], [], color=CLOSED_COLOUR, lw=1.3, ls=CLOSED_DASH, marker="X",
+                              markersize=7, markeredgecolor="white", markeredgewidth=0.8,
+                              label="closed crossing or highway"))
     fig.legend(handles=handles, loc="lower center", ncols=min(len(handles), 5), fontsize=7,
                frameon=False, bbox_to_anchor=(0.5, 0.0))
 
@@ -220,7 +277,7 @@ def map_figure(data: RunData, day: int) -> tuple[Figure, dict[str, int]]:
                                edgecolor="#444444", lw=1, ls=":", zorder=8))
         zoom.set_title("close-up of the dotted box", fontsize=10)
     ax.set_title(title, fontsize=11)
-    _legend(data, fig)
+    _legend(data, fig, day)
     return fig, counts
 
 
@@ -259,6 +316,13 @@ def plot_fronts(data: RunData, path: str | Path, every: int | None = None) -> Pa
         front = data.front(day)
         ax.add_collection(LineCollection(segs[~front], colors="#b0b0b0", linewidths=0.5))
         ax.add_collection(LineCollection(segs[front], colors=FRONT_COLOUR, linewidths=1.8))
+        closed = data.closed_on(day)
+        if closed.any():
+            ax.add_collection(LineCollection(segs[closed], colors=CLOSED_COLOUR, linewidths=1.0,
+                                             linestyles=[CLOSED_DASH]))
+            mid = segs[closed].mean(axis=1)
+            ax.scatter(mid[:, 0], mid[:, 1], marker="x", s=10, c=CLOSED_COLOUR,
+                       linewidths=0.8, zorder=4)
         ctrl = data.control[day]
         ax.scatter(data.lon, data.lat, s=size, zorder=3,
                    c=[colours[c] if c >= 0 else NEUTRAL_GREY for c in ctrl])
@@ -274,8 +338,9 @@ def plot_fronts(data: RunData, path: str | Path, every: int | None = None) -> Pa
         ax.autoscale_view()
     for ax in list(axes.flat)[len(days):]:
         ax.axis("off")
+    closed_note = ", closed highways dashed grey with an x" if data.closed.any() else ""
     fig.suptitle(f"{data.info.get('scenario', '')}: the front line (orange) every {every} days, "
-                 "besieged towns ringed red", fontsize=10)
+                 f"besieged towns ringed red{closed_note}", fontsize=10)
     with replacing(Path(path)) as tmp:  # whole or not at all
         fig.savefig(tmp, format="png", metadata=_PNG_META)
     plt.close(fig)

@@ -68,6 +68,10 @@ class RunData:
         units: per day, the units on the map (empty lists on days not recorded).
         events: the event rows (as in ``events.csv``).
         series: the per-faction daily rows (as in ``factions.csv``).
+        crossings: highway number -> the kind of river crossing it is (``rivers:``: bridge,
+            ferry, pontoon or ford); highways not declared a crossing are absent.
+        closed: ``(days + 1, highways)``: closed each day (a crossing not yet built, or a
+            highway or crossing the timeline closed); empty when nothing was ever closed.
     """
 
     info: dict[str, Any]
@@ -87,6 +91,8 @@ class RunData:
     events: list[dict[str, Any]]
     series: list[dict[str, Any]]
     units_recorded: bool = True
+    crossings: dict[int, str] = field(default_factory=dict)
+    closed: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
     _index: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
@@ -109,6 +115,12 @@ class RunData:
             self._index.update({t: i for i, t in enumerate(self.town_ids)})
         return self._index[town]
 
+    def closed_on(self, day: int) -> np.ndarray:
+        """Per highway: closed on ``day`` (no movement, no supply)."""
+        if self.closed.shape[0] <= day or self.closed.shape[1] != len(self.highways):
+            return np.zeros(len(self.highways), dtype=bool)
+        return self.closed[day]
+
     def front(self, day: int) -> np.ndarray:
         """Per highway: its two ends are held by factions at war with each other on ``day``."""
         if not self.highways:
@@ -121,12 +133,12 @@ class RunData:
 
 
 # ---------------------------------------------------------------- the trail
-_Trail = list[tuple[np.ndarray, list[UnitPos]]]
+_Trail = list[tuple[np.ndarray, list[UnitPos], np.ndarray]]
 _TRAILS: weakref.WeakKeyDictionary[Any, tuple[bool, _Trail]] = weakref.WeakKeyDictionary()
 
 
 def _snapshot(model: TerritoryModel, with_units: bool = True
-              ) -> tuple[np.ndarray, list[UnitPos]]:
+              ) -> tuple[np.ndarray, list[UnitPos], np.ndarray]:
     from sim.orders import order_target
 
     units = []
@@ -138,7 +150,7 @@ def _snapshot(model: TerritoryModel, with_units: bool = True
                     u.rule, round(float(u.morale), 3), round(float(u.strength), 3),
                     order_target(u))
         )
-    return model.besieged.copy(), units
+    return model.besieged.copy(), units, model.roads.closed.copy()
 
 
 def attach_trail(model: TerritoryModel) -> None:
@@ -211,11 +223,16 @@ def run_data(model: TerritoryModel) -> RunData:
     control = np.array(model.record.control_history, dtype=np.int16).reshape(-1, w.n)
     with_units = found is not None and found[0]
     if found is not None:
-        besieged = np.array([b for b, _ in found[1]], dtype=bool).reshape(-1, w.n)
+        besieged = np.array([b for b, _, _ in found[1]], dtype=bool).reshape(-1, w.n)
+        closed = np.array([c for _, _, c in found[1]], dtype=bool).reshape(-1, w.m)
     else:
         besieged = _besieged_from_events(model, control.shape[0])
+        # not kept by the model: today's closures stand for every day (a very big map only)
+        closed = np.repeat(model.roads.closed[None, :], control.shape[0], axis=0)
+    if not closed.any():
+        closed = np.zeros((0, 0), dtype=bool)
     if found is not None and with_units:
-        units = [u for _, u in found[1]]
+        units = [u for _, u, _ in found[1]]
     else:
         units = [[] for _ in range(model.day)] + [_snapshot(model)[1]]
     return RunData(
@@ -239,6 +256,8 @@ def run_data(model: TerritoryModel) -> RunData:
         events=[e.row() for e in model.events],
         series=[dict(r) for r in model.record.series],
         units_recorded=with_units,
+        crossings={int(k): c.kind for k, c in w.crossings.items()},
+        closed=closed,
     )
 
 

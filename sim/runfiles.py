@@ -22,7 +22,7 @@ from sim.errors import FrontlineError
 from sim.rundata import RunData, UnitPos
 from sim.scenario.text import csv_safe
 
-__all__ = ["CONTROL_LONG_COLUMNS", "UNIT_COLUMNS", "load_run", "write_run_files"]
+__all__ = ["CONTROL_LONG_COLUMNS", "UNIT_COLUMNS", "closed_changes", "load_run", "write_run_files"]
 
 CONTROL_LONG_COLUMNS = ["day", "date", "town", "controller", "besieged"]
 CONTROL_LONG_LIMIT = 5_000_000  # rows: beyond this, control_long.csv has day 0 and changes
@@ -44,11 +44,15 @@ def write_run_files(data: RunData, out: Path) -> list[Path]:
                                        data.population, strict=True)
         ],
         "highways": [{"from": data.town_ids[u], "to": data.town_ids[v], "name": name,
-                      "terrain": terrain} for u, v, name, terrain in data.highways],
+                      "terrain": terrain,
+                      **({"crossing": data.crossings[k]} if k in data.crossings else {})}
+                     for k, (u, v, name, terrain) in enumerate(data.highways)],
         "features": data.features,
         "objectives": {f: [[t, p] for t, p in obj] for f, obj in data.objectives.items()},
         "units_recorded": data.units_recorded,
     }
+    if data.closed.size:
+        static["closed"] = closed_changes(data.closed)
     paths = [out / "map.json", out / "control_long.csv", out / "units.csv"]
     write_text(paths[0], json.dumps(static, indent=1, sort_keys=True) + "\n")
     every_day = (data.days + 1) * len(data.town_ids) <= CONTROL_LONG_LIMIT
@@ -79,6 +83,23 @@ def write_run_files(data: RunData, out: Path) -> list[Path]:
     return paths
 
 
+def closed_changes(closed: np.ndarray) -> list[list[int]]:
+    """``[day, highway, closed]`` for day 0's closed highways and every later change."""
+    out = [[0, int(k), 1] for k in np.nonzero(closed[0])[0]]
+    days, roads = np.nonzero(closed[1:] != closed[:-1])
+    out += [[int(d) + 1, int(k), int(closed[d + 1, k])] for d, k in zip(days, roads, strict=True)]
+    return out
+
+
+def _closed_by_day(changes: list[list[int]], days: int, m: int) -> np.ndarray:
+    if not changes:
+        return np.zeros((0, 0), dtype=bool)
+    out = np.zeros((days + 1, m), dtype=bool)
+    for day, k, value in sorted(changes):
+        out[int(day):, int(k)] = bool(value)
+    return out
+
+
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
@@ -107,6 +128,7 @@ def load_run(run_dir: Path) -> RunData:
         index = {t["id"]: i for i, t in enumerate(towns)}
         fidx = {f["id"]: i for i, f in enumerate(static["factions"])}
         days = int(info["days"])
+        closed = _closed_by_day(static.get("closed", []), days, len(static["highways"]))
         current = "control_long.csv"
         control = np.full((days + 1, len(towns)), -1, dtype=np.int16)
         besieged = np.zeros((days + 1, len(towns)), dtype=bool)
@@ -160,4 +182,6 @@ def load_run(run_dir: Path) -> RunData:
         events=events,
         series=series,
         units_recorded=bool(static.get("units_recorded", True)),
+        crossings={k: h["crossing"] for k, h in enumerate(static["highways"]) if "crossing" in h},
+        closed=closed,
     )

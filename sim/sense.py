@@ -239,16 +239,26 @@ class Sense:
         key = (self.relations.enemies[faction], town, km)
         return self._near(faction, key, lambda: self.world.xy[town], km)
 
+    def hostile_units(self, faction: int) -> tuple[cKDTree | None, np.ndarray]:
+        """(KD-tree of the positions, fighters) of the units hostile to the faction.
+
+        As of the last refresh; the tree is None when there are none.
+        """
+        return self._hostile_tree(faction)
+
     def threatened_towns(self, faction: int, mask: np.ndarray, km: float) -> np.ndarray:
-        """Town numbers among ``mask`` with a unit hostile to the faction within ``km``."""
+        """Town numbers among ``mask`` with a unit hostile to the faction within ``km``.
+
+        The hostile units' KD-tree (built once per faction and refresh) is asked about the
+        towns, rather than a tree of the towns built for every call; "within" is the same
+        test, distance <= km, either way round.
+        """
         towns = np.nonzero(mask)[0]
-        tree, _ = self._hostile_tree(faction)
+        tree, _ = self.hostile_units(faction)
         if tree is None or not len(towns):
             return np.zeros(0, dtype=np.int64)
-        pts = tree.data
-        hits = cKDTree(self.world.xy[towns]).query_ball_point(pts, r=float(km))
-        found = sorted({int(i) for h in hits for i in np.atleast_1d(h)})
-        return towns[np.array(found, dtype=np.int64)] if found else np.zeros(0, dtype=np.int64)
+        near = tree.query_ball_point(self.world.xy[towns], r=float(km), return_length=True)
+        return towns[near > 0]
 
     def _near_held_towns(self, faction: int, km: float) -> tuple[bool, float]:
         """(any, fighters) of hostile units within km of any town the faction holds."""

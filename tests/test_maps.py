@@ -173,3 +173,57 @@ def test_big_runs_write_only_changes_to_control_long_and_read_back_the_same(
         ("2", "mid", "red"), ("3", "e1", "red"), ("5", "e0", "red")]
     back = load_run(tmp_path)
     assert np.array_equal(back.control, run_data(TerritoryModel(DATA / "line.yaml").run()).control)
+
+
+@pytest.fixture(scope="module")
+def river_data():
+    """tests/data/river.yaml: the pontoon is closed on days 0-3, the ferry from day 4 on."""
+    model = TerritoryModel(DATA / "river.yaml")
+    attach_trail(model)
+    model.run()
+    return run_data(model)
+
+
+def _symbols(fig, gid: str) -> list[tuple[float, float]]:
+    return sorted((round(float(x), 3), round(float(y), 3)) for ax in fig.axes[:1]
+                  for c in ax.collections if c.get_gid() == gid for x, y in c.get_offsets())
+
+
+def test_the_map_marks_open_crossings_and_crosses_out_closed_ones(river_data) -> None:
+    import matplotlib.pyplot as plt
+
+    from sim.plots import map_figure
+
+    ferry, pontoon = (38.25, 35.2), (38.25, 35.0)  # the middles of the two crossings
+    fig, _ = map_figure(river_data, 0)
+    assert _symbols(fig, "crossing-open") == [ferry]
+    assert _symbols(fig, "crossing-closed") == [pontoon]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[-2:] == ["open crossing (ferry)", "closed crossing or highway"]
+    plt.close(fig)
+    fig, _ = map_figure(river_data, 5)  # blue sank the ferry on day 4; the pontoon was built
+    assert _symbols(fig, "crossing-open") == [pontoon]
+    assert _symbols(fig, "crossing-closed") == [ferry]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[-2:] == ["open crossing (pontoon)", "closed crossing or highway"]
+    plt.close(fig)
+
+
+def test_a_map_without_rivers_has_no_crossing_symbols_nor_their_legend() -> None:
+    import matplotlib.pyplot as plt
+
+    from sim.plots import map_figure
+
+    fig, _ = map_figure(run_data(TerritoryModel(DATA / "line.yaml").run()), 2)
+    assert _symbols(fig, "crossing-open") == [] == _symbols(fig, "crossing-closed")
+    assert "closed crossing or highway" not in [t.get_text() for t in fig.legends[0].get_texts()]
+    plt.close(fig)
+
+
+def test_a_run_folder_gives_back_the_closed_crossings_by_day(tmp_path: Path) -> None:
+    assert main(["run", str(DATA / "river.yaml"), "--out", str(tmp_path), "--quiet"]) == 0
+    back = load_run(tmp_path)
+    assert back.crossings == {2: "ferry", 3: "pontoon"}
+    assert [list(np.nonzero(back.closed_on(d))[0]) for d in (0, 3, 4, 20)] == [[3], [3], [2], [2]]
+    static = json.loads((tmp_path / "map.json").read_text())
+    assert static["closed"] == [[0, 3, 1], [4, 2, 1], [4, 3, 0]]

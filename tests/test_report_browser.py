@@ -159,11 +159,82 @@ def test_play_runs_the_timeline_forward_and_pause_stops_it(line: Any) -> None:
     line.select_option("#speed", "120")
     line.click("#play")
     line.wait_for_function("() => Number(document.body.dataset.day) >= 3")
+    assert line.eval_on_selector("body", "b => b.dataset.playing") == "1"
     line.click("#play")
-    stopped = line.input_value("#day")
+    # the click cleared the timer (body[data-playing=0]), so no frame comes after it: the next
+    # day is the button's, one day on, whatever the time since
+    assert line.eval_on_selector("body", "b => b.dataset.playing") == "0"
+    stopped = int(line.input_value("#day"))
     assert line.inner_text("#play").strip().endswith("play")
-    line.wait_for_timeout(400)  # long enough for three more frames, were it still playing
-    assert line.input_value("#day") == stopped
+    line.click("#next")
+    assert line.input_value("#day") == str(stopped + 1)
+
+
+def thumb_centre(pg: Any) -> float:
+    """Where the slider's thumb is drawn: the middle of its pixels in a screenshot (page x)."""
+    import io
+
+    from PIL import Image
+
+    box = pg.locator("#day").bounding_box()
+    shot = Image.open(io.BytesIO(pg.screenshot(clip=box))).convert("RGB")
+    thumb = (0x1F, 0x4E, 0x9A)  # the thumb's colour (report.css, .track)
+    xs = [x for x in range(shot.width) for y in range(shot.height)
+          if sum(abs(a - b) for a, b in zip(shot.getpixel((x, y)), thumb, strict=True)) < 30]
+    assert xs, "no thumb drawn"
+    return box["x"] + (min(xs) + max(xs) + 1) / 2
+
+
+def test_each_observed_tick_sits_under_the_slider_thumb_of_its_day(sweep: Any) -> None:
+    def ticks() -> dict[int, float]:
+        """Day -> the page x of the middle of its tick."""
+        sweep.wait_for_function(  # the strip is drawn again when its width changes
+            "() => { const s = document.getElementById('obs-strip');"
+            " return Math.abs(s.viewBox.baseVal.width - s.getBoundingClientRect().width) < 0.5; }")
+        return dict(sweep.eval_on_selector_all(
+            "#obs-strip g.tick", "gs => gs.map(g => [Number(g.dataset.day),"
+            " (r => r.x + r.width / 2)(g.querySelector('rect.mark').getBoundingClientRect())])"))
+
+    assert sorted(ticks()) == [3, 4, 9, 19]
+    for width in (1600, 1100):
+        sweep.set_viewport_size({"width": width, "height": 1000})
+        widths = set()
+        for day in (0, 3, 4, 9, 19, 20):
+            set_slider(sweep, day)
+            widths.add(sweep.locator("#day").bounding_box()["width"])
+            thumb = thumb_centre(sweep)
+            strip = sweep.locator("#obs-strip").bounding_box()
+            x = ticks().get(day, {0: strip["x"], 20: strip["x"] + strip["width"]}.get(day))
+            assert abs(thumb - x) <= 2, f"day {day} at {width} px: tick {x}, thumb {thumb}"
+        assert len(widths) == 1  # the slider keeps its width whatever the date label says
+    assert sweep.problems == []
+
+
+@pytest.fixture
+def river(browser: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """report.html of tests/data/river.yaml: the pontoon closed on days 0-3, the ferry after."""
+    assert main(["run", str(DATA / "river.yaml"), "--out", str(tmp_path), "--quiet"]) == 0
+    yield from _open(browser, tmp_path / "report.html", request.node.name)
+
+
+def crossing_marks(pg: Any) -> list[list[str]]:
+    return sorted(pg.eval_on_selector_all(
+        "#map-main g.crossing-marks > *",
+        "ms => ms.map(m => [m.dataset.road, m.dataset.state])"))
+
+
+def test_the_report_map_marks_open_crossings_and_crosses_out_closed_ones(river: Any) -> None:
+    assert crossing_marks(river) == [["2", "open"], ["3", "closed"]]  # ferry, pontoon
+    assert river.locator("#map-main line.road.closed").count() == 1
+    assert river.locator("#legend [data-legend=crossing-closed]").inner_text().strip() == (
+        "closed crossing or highway")
+    assert river.locator("#legend [data-legend=crossing-open]").inner_text().strip() == (
+        "open crossing (ferry, pontoon)")
+    set_slider(river, 4)  # blue sank the ferry; red's sappers built the pontoon
+    assert crossing_marks(river) == [["2", "closed"], ["3", "open"]]
+    set_slider(river, 3)
+    assert crossing_marks(river) == [["2", "open"], ["3", "closed"]]
+    assert river.problems == []
 
 
 def test_default_report_offline_labels_never_overlap(default: Any) -> None:

@@ -279,11 +279,17 @@ def test_play_pause_and_the_console_stays_clean(page):
     page.wait_for_function(
         "() => Number(document.querySelector('svg.frontline-map').dataset.day) >= 4")
     page.get_by_role("button", name="❚❚").click()
-    page.get_by_role("button", name="▶").wait_for()  # the server has taken the pause
-    time.sleep(0.6)  # a step under way when Pause was pressed still lands
-    day = page.get_attribute("svg.frontline-map", "data-day")
-    time.sleep(0.6)
-    assert page.get_attribute("svg.frontline-map", "data-day") == day
+    # "paused" is written by the play loop as it ends, after its last day (viz/controls.py):
+    # from then on nothing but Step moves the run, so no waiting to see that nothing happens
+    page.wait_for_selector("[data-testid=play-state][data-state=paused]", state="attached")
+    day = int(page.get_attribute("[data-testid=play-state]", "data-day"))
+    assert day >= 4
+    page.wait_for_function(  # the map shows the day the run stopped on
+        "d => document.querySelector('svg.frontline-map').dataset.day === d", arg=str(day))
+    step(page)  # one day more, and only one: a day the loop stepped after the pause would show
+    assert page.get_attribute("svg.frontline-map", "data-day") == str(day + 1)
+    assert page.get_attribute("[data-testid=play-state]", "data-day") == str(day + 1)
+    assert page.get_attribute("[data-testid=play-state]", "data-state") == "paused"
     pick(page, "later.yaml")
     page.wait_for_function(
         "() => document.querySelector('[data-testid=sim-date]')?.dataset.date === '2021-06-01'")
@@ -503,5 +509,13 @@ def test_screenshot_of_the_default_scenario_on_day_30(page):
     for _ in range(30):
         step(page)
     assert sim_date(page) == "2017-09-07"
+    # the Euphrates' crossings: four open, the al-Muri'iyah pontoon not built yet
+    marks = page.eval_on_selector_all(
+        "svg.frontline-map > g.crossing-marks g.crossing-mark",
+        "gs => gs.map(g => [g.dataset.crossing, g.dataset.state])")
+    assert sorted(marks) == [["bukamal_crossing", "open"], ["jubaylah_ferries", "open"],
+                             ["mayadin_ferries", "open"], ["muriiyah_pontoon", "closed"],
+                             ["siyasiyah_ferries", "open"]]
+    assert page.get_by_text("closed crossing or highway").is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "viz-default-day30.png"))

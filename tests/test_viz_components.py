@@ -273,6 +273,29 @@ def test_default_map_marks_sieges_fronts_features_and_a_close_up_of_the_city():
         draw(TerritoryModel(DATA / "line.yaml"))).iter(f"{SVG}g"))
 
 
+def _crossing_marks(model: TerritoryModel) -> list[tuple[str, str]]:
+    root = ET.fromstring(draw(model))
+    return sorted((g.get("data-crossing"), g.get("data-state")) for g in root.iter(f"{SVG}g")
+                  if g.get("class") == "crossing-mark")
+
+
+def test_map_marks_open_crossings_and_crosses_out_closed_ones_as_the_days_change():
+    model = TerritoryModel(DATA / "river.yaml")  # pontoon closed until built; ferry sunk day 4
+    assert _crossing_marks(model) == [("north_ferry", "open"), ("south_pontoon", "closed")]
+    root = ET.fromstring(draw(model))
+    shut = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "closed-roads")
+    assert {(x.get("data-from"), x.get("data-to")) for x in shut.iter(f"{SVG}line")} == {
+        ("bank_w", "bank_e")}
+    legend = legend_html(run_info(model), snapshot(model))
+    assert "river crossing, open (ferry)" in legend
+    assert "closed crossing or highway" in legend
+    model.run(5)
+    assert _crossing_marks(model) == [("north_ferry", "closed"), ("south_pontoon", "open")]
+    assert "river crossing, open (pontoon)" in legend_html(run_info(model), snapshot(model))
+    assert "closed crossing" not in legend_html(run_info(TerritoryModel(DATA / "line.yaml")),
+                                                snapshot(TerritoryModel(DATA / "line.yaml")))
+
+
 # ------------------------------------------------------------------------------ other panels
 def test_charts_have_a_line_per_faction_over_the_days_so_far():
     model = TerritoryModel(DATA / "line.yaml").run(3)

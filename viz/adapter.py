@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -104,6 +104,8 @@ class DayState:
         units: the units standing or marching.
         towns_held: towns held, by faction index.
         fighters: fighters (units and garrisons), by faction index.
+        closed: each highway is closed (a crossing not yet built, or closed by the timeline);
+            empty: none is.
     """
 
     day: int
@@ -116,6 +118,7 @@ class DayState:
     units: tuple[UnitMark, ...]
     towns_held: tuple[int, ...]
     fighters: tuple[float, ...]
+    closed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 def run_info(model: TerritoryModel) -> RunInfo:
@@ -147,7 +150,8 @@ def snapshot(model: TerritoryModel) -> DayState:
         population=np.array(towns.population, dtype=np.float32),
         units=tuple(units),
         towns_held=tuple(int(s["towns"]) for s in record.stats),
-        fighters=tuple(float(s["fighters"]) for s in record.stats))
+        fighters=tuple(float(s["fighters"]) for s in record.stats),
+        closed=np.array(model.roads.closed, dtype=bool))
 
 
 def events(model: TerritoryModel) -> list[Event]:

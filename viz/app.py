@@ -1,4 +1,4 @@
-"""The Solara page of ``frontline viz``: Mesa's model controls around frontline's own panels.
+"""The Solara page of ``frontline viz``: the run's controls around frontline's own panels.
 
 Run it with ``frontline viz [SCENARIO]`` (see :mod:`viz.server`), or directly with
 ``solara run viz/app.py``. Each browser session gets its own model. The page shows one run
@@ -16,7 +16,6 @@ from typing import Any, cast
 
 import solara
 import solara.server.settings
-from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from sim.errors import FrontlineError
@@ -34,6 +33,7 @@ from viz.components import (
     legend_html,
     run_html,
 )
+from viz.controls import RunControls
 from viz.ensemble import ENV_RESULTS_DIRS, Ensemble, find_results
 from viz.ensemble_view import EnsembleView
 from viz.export import caption, export_name, geojson_day, png_of_svg
@@ -95,7 +95,7 @@ def DayBar(latest: int, day: int, on_day: Any, downloads: tuple[str, Any, str, s
 
 @solara.component
 def Campaign(opened: Opened, catalogue: ScenarioCatalogue, results: dict[str, Path]) -> None:
-    """One scenario's run: Mesa's controls, the parameters, and the panels.
+    """One scenario's run: the controls (viz.controls), the parameters, and the panels.
 
     The model class is made for this scenario (it binds the file, see :mod:`viz.runs`), so
     Reset always runs the scenario picked; a FrontlineError raised when Reset re-creates the
@@ -128,7 +128,6 @@ def Campaign(opened: Opened, catalogue: ScenarioCatalogue, results: dict[str, Pa
     ens_faction = solara.use_reactive("")
     play_interval = solara.use_reactive(150)
     render_interval = solara.use_reactive(1)
-    threads = solara.use_reactive(False)
     last_good.current = model.value
     message = problem.value or first_problem
     name = model.value.spec.name if model.value is not None else opened.label
@@ -160,8 +159,7 @@ def Campaign(opened: Opened, catalogue: ScenarioCatalogue, results: dict[str, Pa
             HtmlPanel(f'<span data-scenario="{escape(opened.label)}"></span>', "controls-of")
             if model.value is not None:
                 with solara.Card("Controls", margin=0):
-                    ModelController(model, model_parameters=values, play_interval=play_interval,
-                                    render_interval=render_interval, use_threads=threads)
+                    RunControls(model, values, play_interval, render_interval)
                     solara.SliderInt(f"Play interval: {play_interval.value} ms",
                                      value=play_interval, min=10, max=1000, step=10,
                                      thumb_label=False)
@@ -185,7 +183,7 @@ def MainView(model: VizModel, view: solara.Reactive[tuple[int, int, int]],
              ens_day: solara.Reactive[int], ens_faction: solara.Reactive[str]) -> None:
     """The main area: date, replay bar, and the map(s), charts and events of the day shown.
 
-    Only this part redraws when Mesa's controls step the model (``update_counter``).
+    Only this part redraws when the controls step the model (``update_counter``).
     """
     update_counter.get()
     tape = tape_of(model)

@@ -11,11 +11,20 @@ from collections.abc import Callable, Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import solara
 
 from sim.plots import NEUTRAL_GREY
 from viz.charts import METRICS, chart_svg
-from viz.mapview import CAPTURE_COLOUR, DIFF_COLOUR, FRONT_COLOUR, RIVER_COLOUR, SIEGE_COLOUR
+from viz.mapview import (
+    CAPTURE_COLOUR,
+    CLOSED_COLOUR,
+    CROSSING_COLOUR,
+    DIFF_COLOUR,
+    FRONT_COLOUR,
+    RIVER_COLOUR,
+    SIEGE_COLOUR,
+)
 from viz.params import tunable_value
 
 if TYPE_CHECKING:
@@ -91,6 +100,21 @@ def legend_html(run: RunInfo, state: DayState, compare: bool = False) -> str:
     if run.features:
         symbols.append((_swatch_svg(f"<line x1=1 y1=8 x2=21 y2=8 stroke={RIVER_COLOUR!r} "
                                     "stroke-width=4/>"), "river"))
+    closed = state.closed if len(state.closed) == run.world.m else np.zeros(run.world.m, bool)
+    kinds = sorted({c.kind for k, c in run.world.crossings.items() if not closed[k]})
+    if kinds:  # what the map of this day draws
+        symbols.append((_swatch_svg(f"<line x1=1 y1=8 x2=21 y2=8 stroke={CROSSING_COLOUR!r} "
+                                    "stroke-width=1.8 stroke-dasharray='5 3'/><rect x=7.5 "
+                                    f"y=4.5 width=7 height=7 fill='#fff' "
+                                    f"stroke={CROSSING_COLOUR!r} stroke-width=1.8/>"),
+                        f"river crossing, open ({', '.join(kinds)})"))
+    if closed.any():
+        symbols.append((_swatch_svg(f"<line x1=1 y1=8 x2=21 y2=8 stroke={CLOSED_COLOUR!r} "
+                                    "stroke-width=2 stroke-dasharray='4 3'/><path "
+                                    "d='M7,4L15,12M15,4L7,12' stroke='#fbfaf6' "
+                                    f"stroke-width=4.5/><path d='M7,4L15,12M15,4L7,12' "
+                                    f"stroke={CLOSED_COLOUR!r} stroke-width=2.2/>"),
+                        "closed crossing or highway"))
     if compare:
         symbols.append((_swatch_svg(f"<rect x=4 y=1 width=14 height=14 fill='none' "
                                     f"stroke={DIFF_COLOUR!r} stroke-width=2/>"),

@@ -23,14 +23,16 @@ from viz.adapter import DayState, RunInfo, UnitMark
 from viz.mapframe import PAPER, RIVER_COLOUR, Box, MapFrame, boxes_overlap, town_radius
 from viz.maplayout import View, layout
 
-__all__ = ["CAPTURE_COLOUR", "DIFF_COLOUR", "FRONT_COLOUR", "RIVER_COLOUR", "SIEGE_COLOUR",
-           "MapFrame", "Overlay", "fighters_text", "front_mask", "map_svg", "town_radius",
-           "town_tooltip"]
+__all__ = ["CAPTURE_COLOUR", "CLOSED_COLOUR", "CROSSING_COLOUR", "DIFF_COLOUR", "FRONT_COLOUR",
+           "RIVER_COLOUR", "SIEGE_COLOUR", "MapFrame", "Overlay", "fighters_text", "front_mask",
+           "map_svg", "town_radius", "town_tooltip"]
 
 SIEGE_COLOUR = "#d62728"
 CAPTURE_COLOUR = "#ffd400"
 DIFF_COLOUR = "#6a1b9a"
 ROAD_COLOUR = "#9a9a9a"
+CROSSING_COLOUR = "#3b7fc4"
+CLOSED_COLOUR = "#555555"
 UNIT_FONT = 10.5
 HOVER_STYLE = ("<style>.frontline-map g.town:hover circle.town-dot,"
                ".frontline-map g.unit:hover polygon{stroke:#000;stroke-width:2.5}"
@@ -180,11 +182,21 @@ def _view_svg(run: RunInfo, state: DayState, view: View, r: np.ndarray, front: n
     tx, ty = view.tx, view.ty
     roads: list[str] = []
     fronts: list[str] = []
+    closed = state.closed if len(state.closed) == w.m else np.zeros(w.m, dtype=bool)
+    crossings: list[str] = []
+    shut: list[str] = []
     for k in range(w.m):
         u, v = int(w.eu[k]), int(w.ev[k])
         seg = (f'<line x1="{tx[u]:.1f}" y1="{ty[u]:.1f}" x2="{tx[v]:.1f}" y2="{ty[v]:.1f}" '
                f'data-from="{escape(w.ids[u])}" data-to="{escape(w.ids[v])}"/>')
-        (fronts if front[k] else roads).append(seg)
+        if closed[k]:
+            shut.append(seg)
+        elif k in w.crossings and not front[k]:
+            crossings.append(seg)
+        if front[k]:
+            fronts.append(seg)
+        elif not closed[k] and k not in w.crossings:
+            roads.append(seg)
     towns = []
     for i in view.towns:
         c = int(state.controller[i])
@@ -228,9 +240,46 @@ def _view_svg(run: RunInfo, state: DayState, view: View, r: np.ndarray, front: n
             f'stroke-opacity="0.5">{"".join(fronts)}</g>'
             f'<g class="fronts-core" stroke="#7a3d00" stroke-width="1.6" stroke-linecap="round" '
             f'stroke-dasharray="7 4">{"".join(fronts)}</g>'
+            f'<g class="crossings" stroke="{CROSSING_COLOUR}" stroke-width="1.8" '
+            f'stroke-dasharray="5 3">{"".join(crossings)}</g>'
+            f'<g class="closed-roads"><g stroke="{PAPER}" stroke-width="4">{"".join(shut)}</g>'
+            f'<g stroke="{CLOSED_COLOUR}" stroke-width="2" stroke-dasharray="4 3">'
+            f'{"".join(shut)}</g></g>{_crossing_marks(run, view, closed)}'
             f'<g class="towns" data-view="{view.name}">{"".join(towns)}</g>'
             # names last: a marching unit's triangle never hides a town's name
             f'<g class="units">{units}</g>{view.labels}')
+
+
+def _crossing_marks(run: RunInfo, view: View, closed: np.ndarray) -> str:
+    """A bridge symbol on each open river crossing, a cross on each closed highway."""
+    w = run.world
+    out = []
+    for k in range(w.m):
+        crossing = w.crossings.get(k)
+        if crossing is None and not closed[k]:
+            continue
+        u, v = int(w.eu[k]), int(w.ev[k])
+        x, y = (view.tx[u] + view.tx[v]) / 2, (view.ty[u] + view.ty[v]) / 2
+        name = (crossing.name or crossing.id) if crossing is not None else (
+            w.edge_names[k] or "highway")
+        kind = f"{crossing.kind}, " if crossing is not None else ""
+        where = f"{kind}{w.names[u]} - {w.names[v]}"
+        if closed[k]:
+            what = f"{name} ({where}): CLOSED"
+            shape = (f'<path d="M{x - 4:.1f},{y - 4:.1f}L{x + 4:.1f},{y + 4:.1f}M{x + 4:.1f},'
+                     f'{y - 4:.1f}L{x - 4:.1f},{y + 4:.1f}" stroke="{PAPER}" stroke-width="4.5"/>'
+                     f'<path d="M{x - 4:.1f},{y - 4:.1f}L{x + 4:.1f},{y + 4:.1f}M{x + 4:.1f},'
+                     f'{y - 4:.1f}L{x - 4:.1f},{y + 4:.1f}" stroke="{CLOSED_COLOUR}" '
+                     f'stroke-width="2.2"/>')
+        else:
+            what = f"{name} ({where}): open"
+            shape = (f'<rect x="{x - 3.5:.1f}" y="{y - 3.5:.1f}" width="7" height="7" '
+                     f'fill="#fff" stroke="{CROSSING_COLOUR}" stroke-width="1.8"/>')
+        cid = f' data-crossing="{escape(crossing.id)}"' if crossing is not None else ""
+        out.append(f'<g class="crossing-mark" data-state="{"closed" if closed[k] else "open"}"'
+                   f'{cid} data-from="{escape(w.ids[u])}" data-to="{escape(w.ids[v])}">'
+                   f'{shape}<title>{escape(what)}</title></g>')
+    return f'<g class="crossing-marks">{"".join(out)}</g>'
 
 
 def map_svg(run: RunInfo, state: DayState, *, differs: np.ndarray | None = None,

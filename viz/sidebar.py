@@ -1,7 +1,7 @@
 """The sidebar's own cards: run parameters (values always shown), compare, and ensembles.
 
-Mesa's ``ModelController`` (Reset, play/pause, Step) sits above them; these cards only set
-state that :mod:`viz.app` owns.
+The run's controls (Reset, play/pause, Step: ``viz.controls``) sit above them; these cards
+only set state that :mod:`viz.app` owns.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from sim.htmlreport.narrative import narrative
 from sim.labels import place_labels
 from sim.maplayout import LABEL_LIMIT, Projection, dense_cluster, short_name, text_size
 from sim.rundata import RunData
+from sim.runfiles import closed_changes
 
 __all__ = ["FONT_SIZES", "map_views", "run_document"]
 
@@ -35,9 +36,17 @@ def _distance(box: tuple[float, float, float, float], p: np.ndarray) -> float:
     return float(np.hypot(dx, dy))
 
 
+MARK_RADIUS = 7.0  # viewBox units kept clear of labels around a crossing's symbol
+
+
 def map_views(lat: np.ndarray, lon: np.ndarray, names: list[str],
-              population: np.ndarray) -> list[dict[str, Any]]:
-    """The main map and, when towns crowd, a close-up: projection, town radii, label places."""
+              population: np.ndarray, marks: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """The main map and, when towns crowd, a close-up: projection, town radii, label places.
+
+    ``marks`` (``(k, 2)`` latitude, longitude) are symbols the labels keep clear of (the
+    middles of river crossings and closed highways).
+    """
+    marks = np.zeros((0, 2)) if marks is None else marks
     n = len(lat)
     cluster = dense_cluster(lat, lon)
     views = []
@@ -62,9 +71,12 @@ def map_views(lat: np.ndarray, lon: np.ndarray, names: list[str],
             texts = [short_name(names[i]) if short else names[i] for i in labelled]
             sizes = np.array([text_size(t, FONT_SIZES[name]) for t in texts]) * [1.06, 1.0]
             order = sorted(range(len(labelled)), key=lambda k: -population[labelled[k]])
+            mark_xy = proj(marks[:, 0], marks[:, 1]) if len(marks) else np.zeros((0, 2))
             boxes = place_labels(xy[labelled], sizes, radii[labelled],
                                  (0.0, 0.0, proj.width, proj.height), order=order,
-                                 markers=xy, marker_radii=radii + 1.0)
+                                 markers=np.vstack((xy, mark_xy)),
+                                 marker_radii=np.concatenate((radii + 1.0, np.full(
+                                     len(mark_xy), MARK_RADIUS))))
             for k, box in enumerate(boxes):
                 if box is not None:
                     i = labelled[k]
@@ -85,6 +97,15 @@ def map_views(lat: np.ndarray, lon: np.ndarray, names: list[str],
 def _changes(arr: np.ndarray) -> list[list[int]]:
     days, towns = np.nonzero(arr[1:] != arr[:-1])
     return [[int(d) + 1, int(t), int(arr[d + 1, t])] for d, t in zip(days, towns, strict=True)]
+
+
+def _marks(data: RunData) -> np.ndarray:
+    """Latitude and longitude of the middle of every crossing and every highway ever closed."""
+    ever = data.closed.any(axis=0) if data.closed.size else np.zeros(len(data.highways), bool)
+    ks = sorted(set(data.crossings) | {int(k) for k in np.nonzero(ever)[0]})
+    return np.array([[(data.lat[data.highways[k][0]] + data.lat[data.highways[k][1]]) / 2,
+                      (data.lon[data.highways[k][0]] + data.lon[data.highways[k][1]]) / 2]
+                     for k in ks]).reshape(-1, 2)
 
 
 def run_document(data: RunData) -> dict[str, Any]:
@@ -119,8 +140,11 @@ def run_document(data: RunData) -> dict[str, Any]:
                    "pop": round(float(data.population[i])),
                    "objective": data.town_ids[i] in objectives} for i in range(n)],
         "roads": [[u, v, name, terrain] for u, v, name, terrain in data.highways],
+        "crossings": {str(k): kind for k, kind in sorted(data.crossings.items())},
+        "closed": closed_changes(data.closed) if data.closed.size else [],
         "features": data.features,
-        "views": map_views(data.lat, data.lon, data.town_names, data.population)
+        "views": map_views(data.lat, data.lon, data.town_names, data.population,
+                           _marks(data))
         if n <= REPORT_LIMIT else [],
         "control0": [int(c) for c in data.control[0]],
         "controlChanges": _changes(data.control.astype(np.int64)),

@@ -28,6 +28,19 @@ function fmtDate(iso) {
   return d + " " + months[m - 1] + " " + y;
 }
 
+// The date label as wide as the widest it will show, so that the slider beside it keeps its
+// width (and place) from day to day.
+function steadyWidth(label, texts) {
+  label.style.minWidth = "";
+  let widest = 0;
+  for (const t of texts) { label.textContent = t; widest = Math.max(widest, label.getBoundingClientRect().width); }
+  label.style.minWidth = Math.ceil(widest) + "px";
+}
+
+function dayLabel(dates, d) {
+  return fmtDate(dates[d]) + " (day " + d + " of " + (dates.length - 1) + ")";
+}
+
 // A map of the document's towns in one view (main or close-up): returns its handles.
 function buildMap(svg, doc, view) {
   const [ax, bx, ay, by, w, h] = view.tf;

@@ -20,6 +20,10 @@
     return out;
   }
   const control = byDay(doc.control0, doc.controlChanges);
+  const crossings = doc.crossings || {};
+  const closed0 = doc.roads.map(() => 0);
+  for (const [d, k, v] of doc.closed) if (d === 0) closed0[k] = v;
+  const closedRoads = byDay(closed0, doc.closed.filter(c => c[0] > 0));  // 1: closed that day
   const sieges = byDay(doc.sieges0, doc.siegeChanges);
   const eventsOf = Array.from({length: nDays + 1}, () => []);
   doc.events.forEach((e, i) => eventsOf[e.day].push(i));
@@ -69,6 +73,30 @@
     const sym = html("span", {class: "sym"}, s);
     sym.style.borderBottom = "3px solid " + c;
     s.appendChild(document.createTextNode(t));
+  }
+  const crossingKinds = Array.from(new Set(Object.values(crossings))).sort();
+  if (crossingKinds.length || doc.closed.length) {
+    const symbols = [];
+    if (crossingKinds.length) symbols.push(["crossing-open", "open crossing (" + crossingKinds.join(", ") + ")"]);
+    symbols.push(["crossing-closed", "closed crossing or highway"]);
+    for (const [cls, t] of symbols) {
+      const s = html("span", {"data-legend": cls}, legend);
+      const sym = el("svg", {width: 22, height: 12, viewBox: "0 0 22 12", class: "legend-mark"}, s);
+      el("line", {x1: 1, y1: 6, x2: 21, y2: 6, class: "road " + (cls === "crossing-open" ? "crossing" : "closed")}, sym);
+      crossingMark(sym, 11, 6, cls === "crossing-closed", 4);
+      s.appendChild(document.createTextNode(t));
+    }
+  }
+  function crossingMark(parent, x, y, closed, s) {
+    s = s || 5.5;  // half the symbol's size
+    if (closed) {
+      const d = "M" + (x - s) + "," + (y - s) + "L" + (x + s) + "," + (y + s) + "M" + (x + s) + "," + (y - s) + "L" + (x - s) + "," + (y + s);
+      const g = el("g", {class: "xmark closed"}, parent);
+      el("path", {d, class: "halo"}, g);
+      el("path", {d}, g);
+      return g;
+    }
+    return el("rect", {x: x - 0.8 * s, y: y - 0.8 * s, width: 1.6 * s, height: 1.6 * s, class: "xmark open"}, parent);
   }
 
   const unitMarks = maps.map(() => ({}));
@@ -145,11 +173,28 @@
           (sg[i] ? ", besieged" : "") + ", population " + fmtNum(doc.towns[i].pop) +
           (doc.towns[i].objective ? " (an objective)" : "");
       });
+      const shut = closedRoads[day];
       m.roads.forEach((line, k) => {
         const [u, v, , terrain] = doc.roads[k];
         const a = ctrl[u], b = ctrl[v];
         const front = a >= 0 && b >= 0 && doc.hostile[a][b];
-        line.setAttribute("class", "road" + (terrain === "river" ? " crossing" : "") + (front ? " front" : ""));
+        const crossing = terrain === "river" || String(k) in crossings;
+        line.setAttribute("class", "road" + (crossing ? " crossing" : "") + (front ? " front" : "") +
+          (shut[k] ? " closed" : ""));
+        line.dataset.closed = shut[k] ? "1" : "0";
+      });
+      if (!m.gMarks) {  // over the roads, under the towns
+        m.gMarks = el("g", {class: "crossing-marks"});
+        m.gUnder.parentNode.insertBefore(m.gMarks, m.gUnder);
+      }
+      while (m.gMarks.firstChild) m.gMarks.removeChild(m.gMarks.firstChild);
+      doc.roads.forEach(([u, v, name], k) => {
+        if (!(String(k) in crossings) && !shut[k]) return;
+        const g = crossingMark(m.gMarks, (m.xy[u][0] + m.xy[v][0]) / 2, (m.xy[u][1] + m.xy[v][1]) / 2, !!shut[k]);
+        g.dataset.road = k;
+        g.dataset.state = shut[k] ? "closed" : "open";
+        el("title", {}, g).textContent = (name || "highway") + (crossings[String(k)] ? " (" + crossings[String(k)] + ")" : "") +
+          ": " + (shut[k] ? "closed" : "open");
       });
       while (m.gUnder.firstChild) m.gUnder.removeChild(m.gUnder.firstChild);
       sg.forEach((b, i) => {
@@ -223,6 +268,7 @@
   // --- the timeline
   const slider = document.getElementById("day");
   slider.max = nDays;
+  steadyWidth(document.getElementById("date-label"), doc.dates.map((_, d) => dayLabel(doc.dates, d)));
   const jump = document.getElementById("jump");
   jump.min = doc.dates[0]; jump.max = doc.dates[nDays];
   let current = -1;
@@ -231,7 +277,7 @@
     current = d;
     slider.value = d;
     jump.value = doc.dates[d];
-    document.getElementById("date-label").textContent = fmtDate(doc.dates[d]) + " (day " + d + " of " + nDays + ")";
+    document.getElementById("date-label").textContent = dayLabel(doc.dates, d);
     document.body.dataset.day = d;
     drawDay(d);
     chartObjs.forEach(c => c.setDay(d));
@@ -252,10 +298,12 @@
   });
   let timer = null;
   const play = document.getElementById("play");
-  function stop() { if (timer) clearInterval(timer); timer = null; play.innerHTML = "&#9654; play"; }
+  // body[data-playing]: "0" once the timer is cleared (no frame can come after it)
+  function stop() { if (timer) clearInterval(timer); timer = null; play.innerHTML = "&#9654; play"; document.body.dataset.playing = "0"; }
   function start() {
     if (current >= nDays) setDay(0, true);
     play.innerHTML = "&#10074;&#10074; pause";
+    document.body.dataset.playing = "1";
     timer = setInterval(() => { if (current >= nDays) stop(); else setDay(current + 1, true); },
       Number(document.getElementById("speed").value));
   }

@@ -230,13 +230,14 @@
   // timeline
   const slider = document.getElementById("day");
   slider.max = nDays;
+  steadyWidth(document.getElementById("date-label"), doc.dates.map((_, d) => dayLabel(doc.dates, d)));
   const jump = document.getElementById("jump");
   jump.min = doc.dates[0]; jump.max = doc.dates[nDays];
   let current = 0, timer = null;
   function setDay(d) {
     current = d = Math.max(0, Math.min(nDays, d | 0));
     slider.value = d; jump.value = doc.dates[d];
-    document.getElementById("date-label").textContent = fmtDate(doc.dates[d]) + " (day " + d + " of " + nDays + ")";
+    document.getElementById("date-label").textContent = dayLabel(doc.dates, d);
     document.body.dataset.day = d;
     drawDay(d);
     seriesCharts.forEach(c => c.setDay(d));
@@ -252,18 +253,31 @@
     timer = setInterval(() => (current >= nDays ? stop() : setDay(current + 1)), 250);
   });
   if (observed.length) {
+    // In CSS pixels of the strip, which spans the slider's thumb centre from day 0 to the last
+    // (report.css, .track): redrawn when the page's width changes.
     const strip = document.getElementById("obs-strip");
     strip.removeAttribute("hidden");
-    el("line", {x1: 0, x2: 1000, y1: 11, y2: 11, stroke: "#ccc"}, strip);
-    observed.forEach(o => {
-      const x = 1000 * o.day / Math.max(1, nDays);
-      const g = el("g", {class: "tick", "data-obs": o.id, "data-day": o.day}, strip);
-      if (o.uncertainty) el("rect", {x: 1000 * Math.max(0, o.day - o.uncertainty) / Math.max(1, nDays), y: 7,
-        width: Math.max(2, 2000 * o.uncertainty / Math.max(1, nDays)), height: 8, fill: facColour(o.faction), opacity: 0.25}, g);
-      el("rect", {x: x - 2, y: 2, width: 4, height: 18, fill: facColour(o.faction), stroke: "#000", "stroke-width": 0.5}, g);
-      el("title", {}, g).textContent = fmtDate(o.date) + ": " + o.text;
-      g.addEventListener("click", () => setDay(o.day));
-    });
+    function drawStrip() {
+      const w = strip.getBoundingClientRect().width;
+      if (!w) return;
+      while (strip.firstChild) strip.removeChild(strip.firstChild);
+      strip.setAttribute("viewBox", "0 0 " + w + " 22");
+      const X = d => w * d / Math.max(1, nDays);
+      el("line", {x1: 0, x2: w, y1: 11, y2: 11, stroke: "#ccc"}, strip);
+      observed.forEach(o => {
+        const g = el("g", {class: "tick", "data-obs": o.id, "data-day": o.day}, strip);
+        if (o.uncertainty) {
+          const a = X(Math.max(0, o.day - o.uncertainty)), b = X(Math.min(nDays, o.day + o.uncertainty));
+          el("rect", {x: a, y: 7, width: Math.max(2, b - a), height: 8, fill: facColour(o.faction), opacity: 0.25}, g);
+        }
+        el("rect", {x: X(o.day) - 2, y: 2, width: 4, height: 18, fill: facColour(o.faction), stroke: "#000",
+          "stroke-width": 0.5, class: "mark"}, g);
+        el("title", {}, g).textContent = fmtDate(o.date) + ": " + o.text;
+        g.addEventListener("click", () => setDay(o.day));
+      });
+    }
+    drawStrip();
+    if (window.ResizeObserver) new ResizeObserver(drawStrip).observe(strip);
     document.getElementById("obs-section").hidden = false;
     document.getElementById("obs-file").textContent = "(" + observed.length + ")";
     const t = document.getElementById("observed");
