@@ -13,7 +13,8 @@ the faction rules, on the supply state computed at the end of the day before:
    off) is not made, and the first day of each such stretch is logged (``Ledger.arrived``);
 3. **release** (faction order, then town order): a garrison of a faction whose
    :class:`~sim.scenario.schema.GarrisonPolicy` has ``release_km`` sends what it holds above
-   the policy's need to a unit of its faction standing in the town or next to it.
+   the policy's need to a unit of its faction standing in the town or next to it over an
+   open highway (not across a closed river crossing or a blown bridge, ``Roads.closed``).
 
 :func:`garrison_to_leave` sizes the garrison a capturing faction leaves (the combat phase's
 ``_capture`` calls it). Every figure is in fighters.
@@ -30,7 +31,7 @@ from sim.constants import RELEASE_MIN
 from sim.record import Recorder
 from sim.scenario.schema import Flow, GarrisonPolicy, Scenario
 from sim.sense import Sense
-from sim.state import Ledger, TownState
+from sim.state import Ledger, Roads, TownState
 from sim.supply import SupplyState
 from sim.world import World
 
@@ -130,6 +131,7 @@ def generate(
     ledger: Ledger,
     sense: Sense,
     record: Recorder,
+    roads: Roads | None = None,
 ) -> None:
     """The dawn phase of force generation (see the module's docstring); refreshes ``sense``.
 
@@ -144,12 +146,13 @@ def generate(
         ledger: ``replaced`` and ``arrived`` are counted here.
         sense: asked for hostile units near a town; refreshed when fighters changed.
         record: ``flow`` and ``release`` events.
+        roads: closed highways, which a released garrison does not cross (None: none closed).
     """
     changed = _replace(forces, supply, ledger)
     if gen.flows:
         changed |= _flows(gen, day, fired_on, towns, forces, factions, supply, ledger, record)
     if any(f.garrison_policy is not None and f.garrison_policy.release_km for f in factions):
-        changed |= _release(gen.world, towns, forces, factions, supply, sense, record)
+        changed |= _release(gen.world, towns, forces, factions, supply, sense, record, roads)
     if changed:
         sense.refresh()
 
@@ -279,7 +282,9 @@ def _release(
     supply: SupplyState,
     sense: Sense,
     record: Recorder,
+    roads: Roads | None = None,
 ) -> bool:
+    closed = roads.closed if roads is not None and roads.any_closed else None
     changed = False
     for f in factions:
         policy = f.garrison_policy
@@ -297,7 +302,9 @@ def _release(
                 continue
             near = {town: 0.0}
             for nb in world.neighbours(town):
-                near[int(nb)] = float(world.eff_km[world.edge(town, int(nb))])
+                k = world.edge(town, int(nb))
+                if closed is None or not closed[k]:
+                    near[int(nb)] = float(world.eff_km[k])
             options = [(near[u.node], i, u) for i, u in mine if u.node in near]
             if not options:
                 continue

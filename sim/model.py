@@ -249,6 +249,7 @@ class TerritoryModel(mesa.Model):
                 self.ledger,
                 self.sense,
                 self.record,
+                self.roads,
             )
         sim = self.spec.simulation
         common = (self.factions, self.relations, self.world, self.towns, self.supply, self.sense)

@@ -17,6 +17,7 @@ import numpy as np
 from sim.agents import Faction, Forces, Relations, Unit
 from sim.constants import BESIEGE_STANDOFF, MAX_LEGS
 from sim.context import FactionContext, UnitContext
+from sim.raid import Raiding
 from sim.record import Recorder
 from sim.rivers import Bridging
 from sim.rules import CompiledRule
@@ -127,10 +128,13 @@ def give_orders(
     o = _Orders(
         world, towns, factions, relations, supply, sense, routes, day, priority_km, edge_open
     )
+    raiding = Raiding.needed(factions, world, towns, relations, sense, edge_open)
     for unit in forces.units:
         ctx = UnitContext(unit, day, stats[unit.faction], sense, supply)
         usable = None if bridging is None or roads is None else partial(
             bridging.usable, unit, towns, relations, roads)
+        if raiding is not None:
+            usable = raiding.usable_for(unit, usable)
         rule = choose(unit, factions[unit.faction].unit_rules, ctx, usable)
         action = rule.action if rule else "hold"
         params = rule.params if rule else {}
@@ -163,6 +167,8 @@ def give_orders(
             travel(o, unit, reinforce_field(o, unit.faction, float(params["radius_km"])))
         elif action == "retreat":
             travel(o, unit, retreat_field(o, unit.faction))
+        elif action == "raid" and raiding is not None and rule is not None:
+            travel(o, unit, raiding.route(unit, rule))
         elif action == "bridge" and bridging is not None:
             ends = bridging.held_ends(str(params["crossing"]), unit.faction, towns, relations)
             if unit.dest < 0 and unit.node in ends:

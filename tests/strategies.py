@@ -54,7 +54,7 @@ FACTION_CONDITIONS = (
     "enemy_near('t0', 80) > 0",
     "day % 3 == 0",
 )
-UNIT_ACTIONS = ("advance", "besiege", "defend", "hold", "reinforce", "retreat")
+UNIT_ACTIONS = ("advance", "besiege", "defend", "hold", "raid", "reinforce", "retreat")
 
 
 def _random_mode() -> bool:
@@ -96,6 +96,11 @@ def _rule(draw: st.DrawFn, faction_rule: bool, towns: list[str]) -> dict[str, An
         rule["with"] = {"objective": draw(st.sampled_from(towns))}
     elif action == "reinforce":
         rule["with"] = {"radius_km": draw(st.sampled_from([0.0, 20.0, 200.0]))}
+    elif action == "raid":
+        rule["with"] = {"radius_km": draw(st.sampled_from([0.01, 30.0, 500.0])),
+                        "min_odds": draw(st.sampled_from([0.0, 1.0, 5.0]))}
+        if draw(st.booleans()):
+            rule["with"]["towns"] = [draw(st.sampled_from(towns))]
     return rule
 
 

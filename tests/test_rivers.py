@@ -242,7 +242,7 @@ def test_crossings_must_be_highways_and_names_must_be_known():
         "factions.red.rules[0].with.crossing: unknown crossing 'pxx' (did you mean 'px'?)",
         "rivers.river.crossings[1]: no highway joins 'src' and 'far': a crossing is a highway "
         "of the map (add it to highways:)",
-        "rivers.river.crossings[1].id: duplicate crossing id 'px' (also at "
+        "rivers.river.crossings[1].id: duplicate crossing id 'px' (first at "
         "rivers.river.crossings.px)",
     ]
 

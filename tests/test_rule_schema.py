@@ -45,8 +45,8 @@ def test_an_unknown_action_names_the_valid_ones_and_the_closest():
         load_scenario(DATA / "line.yaml", {"factions.red.rules.go.do": "advanse"})
     assert str(info.value).endswith(
         "--set: factions.red.rules.go.do: input should be 'advance', 'besiege', 'bridge', "
-        "'defend', 'hold', 'reinforce', 'retreat' or 'conscript', got 'advanse' (did you mean "
-        "'advance'?)")
+        "'defend', 'hold', 'raid', 'reinforce', 'retreat' or 'conscript', got 'advanse' (did you "
+        "mean 'advance'?)")
 
 
 def test_the_json_schema_documents_each_actions_parameters(capsys):

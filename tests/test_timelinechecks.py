@@ -96,15 +96,17 @@ CASES = [
      "change (give it one, with sorties_per_day: 0 until this event)"),
     ("- id: lift\n  day: 2\n  airlift_capacity: {bb: 50}\n", 2,
      "events.lift.airlift_capacity.bb: unknown town 'bb' (did you mean 'b'?)"),
-    ("- id: e1\n  day: 2\n- id: e1\n  day: 3\n", 0,
-     "events.e1.id: duplicate event id 'e1' (2 events have it; an event fires once, by id)"),
+    ("- id: e1\n  day: 2\n- id: e1\n  day: 3\n", 2,  # the second, the one to change
+     "events[1].id: duplicate event id 'e1' (first at events.e1, line {first}); an event fires "
+     "once, by id"),
 ]
 
 
 @pytest.mark.parametrize(("events", "offset", "expected"), CASES)
 def test_validate_reports_a_bad_event_at_its_line(tmp_path, capsys, events, offset, expected):
     path, first = write(tmp_path, events)
-    assert problems(capsys, path) == [f"{path}:{first + offset}: {expected}"]
+    message = expected.replace("{first}", str(first))
+    assert problems(capsys, path) == [f"{path}:{first + offset}: {message}"]
 
 
 def test_every_problem_in_one_message(tmp_path, capsys):

@@ -32,6 +32,8 @@ __all__ = [
     "DefendRule",
     "HoldRule",
     "NoParams",
+    "RaidParams",
+    "RaidRule",
     "ReinforceParams",
     "ReinforceRule",
     "RetreatRule",
@@ -39,7 +41,9 @@ __all__ = [
     "RuleBase",
 ]
 
-UNIT_ACTIONS = ("advance", "besiege", "bridge", "defend", "hold", "reinforce", "retreat")
+UNIT_ACTIONS = (
+    "advance", "besiege", "bridge", "defend", "hold", "raid", "reinforce", "retreat"
+)
 FACTION_ACTIONS = ("conscript",)
 ACTIONS = UNIT_ACTIONS + FACTION_ACTIONS
 
@@ -87,6 +91,39 @@ class BridgeParams(_Strict):
     crossing: Id = Field(description="id of the crossing (``rivers[].crossings[]``)",
                          json_schema_extra={"x-kind": "crossing"})
     days: Int = Field(3, ge=1, le=10_000, description="days of work that open it")
+
+
+class RaidParams(_Strict):
+    """Parameters of ``raid``: strike the weakest-held hostile town within reach.
+
+    The candidates are the towns held by a faction hostile to the unit (or those of ``towns``)
+    that it reaches within ``radius_km`` of marching without fighting on the way (through
+    towns with no hostile holder or fighters, over open highways). It marches on the one
+    where its effective odds are the best (ties: the shorter march, then town order), if they
+    reach ``min_odds``; otherwise the rule does not apply and the next rule whose condition
+    holds gives the order. The target is chosen again every day (docs/model.md).
+    """
+
+    radius_km: Float = Field(
+        60.0,
+        gt=0,
+        le=100_000,
+        description="reach: marching distance (effective km, road km / terrain move factor, "
+        "as movement counts it) to a candidate town",
+    )
+    min_odds: Float = Field(
+        1.5,
+        ge=0,
+        le=1e6,
+        description="raid only where the effective odds (the rule language's odds(town)) are "
+        "at least this; below it at every candidate the rule does not apply",
+    )
+    towns: list[Id] = Field(
+        default_factory=list,
+        max_length=10_000,
+        description="raid only these towns (empty: any hostile-held town within reach)",
+        json_schema_extra={"x-kind": "town"},
+    )
 
 
 class ReinforceParams(_Strict):
@@ -171,6 +208,14 @@ class HoldRule(RuleBase):
                             description="action parameters (none)")
 
 
+class RaidRule(RuleBase):
+    """A rule whose action is ``raid``."""
+
+    do: Literal["raid"] = Field(description="action to take")
+    with_: RaidParams = Field(default_factory=RaidParams, alias="with",
+                              description="action parameters")
+
+
 class ReinforceRule(RuleBase):
     """A rule whose action is ``reinforce``."""
 
@@ -198,15 +243,15 @@ class ConscriptRule(RuleBase):
 #: One rule: when the condition holds, do the action with its parameters (``do:`` says which
 #: of the rule models applies, and so which parameters ``with:`` takes).
 Rule = Annotated[
-    AdvanceRule | BesiegeRule | BridgeRule | DefendRule | HoldRule | ReinforceRule | RetreatRule
-    | ConscriptRule,
+    AdvanceRule | BesiegeRule | BridgeRule | DefendRule | HoldRule | RaidRule | ReinforceRule
+    | RetreatRule | ConscriptRule,
     Field(discriminator="do"),
 ]
 
 #: The model of each action's rules and of its ``with:`` parameters, in ACTIONS order.
 RULE_MODELS: dict[str, type[RuleBase]] = {
     "advance": AdvanceRule, "besiege": BesiegeRule, "bridge": BridgeRule, "defend": DefendRule,
-    "hold": HoldRule, "reinforce": ReinforceRule, "retreat": RetreatRule,
+    "hold": HoldRule, "raid": RaidRule, "reinforce": ReinforceRule, "retreat": RetreatRule,
     "conscript": ConscriptRule,
 }
 ACTION_PARAMS: dict[str, type[_Strict]] = {

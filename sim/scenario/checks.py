@@ -6,20 +6,21 @@ They run on the raw merged data, defensively, so that they report alongside sche
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from sim.errors import Problem
 from sim.scenario import bigchecks
 from sim.scenario.expr import FACTION, UNIT, ExprError, compile_condition
 from sim.scenario.overrides import apply_override, parse_path
-from sim.scenario.problems import Problems
+from sim.scenario.problems import Problems, SourceMap
 from sim.scenario.problems import suggest as _suggest
-from sim.scenario.rivers import check_rivers
+from sim.scenario.rivers import check_bridge_rules, check_rivers, crossing_ids
 from sim.scenario.schema import ACTION_PARAMS, FACTION_ACTIONS, TOWN_PARAMS
 from sim.scenario.tasking import check_tasking
-from sim.scenario.yamlio import PathKey
+from sim.scenario.yamlio import PathKey, format_path, id_items
 
-__all__ = ["check_scenario"]
+__all__ = ["check_scenario", "faction_problems"]
 
 MAX_LISTED = 10  # towns named in one message; the rest are counted
 
@@ -32,15 +33,7 @@ def _list(data: Any, key: str) -> list[Any]:
 
 def _items(data: Any, key: str) -> list[tuple[str | int, dict[str, Any]]]:
     """(path segment, item) for each mapping in the list ``data[key]``."""
-    value = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(value, list):
-        return []
-    out = []
-    for i, item in enumerate(value):
-        if isinstance(item, dict):
-            seg = item["id"] if isinstance(item.get("id"), str) and item["id"] else i
-            out.append((seg, item))
-    return out
+    return id_items(data.get(key) if isinstance(data, dict) else None)
 
 
 def check_scenario(data: dict[str, Any], problems: Problems) -> None:
@@ -79,7 +72,7 @@ def check_scenario(data: dict[str, Any], problems: Problems) -> None:
         ("factions", factions),
         ("features", _items(data, "features")),
     ):
-        _duplicates(key, [(seg, it.get("id")) for seg, it in items], bad)
+        _duplicates(key, items, problems)
     all_units = [
         (("factions", fseg, "forces", useg), u.get("id"))
         for fseg, f in factions
@@ -89,8 +82,10 @@ def check_scenario(data: dict[str, Any], problems: Problems) -> None:
     for path, uid in all_units:
         if isinstance(uid, str):
             if uid in seen:
-                bad(path, f"duplicate unit id {uid!r} (also at {'.'.join(map(str, seen[uid]))})")
-            seen[uid] = path
+                other = seen[uid][:2] != path[:2]
+                problems.duplicate((*path, "id"), seen[uid], f"unit id {uid!r}",
+                                   "unit ids are unique across factions" if other else "")
+            seen.setdefault(uid, path)
 
     big = len(towns) >= bigchecks.FAST_FROM and towns_whole and factions_whole
     fast_controller = bigchecks.controllers(towns, faction_set) if big else None
@@ -149,7 +144,7 @@ def check_scenario(data: dict[str, Any], problems: Problems) -> None:
                         f"unit starts in {town!r}, held by {rel or 'hostile'} faction "
                         f"{holder!r}; start it in a town its faction or an ally holds",
                     )
-        _check_rules(f, fseg, town_set if towns_whole else None, need_town, bad)
+        _check_rules(f, fseg, town_set if towns_whole else None, need_town, problems)
 
     for j, tun in enumerate(_list(data, "tunables")):
         if isinstance(tun, dict) and isinstance(tun.get("path"), str) and _section_whole(
@@ -164,6 +159,39 @@ def check_scenario(data: dict[str, Any], problems: Problems) -> None:
             _connectivity(town_ids, edges, bad)
     check_rivers(data, problems)
     check_tasking(factions, _items(data, "events"), problems)
+
+
+def faction_problems(
+    data: dict[str, Any], faction: dict[str, Any], towns: Sequence[str], town_set: set[str]
+) -> list[Problem]:
+    """The cross-reference problems of one faction's objectives and rules, by path (no line).
+
+    As :func:`check_scenario` finds them (towns, rule conditions and parameters, crossings,
+    tags), in the
+    scenario ``data`` with ``faction`` in place of the faction of its id: what a timeline
+    ``set`` of its rules or objectives would bring. ``towns`` are the map's town ids (for
+    suggestions) and ``town_set`` the same as a set; the rest of the map is not checked again.
+    """
+    fid = faction.get("id")
+    problems = Problems(SourceMap([("<set>", {})]))
+
+    def need_town(path: PathKey, value: Any) -> bool:
+        if isinstance(value, str) and value not in town_set:
+            problems.add(path, f"unknown town {value!r}{_suggest(value, list(towns))}")
+            return False
+        return isinstance(value, str)
+
+    for j, obj in enumerate(_list(faction, "objectives")):
+        if isinstance(obj, dict):
+            need_town(("factions", str(fid), "objectives", j, "town"), obj.get("town"))
+    _check_rules(faction, str(fid), town_set, need_town, problems)
+    crossings = crossing_ids(data)
+    if crossings is not None:
+        check_bridge_rules(faction, ("factions", str(fid)), crossings, problems.add)
+    factions = [(seg, faction if f.get("id") == fid else f) for seg, f in _items(data, "factions")]
+    check_tasking(factions, _items(data, "events"), problems)
+    mine = format_path(("factions", str(fid)))
+    return [p for p in problems.items if p.path.startswith((mine + ".", mine + "["))]
 
 
 def _whole(data: dict[str, Any], key: str) -> bool:
@@ -188,13 +216,12 @@ def _section_whole(data: dict[str, Any], path: str) -> bool:
     return isinstance(data[head], want)
 
 
-def _duplicates(key: str, ids: list[tuple[Any, Any]], bad: Callable[..., None]) -> None:
-    seen: set[str] = set()
-    for i, (_, ident) in enumerate(ids):
-        if isinstance(ident, str):
-            if ident in seen:
-                bad((key, i, "id"), f"duplicate id {ident!r} in {key}")
-            seen.add(ident)
+def _duplicates(key: str, items: list[tuple[Any, dict[str, Any]]], problems: Problems) -> None:
+    """Each repeated id, at its later item (``_items`` finds that one by its index)."""
+    for seg, item in items:
+        ident = item.get("id")
+        if isinstance(ident, str) and seg != ident:
+            problems.duplicate((key, seg, "id"), (key, ident), f"id {ident!r} in {key}")
 
 
 def _relations(
@@ -235,16 +262,15 @@ def _check_rules(
     fseg: Any,
     town_set: set[str] | None,
     need_town: Callable[[PathKey, Any], bool],
-    bad: Callable[..., None],
+    problems: Problems,
 ) -> None:
-    rule_ids: set[str] = set()
+    bad = problems.add
     for rseg, rule in _items(f, "rules"):
         base = ("factions", fseg, "rules", rseg)
         rid = rule.get("id")
-        if isinstance(rid, str):
-            if rid in rule_ids:
-                bad((*base, "id"), f"duplicate rule id {rid!r}")
-            rule_ids.add(rid)
+        if isinstance(rid, str) and rid != rseg:
+            problems.duplicate((*base, "id"), ("factions", fseg, "rules", rid),
+                               f"rule id {rid!r}")
         action = rule.get("do")
         if not isinstance(action, str) or action not in ACTION_PARAMS:
             continue  # the schema reports unknown actions, with the list of valid ones
@@ -258,8 +284,13 @@ def _check_rules(
         if not isinstance(params, dict):
             continue  # the schema checks the parameters' names, types and ranges
         for key in TOWN_PARAMS.get(action, ()):
-            if isinstance(params.get(key), str):
-                need_town((*base, "with", key), params[key])
+            value = params.get(key)
+            if isinstance(value, str):
+                need_town((*base, "with", key), value)
+            elif isinstance(value, list):  # a list of towns (raid's towns)
+                for i, item in enumerate(value):
+                    if isinstance(item, str):
+                        need_town((*base, "with", key, i), item)
 
 
 def _check_tunable(

@@ -1,15 +1,16 @@
-"""The building blocks of the file schemas: the strict base model, ids, fractions, terrains."""
+"""The building blocks of the file schemas: the strict base model, ids, fractions, days."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from sim.scenario.text import printable
 
-__all__ = ["NOT_BOOL", "TERRAINS", "Float", "Fraction", "Id", "Int", "Name", "Number", "Relation",
-           "Strict", "Terrain", "Text"]
+__all__ = ["DAY_RANGE", "ID_PATTERN", "NOT_BOOL", "TERRAINS", "Date", "DayOrDate", "Float",
+           "Fraction", "Id", "Int", "Name", "Number", "Relation", "Strict", "Terrain", "Text"]
 
 
 def _not_bool(value: Any) -> Any:
@@ -38,10 +39,13 @@ Name = Annotated[str, AfterValidator(printable)]
 #: Free text (descriptions): newlines and tabs allowed, no other control characters.
 Text = Annotated[str, AfterValidator(_free_text)]
 
+#: What an id looks like (``Id``).
+ID_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
+
 Id = Annotated[
     str,
     Field(
-        pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$",
+        pattern=ID_PATTERN,
         max_length=64,
         description="lower-case id: letters, digits, single underscores",
     ),
@@ -61,3 +65,48 @@ class Strict(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
     )
+
+
+def _date(value: Any) -> Any:
+    # pydantic reads a number as seconds since 1970 ("date: 20170808" would say "should have
+    # zero time"), and true as a date error of its own: one plain message instead
+    if isinstance(value, bool | int | float):
+        shown = str(value).lower() if isinstance(value, bool) else repr(value)
+        raise ValueError(f"expected a date (YYYY-MM-DD), got {shown}")
+    return value
+
+
+#: A calendar date, written YYYY-MM-DD (numbers refused).
+Date = Annotated[dt.date, BeforeValidator(_date)]
+
+#: The day numbers ``DayOrDate`` takes.
+DAY_RANGE = (1, 100_000)
+
+
+def _day_or_date(value: Any) -> Any:
+    """One clear message for a bad day or date (pydantic's union would give one per branch)."""
+    lo, hi = DAY_RANGE
+    if isinstance(value, bool) or not isinstance(value, int | float | str | dt.date):
+        shown = str(value).lower() if isinstance(value, bool) else repr(value)
+        raise ValueError(f"expected a day number ({lo} - {hi:,}) or a date (YYYY-MM-DD), "
+                         f"got {shown}")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"a day number is a whole number, got {value}")
+    if isinstance(value, int | float) and not lo <= value <= hi:
+        shown = f"{value:,}" if isinstance(value, int) else f"{value:g}"
+        raise ValueError(f"a day number is {lo} to {hi:,} (day 1 is the first day of the run; "
+                         f"or give a date, YYYY-MM-DD), got {shown}")
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"expected a day number ({lo} - {hi:,}) or a date (YYYY-MM-DD), "
+                             f"got {value!r}") from None
+    return value
+
+
+#: A day of the run (1 = the first day) or a calendar date.
+DayOrDate = Annotated[
+    Annotated[int, Field(ge=DAY_RANGE[0], le=DAY_RANGE[1])] | dt.date,
+    BeforeValidator(_day_or_date),
+]

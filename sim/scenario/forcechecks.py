@@ -10,6 +10,7 @@ import datetime as dt
 
 from sim.scenario.problems import Problems, suggest
 from sim.scenario.schema import Flow, Scenario
+from sim.scenario.yamlio import PathKey, item_segments
 
 __all__ = ["check_forces"]
 
@@ -27,13 +28,14 @@ def check_forces(spec: Scenario, problems: Problems) -> None:
     for ev in spec.events:
         for a in ev.newcomers():
             owner.setdefault(a.id, a.faction)
-    for f in spec.factions:
-        seen: set[str] = set()
-        for flow in f.flows:
-            base = ("factions", f.id, "flows", flow.id)
-            if flow.id in seen:
-                problems.add((*base, "id"), f"duplicate flow id {flow.id!r}")
-            seen.add(flow.id)
+    for fseg, f in zip(item_segments([{"id": f.id} for f in spec.factions]), spec.factions,
+                       strict=True):
+        segments = item_segments([{"id": flow.id} for flow in f.flows])
+        for seg, flow in zip(segments, f.flows, strict=True):
+            base = ("factions", fseg, "flows", seg)
+            if seg != flow.id:
+                problems.duplicate((*base, "id"), ("factions", fseg, "flows", flow.id),
+                                   f"flow id {flow.id!r}")
             if flow.to_unit is not None:
                 who = owner.get(flow.to_unit)
                 if who is None:
@@ -52,18 +54,37 @@ def check_forces(spec: Scenario, problems: Problems) -> None:
 
 
 def _check_days(
-    flow: Flow, base: tuple[str, ...], start: dt.date, days: int, problems: Problems
+    flow: Flow, base: PathKey, start: dt.date, days: int, problems: Problems
 ) -> None:
+    """``from`` and ``until`` against the run, as the timeline's dates are.
+
+    A flow that starts after the last day is a warning (a run shortened by ``--days``, a sweep
+    or a calibration of the first weeks ends first; it delivers nothing), and one that goes on
+    after it simply ends with the run. Before the run it is an error: a ``from`` on or before
+    the start date is no day of the run (and would leave unsaid whether ``total`` counts what
+    arrived before it: a flow already under way leaves ``from`` out), and an ``until`` there
+    would never deliver. Day numbers are at least 1 (the schema).
+    """
+    def date(day: int) -> dt.date:
+        return start + dt.timedelta(days=day)
+
     found: dict[str, int] = {}
     for key, value in (("from", flow.from_), ("until", flow.until)):
         if value is None:
             continue
-        day = value if isinstance(value, int) else (value - start).days
-        found[key] = day
-        if not 1 <= day <= days:
-            shown = f"day {value}" if isinstance(value, int) else str(value)
-            problems.add((*base, key), f"{shown} is outside the run (days 1 - {days}, "
-                         f"{start + dt.timedelta(days=1)} to {start + dt.timedelta(days=days)})")
-    if "from" in found and "until" in found and found["until"] < found["from"]:
+        found[key] = day = value if isinstance(value, int) else (value - start).days
+        if day < 1:
+            what = ("a flow starts on a day of the run; leave from out for a flow already "
+                    "under way at the start (it starts on day 1, and total counts only what "
+                    "is still to come)" if key == "from" else "the flow would never deliver")
+            problems.add((*base, key), f"{value} is not after the start date {start} (day 1 "
+                         f"is {date(1)}): {what}")
+    if "until" in found and "from" in found and found["until"] < found["from"]:
         problems.add((*base, "until"), f"until (day {found['until']}) is before from (day "
                      f"{found['from']})")
+    first = found.get("from", 1)
+    if first > days and flow.from_ is not None:
+        shown = f"day {flow.from_}" if isinstance(flow.from_, int) else str(flow.from_)
+        last = f"{days}" if isinstance(flow.from_, int) else str(date(days))
+        problems.warn((*base, "from"), f"{shown} is after the run's last day ({last}): the "
+                      "flow delivers nothing in this run")

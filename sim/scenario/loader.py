@@ -229,8 +229,9 @@ def load_scenario(
     for text, value in items:
         try:
             path = parse_path(text)
-            apply_override(data, path, value)
-            override_locs[path] = 0
+            created: list[PathKey] = []
+            apply_override(data, path, value, created=created)
+            override_locs.update(dict.fromkeys([*created, path], 0))
         except ValueError as exc:
             bad_overrides.append(Problem(OVERRIDE_FILE, None, text, str(exc)))
     if bad_overrides:

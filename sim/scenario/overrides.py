@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+import types
+import typing
 from typing import Any
+
+from pydantic import BaseModel
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.problems import suggest
-from sim.scenario.yamlio import PathKey, format_path, item_segment, parse_yaml
+from sim.scenario.yamlio import PathKey, format_path, item_segments, parse_yaml
 
 __all__ = [
     "OVERRIDE_FILE",
@@ -41,11 +45,15 @@ def parse_path(text: str) -> PathKey:
 
 
 def apply_override(
-    data: dict[str, Any], path: PathKey, value: Any, *, dry_run: bool = False
+    data: dict[str, Any], path: PathKey, value: Any, *, dry_run: bool = False,
+    created: list[PathKey] | None = None,
 ) -> Any:
     """Set the value at ``path`` in ``data`` in place; list items are found by id or index.
 
-    With ``dry_run`` nothing is changed; the current value (None if absent) is returned.
+    A mapping on the way that is absent but that the schema allows (an optional section such
+    as a faction's ``air:`` or ``garrison:``, a settings section, a rule's ``with:``) is
+    created empty, and its path appended to ``created``; the schema then checks what is set
+    in it. With ``dry_run`` nothing is changed; the current value (None if absent) is returned.
 
     Raises:
         ValueError: a part of the path does not exist (with the closest valid name).
@@ -69,16 +77,23 @@ def apply_override(
                 if not dry_run:
                     node[seg] = value
                 return old
-            if seg not in node and isinstance(path[i + 1], str) and (
+            if node.get(seg) is None and isinstance(path[i + 1], str) and (
                 where.startswith("simulation") or (seg == "with" and "do" in node)
+                or _is_mapping(path[: i + 1])
             ):
-                # a settings section (or a rule's parameters) left at its defaults: create
-                # it; the schema checks the names
+                # an optional section (or a rule's parameters) left out, or null: create it;
+                # the schema checks the names in it
                 if dry_run:
                     return None
                 node[seg] = {}
+                if created is not None:
+                    created.append(path[: i + 1])
             if seg not in node:
-                raise ValueError(f"{where} has no {seg!r}{suggest(seg, list(node))}")
+                names = sorted({*map(str, node), *_field_names(path[:i])})
+                if seg in names:  # an absent list: its items have no ids to find yet
+                    raise ValueError(f"{where} has no {seg} yet; give the whole list "
+                                     f"({format_path(path[: i + 1])}=[...])")
+                raise ValueError(f"{where} has no {seg!r}{suggest(seg, names)}")
             node = node[seg]
         elif isinstance(node, list):
             if isinstance(seg, int):
@@ -86,7 +101,7 @@ def apply_override(
                     raise ValueError(f"{where} has {len(node)} items; index {seg} is out of range")
                 idx = seg
             else:
-                ids = [item_segment(x, j) for j, x in enumerate(node)]
+                ids = item_segments(node)
                 if seg not in ids:
                     names = [x for x in ids if isinstance(x, str)]
                     raise ValueError(f"{where} has no item with id {seg!r}{suggest(seg, names)}")
@@ -100,6 +115,60 @@ def apply_override(
         else:
             raise ValueError(f"{where} is a single value; it has no {seg!r}")
     return None
+
+
+def _unwrap(tp: Any) -> Any:
+    """A field's type without ``Annotated`` and ``| None``; a union of several stays one."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            rest = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(rest) != 1:
+                return tp
+            tp = rest[0]
+        else:
+            return tp
+
+
+def _schema_type(path: PathKey) -> Any:
+    """The schema's type of the value at ``path`` of a scenario (None: not known).
+
+    List items (by id or index) have the list's item type, a mapping's values its value type.
+    """
+    from sim.scenario.schema import Scenario  # the schema is built on this package's modules
+
+    tp: Any = Scenario
+    for seg in path:
+        tp = _unwrap(tp)
+        origin = typing.get_origin(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = next((f for n, f in tp.model_fields.items() if (f.alias or n) == seg), None)
+            if field is None:
+                return None
+            tp = field.annotation
+        elif origin in (list, tuple):
+            tp = typing.get_args(tp)[0]
+        elif origin is dict and isinstance(seg, str):
+            tp = typing.get_args(tp)[1]
+        else:
+            return None
+    return _unwrap(tp)
+
+
+def _is_mapping(path: PathKey) -> bool:
+    """Whether the schema declares the value at ``path`` a mapping (a section, a model)."""
+    tp = _schema_type(path)
+    return (isinstance(tp, type) and issubclass(tp, BaseModel)) or typing.get_origin(tp) is dict
+
+
+def _field_names(path: PathKey) -> list[str]:
+    """The field names the schema allows in the mapping at ``path`` (none if not a model)."""
+    tp = _schema_type(path)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [f.alias or n for n, f in tp.model_fields.items()]
+    return []
 
 
 def canonical_path(data: Any, path: PathKey) -> PathKey:
@@ -123,11 +192,9 @@ def canonical_path(data: Any, path: PathKey) -> PathKey:
     node: Any = data
     for seg in path:
         if isinstance(node, list):
-            if isinstance(seg, int):
-                idx = seg
-            else:
-                idx = [item_segment(x, j) for j, x in enumerate(node)].index(seg)
-            out.append(item_segment(node[idx], idx))
+            segments = item_segments(node)
+            idx = seg if isinstance(seg, int) else segments.index(seg)
+            out.append(segments[idx])
             node = node[idx]
         else:
             out.append(seg)

@@ -49,7 +49,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem, ScenarioError
-from sim.scenario.yamlio import Locations, PathKey, format_path, item_segment
+from sim.scenario.yamlio import Locations, PathKey, format_path, item_segments
 
 __all__ = ["Problems", "SourceMap", "pydantic_problems", "suggest"]
 
@@ -120,6 +120,21 @@ class Problems:
         """Record a problem at ``path`` (a tuple of keys, ids and indices)."""
         self.items.append(self.sources.problem(path, message, severity))
 
+    def duplicate(self, path: PathKey, first: PathKey, what: str, why: str = "") -> None:
+        """Report a repeated id at ``path`` (the later item, the one to change), naming the first.
+
+        Args:
+            path: the repeated id (``item_segments`` finds the later item by its index).
+            first: the item that has the id first.
+            what: e.g. ``event id 'x'``.
+            why: appended after a semicolon (e.g. what the id is used for).
+        """
+        file, line = self.sources.locate(first)
+        here, _ = self.sources.locate(path)
+        at = "" if line is None else f", line {line}" if file == here else f", {file}:{line}"
+        self.add(path, f"duplicate {what} (first at {format_path(first)}{at})"
+                       + (f"; {why}" if why else ""))
+
     def warn(self, path: PathKey, message: str) -> None:
         """Record a warning: shown to the user, does not stop the load."""
         self.add(path, message, "warning")
@@ -169,8 +184,9 @@ def pydantic_problems(
 ) -> list[tuple[PathKey, str]]:
     """Each of pydantic's errors as (path in ``data``, message for a user)."""
     out = []
+    segments: dict[int, list[str | int]] = {}  # id() of a list -> its item_segments
     for err in exc.errors(include_url=False):
-        path, model, tag = _walk(cls, data, err["loc"])
+        path, model, tag = _walk(cls, data, err["loc"], segments)
         kind = err["type"]
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             out.append(_tag_problem(path, err))
@@ -225,12 +241,13 @@ def _message(err: Any) -> str:
 
 
 def _walk(
-    cls: type[BaseModel], data: Any, loc: tuple[Any, ...]
+    cls: type[BaseModel], data: Any, loc: tuple[Any, ...], segments: dict[int, list[str | int]]
 ) -> tuple[PathKey, type[BaseModel] | None, str | None]:
     """Pydantic's location as our path, the model holding its last part, and the last union tag.
 
     List indices become the item's id when it has one; union tags, which pydantic inserts in
     its locations, are dropped; field names become aliases (``from_`` -> ``from``).
+    ``segments`` caches each list's :func:`~sim.scenario.yamlio.item_segments`.
     """
     path: list[str | int] = []
     node: Any = data
@@ -255,7 +272,9 @@ def _walk(
             node = node.get(key) if isinstance(node, dict) else None
             continue
         if isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node):
-            path.append(item_segment(node[seg], seg))
+            if id(node) not in segments:
+                segments[id(node)] = item_segments(node)
+            path.append(segments[id(node)][seg])
             node = node[seg]
         else:
             path.append(seg if isinstance(seg, str | int) else str(seg))

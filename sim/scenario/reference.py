@@ -168,6 +168,8 @@ def render_reference() -> str:
         for pname, fld in params.model_fields.items():
             extra = fld.json_schema_extra if isinstance(fld.json_schema_extra, dict) else {}
             kind = f"{extra['x-kind']} id" if "x-kind" in extra else _type_name(fld.annotation)
+            if "x-kind" in extra and typing.get_origin(fld.annotation) is list:
+                kind = f"list of {extra['x-kind']} ids"
             out.append(
                 f"| `{action}` | {scope} | `{pname}` | {kind} | {_default(fld)} | "
                 f"{_constraints(fld)} | {fld.description or ''} |"

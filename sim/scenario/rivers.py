@@ -18,9 +18,10 @@ from pydantic import Field
 from sim.scenario.fields import NOT_BOOL, Id, Name
 from sim.scenario.fields import Strict as _Strict
 from sim.scenario.problems import Problems, suggest
-from sim.scenario.yamlio import PathKey, format_path
+from sim.scenario.yamlio import PathKey, format_path, id_items, item_segments
 
-__all__ = ["CROSSING_KINDS", "CROSSING_MOVE", "Crossing", "River", "check_rivers"]
+__all__ = ["CROSSING_KINDS", "CROSSING_MOVE", "Crossing", "River", "check_bridge_rules",
+           "check_rivers", "crossing_ids", "unknown_crossing"]
 
 CROSSING_KINDS = ("bridge", "ferry", "pontoon", "ford")
 
@@ -70,48 +71,38 @@ class River(_Strict):
 
 
 # ------------------------------------------------------------------ load-time checks
-def _items(value: Any) -> list[tuple[str | int, dict[str, Any]]]:
-    """(path segment, item) for each mapping in a list (segment: its id, else its index)."""
-    if not isinstance(value, list):
-        return []
-    return [(it["id"] if isinstance(it.get("id"), str) and it["id"] else i, it)
-            for i, it in enumerate(value) if isinstance(it, dict)]
-
-
 def check_rivers(data: dict[str, Any], problems: Problems) -> None:
     """Add the problems of the ``rivers:`` section, and of what names its crossings."""
-    rivers = _items(data.get("rivers"))
+    rivers = id_items(data.get("rivers"))
     if not rivers and not _mentions_crossings(data):
         return
     bad = problems.add
     towns: dict[str, dict[str, Any]] = {
-        t["id"]: t for _, t in _items(data.get("towns")) if isinstance(t.get("id"), str)}
+        t["id"]: t for _, t in id_items(data.get("towns")) if isinstance(t.get("id"), str)}
     roads: dict[frozenset[str], int] = {}
     for i, h in enumerate(data.get("highways") or []):
         if isinstance(h, dict) and isinstance(h.get("from"), str) and isinstance(h.get("to"), str):
             roads.setdefault(frozenset((h["from"], h["to"])), i)
-    features = {f.get("id"): f for _, f in _items(data.get("features"))}
+    features = {f.get("id"): f for _, f in id_items(data.get("features"))}
     crossing_ids: dict[str, PathKey] = {}
     crossed: dict[frozenset[str], PathKey] = {}
-    seen_rivers: set[str] = set()
     for rseg, river in rivers:
         rpath: PathKey = ("rivers", rseg)
         rid = river.get("id")
-        if isinstance(rid, str):
-            if rid in seen_rivers:
-                bad((*rpath, "id"), f"duplicate river id {rid!r}")
-            seen_rivers.add(rid)
+        if isinstance(rid, str) and rid != rseg:
+            problems.duplicate((*rpath, "id"), ("rivers", rid), f"river id {rid!r}")
         crossings = river.get("crossings")
-        for j, c in enumerate(crossings if isinstance(crossings, list) else []):
+        listed = crossings if isinstance(crossings, list) else []
+        for seg, c in zip(item_segments(listed), listed, strict=True):
             if not isinstance(c, dict):
                 continue
             cid = c.get("id")
-            cpath: PathKey = (*rpath, "crossings", cid if isinstance(cid, str) and cid else j)
+            cpath: PathKey = (*rpath, "crossings", seg)
             if isinstance(cid, str):
                 if cid in crossing_ids:
-                    cpath = (*rpath, "crossings", j)  # the id names the first one
-                    bad((*cpath, "id"), f"duplicate crossing id {cid!r} (also at "
-                                        f"{format_path(crossing_ids[cid])})")
+                    other = crossing_ids[cid][:2] != rpath
+                    problems.duplicate((*cpath, "id"), crossing_ids[cid], f"crossing id {cid!r}",
+                                       "crossing ids are unique across rivers" if other else "")
                 crossing_ids.setdefault(cid, cpath)
             a, b = c.get("from"), c.get("to")
             if not (isinstance(a, str) and isinstance(b, str)):
@@ -128,17 +119,29 @@ def check_rivers(data: dict[str, Any], problems: Problems) -> None:
                 bad(cpath, f"the highway {a} - {b} is already a crossing (at "
                            f"{format_path(crossed[pair])})")
             crossed.setdefault(pair, cpath)
-        _check_line(river, rpath, features, towns, roads, crossed, problems)
-    _check_uses(data, crossing_ids, bad)
+        if isinstance(crossings, list) or (crossings is None and "crossings" not in river):
+            _check_line(river, rpath, features, towns, roads, crossed, problems)
+    if _rivers_whole(data.get("rivers", [])):  # else the crossings named are not all known
+        _check_uses(data, crossing_ids, bad)
+
+
+def _rivers_whole(rivers: Any) -> bool:
+    """``rivers:`` is a list of rivers whose ``crossings`` (where given) are lists of ids."""
+    def whole(river: Any) -> bool:
+        crossings = river.get("crossings", []) if isinstance(river, dict) else None
+        return isinstance(crossings, list) and all(
+            isinstance(c, dict) and isinstance(c.get("id"), str) for c in crossings)
+
+    return isinstance(rivers, list) and all(whole(r) for r in rivers)
 
 
 def _mentions_crossings(data: dict[str, Any]) -> bool:
     """Whether a rule or an event names crossings (to report them unknown without rivers)."""
-    for _, ev in _items(data.get("events")):
+    for _, ev in id_items(data.get("events")):
         if ev.get("open_crossings") or ev.get("close_crossings"):
             return True
-    return any(r.get("do") == "bridge" for _, f in _items(data.get("factions"))
-               for _, r in _items(f.get("rules")))
+    return any(r.get("do") == "bridge" for _, f in id_items(data.get("factions"))
+               for _, r in id_items(f.get("rules")))
 
 
 def _check_uses(data: dict[str, Any], crossings: dict[str, PathKey],
@@ -148,19 +151,39 @@ def _check_uses(data: dict[str, Any], crossings: dict[str, PathKey],
 
     def need(path: PathKey, cid: Any) -> None:
         if isinstance(cid, str) and cid not in crossings:
-            hint = suggest(cid, known) or ("" if known else " (declare it under rivers:)")
-            bad(path, f"unknown crossing {cid!r}{hint}")
+            bad(path, unknown_crossing(cid, known))
 
-    for fseg, f in _items(data.get("factions")):
-        for rseg, rule in _items(f.get("rules")):
-            params = rule.get("with")
-            if rule.get("do") == "bridge" and isinstance(params, dict):
-                need(("factions", fseg, "rules", rseg, "with", "crossing"), params.get("crossing"))
-    for eseg, ev in _items(data.get("events")):
+    for fseg, f in id_items(data.get("factions")):
+        check_bridge_rules(f, ("factions", fseg), known, bad)
+    for eseg, ev in id_items(data.get("events")):
         for key in ("open_crossings", "close_crossings"):
             ids = ev.get(key)
             for j, cid in enumerate(ids if isinstance(ids, list) else []):
                 need(("events", eseg, key, j), cid)
+
+
+def crossing_ids(data: dict[str, Any]) -> list[str] | None:
+    """The declared crossing ids, sorted (None: ``rivers:`` is malformed, so not all known)."""
+    if not _rivers_whole(data.get("rivers", [])):
+        return None
+    return sorted({c["id"] for _, r in id_items(data.get("rivers"))
+                   for c in r.get("crossings", [])})
+
+
+def unknown_crossing(cid: str, known: list[str]) -> str:
+    """The message for a crossing id that is not declared (``known``: the declared ids)."""
+    hint = suggest(cid, known) or ("" if known else " (declare it under rivers:)")
+    return f"unknown crossing {cid!r}{hint}"
+
+
+def check_bridge_rules(faction: dict[str, Any], base: PathKey, known: list[str],
+                       bad: Callable[..., None]) -> None:
+    """Each ``do: bridge`` rule of a faction (at ``base``) names a declared crossing."""
+    for rseg, rule in id_items(faction.get("rules")):
+        params = rule.get("with")
+        cid = params.get("crossing") if isinstance(params, dict) else None
+        if rule.get("do") == "bridge" and isinstance(cid, str) and cid not in known:
+            bad((*base, "rules", rseg, "with", "crossing"), unknown_crossing(cid, known))
 
 
 # ------------------------------------------------------------------ highways over the line

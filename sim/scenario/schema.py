@@ -30,6 +30,8 @@ from sim.scenario.actions import (
     DefendRule,
     HoldRule,
     NoParams,
+    RaidParams,
+    RaidRule,
     ReinforceParams,
     ReinforceRule,
     RetreatRule,
@@ -39,6 +41,8 @@ from sim.scenario.actions import (
 from sim.scenario.fields import (
     NOT_BOOL,
     TERRAINS,
+    Date,
+    DayOrDate,
     Float,
     Fraction,
     Id,
@@ -81,6 +85,8 @@ __all__ = [
     "MovementParams",
     "NoParams",
     "Objective",
+    "RaidParams",
+    "RaidRule",
     "ReinforceParams",
     "ReinforceRule",
     "RetreatRule",
@@ -198,10 +204,6 @@ class Unit(_Strict):
         description="ids naming its axis or role (e.g. axis_south, armour): tag-restricted "
         "rules and tagged objectives apply to it, conditions ask tagged('...')",
     )
-
-
-#: A day of the run (1 = the first day) or a calendar date.
-DayOrDate = Annotated[int, Field(ge=1, le=100_000), NOT_BOOL] | dt.date
 
 
 class GarrisonPolicy(_Strict):
@@ -463,7 +465,7 @@ LAST_DATE = dt.date(9000, 12, 31)
 class SimulationParams(_Strict):
     """Run settings and global coefficients."""
 
-    start_date: dt.date = Field(description="calendar date of day 0 (YYYY-MM-DD)")
+    start_date: Date = Field(description="calendar date of day 0 (YYYY-MM-DD)")
     days: Int = Field(120, ge=0, le=100_000, description="days to simulate")
     seed: Int = Field(0, ge=0, le=2**63 - 1, description="root seed of the run's random generator")
     road_factor: Float = Field(
@@ -599,8 +601,9 @@ class TimelineEvent(_Strict):
     """Something that happens on a date, on a day, or when a condition first holds (once)."""
 
     id: Id
-    date: dt.date | None = Field(None, description="fire at dawn of this calendar date")
-    day: int | None = Field(None, ge=1, le=100_000, description="fire at dawn of this day")
+    date: Date | None = Field(None, description="fire at dawn of this calendar date")
+    day: Annotated[int, Field(ge=1, le=100_000), NOT_BOOL] | None = Field(
+        None, description="fire at dawn of this day")
     when: str | None = Field(
         None, description="fire at dawn of the first day this faction-wide condition holds "
         "(the rule language; seen from ``faction``)"

@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from sim.errors import Problem, ScenarioError
 from sim.scenario.files import read_bounded
 from sim.scenario.schema import Highway, Town
-from sim.scenario.yamlio import Locations, PathKey, format_path, item_segment
+from sim.scenario.yamlio import Locations, PathKey, format_path, item_segments
 
 __all__ = ["FORMATS", "MAX_TABLE_BYTES", "SECTIONS", "TableLocations", "expand_tables",
            "read_table"]
@@ -208,8 +208,8 @@ class TableLocations(Mapping[PathKey, int]):
 
     def _segments(self) -> dict[str | int, int]:
         if self._rows is not None:
-            for i, (row, line) in enumerate(zip(self._rows, self._lines, strict=True)):
-                self._at.setdefault(item_segment(row, i), line)
+            for seg, line in zip(item_segments(self._rows), self._lines, strict=True):
+                self._at.setdefault(seg, line)
             self._rows = None
         return self._at
 

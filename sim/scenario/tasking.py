@@ -15,26 +15,24 @@ types).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from sim.scenario.actions import UNIT_ACTIONS
 from sim.scenario.expr import FACTION, UNIT, ExprError, compile_condition
+from sim.scenario.fields import ID_PATTERN
 from sim.scenario.overrides import PLACEMENT_KEYS
 from sim.scenario.problems import Problems, suggest
-from sim.scenario.yamlio import PathKey
+from sim.scenario.yamlio import PathKey, id_items
 
 __all__ = ["check_tasking"]
 
 Pairs = list[tuple[str | int, dict[str, Any]]]
+#: unit actions whose rule can decline to give the order even when its condition holds
+_GIVES_WAY = ("bridge", "raid")
 
 
-def _pairs(value: Any) -> Pairs:
-    """(path segment, item) for each mapping in a list: its id, else its index."""
-    if not isinstance(value, list):
-        return []
-    return [(x["id"] if isinstance(x.get("id"), str) and x["id"] else i, x)
-            for i, x in enumerate(value) if isinstance(x, dict)]
 
 
 def _tags(item: dict[str, Any]) -> list[str]:
@@ -48,12 +46,25 @@ def _unit_tags(factions: Pairs, events: Pairs) -> dict[str, list[frozenset[str]]
     for _, f in factions:
         if isinstance(f.get("id"), str):
             out.setdefault(f["id"], []).extend(frozenset(_tags(u))
-                                               for _, u in _pairs(f.get("forces")))
+                                               for _, u in id_items(f.get("forces")))
     for _, ev in events:
-        for _, arrival in [*_pairs(ev.get("add_units")), *_pairs(ev.get("sortie"))]:
+        for _, arrival in [*id_items(ev.get("add_units")), *id_items(ev.get("sortie"))]:
             if isinstance(arrival.get("faction"), str):
                 out.setdefault(arrival["faction"], []).append(frozenset(_tags(arrival)))
     return out
+
+
+def _tags_whole(factions: Pairs, events: Pairs) -> bool:
+    """Every unit's, arrival's and sortie's ``tags`` (where given) is a list of valid ids."""
+    units = [u for _, f in factions for _, u in id_items(f.get("forces"))]
+    units += [a for _, ev in events for key in ("add_units", "sortie")
+              for _, a in id_items(ev.get(key))]
+
+    def whole(tags: Any) -> bool:
+        return isinstance(tags, list) and all(
+            isinstance(t, str) and re.fullmatch(ID_PATTERN, t) for t in tags)
+
+    return all(whole(u.get("tags", [])) for u in units)
 
 
 @dataclass(frozen=True)
@@ -74,7 +85,7 @@ def check_tasking(factions: Pairs, events: Pairs, problems: Problems) -> None:
     """
     by_faction = _unit_tags(factions, events)
     check = _Checker(problems, sorted({t for sets in by_faction.values() for s in sets
-                                       for t in s}))
+                                       for t in s}), _tags_whole(factions, events))
     for fseg, f in factions:
         fid = f.get("id")
         units = by_faction.get(fid, []) if isinstance(fid, str) else []
@@ -84,7 +95,7 @@ def check_tasking(factions: Pairs, events: Pairs, problems: Problems) -> None:
             if isinstance(obj, dict) and _tags(obj):
                 check.used((*base, "objectives", j, "tags"), _tags(obj), units, f"{fid}",
                            "objective")
-        check.rules(base, f"{fid}", _pairs(f.get("rules")), units)
+        check.rules(base, f"{fid}", id_items(f.get("rules")), units)
     for eseg, ev in events:
         when = ev.get("when")
         if isinstance(when, str):
@@ -98,12 +109,19 @@ def check_tasking(factions: Pairs, events: Pairs, problems: Problems) -> None:
 class _Checker:
     """The checks of one scenario, against the tags its units carry (``known``, sorted)."""
 
-    def __init__(self, problems: Problems, known: list[str]) -> None:
+    def __init__(self, problems: Problems, known: list[str], whole: bool = True) -> None:
         self.problems = problems
         self.known = known
+        self.whole = whole  # False: some unit's tags are malformed (the schema says so)
 
     def known_tags(self, path: PathKey, tags: list[str]) -> bool:
-        """Every tag is carried by some unit; report the others (an error each)."""
+        """Every tag is carried by some unit; report the others (an error each).
+
+        Not checked while some unit's ``tags`` are malformed: its tags are unknown, and one
+        mistake there would come back as an unknown tag wherever the tag is named.
+        """
+        if not self.whole:
+            return False
         ok = True
         for k, tag in enumerate(tags):
             if tag not in self.known:
@@ -157,8 +175,9 @@ class _Checker:
                                          f"{'' if one else 's'} {names} always "
                                          f"hold{'s' if one else ''} (when: true) for every "
                                          "unit it applies to")
-            elif not cond.names and cond.evaluate(_NO_VALUES) and action != "bridge":
-                # (a shadowed one adds none; a bridge rule gives way once its crossing is open)
+            elif not cond.names and cond.evaluate(_NO_VALUES) and action not in _GIVES_WAY:
+                # (a shadowed one adds none; a bridge rule gives way once its crossing is open,
+                # a raid rule when it has no target)
                 always.append(_Always(rseg if isinstance(rseg, str) else f"rules[{i}]", mine))
 
 

@@ -17,11 +17,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.errors import Problem
+from sim.scenario.checks import faction_problems
 from sim.scenario.expr import FACTION, ExprError, compile_condition
-from sim.scenario.overrides import apply_override, parse_path
+from sim.scenario.overrides import apply_override, canonical_path, parse_path
 from sim.scenario.problems import Problems, pydantic_problems, suggest
 from sim.scenario.schema import Arrival, Faction, Scenario, SimulationParams, TimelineEvent
-from sim.scenario.yamlio import PathKey
+from sim.scenario.yamlio import PathKey, format_path, item_segments
 
 __all__ = ["FACTION_FIELDS", "RUNTIME_PATHS", "check_timeline"]
 
@@ -44,6 +46,8 @@ class _Context:
     def __init__(self, spec: Scenario, data: dict[str, Any], problems: Problems) -> None:
         self.problems = problems
         self.data = data
+        #: event id -> (its place in the file, the event); the first of a repeated id
+        self.events = {e.id: (i, e) for i, e in reversed(list(enumerate(spec.events)))}
         self.start: dt.date = spec.simulation.start_date
         self.days = spec.simulation.days
         self.factions = [f.id for f in spec.factions]
@@ -52,6 +56,18 @@ class _Context:
         self.roads = {frozenset((h.from_, h.to)) for h in spec.highways}
         self.units = {u.id for f in spec.factions for u in f.forces}
         self.with_air = {f.id for f in spec.factions if f.air is not None}
+        self._had: dict[str, set[tuple[str, str]]] = {}
+
+    def new_problems(self, faction: dict[str, Any]) -> list[Problem]:
+        """The cross-reference problems of a changed faction that the file does not have."""
+        fid = str(faction.get("id"))
+        if fid not in self._had:
+            mine = next((f for f in self.data.get("factions") or [] if isinstance(f, dict)
+                         and f.get("id") == fid), {})
+            self._had[fid] = {(p.path, p.message) for p in faction_problems(
+                self.data, mine, self.towns, self.town_set)}
+        return [p for p in faction_problems(self.data, faction, self.towns, self.town_set)
+                if (p.path, p.message) not in self._had[fid]]
 
     def date(self, day: int) -> str:
         """The date of a day of the run, as text ("off the calendar" outside years 1-9999)."""
@@ -87,30 +103,22 @@ def check_timeline(spec: Scenario, data: dict[str, Any], problems: Problems) -> 
         return
     ctx = _Context(spec, data, problems)
     arrivals: dict[str, str] = {}  # arrival id -> the event that brings it
-    counts: dict[str, int] = {}
     for ev in spec.events:
-        counts[ev.id] = counts.get(ev.id, 0) + 1
         for a in ev.newcomers():
             arrivals.setdefault(a.id, ev.id)
-    for eid, n in counts.items():
-        if n > 1:
-            problems.add(("events", eid, "id"), f"duplicate event id {eid!r} ({n} events "
-                         "have it; an event fires once, by id)")
     seen_arrivals: set[str] = set()
-    for ev in spec.events:
-        base: PathKey = ("events", ev.id)
+    segments = item_segments([{"id": ev.id} for ev in spec.events])
+    for seg, ev in zip(segments, spec.events, strict=True):
+        base: PathKey = ("events", seg)
+        if seg != ev.id:
+            problems.duplicate((*base, "id"), ("events", ev.id), f"event id {ev.id!r}",
+                               "an event fires once, by id")
         _check_trigger(ev, base, ctx)
         _check_set(ev, base, ctx)
         _check_relations(ev, base, ctx)
         _check_roads(ev, base, ctx)
         _check_air(ev, base, ctx)
-        for j, uid in enumerate(ev.withdraw):
-            if uid in ctx.units or arrivals.get(uid, ev.id) != ev.id:
-                continue
-            known = sorted(ctx.units | set(arrivals))
-            extra = (" (it arrives in this same event, and withdraw applies before add_units)"
-                     if uid in arrivals else suggest(uid, known))
-            problems.add((*base, "withdraw", j), f"unknown unit {uid!r}{extra}")
+        _check_withdraw(ev, base, arrivals, ctx)
         for a in ev.newcomers():
             key = "add_units" if isinstance(a, Arrival) else "sortie"
             apath: PathKey = (*base, key, a.id)
@@ -122,6 +130,36 @@ def check_timeline(spec: Scenario, data: dict[str, Any], problems: Problems) -> 
                 problems.add((*apath, "id"), f"unit id {a.id!r} is taken by an earlier arrival "
                              f"(event {arrivals[a.id]!r})")
             seen_arrivals.add(a.id)
+
+
+def _check_withdraw(ev: TimelineEvent, base: PathKey, arrivals: dict[str, str],
+                    ctx: _Context) -> None:
+    """Each withdrawn unit exists, once, and is on the map by then (if that can be known)."""
+    seen: set[str] = set()
+    for j, uid in enumerate(ev.withdraw):
+        where: PathKey = (*base, "withdraw", j)
+        if uid in seen:
+            ctx.problems.add(where, f"names {uid!r} twice")
+            continue
+        seen.add(uid)
+        if uid in ctx.units:
+            continue
+        if arrivals.get(uid, ev.id) == ev.id:
+            known = sorted(ctx.units | set(arrivals))
+            extra = (" (it arrives in this same event, and withdraw applies before add_units)"
+                     if uid in arrivals else suggest(uid, known))
+            ctx.problems.add(where, f"unknown unit {uid!r}{extra}")
+            continue
+        i, here = ctx.events[ev.id]
+        k, there = ctx.events[arrivals[uid]]
+        mine, theirs = here.day_number(ctx.start), there.day_number(ctx.start)
+        if mine is None or theirs is None:
+            continue  # a condition: its day cannot be known before the run
+        spread = here.spread_days + there.spread_days
+        if mine + spread < theirs or (spread == 0 and mine == theirs and i < k):
+            ctx.problems.add(where, f"unit {uid!r} arrives only on day {theirs} (event "
+                             f"{there.id!r}), after this event (day {mine}): there is nothing "
+                             "to withdraw yet")
 
 
 def _check_trigger(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
@@ -169,12 +207,19 @@ def _check_trigger(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
 
 
 def _check_set(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
-    """Each path may change at run time, and its value is valid there."""
+    """Each path may change at run time, and the values are valid there, together.
+
+    The event's sets of one section (the simulation, or one faction) are applied together to
+    a copy of it, as the run applies them, and the result validated: by the schema, and for a
+    faction by the cross-reference checks of the whole scenario (towns, rule conditions and
+    parameters, tags), so that a bad value is reported here, at load time, not when it fires.
+    """
+    sections: dict[PathKey, list[tuple[PathKey, str, Any]]] = {}
     for text, value in ev.set.items():
         where: PathKey = (*base, "set", text)
         parts = text.split(".")
         if text.startswith(RUNTIME_PATHS):
-            _try_value(where, text, value, ctx, ("simulation",), SimulationParams)
+            sections.setdefault(("simulation",), []).append((where, text, value))
             continue
         if len(parts) >= 3 and parts[0] == "factions":
             field = parts[2].split("[")[0]
@@ -185,7 +230,7 @@ def _check_set(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
                                  "(give it one, with sorties_per_day: 0 until this event)")
                 continue
             if field in FACTION_FIELDS:
-                _try_value(where, text, value, ctx, ("factions", parts[1]), Faction)
+                sections.setdefault(("factions", parts[1]), []).append((where, text, value))
                 continue
             ctx.problems.add(where, f"factions.{parts[1]}.{field} cannot change during a run "
                              f"(a faction's {', '.join(FACTION_FIELDS)} can)"
@@ -194,11 +239,15 @@ def _check_set(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
         ctx.problems.add(where, "cannot change during a run (paths that can: "
                          f"{', '.join(p.rstrip('.') for p in RUNTIME_PATHS)}, factions.<id>."
                          f"{{{','.join(FACTION_FIELDS)}}})")
+    for section, sets in sections.items():
+        _try_values(sets, ctx, section)
 
 
-def _try_value(where: PathKey, text: str, value: Any, ctx: _Context, section: PathKey,
-               model: type[Faction] | type[SimulationParams]) -> None:
-    """Apply the set to a copy of its section (simulation or one faction) and validate that."""
+def _try_values(sets: list[tuple[PathKey, str, Any]], ctx: _Context, section: PathKey) -> None:
+    """Apply the sets to a copy of their section (simulation or one faction) and check it.
+
+    Each problem found is reported at the set whose path it lies under (else the first).
+    """
     node: Any = ctx.data
     for seg in section:
         if isinstance(node, dict):
@@ -211,17 +260,29 @@ def _try_value(where: PathKey, text: str, value: Any, ctx: _Context, section: Pa
     # the section alone, at its place in a document (so that apply_override sees the path)
     doc: dict[str, Any] = {"simulation": part} if section == ("simulation",) else {
         "factions": [part]}
-    try:
-        apply_override(doc, parse_path(text), value)
-    except ValueError as exc:
-        ctx.problems.add(where, str(exc))
-        return
+    applied: list[tuple[PathKey, str]] = []
+    for where, text, value in sets:
+        try:
+            apply_override(doc, parse_path(text), value)
+        except ValueError as exc:
+            ctx.problems.add(where, str(exc))
+            return
+        applied.append((where, format_path(canonical_path(doc, parse_path(text)))))
+
+    def report(shown: str, message: str, severity: str = "error") -> None:
+        under = [w for w, p in applied if shown == p or shown.startswith((p + ".", p + "["))]
+        ctx.problems.add(under[-1] if under else applied[0][0], f"{shown}: {message}", severity)
+
+    model = SimulationParams if section == ("simulation",) else Faction
     try:
         model.model_validate(part)
     except ValidationError as exc:
         for sub, message in pydantic_problems(exc, model, part)[:3]:
-            shown = ".".join(str(s) for s in (*section, *sub))
-            ctx.problems.add(where, f"{shown}: {message}")
+            report(format_path((*section, *sub)), message)
+        return
+    if section[0] == "factions":
+        for problem in ctx.new_problems(part)[:3]:
+            report(problem.path, problem.message, problem.severity)
 
 
 def _check_relations(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:

@@ -9,7 +9,7 @@ reached) is read by the full converter at once, so users see the same messages e
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,36 @@ def item_segment(item: Any, index: int) -> str | int:
     if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
         return item["id"]
     return index
+
+
+def item_segments(items: Sequence[Any]) -> list[str | int]:
+    """Each list item's path segment: its id, or its index when it has none or repeats one.
+
+    The second of two items with the same id is found by its index, so it has a path (and a
+    line) of its own: a duplicate id is reported where the user must change it.
+
+    Examples:
+        >>> item_segments([{"id": "a"}, {"id": "b"}, {"id": "a"}, {"x": 1}])
+        ['a', 'b', 2, 3]
+    """
+    seen: set[str] = set()
+    out: list[str | int] = []
+    for i, item in enumerate(items):
+        seg = item_segment(item, i)
+        if isinstance(seg, str) and seg in seen:
+            seg = i
+        elif isinstance(seg, str):
+            seen.add(seg)
+        out.append(seg)
+    return out
+
+
+def id_items(value: Any) -> list[tuple[str | int, dict[str, Any]]]:
+    """(path segment, item) for each mapping in a list (``item_segments``); [] if no list."""
+    if not isinstance(value, list):
+        return []
+    return [(seg, x) for seg, x in zip(item_segments(value), value, strict=True)
+            if isinstance(x, dict)]
 
 
 class _Converter:
@@ -132,12 +162,14 @@ class _Converter:
             return out
         if isinstance(node, yaml.SequenceNode):
             items: list[Any] = []
+            ids: set[str] = set()  # a repeated id's item is found by its index (item_segments)
             for i, item_node in enumerate(node.value):
                 seg: str | int = i
                 if isinstance(item_node, yaml.MappingNode):
                     for k, v in item_node.value:
                         if k.value == "id" and isinstance(v, yaml.ScalarNode) and v.value:
-                            seg = v.value
+                            seg = v.value if v.value not in ids else i
+                            ids.add(v.value)
                 items.append(self.convert(item_node, (*path, seg), depth + 1))
             return items
         if node.tag == _STR_TAG:  # the constructor's str is the scalar's value; skip its dispatch
