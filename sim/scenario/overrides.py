@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import types
 import typing
 from typing import Any
 
 from pydantic import BaseModel
 
 from sim.errors import Problem, ScenarioError
-from sim.scenario.problems import suggest
+from sim.scenario.problems import strip_type, suggest
 from sim.scenario.yamlio import PathKey, format_path, item_segments, parse_yaml
 
 __all__ = [
@@ -117,21 +116,6 @@ def apply_override(
     return None
 
 
-def _unwrap(tp: Any) -> Any:
-    """A field's type without ``Annotated`` and ``| None``; a union of several stays one."""
-    while True:
-        origin = typing.get_origin(tp)
-        if origin is typing.Annotated:
-            tp = typing.get_args(tp)[0]
-        elif origin in (typing.Union, types.UnionType):
-            rest = [a for a in typing.get_args(tp) if a is not type(None)]
-            if len(rest) != 1:
-                return tp
-            tp = rest[0]
-        else:
-            return tp
-
-
 def _schema_type(path: PathKey) -> Any:
     """The schema's type of the value at ``path`` of a scenario (None: not known).
 
@@ -141,7 +125,7 @@ def _schema_type(path: PathKey) -> Any:
 
     tp: Any = Scenario
     for seg in path:
-        tp = _unwrap(tp)
+        tp = strip_type(tp)
         origin = typing.get_origin(tp)
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             field = next((f for n, f in tp.model_fields.items() if (f.alias or n) == seg), None)
@@ -154,7 +138,7 @@ def _schema_type(path: PathKey) -> Any:
             tp = typing.get_args(tp)[1]
         else:
             return None
-    return _unwrap(tp)
+    return strip_type(tp)
 
 
 def _is_mapping(path: PathKey) -> bool:

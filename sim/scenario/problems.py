@@ -51,7 +51,7 @@ from pydantic import BaseModel, ValidationError
 from sim.errors import Problem, ScenarioError
 from sim.scenario.yamlio import Locations, PathKey, format_path, item_segments
 
-__all__ = ["Problems", "SourceMap", "pydantic_problems", "suggest"]
+__all__ = ["Problems", "SourceMap", "pydantic_problems", "strip_type", "suggest"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -283,8 +283,8 @@ def _walk(
     return tuple(path), parent, tag
 
 
-def _strip(ann: Any) -> Any:
-    """``ann`` without Annotated and Optional wrappers."""
+def strip_type(ann: Any) -> Any:
+    """``ann`` without Annotated and Optional wrappers (a union of several types stays one)."""
     while True:
         origin = typing.get_origin(ann)
         if origin is typing.Annotated:
@@ -299,13 +299,13 @@ def _strip(ann: Any) -> Any:
 
 
 def _model_of(ann: Any) -> type[BaseModel] | None:
-    ann = _strip(ann)
+    ann = strip_type(ann)
     return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
 
 
 def _union_models(ann: Any) -> dict[str, type[BaseModel]]:
     """Tag -> model for a discriminated union of models (tags from each model's literal)."""
-    ann = _strip(ann)
+    ann = strip_type(ann)
     if typing.get_origin(ann) not in (typing.Union, types.UnionType):
         return {}
     out = {}
@@ -322,7 +322,7 @@ def _union_models(ann: Any) -> dict[str, type[BaseModel]]:
 
 def _element(ann: Any, seg: Any) -> Any:
     """The annotation of an item of a list or dict annotation."""
-    ann = _strip(ann)
+    ann = strip_type(ann)
     origin = typing.get_origin(ann)
     args = typing.get_args(ann)
     if origin in (list, tuple) and args:
