@@ -39,6 +39,8 @@ class Relations:
         friend_of: bool (k, k + 1): ``friend_of[f][c]`` is whether faction ``c`` is ``f`` or an
             ally; the last column (index -1) is nobody. A lookup by controller array costs ~1 us
             where ``np.isin`` costs ~20 us.
+        enemy_of: bool (k, k + 1): as ``friend_of``, for factions hostile to ``f``
+            (``enemy_of[f][controller]``: the towns its enemies hold).
 
     Examples:
         >>> r = Relations(["a", "b", "c"], [("a", "b", "allied")])
@@ -72,6 +74,8 @@ class Relations:
         self.friend_of = np.zeros((k, k + 1), dtype=bool)
         for i in range(k):
             self.friend_of[i, sorted(self.friends[i])] = True
+        self.enemy_of = np.zeros((k, k + 1), dtype=bool)
+        self.enemy_of[:, :k] = self.hostile
 
     def relation(self, a: int, b: int) -> str:
         """"self", "allied", "neutral" or "hostile"."""

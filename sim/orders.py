@@ -251,9 +251,7 @@ def _blocked(o: _Orders, unit: Unit, town: int) -> bool:
     """A unit stops on entering a town held by, or holding units of, a hostile faction."""
     held = o.hostile_held.get(unit.faction)
     if held is None:  # control does not change during the phase
-        # relations.hostile[f] with a False for "nobody" (-1, the last entry): np.isin costs
-        # 30 us even on a small map
-        held = np.append(o.relations.hostile[unit.faction], False)[o.towns.controller]
+        held = o.relations.enemy_of[unit.faction][o.towns.controller]
         o.hostile_held[unit.faction] = held
     if held[town]:
         return True

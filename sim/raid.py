@@ -133,9 +133,8 @@ class Raiding:
         """Bool per town: the faction's units march through it without stopping to fight."""
         mask = self._passable.get(faction)
         if mask is None:
-            ctrl = self.towns.controller
-            hostile_held = (ctrl >= 0) & self.relations.hostile[faction, np.maximum(ctrl, 0)]
-            mask = ~hostile_held & ~self.sense.enemy_present(faction)
+            held = self.relations.enemy_of[faction][self.towns.controller]
+            mask = ~held & ~self.sense.enemy_present(faction)
             self._passable[faction] = mask
         return mask
 
@@ -150,8 +149,7 @@ class Raiding:
 
     def _choose(self, unit: Unit, params: dict[str, Any]) -> int:
         w, f = self.world, unit.faction
-        ctrl = self.towns.controller
-        candidates = (ctrl >= 0) & self.relations.hostile[f, np.maximum(ctrl, 0)]
+        candidates = self.relations.enemy_of[f][self.towns.controller]
         named = params.get("towns") or []
         if named:
             listed = np.zeros(w.n, dtype=bool)
