@@ -48,10 +48,10 @@ def test_validate_checks_the_shipped_observations_and_calibration_files(capsys):
     cal = ROOT / "scenarios" / "calibration" / "deir_ez_zor_2017.yaml"
     assert main(["validate", str(obs)]) == 0
     out = capsys.readouterr().out
-    assert f"{obs}: valid observations file: 33 observations" in out
+    assert f"{obs}: valid observations file: 34 observations" in out
     assert main(["validate", str(cal)]) == 0
     out = capsys.readouterr().out
-    assert f"{cal}: valid calibration file: 5 parameters" in out and "31 held out" in out
+    assert f"{cal}: valid calibration file: 5 parameters" in out and "32 held out" in out
 
 
 def test_validate_reports_a_bad_observation_with_its_line(write_yaml, capsys):
