@@ -47,8 +47,13 @@ def _overrides(pairs: list[str]) -> list[tuple[str, Any]]:
 # ------------------------------------------------------------------------- run
 def cmd_run(args: argparse.Namespace) -> int:
     """Play a scenario, print its events and summary, optionally write result files."""
-    from sim.model import TerritoryModel
-    from sim.shipped import resolve
+    from sim.startup import heavy_imports
+
+    with heavy_imports():
+        from rich.console import Console
+
+        from sim.model import TerritoryModel
+        from sim.shipped import resolve
 
     sets = _overrides(args.set or [])
     model = TerritoryModel(
@@ -60,8 +65,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         from sim.rundata import attach_trail
 
         attach_trail(model)  # units and sieges day by day, for the maps and report.html
-    from rich.console import Console
-
     from sim.console import output_console
 
     console = output_console(110)

@@ -139,17 +139,45 @@ class Recorder:
         self.stats: list[dict[str, Any]] = [{} for _ in self.faction_ids]
         self.series: list[dict[str, Any]] = []
         self.control_history: list[np.ndarray] = []
+        # Mesa's DataCollector is made when first asked for (``datacollector``): until then
+        # each day's values wait here, with the model's time, as its collect would store them
+        self._collector: mesa.DataCollector | None = None
+        self._waiting: list[tuple[float, tuple[Any, ...]]] = []
+
+    def _reporters(self) -> dict[str, Callable[[mesa.Model], Any]]:
+        """The DataCollector's reporters: ``day`` and ``<faction>_<COLLECTED>``, in order."""
         reporters: dict[str, Callable[[mesa.Model], Any]] = {"day": lambda m: self.day}
         for i, fid in enumerate(self.faction_ids):
             for name in COLLECTED:
                 reporters[f"{fid}_{name}"] = self._reporter(i, name)
-        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        return reporters
 
     def _reporter(self, faction: int, name: str) -> Callable[[mesa.Model], Any]:
         def report(model: mesa.Model) -> Any:
             return self.stats[faction][name]
 
         return report
+
+    @property
+    def datacollector(self) -> mesa.DataCollector:
+        """Mesa's DataCollector, with every day collected so far (made on first use).
+
+        Collecting into it costs a deep copy per value and day; most runs never read it (the
+        CLI, sweeps), so the days wait as plain tuples and are filled in here, exactly as its
+        ``collect`` would have stored them (the values are ints and floats, which a deep copy
+        returns as they are; the collection steps are the model's times). From then on each
+        day is collected into it directly.
+        """
+        if self._collector is None:
+            dc = mesa.DataCollector(model_reporters=self._reporters())
+            columns = list(dc.model_vars.values())
+            for time, values in self._waiting:
+                dc._collection_steps.append(time)
+                for column, value in zip(columns, values, strict=True):
+                    column.append(value)
+            dc._validated = bool(self._waiting)
+            self._collector, self._waiting = dc, []
+        return self._collector
 
     @property
     def date(self) -> dt.date:
@@ -211,8 +239,8 @@ class Recorder:
             ledger: the factions' running totals.
         """
         k = len(self.faction_ids)
-        units_by = np.zeros(k)
-        count_by = np.zeros(k)
+        units_by = [0.0] * k  # the same sums, in the same order, as numpy's += would make
+        count_by = [0] * k
         for u in units:
             units_by[u.faction] += u.fighters
             count_by[u.faction] += 1
@@ -252,4 +280,8 @@ class Recorder:
                 }
             )
         self.control_history.append(ctrl.astype(np.int16))
-        self.datacollector.collect(model)
+        if self._collector is not None:
+            self._collector.collect(model)
+        else:
+            self._waiting.append((model.time, (self.day, *(
+                self.stats[i][name] for i in range(k) for name in COLLECTED))))

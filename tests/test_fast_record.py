@@ -1,0 +1,51 @@
+"""The recorder's deferred DataCollector holds what Mesa's own collect stores day by day.
+
+``Recorder.datacollector`` is made on first use from the days that waited as tuples; it must
+equal a DataCollector that collected the same model live every day (values, their types, the
+collection steps, the data frame), whether it is first asked for at the end or mid-run.
+"""
+
+from __future__ import annotations
+
+import mesa
+
+from sim.model import DEFAULT_SCENARIO, TerritoryModel
+
+
+def _live(days: int, ask_at: int | None) -> tuple[mesa.DataCollector, mesa.DataCollector]:
+    """(Mesa's collector fed live every day, the recorder's, first asked for on ``ask_at``)."""
+    model = TerritoryModel(DEFAULT_SCENARIO, days=days)
+    live = mesa.DataCollector(model_reporters=model.record._reporters())
+    live.collect(model)  # day 0, as the build collects it
+    while model.day < days:
+        if model.day == ask_at:
+            assert model.datacollector is model.datacollector  # made once
+        model.step()
+        live.collect(model)
+    return live, model.datacollector
+
+
+def _same(a: mesa.DataCollector, b: mesa.DataCollector) -> None:
+    assert list(a.model_vars) == list(b.model_vars)
+    for name, values in a.model_vars.items():
+        assert [(type(v), v) for v in values] == [(type(v), v) for v in b.model_vars[name]], name
+    assert a._collection_steps == b._collection_steps
+    assert a._validated and b._validated
+    assert a.get_model_vars_dataframe().equals(b.get_model_vars_dataframe())
+
+
+def test_deferred_collector_equals_a_live_one() -> None:
+    live, deferred = _live(30, None)
+    assert len(live.model_vars["day"]) == 31 and live.model_vars["day"][-1] == 30
+    _same(live, deferred)
+
+
+def test_collector_asked_for_mid_run_goes_on_collecting() -> None:
+    live, mixed = _live(30, 12)
+    _same(live, mixed)
+
+
+def test_collector_of_a_model_that_has_not_run() -> None:
+    model = TerritoryModel(DEFAULT_SCENARIO, days=5)
+    dc = model.datacollector
+    assert dc.model_vars["day"] == [0] and dc._collection_steps == [model.time]
