@@ -209,6 +209,10 @@ class RuleChoice:
             needs_ratio = any("strength_ratio" in v.names for v in conditions or [])
             self._plans[f] = _Plan(positions, conditions, needs_ratio)
 
+    def evaluates(self, unit: Unit) -> bool:
+        """Whether the unit's rule will be evaluated on its turn (not read from the arrays)."""
+        return self._plans[unit.faction].chosen is None
+
     def rule(
         self, place: int, unit: Unit, usable: Callable[[CompiledRule], bool] | None = None
     ) -> CompiledRule | None:

@@ -126,6 +126,18 @@ class Sense:
             self._town_fighters = tf
         return self._town_fighters
 
+    def presence_fixed(self) -> bool:
+        """Whether the fighters by town (and so ``enemy_present``) are fixed until the refresh.
+
+        They are taken from where the units stand at the first question after a refresh;
+        once asked, later moves do not change them.
+        """
+        return self._town_fighters is not None
+
+    def defenders_fixed(self) -> bool:
+        """Whether ``defenders()`` is fixed until the refresh (asked once already)."""
+        return self._defenders is not None
+
     def defenders(self) -> np.ndarray:
         """Fighters per (faction, town) defending it: garrisons plus units standing in it."""
         if self._defenders is None:
