@@ -123,9 +123,8 @@ class UnitArrays(FactionContext):
                 return self.supply.supplied[self._nodes()].astype(bool)
             case "in_battle":
                 return np.fromiter((bool(u.in_battle) for u in us), dtype=bool, count=self.size)
-            case "strength_ratio":
-                ratio = self.sense.strength_ratio
-                return self._floats(ratio(self.faction, u.node) for u in us)
+            case "strength_ratio":  # the same floats as strength_ratio(faction, node)
+                return self.sense.strength_ratios(self.faction)[self._nodes()]
         return super().var(name)
 
     def call(self, name: str, args: tuple[Any, ...]) -> Any:
