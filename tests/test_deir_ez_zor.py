@@ -225,7 +225,7 @@ def base_runs():
 @pytest.mark.slow
 @pytest.mark.parametrize("variant, kind, town, factions", [
     ("no_russian_air", "capture", "mayadin", {"saa", "sor"}),   # relief: p = 0.14 since the raids
-    ("sdf_races", "capture", "al_bukamal", {"saa", "sor"}),
+    ("sdf_races", "capture", "dhiban", {"saa", "sor"}),   # the east bank; al-Bukamal: p = 0.13 since the T2 axis
     ("no_tribal_militia", "capture", "al_khamisiya", {"isis"}),
     ("no_conscription", "capture", "mayadin", {"saa", "sor"}),
 ])
