@@ -123,9 +123,8 @@ class UnitArrays(FactionContext):
                 return self.supply.supplied[self._nodes()].astype(bool)
             case "in_battle":
                 return np.fromiter((bool(u.in_battle) for u in us), dtype=bool, count=self.size)
-            case "strength_ratio":
-                ratio = self.sense.strength_ratio
-                return self._floats(ratio(self.faction, u.node) for u in us)
+            case "strength_ratio":  # the same floats as strength_ratio(faction, node)
+                return self.sense.strength_ratios(self.faction)[self._nodes()]
         return super().var(name)
 
     def call(self, name: str, args: tuple[Any, ...]) -> Any:
@@ -208,6 +207,10 @@ class RuleChoice:
                 conditions = None if None in vec else [v for v in vec if v is not None]
             needs_ratio = any("strength_ratio" in v.names for v in conditions or [])
             self._plans[f] = _Plan(positions, conditions, needs_ratio)
+
+    def evaluates(self, unit: Unit) -> bool:
+        """Whether the unit's rule will be evaluated on its turn (not read from the arrays)."""
+        return self._plans[unit.faction].chosen is None
 
     def rule(
         self, place: int, unit: Unit, usable: Callable[[CompiledRule], bool] | None = None

@@ -8,7 +8,6 @@ route, not the map.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -16,8 +15,8 @@ import numpy as np
 
 from sim.agents import Faction, Forces, Relations, Unit
 from sim.choice import RuleChoice, choose
-from sim.constants import BESIEGE_STANDOFF, MAX_LEGS
 from sim.context import FactionContext
+from sim.march import Phase, blocked, flush, hold, travel
 from sim.raid import Raiding
 from sim.record import Recorder
 from sim.rivers import Bridging
@@ -27,25 +26,11 @@ from sim.state import Ledger, Roads, TownState
 from sim.supply import SupplyState, conscript
 from sim.world import Field, World
 
-__all__ = ["Routes", "choose", "faction_actions", "give_orders", "order_target"]
+__all__ = ["QUEUE_UNITS", "Routes", "choose", "faction_actions", "give_orders", "order_target"]
 
-
-
-@dataclass(frozen=True)
-class _Orders:
-    """What the orders phase reads and changes (one per call of ``give_orders``)."""
-
-    world: World
-    towns: TownState
-    factions: Sequence[Faction]
-    relations: Relations
-    supply: SupplyState
-    sense: Sense
-    routes: Routes
-    day: int
-    priority_km: float
-    edge_open: np.ndarray | None  # bool per highway, None when none is closed
-    hostile_held: dict[int, np.ndarray]  # faction -> bool per town held by its enemies
+#: With more units than this on the map, marches that depend on nothing another unit changes
+#: during the phase are queued and marched together on arrays (``sim.marchvec``).
+QUEUE_UNITS = 64
 
 
 def faction_actions(
@@ -88,11 +73,14 @@ def give_orders(
     """
     routes.sync(towns.version)
     edge_open = ~roads.closed if roads is not None and roads.any_closed else None
-    o = _Orders(
-        world, towns, factions, relations, supply, sense, routes, day, priority_km, edge_open, {}
-    )
     raiding = Raiding.needed(factions, world, towns, relations, sense, edge_open)
     bridges = bridging is not None and roads is not None
+    # queued marches wait while other units choose and move: that is the same as marching
+    # at once as long as nothing reads where the queued units stand (see flush)
+    queue: list[tuple[Unit, Field | None]] | None = (
+        [] if len(forces.units) > QUEUE_UNITS and raiding is None and bridging is None else None)
+    o = Phase(world, towns, factions, relations, supply, sense, routes, day, priority_km,
+                edge_open, {}, queue)
     rules = RuleChoice(forces.units, factions, day, stats, sense, supply,
                        bridges or raiding is not None)
     for place, unit in enumerate(forces.units):
@@ -100,6 +88,8 @@ def give_orders(
             bridging is not None and roads is not None) else None
         if raiding is not None:
             usable = raiding.usable_for(unit, usable)
+        if queue and rules.evaluates(unit):  # its conditions may read where units stand
+            flush(o)
         rule = rules.rule(place, unit, usable)
         action = rule.action if rule else "hold"
         params = rule.params if rule else {}
@@ -109,7 +99,7 @@ def give_orders(
         unit.entrenched = action in ("defend", "hold")
         if action != "besiege":
             unit.besieging = -1
-        if unit.dest < 0 and _blocked(o, unit, unit.node):
+        if unit.dest < 0 and blocked(o, unit, unit.node):
             # in a contested town: fight on, or break off towards the town it came from
             if action == "retreat" and unit.came_from != unit.node and (
                     edge_open is None or edge_open[world.edge(unit.node, unit.came_from)]):
@@ -143,13 +133,14 @@ def give_orders(
                 travel(o, unit, toward_field(o, unit.faction, ends))
         else:
             hold(unit)
+    flush(o)
     if bridging is not None and roads is not None:
         bridging.finish_day(roads, towns)
     sense.refresh()
 
 
 def objective_field(
-    o: _Orders, faction: int, town: str | None, tags: frozenset[str] = frozenset()
+    o: Phase, faction: int, town: str | None, tags: frozenset[str] = frozenset()
 ) -> Field:
     """Routes towards the best objective not yet held by the bloc, for a unit with ``tags``.
 
@@ -185,7 +176,7 @@ def objective_field(
     return fld
 
 
-def toward_field(o: _Orders, faction: int, towns: list[int]) -> Field:
+def toward_field(o: Phase, faction: int, towns: list[int]) -> Field:
     """Routes through friendly territory to the nearest of these towns (a crossing's ends)."""
     key = ("toward", faction, tuple(towns), o.towns.version)
     cached = o.routes.fields.get(key)
@@ -196,11 +187,11 @@ def toward_field(o: _Orders, faction: int, towns: list[int]) -> Field:
     return cached
 
 
-def _friendly_mask(o: _Orders, faction: int) -> np.ndarray:
+def _friendly_mask(o: Phase, faction: int) -> np.ndarray:
     return o.relations.friend_of[faction][o.towns.controller]
 
 
-def reinforce_field(o: _Orders, faction: int, radius_km: float) -> Field:
+def reinforce_field(o: Phase, faction: int, radius_km: float) -> Field:
     """Routes through friendly territory to the nearest friendly town with enemies near."""
     fields = o.routes.fields
     key = ("reinforce", faction, radius_km, o.day)
@@ -225,7 +216,7 @@ def reinforce_field(o: _Orders, faction: int, radius_km: float) -> Field:
     return cached
 
 
-def retreat_field(o: _Orders, faction: int) -> Field:
+def retreat_field(o: Phase, faction: int) -> Field:
     """Routes through friendly territory to the nearest safe rear town.
 
     A rear town is held by the faction's bloc, supplied, and has no enemy-held town next to
@@ -247,118 +238,6 @@ def retreat_field(o: _Orders, faction: int) -> Field:
     return cached
 
 
-def _blocked(o: _Orders, unit: Unit, town: int) -> bool:
-    """A unit stops on entering a town held by, or holding units of, a hostile faction."""
-    held = o.hostile_held.get(unit.faction)
-    if held is None:  # control does not change during the phase
-        held = o.relations.enemy_of[unit.faction][o.towns.controller]
-        o.hostile_held[unit.faction] = held
-    if held[town]:
-        return True
-    # asked only now, as before: the Sense takes the hostile presence from where the units
-    # stand at its first question after a refresh
-    return bool(o.sense.enemy_present(unit.faction)[town])
-
-
-def _odds(o: _Orders, unit: Unit, town: int) -> float:
-    """Besiegers of ``town`` from the unit's bloc (with it) / the town's defenders."""
-    ours = unit.fighters + o.supply.besiegers.of_bloc(town, o.relations.friends[unit.faction])
-    if unit.besieging == town:
-        ours -= unit.fighters  # already counted among the besiegers
-    tf = o.sense.defenders()
-    holder = o.towns.controller[town]
-    defenders = tf[sorted(o.relations.friends[holder]), town].sum() if holder >= 0 else 0.0
-    return ours / defenders if defenders > 0 else float("inf")
-
-
-def travel(
-    o: _Orders,
-    unit: Unit,
-    fld: Field,
-    assault_ratio: float | None = None,
-    on_odds: bool = False,
-) -> None:
-    """Move a unit along ``fld`` for a day: its speed in effective km (km / terrain factor).
-
-    It stops at its goal, on entering a contested town, or, when besieging, on the approach
-    road of a hostile town it cannot yet assault at ``assault_ratio`` (of fighters, or of
-    effective odds with ``on_odds``). Its Mesa cell moves once, at the end of the march, not
-    at every town passed through.
-    """
-    unit.route = fld
-    _march(o, unit, fld, assault_ratio, on_odds)
-    unit.settle()
-
-
-def _march(
-    o: _Orders, unit: Unit, fld: Field, assault_ratio: float | None, on_odds: bool = False
-) -> None:
-    w = o.world
-    budget = unit.speed
-    next_edge = o.routes.next_edges(w, fld)
-    k = -1
-    if unit.dest >= 0:
-        k = w.edge(unit.node, unit.dest)
-        ahead = w.eff_km[k] - unit.progress + fld.dist[unit.dest]
-        back = unit.progress + fld.dist[unit.node]
-        if o.edge_open is not None and not o.edge_open[k]:  # the road closed under its feet
-            turn = _back_off_closed(o, unit, k)
-        else:
-            turn = back < ahead and unit.besieging < 0
-        if turn:  # turn round on the road
-            unit.besieging = -1
-            unit.node, unit.dest = unit.dest, unit.node
-            unit.progress = w.eff_km[k] - unit.progress
-    enemies = o.relations.enemies[unit.faction]
-    for _ in range(MAX_LEGS):
-        if unit.dest < 0:
-            nxt = int(fld.next_hop[unit.node])
-            if nxt < 0:
-                break
-            k = int(next_edge[unit.node]) if next_edge is not None else w.edge(unit.node, nxt)
-            unit.dest, unit.progress = nxt, 0.0
-        elif next_edge is None:
-            k = w.edge(unit.node, unit.dest)
-        # else: on the road it was on (found above; either way round it is the same highway)
-        if assault_ratio is not None and o.towns.controller[unit.dest] in enemies:
-            odds = (
-                o.sense.odds_source().at(unit.faction, unit, unit.dest)
-                if on_odds
-                else _odds(o, unit, unit.dest)
-            )
-            if odds < assault_ratio:
-                stand = BESIEGE_STANDOFF * w.eff_km[k]
-                if unit.besieging != unit.dest:
-                    o.supply.besiegers.join(unit.dest, unit.faction, unit.fighters)
-                unit.besieging = unit.dest
-                unit.progress = (
-                    min(stand, unit.progress + budget) if unit.progress < stand else unit.progress
-                )
-                return
-            unit.besieging = -1
-        remaining = w.eff_km[k] - unit.progress
-        if budget < remaining:
-            unit.progress += budget
-            return
-        budget -= remaining
-        unit.arrive(unit.dest, move_cell=False)
-        if _blocked(o, unit, unit.node):
-            return
-
-
-def _back_off_closed(o: _Orders, unit: Unit, k: int) -> bool:
-    """Whether a unit on a closed highway turns round (it makes for the end it should).
-
-    That is the end its bloc holds, or, when its bloc holds both ends or neither, the nearer
-    one; either way a second day on the road does not turn it again.
-    """
-    friendly = o.relations.friend_of[unit.faction]
-    start, end = friendly[o.towns.controller[unit.node]], friendly[o.towns.controller[unit.dest]]
-    if start != end:
-        return bool(start)
-    return bool(unit.progress < 0.5 * o.world.eff_km[k])
-
-
 def order_target(unit: Unit) -> int:
     """The town today's order leads the unit to (-1: none; for the diagnostics files).
 
@@ -377,12 +256,3 @@ def order_target(unit: Unit) -> int:
             break
         town = nxt
     return town if np.isfinite(fld.dist[town]) else -1
-
-
-def hold(unit: Unit) -> None:
-    """Stay put; a unit caught on a highway walks back to the town it left."""
-    if unit.dest >= 0:
-        unit.besieging = -1
-        unit.progress -= unit.speed
-        if unit.progress <= 0:
-            unit.progress, unit.dest = 0.0, -1

@@ -15,6 +15,7 @@ from sim.world import Field, World
 __all__ = ["MAX_NEXT_EDGES", "Routes"]
 
 MAX_NEXT_EDGES = 64  # fields whose next-hop highways are kept (Routes.next_edges)
+KEPT_VALUES = 2_000_000  # ... and at most about this many town entries of them
 
 
 class Routes:
@@ -35,8 +36,7 @@ class Routes:
     def sync(self, version: int) -> None:
         """Drop the searches made under another control version."""
         if version != self._version:
-            self.fields.clear()
-            self._next_edges.clear()
+            self.fields.clear()  # next_edges are kept: a field's own (World.field reuses them)
             self._version = version
 
     def next_edges(self, world: World, fld: Field) -> np.ndarray | None:
@@ -57,7 +57,7 @@ class Routes:
         match = world.nbr_idx == fld.next_hop[rows]
         out = np.full(world.n, -1, dtype=np.int64)
         out[rows[match]] = world.nbr_edge[match]
-        if len(self._next_edges) >= MAX_NEXT_EDGES:
-            self._next_edges.clear()
+        if len(self._next_edges) >= max(8, min(MAX_NEXT_EDGES, KEPT_VALUES // max(world.n, 1))):
+            del self._next_edges[next(iter(self._next_edges))]  # the oldest
         self._next_edges[id(fld)] = (fld, out)
         return out

@@ -26,6 +26,7 @@ __all__ = ["Sense"]
 VECTOR_UNITS = 64  # above this many units, positions are computed with arrays (same floats)
 LEAF = 16  # cKDTree's default leafsize: a tree of at most this many points is a single leaf
 SEQUENTIAL_SUM = 8  # numpy sums arrays shorter than this one element after the other
+PREFILTER_TOWNS = 256  # threatened_towns: above this many towns, a grid picks the candidates
 
 
 class OddsSource(Protocol):
@@ -60,6 +61,8 @@ class Sense:
         self.relations = relations
         #: the effective odds (``sim.odds.Odds``), attached by whoever builds the run
         self.odds: OddsSource | None = None
+        #: faction -> (its towns' numbers as bytes, their KD-tree): see _held_tree
+        self._held_trees: dict[int, tuple[bytes, cKDTree]] = {}
         self.refresh()
 
     def odds_source(self) -> OddsSource:
@@ -121,10 +124,26 @@ class Sense:
             tf = np.zeros((len(self.relations.ids), self.world.n))
             held = t.controller >= 0
             np.add.at(tf, (t.controller[held], np.nonzero(held)[0]), t.garrison[held])
-            for u in self.units:
-                tf[u.faction, u.node] += u.fighters
+            if len(self.units) > VECTOR_UNITS:
+                faction, node, _, fighters = self._live()
+                np.add.at(tf, (faction, node), fighters)  # in the units' order, as below
+            else:
+                for u in self.units:
+                    tf[u.faction, u.node] += u.fighters
             self._town_fighters = tf
         return self._town_fighters
+
+    def presence_fixed(self) -> bool:
+        """Whether the fighters by town (and so ``enemy_present``) are fixed until the refresh.
+
+        They are taken from where the units stand at the first question after a refresh;
+        once asked, later moves do not change them.
+        """
+        return self._town_fighters is not None
+
+    def defenders_fixed(self) -> bool:
+        """Whether ``defenders()`` is fixed until the refresh (asked once already)."""
+        return self._defenders is not None
 
     def defenders(self) -> np.ndarray:
         """Fighters per (faction, town) defending it: garrisons plus units standing in it."""
@@ -133,11 +152,28 @@ class Sense:
             df = np.zeros((len(self.relations.ids), self.world.n))
             held = t.controller >= 0
             np.add.at(df, (t.controller[held], np.nonzero(held)[0]), t.garrison[held])
-            for u in self.units:
-                if u.dest < 0:
-                    df[u.faction, u.node] += u.fighters
+            if len(self.units) > VECTOR_UNITS:
+                faction, node, dest, fighters = self._live()
+                still = dest < 0
+                np.add.at(df, (faction[still], node[still]), fighters[still])
+            else:
+                for u in self.units:
+                    if u.dest < 0:
+                        df[u.faction, u.node] += u.fighters
             self._defenders = df
         return self._defenders
+
+    def _live(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(faction, node, dest, fighters) of each unit as it is now, in the units' order.
+
+        Not a refresh's snapshot: the lazily filled sums take the units from where they stand
+        at the first question. ``np.add.at`` adds them one after the other in this order,
+        the same floats as the loop over the units.
+        """
+        rows = np.array([(u.faction, u.node, u.dest, u.fighters) for u in self.units],
+                        dtype=float).reshape(len(self.units), 4)
+        ints = rows[:, :3].astype(np.int64)
+        return ints[:, 0], ints[:, 1], ints[:, 2], rows[:, 3]
 
     def enemy_present(self, faction: int) -> np.ndarray:
         """Bool per town: fighters (garrison or units) of a faction hostile to ``faction``."""
@@ -153,6 +189,10 @@ class Sense:
 
     def strength_ratio(self, faction: int, town: int) -> float:
         """Friendly units' fighters / all hostile fighters in ``town`` and the towns next to it."""
+        return float(self.strength_ratios(faction)[town])
+
+    def strength_ratios(self, faction: int) -> np.ndarray:
+        """``strength_ratio`` of every town (computed when first asked, then kept)."""
         friends = self.relations.friends[faction]
         enemies = self.relations.enemies[faction]
         ratio = self._ratio.get((friends, enemies))
@@ -160,16 +200,21 @@ class Sense:
             w = self.world
             tf = self.town_fighters()
             friendly = np.zeros(w.n)  # only units can attack; garrisons stay home
-            for u in self.units:
-                if u.faction in friends:
-                    friendly[u.node] += u.fighters
+            if len(self.units) > VECTOR_UNITS:
+                fac, node, _, fighters = self._live()
+                ours = self.relations.friend_of[faction][fac]
+                np.add.at(friendly, node[ours], fighters[ours])
+            else:
+                for u in self.units:
+                    if u.faction in friends:
+                        friendly[u.node] += u.fighters
             hostile = tf[sorted(enemies)].sum(axis=0) if enemies else np.zeros(w.n)
             near_f = w.adj_self @ friendly
             near_h = w.adj_self @ hostile
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = np.where(near_h > 0, near_f / np.maximum(near_h, 1e-12), NO_ENEMY_RATIO)
             self._ratio[(friends, enemies)] = ratio
-        return float(ratio[town])
+        return ratio
 
     def _hostile_tree(self, faction: int) -> tuple[cKDTree | None, np.ndarray]:
         """(KD-tree of the faction's hostile units or None, their fighters), tree order."""
@@ -257,6 +302,8 @@ class Sense:
         tree, _ = self.hostile_units(faction)
         if tree is None or not len(towns):
             return np.zeros(0, dtype=np.int64)
+        if len(towns) > PREFILTER_TOWNS and km > 0:  # the tree asked only about towns that
+            towns = towns[_maybe_near(self.world.xy[towns], tree.data, float(km))]  # can be
         near = tree.query_ball_point(self.world.xy[towns], r=float(km), return_length=True)
         return towns[near > 0]
 
@@ -269,10 +316,19 @@ class Sense:
             if tree is None or not len(held):
                 self._near_towns[key] = (False, 0.0)
             else:
-                d, _ = cKDTree(self.world.xy[held]).query(tree.data, distance_upper_bound=float(km))
+                d, _ = self._held_tree(faction, held).query(
+                    tree.data, distance_upper_bound=float(km))
                 close = np.isfinite(d)
                 self._near_towns[key] = (bool(close.any()), float(weights[close].sum()))
         return self._near_towns[key]
+
+    def _held_tree(self, faction: int, held: np.ndarray) -> cKDTree:
+        """The KD-tree of the towns ``held`` by the faction, kept while they are the same."""
+        key = held.tobytes()
+        kept = self._held_trees.get(faction)
+        if kept is None or kept[0] != key:
+            kept = self._held_trees[faction] = (key, cKDTree(self.world.xy[held]))
+        return kept[1]
 
     def call(self, faction: int, unit: Unit | None, name: str, args: tuple[Any, ...]) -> Any:
         """Evaluate a rule-language function for a faction (and unit, if any)."""
@@ -345,6 +401,27 @@ class _Hostile:
         return np.asarray(tree.query_ball_point(xy, r=r), dtype=np.intp)
 
 
+def _maybe_near(xy: np.ndarray, pts: np.ndarray, km: float) -> np.ndarray:
+    """Bool per point of ``xy``: whether a point of ``pts`` may be within ``km`` of it.
+
+    A conservative pre-filter (never False where one is within km): on a grid of cells a
+    little wider than km, a point within km of another lies in the same or a neighbouring
+    cell. The exact test is left to the KD-tree, asked about the candidates only; each query
+    point's answer does not depend on the others asked with it.
+    """
+    cell = km * 1.01 + 1e-6
+    hc = np.floor(pts / cell).astype(np.int64)
+    tc = np.floor(xy / cell).astype(np.int64)
+    lo = np.minimum(hc.min(axis=0), tc.min(axis=0)) - 1
+    span = int(max(hc[:, 1].max(), tc[:, 1].max()) - lo[1] + 2)
+    shifted = hc - lo
+    keys = np.unique(np.concatenate([(shifted[:, 0] + dx) * span + shifted[:, 1] + dy
+                                     for dx in (-1, 0, 1) for dy in (-1, 0, 1)]))
+    want = (tc[:, 0] - lo[0]) * span + (tc[:, 1] - lo[1])
+    at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+    return keys[at] == want
+
+
 def _unit_xy(w: World, units: list[Unit]) -> np.ndarray:
     """Flat-projection km of every unit, as ``world.project(*unit.position())``, vectorised.
 
@@ -359,9 +436,7 @@ def _unit_xy(w: World, units: list[Unit]) -> np.ndarray:
     moving = np.nonzero(dest >= 0)[0]
     if len(moving):
         a, b = node[moving], dest[moving]
-        k = np.array(
-            [w.edge(x, y) for x, y in zip(a.tolist(), b.tolist(), strict=True)], dtype=np.int64
-        )
+        k = w.edges(a, b)
         progress = np.array([units[i].progress for i in moving.tolist()], dtype=float)
         f = np.minimum(progress / w.eff_km[k], 1.0)
         lat[moving] = w.lat[a] + f * (w.lat[b] - w.lat[a])

@@ -119,6 +119,11 @@ class World:
         )
         # (u * n + v) -> highway number: a dict lookup costs ~0.1 us, a scipy.sparse one ~30 us
         self._edge_of = dict(zip((rows * self.n + cols).tolist(), eidx.tolist(), strict=True))
+        # the same, sorted, for many look-ups at once (edges()); a later duplicate wins, as
+        # in the dict
+        keys = rows * self.n + cols
+        order = np.argsort(keys, kind="stable")
+        self._edge_keys, self._edge_vals = keys[order], eidx[order]
         # the row of each stored entry of adj_eff, to filter it by a mask in field()
         self._adj_rows = np.repeat(np.arange(self.n), np.diff(self.adj_eff.indptr))
         self.nbr_ptr = self._edge_lookup.indptr
@@ -175,6 +180,14 @@ class World:
     def edge(self, u: int, v: int) -> int:
         """Highway number joining towns ``u`` and ``v`` (-1 if none)."""
         return self._edge_of.get(int(u) * self.n + int(v), -1)
+
+    def edges(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """``edge(u[i], v[i])`` for each i, in one pass (-1 where no highway joins them)."""
+        keys = np.asarray(u, dtype=np.int64) * self.n + np.asarray(v, dtype=np.int64)
+        at = np.searchsorted(self._edge_keys, keys, side="right") - 1
+        ok = at >= 0
+        ok[ok] = self._edge_keys[at[ok]] == keys[ok]
+        return np.where(ok, self._edge_vals[np.maximum(at, 0)], -1)
 
     def neighbours(self, u: int) -> np.ndarray:
         """Towns next to ``u``."""

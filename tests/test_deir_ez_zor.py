@@ -225,7 +225,8 @@ def base_runs():
 @pytest.mark.slow
 @pytest.mark.parametrize("variant, kind, town, factions", [
     ("no_russian_air", "capture", "mayadin", {"saa", "sor"}),   # relief: p = 0.14 since the raids
-    ("sdf_races", "capture", "dhiban", {"saa", "sor"}),   # the east bank; al-Bukamal: p = 0.13 since the T2 axis
+    # sdf_races: the east bank it races for (al-Bukamal: p = 0.13 since the T2 axis)
+    ("sdf_races", "capture", "dhiban", {"saa", "sor"}),
     ("no_tribal_militia", "capture", "al_khamisiya", {"isis"}),
     ("no_conscription", "capture", "mayadin", {"saa", "sor"}),
 ])
