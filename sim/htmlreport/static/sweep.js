@@ -35,6 +35,51 @@
   });
   legend.appendChild(document.createTextNode("  each town is a pie of the share of runs in which each faction holds it"));
 
+  // river crossings and highways closed by the timeline: in how many runs each is closed on
+  // the day shown (the runs' `closed` column); results without it show the scenario's start
+  const mapDoc = doc.map || {roads: [], crossings: {}};
+  const crossings = mapDoc.crossings || {};
+  const recorded = mapDoc.closedRuns;  // null: these results do not record closures
+  const nRuns = recorded ? recorded.runs : 1;
+  const closedRows = recorded ? recorded.closed : {};
+  if (!recorded) for (const k of mapDoc.closedAtStart || []) closedRows[k] = [[0, 1]];
+  function closedIn(k, d) {  // runs in which highway k is closed on day d
+    const rows = closedRows[k];
+    if (!rows) return 0;
+    let n = 0;
+    for (let i = 0; i < rows.length && rows[i][0] <= d; i++) n = rows[i][1];
+    return n;
+  }
+  function roadState(k, d) {
+    const n = closedIn(k, d);
+    return n >= nRuns ? "closed" : n > 0 ? "some" : String(k) in crossings ? "open" : null;
+  }
+  const marked = mapDoc.roads.map((r, k) => k).filter(k => String(k) in crossings || k in closedRows);
+  const someEver = recorded && marked.some(k => closedRows[k] && closedRows[k].some(r => r[1] > 0 && r[1] < nRuns));
+  const allEver = marked.some(k => closedRows[k] && closedRows[k].some(r => r[1] >= nRuns));
+  const kinds = Array.from(new Set(Object.values(crossings).map(c => c.kind))).sort();
+  const entries = [];
+  const every = recorded ? " in every run" : "";
+  if (kinds.length) entries.push(["open", "crossing open" + every + " (" + kinds.join(", ") + ")"]);
+  if (allEver) entries.push(["closed", "crossing or highway closed" + every]);
+  if (someEver) entries.push(["some", "closed in some runs only (the share: hover, or the table beside)"]);
+  if (doc.map) crossingLegend(legend, entries);
+  if (doc.map && marked.length && !recorded) {
+    html("span", {class: "muted", "data-legend": "crossing-unrecorded"}, legend,
+      "crossings as the scenario declares them at the start: these results do not record when runs opened or closed them");
+  }
+  function roadName(k) {
+    const [u, v, name] = mapDoc.roads[k], c = crossings[String(k)];
+    const ends = mapDoc.towns[u].name + " - " + mapDoc.towns[v].name;
+    return c ? c.name + " (" + c.kind + ", " + ends + ")" : (name || "highway") + " (" + ends + ")";
+  }
+  function roadStateText(k, d) {
+    const n = closedIn(k, d);
+    if (!recorded) return n ? "closed at the start" : "open at the start";
+    return n >= nRuns ? "closed in all " + nRuns + " runs" : n === 0 ? "open in all " + nRuns + " runs" :
+      "closed in " + n + " of " + nRuns + " runs (" + pct(n / nRuns) + ")";
+  }
+
   const maps = [];
   if (doc.map) {
     maps.push(buildMap(document.getElementById("map-main"), doc.map, doc.map.views[0]));
@@ -73,7 +118,28 @@
   }));
   function pct(p) { return p >= 0.995 ? "100%" : p < 0.005 && p > 0 ? "<1%" : Math.round(100 * p) + "%"; }
 
+  function drawCrossings(d) {
+    const states = mapDoc.roads.map((r, k) => roadState(k, d));
+    maps.forEach(m => {
+      m.roads.forEach((line, k) => {
+        const terrain = mapDoc.roads[k][3];
+        line.setAttribute("class", "road" + (terrain === "river" || String(k) in crossings ? " crossing" : "") +
+          (states[k] === "closed" ? " closed" : states[k] === "some" ? " some" : ""));
+      });
+      drawCrossingMarks(m, mapDoc.roads, states, k => roadName(k) + ": " + roadStateText(k, d));
+    });
+    const table = document.getElementById("crossings");
+    table.textContent = "";
+    document.getElementById("crossings-section").hidden = !marked.length;
+    marked.forEach(k => {
+      const tr = html("tr", {"data-road": k, "data-state": states[k] || "open"}, table);
+      html("td", {}, tr, roadName(k));
+      html("td", {}, tr, roadStateText(k, d));
+    });
+  }
+
   function drawDay(d) {
+    drawCrossings(d);
     maps.forEach((m, mi) => {
       m.towns.forEach((c, i) => {
         const p = probAt(i, d), g = pies[mi][i];
