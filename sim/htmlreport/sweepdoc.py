@@ -275,7 +275,7 @@ def sweep_document(meta: dict[str, Any], df: pd.DataFrame, results: Path,
         "dates": [(start + dt.timedelta(days=d)).isoformat() for d in range(days + 1)],
         "factions": [{"id": f["id"], "name": f.get("name", f["id"]), "colour": f["colour"]}
                      for f in meta["factions"]],
-        "map": _scenario_map(meta, ok["closed"] if "closed" in ok else None),
+        "map": _scenario_map(meta, ok.get("closed")),
         "townNames": [t.get("name", t["id"]) for t in meta.get("towns") or []],
         "prob": changes,
         "fans": fans,

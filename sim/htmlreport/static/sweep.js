@@ -181,6 +181,7 @@
         if (v > 0) td.style.borderLeft = "4px solid " + colours[k];
       }});
     });
+    if (!count) table.textContent = "";  // no header row over nothing
     document.getElementById("doubt-count").textContent = "(" + count + " of " + doc.townNames.length +
       (doc.map ? " with no faction above 95 %)" : ")");
   }
@@ -230,7 +231,7 @@
       band(0, 4, 0.18); band(1, 3, 0.3);
       el("polyline", {points: levels.map((l, i) => X(i).toFixed(1) + "," + Y(l.q[2]).toFixed(1)).join(" "),
         fill: "none", stroke: "#1a365d", "stroke-width": 2, class: "median"}, svg);
-      if (isDay) observedLines(svg, f, Y, L, W, R);
+      if (isDay) observedLines(svg, f, Y, L, W, R, levels.map((l, i) => [X(i), Y(l.q[2])]));
       levels.forEach((l, i) => {
         el("circle", {cx: X(i), cy: Y(l.q[2]), r: 3, fill: "#1a365d"}, svg);
         if (isDay) el("text", {x: X(i), y: T - 8, "text-anchor": "middle", class: "never"}, svg).textContent =
@@ -238,18 +239,46 @@
       });
     }
   }
-  function observedLines(svg, f, Y, L, W, R) {
-    observed.filter(o => o.metrics.includes(f.column)).forEach((o, j) => {
-      const g = el("g", {class: "observed", "data-obs": o.id}, svg);
-      if (o.uncertainty) {
-        const y0 = Y(Math.min(nDays, o.day + o.uncertainty)), y1 = Y(Math.max(0, o.day - o.uncertainty));
+  // the median line's y at x (its points: [x, y] in order of x)
+  function lineAt(points, x) {
+    if (!points.length) return null;
+    if (x <= points[0][0]) return points[0][1];
+    for (let i = 1; i < points.length; i++) {
+      const [x0, y0] = points[i - 1], [x1, y1] = points[i];
+      if (x <= x1) return y0 + (y1 - y0) * (x - x0) / Math.max(1e-9, x1 - x0);
+    }
+    return points[points.length - 1][1];
+  }
+  function observedLines(svg, f, Y, L, W, R, median) {
+    // one line and one label for the events observed on the same day (e.g. the two halves of
+    // an enclave relieved on 5 Sep), their texts in the tooltip
+    const groups = [];
+    observed.filter(o => o.metrics.includes(f.column)).forEach(o => {
+      const label = "observed " + fmtDate(o.date) + (o.event === "held" ? " (held by then)" : "");
+      const same = groups.find(g => g.day === o.day && g.label === label && g.uncertainty === o.uncertainty);
+      if (same) same.items.push(o);
+      else groups.push({day: o.day, label, uncertainty: o.uncertainty, items: [o]});
+    });
+    groups.forEach((grp, j) => {
+      const o = grp.items[0];
+      const g = el("g", {class: "observed", "data-obs": grp.items.map(x => x.id).join(" ")}, svg);
+      if (grp.uncertainty) {
+        const y0 = Y(Math.min(nDays, grp.day + grp.uncertainty)), y1 = Y(Math.max(0, grp.day - grp.uncertainty));
         el("rect", {x: L, width: W - R - L, y: y0, height: Math.max(1, y1 - y0), fill: "#dd6b20", opacity: 0.12}, g);
       }
-      el("line", {x1: L, x2: W - R, y1: Y(o.day), y2: Y(o.day), stroke: "#dd6b20", "stroke-width": 1.5,
+      el("line", {x1: L, x2: W - R, y1: Y(grp.day), y2: Y(grp.day), stroke: "#dd6b20", "stroke-width": 1.5,
         "stroke-dasharray": o.metrics.length && o.exact[o.metrics.indexOf(f.column)] ? "6 3" : "2 3"}, g);
-      el("text", {x: W - R - 2, y: Y(o.day) - 3 - 11 * j, "text-anchor": "end"}, g).textContent =
-        "observed " + fmtDate(o.date) + (o.event === "held" ? " (held by then)" : "");
-      el("title", {}, g).textContent = o.text + ": " + o.source;
+      const text = grp.label + (grp.items.length > 1 ? " (" + grp.items.length + " events)" : "");
+      // above the line, else below, else further off: where the median line does not run
+      const right = W - R - 2, left = right - 5.6 * text.length;
+      const clear = y => { for (let x = left; x <= right; x += 3) {
+        const m = lineAt(median, x);
+        if (m !== null && m > y - 12 && m < y + 4) return false;
+      } return true; };
+      const y0 = Y(grp.day);
+      const y = [y0 - 3 - 11 * j, y0 + 11 + 11 * j, y0 - 16 - 11 * j, y0 + 24 + 11 * j].find(clear);
+      el("text", {x: right, y: y === undefined ? y0 - 3 - 11 * j : y, "text-anchor": "end"}, g).textContent = text;
+      el("title", {}, g).textContent = grp.items.map(x => x.text + ": " + x.source).join("\n");
     });
   }
   function drawFans() {
