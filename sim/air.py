@@ -7,6 +7,8 @@ combat phase). :func:`allocate` shares a faction's sorties among the day's battl
 order its ``target`` gives, each battle gets the sorties that take the multiplier
 ``1 + effect_per_sortie x sorties`` to ``max_multiplier`` until none are left. Nothing here
 is random.
+:func:`bombardment` sends the sorties no battle needed to the towns the faction's units
+besiege, where ``bombard_kills_per_sortie`` puts defenders out of action (``sim.battle``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from sim.agents import Faction
 from sim.scenario.schema import AirParams, Scenario
 
-__all__ = ["AirPower", "Engagement", "allocate"]
+__all__ = ["AirPower", "Engagement", "allocate", "bombardment"]
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,14 @@ class AirPower:
         params: per faction number, its ``AirParams`` (None: no air support).
         sorties: per faction number, sorties a day now.
         applied: (town, faction) -> (sorties, multiplier) of the last combat phase.
+        left: per faction number, the sorties no battle took in the last combat phase.
     """
 
     def __init__(self, spec: Scenario) -> None:
         self.params: list[AirParams | None] = [f.air for f in spec.factions]
         self.sorties: list[float] = [f.air.sorties_per_day if f.air else 0.0 for f in spec.factions]
         self.applied: dict[tuple[int, int], tuple[float, float]] = {}
+        self.left: list[float] = [0.0] * len(self.sorties)
 
     def refresh(self, spec: Scenario, faction: int) -> None:
         """Take a faction's air block from the scenario again (a timeline ``set`` of it)."""
@@ -84,10 +88,12 @@ def allocate(
         (town, faction) -> (sorties, multiplier), for the battles that got sorties.
     """
     out: dict[tuple[int, int], tuple[float, float]] = {}
+    air.left = [0.0] * len(air.sorties)
     for f in factions:
         p = air.params[f.index]
         left = air.sorties[f.index]
         if p is None or left <= 0 or p.effect_per_sortie <= 0 or p.max_multiplier <= 1:
+            air.left[f.index] = max(left, 0.0) if p is not None else 0.0
             continue
         mine = [b for b in battles if any(f.index in side for side in b.sides)]
         if p.target == "objectives":
@@ -103,5 +109,40 @@ def allocate(
             used = min(left, full)
             left -= used
             out[(b.town, f.index)] = (used, min(p.max_multiplier, 1.0 + p.effect_per_sortie * used))
+        air.left[f.index] = max(left, 0.0)
     air.applied = out
+    return out
+
+
+def bombardment(
+    air: AirPower, faction: int, besieged: dict[int, float]
+) -> list[tuple[int, float, float]]:
+    """Where a faction's sorties left over from today's battles strike: (town, sorties, kills).
+
+    Args:
+        air: after ``allocate`` (its ``left``).
+        faction: the faction number.
+        besieged: town -> the faction's fighters besieging it (towns with no battle today).
+
+    Each town, largest besieging force first (then town number), takes the sorties that
+    would saturate a battle, ``(max_multiplier - 1) / effect_per_sortie``, until none are
+    left; kills = sorties x ``bombard_kills_per_sortie``. Empty without bombardment.
+    """
+    p = air.params[faction]
+    left = air.left[faction]
+    if p is None or p.bombard_kills_per_sortie <= 0 or left <= 0 or not besieged:
+        return []
+    full = (
+        (p.max_multiplier - 1.0) / p.effect_per_sortie
+        if p.effect_per_sortie > 0 and p.max_multiplier > 1
+        else left
+    )
+    out = []
+    for town in sorted(besieged, key=lambda t: (-besieged[t], t)):
+        if left <= 0:
+            break
+        used = min(left, full)
+        left -= used
+        out.append((town, used, used * p.bombard_kills_per_sortie))
+    air.left[faction] = left
     return out

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.agents import Faction, Forces, Relations, Unit
-from sim.air import AirPower, Engagement, allocate
+from sim.air import AirPower, Engagement, allocate, bombardment
 from sim.combat import lanchester_step
 from sim.constants import DESTROYED_BELOW
 from sim.forcegen import garrison_to_leave
@@ -89,6 +89,8 @@ def fight(
         units = [u for u in present[town] if u.fighters > 0]
         if units:
             _battle_at(b, town, units)
+    if air is not None:
+        _bombard(b, forces)
     for u in list(forces.units):
         if u.fighters < DESTROYED_BELOW:
             f = factions[u.faction]
@@ -104,6 +106,53 @@ def fight(
             )
             forces.remove(u)
     sense.refresh()
+
+
+def _bombard(b: _Battles, forces: Forces) -> None:
+    """The sorties no battle took strike the towns each faction's units wait before.
+
+    A town counts if its holder is hostile to the faction and no hostile unit stands in it
+    (there is no battle there). Its defenders (garrison and the holder's bloc's units in it)
+    lose ``bombard_kills_per_sortie`` x sorties, in proportion, with the battle's morale loss.
+    """
+    assert b.air is not None
+    t, rel = b.towns, b.relations
+    inside: dict[int, list[Unit]] = {}
+    for u in forces.units:
+        if u.dest < 0 and u.fighters > 0:
+            inside.setdefault(u.node, []).append(u)
+    for f in b.factions:
+        p = b.air.params[f.index]
+        if p is None or p.bombard_kills_per_sortie <= 0 or b.air.left[f.index] <= 0:
+            continue
+        besieged: dict[int, float] = {}
+        for u in forces.units:
+            town = u.besieging
+            if u.faction != f.index or town < 0 or u.fighters <= 0:
+                continue
+            holder = int(t.controller[town])
+            if holder < 0 or not rel.hostile[f.index, holder]:
+                continue
+            if any(rel.hostile[holder, v.faction] for v in inside.get(town, ())):
+                continue  # a battle is fought there
+            besieged[town] = besieged.get(town, 0.0) + u.fighters
+        for town, sorties, kills in bombardment(b.air, f.index, besieged):
+            holder = int(t.controller[town])
+            friends = rel.friends[holder]
+            defenders = [v for v in inside.get(town, ()) if v.faction in friends]
+            garrison = float(t.garrison[town])
+            before = garrison + sum(v.fighters for v in defenders)
+            lost = min(kills, before)
+            _apply_losses(b, defenders, garrison, town, lost, before)
+            b.record.emit(
+                "air",
+                f.id,
+                town,
+                "",
+                f"{sorties:.1f} sorties bombard, {lost:.1f} put out of action",
+                f"{f.name} flies {sorties:,.0f} sorties against {b.world.names[town]}, "
+                f"putting {lost:,.0f} of its defenders out of action",
+            )
 
 
 def _label(faction: Faction, unit: Unit) -> str:

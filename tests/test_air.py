@@ -189,3 +189,62 @@ def test_the_example_scenario_logs_its_air_support_and_is_deterministic():
     assert air == [(2, "mid", "25.0 sorties, effectiveness x1.250"),
                    (3, "e1", "25.0 sorties, effectiveness x1.250")]  # stopped on day 4
     assert [e.day for e in runs[0].events if e.kind == "timeline"] == [4, 6]
+
+
+def waiting_before_forts(k: Kit) -> None:
+    """r1 and r2 wait on the approach roads of fort1 and fort2 (a siege, no battle)."""
+    k.supply.reach[:] = True
+    k.supply.supplied[:] = True
+    for key, camp, fort in (("r1", "camp1", "fort1"), ("r2", "camp2", "fort2")):
+        u = k.unit(key)
+        u.node, u.dest, u.besieging = k.t(camp), k.t(fort), k.t(fort)
+        u.progress = 0.9
+    k.sense.refresh()
+
+
+def bombard(k: Kit, air: AirPower) -> None:
+    fight(k.forces, k.factions, k.relations, k.world, k.towns, k.supply, k.sense, k.ledger,
+          k.spec.simulation.combat, k.rng, k.record, air=air)
+
+
+def test_sorties_no_battle_needs_bombard_the_besieged_towns_largest_siege_first():
+    air_spec = {"sorties_per_day": 70, "effect_per_sortie": 0.01, "max_multiplier": 1.5,
+                "bombard_kills_per_sortie": 0.5}
+    k = kit(two_fronts(air_spec))
+    waiting_before_forts(k)
+    air = AirPower(k.spec)
+    before = k.ledger.casualties[1]
+    bombard(k, air)
+    fort1, fort2 = k.t("fort1"), k.t("fort2")
+    # r1 (1000 fighters) besieges fort1: it gets the 50 sorties that saturate a battle,
+    # fort2 the 20 left; 0.5 fighters each
+    assert k.towns.garrison[fort1] == pytest.approx(4000 - 25.0, rel=1e-12)
+    assert k.towns.garrison[fort2] == pytest.approx(1000 - 10.0, rel=1e-12)
+    assert k.ledger.casualties[1] - before == pytest.approx(35.0, rel=1e-12)
+    assert k.unit("r1").fighters == 1000 and k.unit("r2").fighters == 300  # nobody fought
+    assert air.left[0] == 0
+    lines = [(e.kind, e.town, e.detail) for e in k.record.events if e.kind == "air"]
+    assert lines == [("air", "fort1", "50.0 sorties bombard, 25.0 put out of action"),
+                     ("air", "fort2", "20.0 sorties bombard, 10.0 put out of action")]
+
+
+def test_no_bombardment_by_default_or_where_a_battle_took_the_sorties():
+    k = kit(two_fronts({"sorties_per_day": 70, "effect_per_sortie": 0.01,
+                        "max_multiplier": 1.5}))
+    waiting_before_forts(k)
+    bombard(k, AirPower(k.spec))
+    assert k.towns.garrison[k.t("fort1")] == 4000 and k.towns.garrison[k.t("fort2")] == 1000
+    # r1 fights at fort1 (its battle takes 50 sorties); r2 waits before fort2: the 20 left
+    # bombard fort2 only
+    k = kit(two_fronts({"sorties_per_day": 70, "effect_per_sortie": 0.01,
+                        "max_multiplier": 1.5, "bombard_kills_per_sortie": 0.5}))
+    waiting_before_forts(k)
+    r1 = k.unit("r1")
+    r1.arrive(k.t("fort1"))
+    k.sense.refresh()
+    air = AirPower(k.spec)
+    bombard(k, air)
+    assert air.applied[(k.t("fort1"), 0)] == (50.0, 1.5)
+    assert k.towns.garrison[k.t("fort2")] == pytest.approx(990.0, rel=1e-12)
+    bombed = [e.town for e in k.record.events if e.kind == "air" and "bombard" in e.detail]
+    assert bombed == ["fort2"]

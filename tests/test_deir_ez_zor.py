@@ -159,6 +159,20 @@ def _ensemble(path, seeds, days):
     return [TerritoryModel(path, seed=s, days=days).run() for s in seeds]
 
 
+def test_the_southern_axis_takes_humaymah_in_august_and_t2_only_after_mayadin(campaign):
+    # Humaymah ~20 Aug [184][185]; T2 (23-26 Oct [187][188]) waits for the Dawn 3
+    # reinforcements, which come when the army holds al-Mayadin (event dawn_3)
+    humaymah = _first(campaign, "capture", "humaymah", GOV)
+    assert humaymah is not None and humaymah <= 20
+    dawn = [e.day for e in campaign.events if e.kind == "timeline" and e.detail == "dawn_3"]
+    mayadin = _first(campaign, "capture", "mayadin", GOV)
+    t2 = _first(campaign, "capture", "t2_station", GOV)
+    assert len(dawn) == 1 and mayadin is not None and t2 is not None
+    assert mayadin <= dawn[0] <= t2
+    bombed = [e for e in campaign.events if e.kind == "air" and "bombard" in e.detail]
+    assert bombed and all(e.faction == "saa" for e in bombed)
+
+
 def test_a_small_ensemble_relieves_the_enclave_after_isis_counter_attacks():
     runs = _ensemble(DEFAULT, range(1, 5), 45)
     relief = [_first(m, "siege_lifted", "dez_brigade_137") for m in runs]

@@ -7,8 +7,10 @@ cannot drift: ``docs/scenario-format.md`` embeds this text and a test compares t
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import types
 import typing
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -178,5 +180,21 @@ def render_reference() -> str:
     return "\n".join(out)
 
 
+def write_reference(doc: Path) -> bool:
+    """Replace the generated section of ``doc`` with the current reference; True if it changed."""
+    text = doc.read_text(encoding="utf-8")
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    new = text[:start] + render_reference() + text[end:]
+    if new != text:
+        doc.write_text(new, encoding="utf-8")
+    return new != text
+
+
 if __name__ == "__main__":
-    print(render_reference())
+    # python -m sim.scenario.reference [--print]: rewrite docs/scenario-format.md's
+    # generated section in place (or print the section)
+    if "--print" in sys.argv[1:]:
+        print(render_reference())
+    else:
+        target = Path(__file__).resolve().parents[2] / "docs" / "scenario-format.md"
+        print(f"{target}: {'updated' if write_reference(target) else 'already current'}")

@@ -323,6 +323,15 @@ class AirParams(_Strict):
         "takes part in, largest (attackers + defenders) first; objectives = only battles at "
         "its objectives, highest priority first (then largest)",
     )
+    bombard_kills_per_sortie: Float = Field(
+        0,
+        ge=0,
+        le=1000,
+        description="fighters put out of action per sortie flown against a town the faction's "
+        "units besiege (wait before): the sorties no battle needed that day strike those "
+        "towns, the largest besieging force first, each town taking as many sorties as a "
+        "battle could (up to max_multiplier); 0 = no bombardment",
+    )
 
 
 class Faction(_Strict):
