@@ -6,6 +6,7 @@ import json
 import re
 
 import numpy as np
+from builders import DATA
 
 from sim.htmlreport.narrative import Assault, assaults, narrative
 from sim.htmlreport.page import render
@@ -159,3 +160,34 @@ def test_sweep_document_probabilities_fans_and_no_map_without_the_scenario(tmp_p
                               "file": "sensitivity.csv", "columns": ["metric", "parameter",
                                                                      "mu_star"],
                               "rows": [["m", "p", "1.5"]], "more": 0}]
+
+
+def test_closed_shares_count_the_runs_each_highway_is_closed_in_by_day() -> None:
+    import pandas as pd
+
+    from sim.htmlreport.sweepdoc import closed_shares
+
+    closed = pd.Series(["[[0,3,1],[4,2,1],[4,3,0]]", "[[0,3,1],[4,2,1]]", "[]", None])
+    assert closed_shares(closed, 5, 6) == {
+        "runs": 3, "closed": {"2": [[0, 0], [4, 2]], "3": [[0, 2], [4, 1]]}}
+    assert closed_shares(pd.Series([None, None]), 5, 6) is None  # not recorded
+    assert closed_shares(pd.Series(["[]"]), 5, 6) == {"runs": 1, "closed": {}}
+
+
+def test_the_sweep_map_knows_the_crossings_and_without_records_their_start() -> None:
+    import pandas as pd
+
+    from sim.htmlreport.sweepdoc import _scenario_map
+    from sim.scenario import load_scenario
+
+    s = load_scenario(DATA / "river.yaml").scenario
+    meta = {"scenario_file": str(DATA / "river.yaml"), "days": 8,
+            "towns": [{"id": t.id, "name": t.name} for t in s.towns]}
+    old = _scenario_map(meta)  # results written before runs recorded their closures
+    assert old is not None and old["closedRuns"] is None and old["closedAtStart"] == [3]
+    assert old["crossings"] == {"2": {"kind": "ferry", "name": "the northern ferry"},
+                                "3": {"kind": "pontoon", "name": "the southern pontoon"}}
+    assert [r[:2] for r in old["roads"]] == [[0, 1], [0, 2], [1, 3], [2, 4], [3, 5], [4, 5]]
+    new = _scenario_map(meta, pd.Series(["[[0,3,1],[4,2,1]]"]))
+    assert new is not None and new["closedRuns"] == {
+        "runs": 1, "closed": {"2": [[0, 0], [4, 1]], "3": [[0, 1]]}}

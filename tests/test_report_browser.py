@@ -332,3 +332,60 @@ def test_sweep_report_marks_observed_events_on_timeline_map_and_fans(sweep: Any)
     sweep.click("#obs-strip g.tick[data-obs=e0_falls] rect >> nth=-1")
     assert sweep.input_value("#day") == "19"
     assert sweep.problems == []
+
+
+@pytest.fixture(scope="module")
+def river_sweep_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The sweep report of tests/data/sweep_river.yaml (2 runs that disagree on the pontoon),
+    and the same results without their ``closed`` column (as a sweep made before it had one)."""
+    from sim.htmlreport import write_sweep_report
+    from sim.sweep.report import load_results
+
+    folder = tmp_path_factory.mktemp("river_sweep")
+    results = folder / "r.parquet"
+    assert main(["sweep", str(DATA / "sweep_river.yaml"), "--workers", "1",
+                 "--out", str(results)]) == 0
+    meta, df = load_results(results)
+    old = folder / "old"
+    old.mkdir()
+    return {"new": write_sweep_report(meta, df, results, folder),
+            "old": write_sweep_report(meta, df.drop(columns="closed"), results, old)}
+
+
+def crossing_rows(pg: Any) -> list[list[str]]:
+    return pg.eval_on_selector_all(
+        "#crossings tr", "rs => rs.map(r => [r.dataset.road, r.dataset.state,"
+        " r.lastChild.textContent])")
+
+
+def test_the_sweep_map_draws_crossings_closed_in_all_some_or_no_runs(
+        browser: Any, river_sweep_reports: dict[str, Path]) -> None:
+    pages = _open(browser, river_sweep_reports["new"], "sweep-river")
+    pg = next(pages)
+    legend = {k: pg.locator(f"#legend [data-legend=crossing-{k}]").inner_text().strip()
+              for k in ("open", "closed", "some")}
+    assert legend == {"open": "crossing open in every run (ferry, pontoon)",
+                      "closed": "crossing or highway closed in every run",
+                      "some": "closed in some runs only (the share: hover, or the table beside)"}
+    assert pg.input_value("#day") == "8"  # the ferry sunk in both runs, the pontoon built in one
+    assert crossing_marks(pg) == [["2", "closed"], ["3", "some"]]
+    assert pg.locator("#map-main line.road.some").count() == 1
+    assert crossing_rows(pg) == [["2", "closed", "closed in all 2 runs"],
+                                 ["3", "some", "closed in 1 of 2 runs (50%)"]]
+    assert "the southern pontoon (pontoon" in pg.eval_on_selector(
+        "#map-main g.crossing-marks [data-road='3'] title", "t => t.textContent")
+    set_slider(pg, 3)  # before day 4: the pontoon not yet built in any run, the ferry running
+    assert crossing_marks(pg) == [["2", "open"], ["3", "closed"]]
+    assert crossing_rows(pg)[0] == ["2", "open", "open in all 2 runs"]
+    assert pg.locator("#map-main line.road.closed").count() == 1
+    assert pg.problems == []
+    next(pages, None)
+
+    pages = _open(browser, river_sweep_reports["old"], "sweep-river-unrecorded")
+    pg = next(pages)
+    assert crossing_marks(pg) == [["2", "open"], ["3", "closed"]]  # the start, said so
+    assert "do not record" in pg.inner_text("#legend [data-legend=crossing-unrecorded]")
+    assert pg.locator("#legend [data-legend=crossing-some]").count() == 0
+    assert crossing_rows(pg)[1] == ["3", "closed", "closed at the start"]
+    assert pg.problems == []
+    next(pages, None)

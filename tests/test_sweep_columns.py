@@ -23,7 +23,8 @@ def test_names_are_sql_safe_and_unique() -> None:
     assert by_path[("control_day.red.mid+e1", "happened")] == \
         "control_day__red__mid_and_e1__happened"
     assert ("select", "happened") not in by_path  # only day metrics get a flag
-    assert names[:4] == ["run", "point", "replicate", "seed"] and names[-1] == "control"
+    assert names[:4] == ["run", "point", "replicate", "seed"]
+    assert names[-2:] == ["control", "closed"]
     assert sql_name("2nd.rate") == "_2nd__rate"
 
 

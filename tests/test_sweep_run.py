@@ -1,6 +1,7 @@
 """Running sweeps: identical results on every backend, failures recorded, exact resume."""
 
 import io
+import json
 import os
 import signal
 import subprocess
@@ -47,6 +48,7 @@ def test_results_have_one_row_per_run_in_run_order(serial):
                                       "factions__blue__rules__conscript__with__rate",
                                       "factions__red__forces__r1__fighters"]
     assert set(table.column("status").to_pylist()) == {"ok"}
+    assert set(table.column("closed").to_pylist()) == {"[]"}  # the line has no crossing
     rows = table.to_pylist()
     assert [r["factions__red__forces__r1__fighters"] for r in rows[:9:3]] == [500, 1000, 1500]
     assert not serial.with_name(serial.name + ".parts").exists()
@@ -106,10 +108,21 @@ def test_failing_runs_are_recorded_and_the_sweep_completes(tmp_path):
         [("blue", "w1")] * 2
     for r in failed:
         assert "unit starts in 'w1', held by hostile faction 'blue'" in r["error"]
-        assert r["towns_held__red"] is None and r["control"] is None
+        assert r["towns_held__red"] is None and r["control"] is None and r["closed"] is None
         assert r["capture_day__mid__happened"] is None  # failed: not "never"
     assert all(r["error"] is None and r["towns_held__red"] >= 1 for r in rows
                if r["status"] == "ok")
+
+
+def test_each_run_records_the_days_its_crossings_closed_and_opened(tmp_path):
+    out = tmp_path / "river.parquet"
+    assert sweep("sweep_river.yaml", out, workers=1).complete
+    rows = pq.read_table(out).to_pylist()
+    # highway 2 is the ferry (blue sinks it on day 4 in every run), 3 the pontoon (closed at
+    # the start; 300 sappers build it in 3 days, 600 never start: their rule needs < 500)
+    assert [(r["factions__red__forces__sappers__fighters"], json.loads(r["closed"]))
+            for r in rows] == [(300, [[0, 3, 1], [4, 2, 1], [4, 3, 0]]),
+                               (600, [[0, 3, 1], [4, 2, 1]])]
 
 
 def test_a_finished_sweep_is_not_run_again(serial, tmp_path):

@@ -262,7 +262,10 @@ def test_a_tunable_slider_changes_the_model_after_reset(page):
     slider = page.locator(".v-input", has=page.locator("label", has_text="Red brigade fighters"))
     slider.locator("[role=slider]").focus()
     page.keyboard.press("End")
-    time.sleep(0.3)
+    # the label is written by the server from the value it holds for the next Reset
+    # (viz/sidebar.py): once it says 4,000, the server has the change, and the map drawn in
+    # the same update must still show the run's 2,000
+    slider.locator("label", has_text="Red brigade fighters: 4,000").wait_for()
     assert fighters() == "2000"  # sliders apply on Reset
     page.get_by_role("button", name="Reset").click()
     page.wait_for_function(

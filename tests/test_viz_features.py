@@ -276,7 +276,7 @@ def test_png_of_the_map_is_the_map_drawn_at_1600_px():
 
 
 # ------------------------------------------------------------------ unit labels
-@pytest.mark.parametrize("days", [0, 12, 30])
+@pytest.mark.parametrize("days", [0, 12, 30, 40])
 def test_unit_strengths_and_triangles_are_never_drawn_over_a_town_name(days):
     model = TerritoryModel(DEFAULT).run(days)
     root = ET.fromstring(draw(model))
@@ -295,6 +295,8 @@ def test_unit_strengths_and_triangles_are_never_drawn_over_a_town_name(days):
         assert triangles or view is not root
         assert all(not boxes_overlap(t, n) for t in triangles for n in names)
         assert all(not boxes_overlap(a, b) for k, a in enumerate(units) for b in units[k + 1:])
+        # nor under another unit's triangle (day 40: a strength by al-Mayadin was half hidden)
+        assert all(not boxes_overlap(u, t) for u in units for t in triangles)
         checked += len(units)
         drawn += len(triangles)
     shown = [g.get("data-label") for g in root.iter(f"{SVG}g") if g.get("class") == "unit"]

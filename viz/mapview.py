@@ -4,10 +4,10 @@ Pure functions of a run (:class:`viz.adapter.RunInfo`) and a day (:class:`viz.ad
 so a kept day redraws exactly as it was and the tests need no browser. Every town is a
 ``<g class="town" data-town-id=... data-controller=... data-besieged=...>`` holding a circle
 filled with its holder's colour and a ``<title>`` the browser shows on hover. A unit's strength
-is written beside its triangle on the first side where it covers no town name and no other
-unit's strength; where there is none, only its tooltip gives it. A triangle that would cover
-a town name is moved up or down off it, with a thin leader and a dot at its true place (both
-under the names, which are drawn over units).
+is written beside its triangle on the first side where it covers no town name, no other
+unit's strength and no unit's triangle; where there is none, only its tooltip gives it. A
+triangle that would cover a town name is moved up or down off it, with a thin leader and a dot
+at its true place (both under the names, which are drawn over units).
 """
 
 from __future__ import annotations
@@ -105,22 +105,27 @@ def _clear_of_names(x: float, y: float, side: float, view: View) -> float:
     return y
 
 
-def _unit_marker(x: float, y: float, colour: str, fighters: float, title: str,
-                 units: list[UnitMark], faction_id: str, moving: bool, taken: list[Box],
-                 view: View) -> str:
+def _triangle(x: float, y: float, fighters: float, view: View) -> tuple[float, float, Box]:
+    """A unit's triangle: its side, its height (moved off any name) and its box."""
     side = 10.0 + 0.1 * math.sqrt(max(fighters, 0.0))
     h = side * 0.87
-    at = y
     y = _clear_of_names(x, y, side, view)  # a triangle over a name moves off it, with a leader
+    return side, y, (x - side / 2, y - h * 0.6, x + side / 2, y + h * 0.4)
+
+
+def _unit_marker(x: float, at: float, place: tuple[float, float, Box], colour: str,
+                 fighters: float, title: str, units: list[UnitMark], faction_id: str,
+                 moving: bool, taken: list[Box], view: View) -> str:
+    side, y, tri = place
+    h = side * 0.87
     leader = (f'<line class="unit-leader" x1="{x:.1f}" y1="{at:.1f}" x2="{x:.1f}" '
               f'y2="{y:.1f}" stroke="{colour}" stroke-width="1"/>'
               f'<circle cx="{x:.1f}" cy="{at:.1f}" r="1.8" fill="{colour}"/>') if y != at else ""
-    tri = (x - side / 2, y - h * 0.6, x + side / 2, y + h * 0.4)
     pts = (f"{x:.1f},{y - h * 0.6:.1f} {x - side / 2:.1f},{y + h * 0.4:.1f} "
            f"{x + side / 2:.1f},{y + h * 0.4:.1f}")
     keys = " ".join(u.key for u in units)
     text = fighters_text(fighters)
-    spot = _label_box(x, y, side, text, taken, view)
+    spot = _label_box(x, y, side, text, [b for b in taken if b is not tri], view)
     label = ""
     if spot is not None:
         ax, ay, anchor, b = spot
@@ -140,8 +145,7 @@ def _unit_marker(x: float, y: float, colour: str, fighters: float, title: str,
 def _units(run: RunInfo, state: DayState, view: View, r: np.ndarray) -> str:
     w, f = run.world, view.frame
     fac = run.factions
-    out: list[str] = []
-    taken: list[Box] = []
+    marks: list[tuple[float, float, float, str, str, list[UnitMark], str, bool]] = []
     stacks: dict[tuple[int, int], list[UnitMark]] = {}
     for u in state.units:
         if u.dest < 0:
@@ -157,8 +161,7 @@ def _units(run: RunInfo, state: DayState, view: View, r: np.ndarray) -> str:
         total = sum(u.fighters for u in units)
         lines = "\n".join(f"  {u.name}: {u.fighters:,.0f} ({u.order})" for u in units)
         title = f"{fac[fi].name} in {w.names[node]}: {total:,.0f} fighters\n{lines}"
-        out.append(_unit_marker(x, y, fac[fi].colour, total, title, units, fac[fi].id, False,
-                                taken, view))
+        marks.append((x, y, total, fac[fi].colour, title, units, fac[fi].id, False))
     for u in state.units:
         if u.dest < 0:
             continue
@@ -170,9 +173,15 @@ def _units(run: RunInfo, state: DayState, view: View, r: np.ndarray) -> str:
             continue
         title = (f"{u.name} ({fac[u.faction].name}): {u.fighters:,.0f} fighters\n"
                  f"on the road from {w.names[u.node]} to {w.names[u.dest]}; order: {u.order}")
-        out.append(_unit_marker(x, y, fac[u.faction].colour, u.fighters, title, [u],
-                                fac[u.faction].id, True, taken, view))
-    return "".join(out)
+        marks.append((x, y, u.fighters, fac[u.faction].colour, title, [u], fac[u.faction].id,
+                      True))
+    # every triangle first, so that no strength is written under a later unit's triangle
+    places = [_triangle(x, y, fighters, view) for x, y, fighters, *_ in marks]
+    taken: list[Box] = [p[2] for p in places]
+    return "".join(_unit_marker(x, y, place, colour, fighters, title, units, fid, moving,
+                                taken, view)
+                   for (x, y, fighters, colour, title, units, fid, moving), place
+                   in zip(marks, places, strict=True))
 
 
 def _view_svg(run: RunInfo, state: DayState, view: View, r: np.ndarray, front: np.ndarray,

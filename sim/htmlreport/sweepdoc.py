@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
     from sim.sweep.observed import Marker
 
-__all__ = ["FAN_QUANTILES", "control_probabilities", "fan_levels", "sweep_document"]
+__all__ = ["FAN_QUANTILES", "closed_shares", "control_probabilities", "fan_levels",
+           "sweep_document"]
 
 FAN_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 BINS = 5  # sampled parameters are cut into this many bins of equal count
@@ -88,10 +89,46 @@ def fan_levels(ok: pd.DataFrame, column: str, kind: str, param: dict[str, Any],
     return out
 
 
-def _scenario_map(meta: dict[str, Any]) -> dict[str, Any] | None:
-    """Towns with positions, highways and features of the sweep's scenario (None if gone)."""
+def closed_shares(closed: pd.Series, highways: int, days: int) -> dict[str, Any] | None:
+    """In how many runs each highway is closed, by day, from the results' ``closed`` column.
+
+    Returns ``{"runs": n, "closed": {highway: [[day, runs closed], ...]}}`` with a pair on
+    day 0 and on every day the count changes, for the highways closed on some day of some
+    run; None when no run recorded its closures (results written before the column existed).
+    """
+    counts = np.zeros((days + 1, highways), dtype=np.int64)
+    runs = 0
+    for text in closed.dropna():
+        runs += 1
+        state = np.zeros(highways, dtype=np.int64)
+        day = 0
+        for d, k, v in json.loads(text):
+            if d > day:
+                counts[day:d] += state
+                day = d
+            if 0 <= k < highways:
+                state[k] = 1 if v else 0
+        counts[day:] += state
+    if not runs:
+        return None
+    out: dict[str, list[list[int]]] = {}
+    for k in np.flatnonzero(counts.any(axis=0)):
+        col = counts[:, k]
+        out[str(k)] = [[d, int(col[d])] for d in range(days + 1) if d == 0 or col[d] != col[d - 1]]
+    return {"runs": runs, "closed": out}
+
+
+def _scenario_map(meta: dict[str, Any], closed: pd.Series | None = None
+                  ) -> dict[str, Any] | None:
+    """Towns with positions, highways, crossings and features of the sweep's scenario.
+
+    None if the scenario file is gone or no longer has the sweep's towns. ``closed``: the
+    results' ``closed`` column (absent in old results: the crossings are then drawn as the
+    scenario declares them at the start, ``closedRuns`` None).
+    """
     from sim.errors import FrontlineError
     from sim.scenario import load_scenario
+    from sim.world import World
 
     try:
         loaded = load_scenario(Path(meta["scenario_file"]), list(meta.get("set", {}).items()))
@@ -100,18 +137,27 @@ def _scenario_map(meta: dict[str, Any]) -> dict[str, Any] | None:
     s = loaded.scenario
     if [t.id for t in s.towns] != [t["id"] for t in meta.get("towns") or []]:
         return None
-    index = {t.id: i for i, t in enumerate(s.towns)}
+    w = World(s)  # highway k is the scenario's k-th, as in the runs' ``closed`` column
     lat = np.array([t.lat for t in s.towns])
     lon = np.array([t.lon for t in s.towns])
     pop = np.array([float(t.population) for t in s.towns])
+    shares = None if closed is None else closed_shares(closed, w.m, int(meta["days"]))
+    ever = {int(k) for k in (shares or {}).get("closed", {})}
+    marked = sorted(set(w.crossings) | ever)
+    marks = np.array([[(lat[w.eu[k]] + lat[w.ev[k]]) / 2, (lon[w.eu[k]] + lon[w.ev[k]]) / 2]
+                      for k in marked]).reshape(-1, 2)
     return {
         "towns": [{"id": t.id, "name": t.name, "lat": t.lat, "lon": t.lon, "pop": t.population}
                   for t in s.towns],
-        "roads": [[index[h.from_], index[h.to], h.name or "", h.terrain or ""]
-                  for h in s.highways],
+        "roads": [[int(w.eu[k]), int(w.ev[k]), w.edge_names[k], w.edge_terrain[k]]
+                  for k in range(w.m)],
+        "crossings": {str(k): {"kind": c.kind, "name": c.name or c.id}
+                      for k, c in sorted(w.crossings.items())},
+        "closedAtStart": [int(k) for k, c in sorted(w.crossings.items()) if not c.open],
+        "closedRuns": shares,
         "features": [{"kind": f.kind, "name": f.name, "points": [list(p) for p in f.points]}
                      for f in s.features],
-        "views": map_views(lat, lon, [t.name for t in s.towns], pop),
+        "views": map_views(lat, lon, [t.name for t in s.towns], pop, marks),
     }
 
 
@@ -229,7 +275,7 @@ def sweep_document(meta: dict[str, Any], df: pd.DataFrame, results: Path,
         "dates": [(start + dt.timedelta(days=d)).isoformat() for d in range(days + 1)],
         "factions": [{"id": f["id"], "name": f.get("name", f["id"]), "colour": f["colour"]}
                      for f in meta["factions"]],
-        "map": _scenario_map(meta),
+        "map": _scenario_map(meta, ok.get("closed")),
         "townNames": [t.get("name", t["id"]) for t in meta.get("towns") or []],
         "prob": changes,
         "fans": fans,

@@ -37,7 +37,7 @@ HAPPENED = "__happened"
 
 #: Columns whose names are already SQL-safe, with their role in ``column_map``.
 FIXED = {"run": "run", "point": "run", "replicate": "run", "seed": "run", "status": "status",
-         "error": "status", "control": "control"}
+         "error": "status", "control": "control", "closed": "closed"}
 
 #: Words that would need quoting as a column name in common SQL dialects (SQLite, DuckDB,
 #: PostgreSQL): a name equal to one of them gets a trailing ``_``.
@@ -83,7 +83,7 @@ def column_map(params: Iterable[str], metrics: Sequence[tuple[str, str]]) -> lis
     Returns:
         ``column`` is the name in the file, ``path`` the dotted name it stands for, ``role`` one
         of ``run``, ``parameter``, ``status``, ``metric``, ``happened`` (a day metric's boolean;
-        ``path`` is the metric's), ``control``.
+        ``path`` is the metric's), ``control``, ``closed``.
     """
     taken = set(FIXED)
     named_params = [(p, _unique(sql_name(p), taken)) for p in params]
@@ -99,6 +99,7 @@ def column_map(params: Iterable[str], metrics: Sequence[tuple[str, str]]) -> lis
         if happened:
             out.append({"column": happened, "path": column, "role": "happened"})
     out.append({"column": "control", "path": "control", "role": "control"})
+    out.append({"column": "closed", "path": "closed", "role": "closed"})
     return out
 
 

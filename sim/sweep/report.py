@@ -68,7 +68,7 @@ def load_results(results: Path) -> tuple[dict[str, Any], pd.DataFrame]:
             import pyarrow as pa
             import pyarrow.csv as pacsv
 
-            strings = ["status", "error", "control"] + [
+            strings = ["status", "error", "control", "closed"] + [
                 in_file.get(m["column"], m["column"]) for m in meta["metrics"]
                 if m["kind"] == "faction"]
             table = pacsv.read_csv(results, convert_options=pacsv.ConvertOptions(

@@ -13,7 +13,8 @@ __all__ = ["FIXED_COLUMNS", "MetricEntry", "RangeParam", "SampleParam", "SweepFi
            "ValuesParam"]
 
 #: Columns every results file has, besides parameters and metrics.
-FIXED_COLUMNS = ("run", "point", "replicate", "seed", "status", "error", "control")
+FIXED_COLUMNS = ("run", "point", "replicate", "seed", "status", "error", "control",
+                 "closed")
 
 
 class ValuesParam(Strict):

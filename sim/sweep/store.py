@@ -77,7 +77,8 @@ def results_schema(params: tuple[ParamDef, ...], metrics: tuple[Metric, ...]) ->
     """
     ptype = {p.path: _param_type(p) for p in params}
     mtype = {m.column: _METRIC_TYPES[m.kind] for m in metrics}
-    fixed = {"status": pa.string(), "error": pa.string(), "control": pa.string()}
+    fixed = {"status": pa.string(), "error": pa.string(), "control": pa.string(),
+             "closed": pa.string()}
     fields = []
     for c in _columns(params, metrics):
         role, path = c["role"], c["path"]

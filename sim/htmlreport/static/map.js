@@ -96,6 +96,57 @@ function buildMap(svg, doc, view) {
   return {svg, view, P, xy, roads, towns, gUnder, gTop, labelBoxes};
 }
 
+// River crossings and closed highways, in both reports. state: "open" (a white square on the
+// crossing's dashed blue line), "closed" (a cross; the line dashed grey) or, in a sweep,
+// "some" (closed in some runs, open in others: the square crossed out, the line dotted grey).
+function crossingMark(parent, x, y, state, s) {
+  s = s || 5.5;  // half the symbol's size
+  const cross = a => "M" + (x - a) + "," + (y - a) + "L" + (x + a) + "," + (y + a) +
+    "M" + (x + a) + "," + (y - a) + "L" + (x - a) + "," + (y + a);
+  if (state === "closed") {
+    const g = el("g", {class: "xmark closed"}, parent);
+    el("path", {d: cross(s), class: "halo"}, g);
+    el("path", {d: cross(s)}, g);
+    return g;
+  }
+  if (state === "some") {
+    const g = el("g", {class: "xmark some"}, parent);
+    el("rect", {x: x - 0.8 * s, y: y - 0.8 * s, width: 1.6 * s, height: 1.6 * s}, g);
+    el("path", {d: cross(0.8 * s)}, g);
+    return g;
+  }
+  return el("rect", {x: x - 0.8 * s, y: y - 0.8 * s, width: 1.6 * s, height: 1.6 * s, class: "xmark open"}, parent);
+}
+
+// Legend entries for crossingMark: [[state, text], ...]
+function crossingLegend(legend, entries) {
+  const lineClass = {open: "road crossing", closed: "road closed", some: "road some"};
+  for (const [state, text] of entries) {
+    const s = html("span", {"data-legend": "crossing-" + state}, legend);
+    const sym = el("svg", {width: 22, height: 12, viewBox: "0 0 22 12", class: "legend-mark"}, s);
+    el("line", {x1: 1, y1: 6, x2: 21, y2: 6, class: lineClass[state]}, sym);
+    crossingMark(sym, 11, 6, state, 4);
+    s.appendChild(document.createTextNode(text));
+  }
+}
+
+// The marks of one day on a map built by buildMap: states[k] is null (no mark) or a state
+// of crossingMark; title(k) the mark's tooltip. Over the roads, under the towns.
+function drawCrossingMarks(m, roads, states, title) {
+  if (!m.gMarks) {
+    m.gMarks = el("g", {class: "crossing-marks"});
+    m.gUnder.parentNode.insertBefore(m.gMarks, m.gUnder);
+  }
+  while (m.gMarks.firstChild) m.gMarks.removeChild(m.gMarks.firstChild);
+  roads.forEach(([u, v], k) => {
+    if (!states[k]) return;
+    const g = crossingMark(m.gMarks, (m.xy[u][0] + m.xy[v][0]) / 2, (m.xy[u][1] + m.xy[v][1]) / 2, states[k]);
+    g.dataset.road = k;
+    g.dataset.state = states[k];
+    el("title", {}, g).textContent = title(k);
+  });
+}
+
 function niceTicks(lo, hi, n, integer) {
   const span = hi - lo || 1;
   const step0 = span / n;

@@ -76,27 +76,10 @@
   }
   const crossingKinds = Array.from(new Set(Object.values(crossings))).sort();
   if (crossingKinds.length || doc.closed.length) {
-    const symbols = [];
-    if (crossingKinds.length) symbols.push(["crossing-open", "open crossing (" + crossingKinds.join(", ") + ")"]);
-    symbols.push(["crossing-closed", "closed crossing or highway"]);
-    for (const [cls, t] of symbols) {
-      const s = html("span", {"data-legend": cls}, legend);
-      const sym = el("svg", {width: 22, height: 12, viewBox: "0 0 22 12", class: "legend-mark"}, s);
-      el("line", {x1: 1, y1: 6, x2: 21, y2: 6, class: "road " + (cls === "crossing-open" ? "crossing" : "closed")}, sym);
-      crossingMark(sym, 11, 6, cls === "crossing-closed", 4);
-      s.appendChild(document.createTextNode(t));
-    }
-  }
-  function crossingMark(parent, x, y, closed, s) {
-    s = s || 5.5;  // half the symbol's size
-    if (closed) {
-      const d = "M" + (x - s) + "," + (y - s) + "L" + (x + s) + "," + (y + s) + "M" + (x + s) + "," + (y - s) + "L" + (x - s) + "," + (y + s);
-      const g = el("g", {class: "xmark closed"}, parent);
-      el("path", {d, class: "halo"}, g);
-      el("path", {d}, g);
-      return g;
-    }
-    return el("rect", {x: x - 0.8 * s, y: y - 0.8 * s, width: 1.6 * s, height: 1.6 * s, class: "xmark open"}, parent);
+    const entries = [];
+    if (crossingKinds.length) entries.push(["open", "open crossing (" + crossingKinds.join(", ") + ")"]);
+    entries.push(["closed", "closed crossing or highway"]);
+    crossingLegend(legend, entries);
   }
 
   const unitMarks = maps.map(() => ({}));
@@ -183,19 +166,10 @@
           (shut[k] ? " closed" : ""));
         line.dataset.closed = shut[k] ? "1" : "0";
       });
-      if (!m.gMarks) {  // over the roads, under the towns
-        m.gMarks = el("g", {class: "crossing-marks"});
-        m.gUnder.parentNode.insertBefore(m.gMarks, m.gUnder);
-      }
-      while (m.gMarks.firstChild) m.gMarks.removeChild(m.gMarks.firstChild);
-      doc.roads.forEach(([u, v, name], k) => {
-        if (!(String(k) in crossings) && !shut[k]) return;
-        const g = crossingMark(m.gMarks, (m.xy[u][0] + m.xy[v][0]) / 2, (m.xy[u][1] + m.xy[v][1]) / 2, !!shut[k]);
-        g.dataset.road = k;
-        g.dataset.state = shut[k] ? "closed" : "open";
-        el("title", {}, g).textContent = (name || "highway") + (crossings[String(k)] ? " (" + crossings[String(k)] + ")" : "") +
-          ": " + (shut[k] ? "closed" : "open");
-      });
+      drawCrossingMarks(m, doc.roads, doc.roads.map((r, k) =>
+        shut[k] ? "closed" : String(k) in crossings ? "open" : null), k =>
+        (doc.roads[k][2] || "highway") + (crossings[String(k)] ? " (" + crossings[String(k)] + ")" : "") +
+          ": " + (shut[k] ? "closed" : "open"));
       while (m.gUnder.firstChild) m.gUnder.removeChild(m.gUnder.firstChild);
       sg.forEach((b, i) => {
         if (b) el("circle", {cx: m.xy[i][0], cy: m.xy[i][1], r: m.view.r[i] + 5, class: "siege", "data-town": doc.towns[i].id}, m.gUnder);

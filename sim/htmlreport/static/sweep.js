@@ -35,6 +35,51 @@
   });
   legend.appendChild(document.createTextNode("  each town is a pie of the share of runs in which each faction holds it"));
 
+  // river crossings and highways closed by the timeline: in how many runs each is closed on
+  // the day shown (the runs' `closed` column); results without it show the scenario's start
+  const mapDoc = doc.map || {roads: [], crossings: {}};
+  const crossings = mapDoc.crossings || {};
+  const recorded = mapDoc.closedRuns;  // null: these results do not record closures
+  const nRuns = recorded ? recorded.runs : 1;
+  const closedRows = recorded ? recorded.closed : {};
+  if (!recorded) for (const k of mapDoc.closedAtStart || []) closedRows[k] = [[0, 1]];
+  function closedIn(k, d) {  // runs in which highway k is closed on day d
+    const rows = closedRows[k];
+    if (!rows) return 0;
+    let n = 0;
+    for (let i = 0; i < rows.length && rows[i][0] <= d; i++) n = rows[i][1];
+    return n;
+  }
+  function roadState(k, d) {
+    const n = closedIn(k, d);
+    return n >= nRuns ? "closed" : n > 0 ? "some" : String(k) in crossings ? "open" : null;
+  }
+  const marked = mapDoc.roads.map((r, k) => k).filter(k => String(k) in crossings || k in closedRows);
+  const someEver = recorded && marked.some(k => closedRows[k] && closedRows[k].some(r => r[1] > 0 && r[1] < nRuns));
+  const allEver = marked.some(k => closedRows[k] && closedRows[k].some(r => r[1] >= nRuns));
+  const kinds = Array.from(new Set(Object.values(crossings).map(c => c.kind))).sort();
+  const entries = [];
+  const every = recorded ? " in every run" : "";
+  if (kinds.length) entries.push(["open", "crossing open" + every + " (" + kinds.join(", ") + ")"]);
+  if (allEver) entries.push(["closed", "crossing or highway closed" + every]);
+  if (someEver) entries.push(["some", "closed in some runs only (the share: hover, or the table beside)"]);
+  if (doc.map) crossingLegend(legend, entries);
+  if (doc.map && marked.length && !recorded) {
+    html("span", {class: "muted", "data-legend": "crossing-unrecorded"}, legend,
+      "crossings as the scenario declares them at the start: these results do not record when runs opened or closed them");
+  }
+  function roadName(k) {
+    const [u, v, name] = mapDoc.roads[k], c = crossings[String(k)];
+    const ends = mapDoc.towns[u].name + " - " + mapDoc.towns[v].name;
+    return c ? c.name + " (" + c.kind + ", " + ends + ")" : (name || "highway") + " (" + ends + ")";
+  }
+  function roadStateText(k, d) {
+    const n = closedIn(k, d);
+    if (!recorded) return n ? "closed at the start" : "open at the start";
+    return n >= nRuns ? "closed in all " + nRuns + " runs" : n === 0 ? "open in all " + nRuns + " runs" :
+      "closed in " + n + " of " + nRuns + " runs (" + pct(n / nRuns) + ")";
+  }
+
   const maps = [];
   if (doc.map) {
     maps.push(buildMap(document.getElementById("map-main"), doc.map, doc.map.views[0]));
@@ -73,7 +118,28 @@
   }));
   function pct(p) { return p >= 0.995 ? "100%" : p < 0.005 && p > 0 ? "<1%" : Math.round(100 * p) + "%"; }
 
+  function drawCrossings(d) {
+    const states = mapDoc.roads.map((r, k) => roadState(k, d));
+    maps.forEach(m => {
+      m.roads.forEach((line, k) => {
+        const terrain = mapDoc.roads[k][3];
+        line.setAttribute("class", "road" + (terrain === "river" || String(k) in crossings ? " crossing" : "") +
+          (states[k] === "closed" ? " closed" : states[k] === "some" ? " some" : ""));
+      });
+      drawCrossingMarks(m, mapDoc.roads, states, k => roadName(k) + ": " + roadStateText(k, d));
+    });
+    const table = document.getElementById("crossings");
+    table.textContent = "";
+    document.getElementById("crossings-section").hidden = !marked.length;
+    marked.forEach(k => {
+      const tr = html("tr", {"data-road": k, "data-state": states[k] || "open"}, table);
+      html("td", {}, tr, roadName(k));
+      html("td", {}, tr, roadStateText(k, d));
+    });
+  }
+
   function drawDay(d) {
+    drawCrossings(d);
     maps.forEach((m, mi) => {
       m.towns.forEach((c, i) => {
         const p = probAt(i, d), g = pies[mi][i];
@@ -115,6 +181,7 @@
         if (v > 0) td.style.borderLeft = "4px solid " + colours[k];
       }});
     });
+    if (!count) table.textContent = "";  // no header row over nothing
     document.getElementById("doubt-count").textContent = "(" + count + " of " + doc.townNames.length +
       (doc.map ? " with no faction above 95 %)" : ")");
   }
@@ -164,7 +231,7 @@
       band(0, 4, 0.18); band(1, 3, 0.3);
       el("polyline", {points: levels.map((l, i) => X(i).toFixed(1) + "," + Y(l.q[2]).toFixed(1)).join(" "),
         fill: "none", stroke: "#1a365d", "stroke-width": 2, class: "median"}, svg);
-      if (isDay) observedLines(svg, f, Y, L, W, R);
+      if (isDay) observedLines(svg, f, Y, L, W, R, levels.map((l, i) => [X(i), Y(l.q[2])]));
       levels.forEach((l, i) => {
         el("circle", {cx: X(i), cy: Y(l.q[2]), r: 3, fill: "#1a365d"}, svg);
         if (isDay) el("text", {x: X(i), y: T - 8, "text-anchor": "middle", class: "never"}, svg).textContent =
@@ -172,18 +239,46 @@
       });
     }
   }
-  function observedLines(svg, f, Y, L, W, R) {
-    observed.filter(o => o.metrics.includes(f.column)).forEach((o, j) => {
-      const g = el("g", {class: "observed", "data-obs": o.id}, svg);
-      if (o.uncertainty) {
-        const y0 = Y(Math.min(nDays, o.day + o.uncertainty)), y1 = Y(Math.max(0, o.day - o.uncertainty));
+  // the median line's y at x (its points: [x, y] in order of x)
+  function lineAt(points, x) {
+    if (!points.length) return null;
+    if (x <= points[0][0]) return points[0][1];
+    for (let i = 1; i < points.length; i++) {
+      const [x0, y0] = points[i - 1], [x1, y1] = points[i];
+      if (x <= x1) return y0 + (y1 - y0) * (x - x0) / Math.max(1e-9, x1 - x0);
+    }
+    return points[points.length - 1][1];
+  }
+  function observedLines(svg, f, Y, L, W, R, median) {
+    // one line and one label for the events observed on the same day (e.g. the two halves of
+    // an enclave relieved on 5 Sep), their texts in the tooltip
+    const groups = [];
+    observed.filter(o => o.metrics.includes(f.column)).forEach(o => {
+      const label = "observed " + fmtDate(o.date) + (o.event === "held" ? " (held by then)" : "");
+      const same = groups.find(g => g.day === o.day && g.label === label && g.uncertainty === o.uncertainty);
+      if (same) same.items.push(o);
+      else groups.push({day: o.day, label, uncertainty: o.uncertainty, items: [o]});
+    });
+    groups.forEach((grp, j) => {
+      const o = grp.items[0];
+      const g = el("g", {class: "observed", "data-obs": grp.items.map(x => x.id).join(" ")}, svg);
+      if (grp.uncertainty) {
+        const y0 = Y(Math.min(nDays, grp.day + grp.uncertainty)), y1 = Y(Math.max(0, grp.day - grp.uncertainty));
         el("rect", {x: L, width: W - R - L, y: y0, height: Math.max(1, y1 - y0), fill: "#dd6b20", opacity: 0.12}, g);
       }
-      el("line", {x1: L, x2: W - R, y1: Y(o.day), y2: Y(o.day), stroke: "#dd6b20", "stroke-width": 1.5,
+      el("line", {x1: L, x2: W - R, y1: Y(grp.day), y2: Y(grp.day), stroke: "#dd6b20", "stroke-width": 1.5,
         "stroke-dasharray": o.metrics.length && o.exact[o.metrics.indexOf(f.column)] ? "6 3" : "2 3"}, g);
-      el("text", {x: W - R - 2, y: Y(o.day) - 3 - 11 * j, "text-anchor": "end"}, g).textContent =
-        "observed " + fmtDate(o.date) + (o.event === "held" ? " (held by then)" : "");
-      el("title", {}, g).textContent = o.text + ": " + o.source;
+      const text = grp.label + (grp.items.length > 1 ? " (" + grp.items.length + " events)" : "");
+      // above the line, else below, else further off: where the median line does not run
+      const right = W - R - 2, left = right - 5.6 * text.length;
+      const clear = y => { for (let x = left; x <= right; x += 3) {
+        const m = lineAt(median, x);
+        if (m !== null && m > y - 12 && m < y + 4) return false;
+      } return true; };
+      const y0 = Y(grp.day);
+      const y = [y0 - 3 - 11 * j, y0 + 11 + 11 * j, y0 - 16 - 11 * j, y0 + 24 + 11 * j].find(clear);
+      el("text", {x: right, y: y === undefined ? y0 - 3 - 11 * j : y, "text-anchor": "end"}, g).textContent = text;
+      el("title", {}, g).textContent = grp.items.map(x => x.text + ": " + x.source).join("\n");
     });
   }
   function drawFans() {
