@@ -53,6 +53,7 @@ from sim.scenario.schema import Arrival
 from sim.scenario.schema import Scenario as ScenarioSpec
 from sim.sense import Sense
 from sim.shipped import DEFAULT_SCENARIO
+from sim.startup import collector_off_then_freeze
 from sim.state import Roads
 from sim.supply import SupplyState, attrition, compute_supply
 from sim.timeline import Timeline, fire_due
@@ -87,15 +88,11 @@ def _frozen_build(towns: int) -> Iterator[None]:
     if _frozen[0]:
         gc.unfreeze()
         gc.collect()
-    enabled = gc.isenabled()
-    gc.disable()
     try:
-        yield
+        with collector_off_then_freeze():
+            yield
     finally:
-        gc.freeze()
         _frozen[0] += 1
-        if enabled:
-            gc.enable()
 
 
 _last_world: list[tuple[ScenarioSpec, World]] = []  # the last map built, by its scenario

@@ -18,7 +18,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["heavy_imports"]
+__all__ = ["collector_off_then_freeze", "heavy_imports"]
 
 _done = [False]
 
@@ -35,6 +35,17 @@ def heavy_imports() -> Iterator[None]:
         yield
         return
     _done[0] = True
+    with collector_off_then_freeze():
+        yield
+
+
+@contextmanager
+def collector_off_then_freeze() -> Iterator[None]:
+    """Run the body with the cyclic collector off, then ``gc.freeze()`` what exists.
+
+    The collector is left as it was found (on or off). Used by :func:`heavy_imports` and by
+    the big-map build (``sim.model``).
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
