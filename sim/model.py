@@ -385,7 +385,8 @@ class TerritoryModel(mesa.Model):
                     self.air.refresh(self.spec, self.faction_index[parts[1]])
 
     def _collect(self) -> None:
-        self.record.collect(self, self.towns, self.supply.besieged, self.forces.units, self.ledger)
+        self.record.collect(self, self.towns, self.supply.besieged, self.forces.units, self.ledger,
+                            self.roads.closed)
 
     def run(self, days: int | None = None) -> TerritoryModel:
         """Run ``days`` more days (default: to the scenario's end); returns self."""

@@ -3,7 +3,8 @@
 One :class:`Recorder` per run holds everything every consumer reads (the CLI's summary, the
 output files, the plots, the browser view, sweep metrics): the events as they happen, each
 faction's statistics of today (``stats``) and of every day (``series``, the rows of
-factions.csv), who held each town each day (``control_history``) and Mesa's DataCollector.
+factions.csv), who held each town each day (``control_history``), which highways were closed
+when (``closures``) and Mesa's DataCollector.
 Each statistic has one name, in ``STATISTICS``.
 """
 
@@ -119,6 +120,9 @@ class Recorder:
         series: one row per faction and day, with ``date``, ``day``, ``faction`` and the
             ``STATISTICS`` (rounded as in factions.csv).
         control_history: per day from day 0, the faction number holding each town (int16).
+        closures: ``[day, highway, 1|0]``: the highways closed on day 0, then each day one
+            closed (1) or opened (0) (a river crossing built or sunk, a highway the timeline
+            closed); empty when none ever was (``sim.state.closed_by_day`` makes the matrix).
         datacollector: Mesa's DataCollector: ``day`` and ``<faction>_<COLLECTED>`` columns.
     """
 
@@ -139,6 +143,8 @@ class Recorder:
         self.stats: list[dict[str, Any]] = [{} for _ in self.faction_ids]
         self.series: list[dict[str, Any]] = []
         self.control_history: list[np.ndarray] = []
+        self.closures: list[list[int]] = []
+        self._closed: np.ndarray | None = None
         # Mesa's DataCollector is made when first asked for (``datacollector``): until then
         # each day's values wait here, with the model's time, as its collect would store them
         self._collector: mesa.DataCollector | None = None
@@ -228,6 +234,7 @@ class Recorder:
         besieged: np.ndarray,
         units: Sequence[Unit],
         ledger: Ledger,
+        closed: np.ndarray,
     ) -> None:
         """Record the end of a day: statistics, a series row per faction, control, Mesa's data.
 
@@ -237,6 +244,7 @@ class Recorder:
             besieged: bool per town (``SupplyState.besieged``).
             units: the units on the map.
             ledger: the factions' running totals.
+            closed: bool per highway, closed today (``Roads.closed``).
         """
         k = len(self.faction_ids)
         units_by = [0.0] * k  # the same sums, in the same order, as numpy's += would make
@@ -280,8 +288,16 @@ class Recorder:
                 }
             )
         self.control_history.append(ctrl.astype(np.int16))
+        if self._closed is None:
+            self.closures += [[self.day, int(k), 1] for k in np.flatnonzero(closed)]
+            self._closed = closed.copy()
+        elif not np.array_equal(closed, self._closed):
+            self.closures += [[self.day, int(k), int(closed[k])]
+                              for k in np.flatnonzero(closed != self._closed)]
+            self._closed = closed.copy()
         if self._collector is not None:
             self._collector.collect(model)
         else:
             self._waiting.append((model.time, (self.day, *(
                 self.stats[i][name] for i in range(k) for name in COLLECTED))))
+

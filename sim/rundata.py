@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.state import closed_by_day
+
 if TYPE_CHECKING:
     from sim.model import TerritoryModel
 
@@ -133,12 +135,12 @@ class RunData:
 
 
 # ---------------------------------------------------------------- the trail
-_Trail = list[tuple[np.ndarray, list[UnitPos], np.ndarray]]
+_Trail = list[tuple[np.ndarray, list[UnitPos]]]
 _TRAILS: weakref.WeakKeyDictionary[Any, tuple[bool, _Trail]] = weakref.WeakKeyDictionary()
 
 
 def _snapshot(model: TerritoryModel, with_units: bool = True
-              ) -> tuple[np.ndarray, list[UnitPos], np.ndarray]:
+              ) -> tuple[np.ndarray, list[UnitPos]]:
     from sim.orders import order_target
 
     units = []
@@ -150,7 +152,7 @@ def _snapshot(model: TerritoryModel, with_units: bool = True
                     u.rule, round(float(u.morale), 3), round(float(u.strength), 3),
                     order_target(u))
         )
-    return model.besieged.copy(), units, model.roads.closed.copy()
+    return model.besieged.copy(), units
 
 
 def attach_trail(model: TerritoryModel) -> None:
@@ -223,16 +225,11 @@ def run_data(model: TerritoryModel) -> RunData:
     control = np.array(model.record.control_history, dtype=np.int16).reshape(-1, w.n)
     with_units = found is not None and found[0]
     if found is not None:
-        besieged = np.array([b for b, _, _ in found[1]], dtype=bool).reshape(-1, w.n)
-        closed = np.array([c for _, _, c in found[1]], dtype=bool).reshape(-1, w.m)
+        besieged = np.array([b for b, _ in found[1]], dtype=bool).reshape(-1, w.n)
     else:
         besieged = _besieged_from_events(model, control.shape[0])
-        # not kept by the model: today's closures stand for every day (a very big map only)
-        closed = np.repeat(model.roads.closed[None, :], control.shape[0], axis=0)
-    if not closed.any():
-        closed = np.zeros((0, 0), dtype=bool)
     if found is not None and with_units:
-        units = [u for _, u, _ in found[1]]
+        units = [u for _, u in found[1]]
     else:
         units = [[] for _ in range(model.day)] + [_snapshot(model)[1]]
     return RunData(
@@ -257,7 +254,7 @@ def run_data(model: TerritoryModel) -> RunData:
         series=[dict(r) for r in model.record.series],
         units_recorded=with_units,
         crossings={int(k): c.kind for k, c in w.crossings.items()},
-        closed=closed,
+        closed=closed_by_day(model.record.closures, control.shape[0] - 1, w.m),
     )
 
 

@@ -21,8 +21,9 @@ from sim.atomic import open_atomic, write_text
 from sim.errors import FrontlineError
 from sim.rundata import RunData, UnitPos
 from sim.scenario.text import csv_safe
+from sim.state import closed_by_day, closure_changes
 
-__all__ = ["CONTROL_LONG_COLUMNS", "UNIT_COLUMNS", "closed_changes", "load_run", "write_run_files"]
+__all__ = ["CONTROL_LONG_COLUMNS", "UNIT_COLUMNS", "load_run", "write_run_files"]
 
 CONTROL_LONG_COLUMNS = ["day", "date", "town", "controller", "besieged"]
 CONTROL_LONG_LIMIT = 5_000_000  # rows: beyond this, control_long.csv has day 0 and changes
@@ -52,7 +53,7 @@ def write_run_files(data: RunData, out: Path) -> list[Path]:
         "units_recorded": data.units_recorded,
     }
     if data.closed.size:
-        static["closed"] = closed_changes(data.closed)
+        static["closed"] = closure_changes(data.closed)
     paths = [out / "map.json", out / "control_long.csv", out / "units.csv"]
     write_text(paths[0], json.dumps(static, indent=1, sort_keys=True) + "\n")
     every_day = (data.days + 1) * len(data.town_ids) <= CONTROL_LONG_LIMIT
@@ -83,23 +84,6 @@ def write_run_files(data: RunData, out: Path) -> list[Path]:
     return paths
 
 
-def closed_changes(closed: np.ndarray) -> list[list[int]]:
-    """``[day, highway, closed]`` for day 0's closed highways and every later change."""
-    out = [[0, int(k), 1] for k in np.nonzero(closed[0])[0]]
-    days, roads = np.nonzero(closed[1:] != closed[:-1])
-    out += [[int(d) + 1, int(k), int(closed[d + 1, k])] for d, k in zip(days, roads, strict=True)]
-    return out
-
-
-def _closed_by_day(changes: list[list[int]], days: int, m: int) -> np.ndarray:
-    if not changes:
-        return np.zeros((0, 0), dtype=bool)
-    out = np.zeros((days + 1, m), dtype=bool)
-    for day, k, value in sorted(changes):
-        out[int(day):, int(k)] = bool(value)
-    return out
-
-
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
@@ -128,7 +112,7 @@ def load_run(run_dir: Path) -> RunData:
         index = {t["id"]: i for i, t in enumerate(towns)}
         fidx = {f["id"]: i for i, f in enumerate(static["factions"])}
         days = int(info["days"])
-        closed = _closed_by_day(static.get("closed", []), days, len(static["highways"]))
+        closed = closed_by_day(static.get("closed", []), days, len(static["highways"]))
         current = "control_long.csv"
         control = np.full((days + 1, len(towns)), -1, dtype=np.int16)
         besieged = np.zeros((days + 1, len(towns)), dtype=bool)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Ledger", "Roads", "TownState"]
+__all__ = ["Ledger", "Roads", "TownState", "closed_by_day", "closure_changes"]
 
 
 @dataclass
@@ -113,3 +113,23 @@ class Roads:
     def any_closed(self) -> bool:
         """Whether any highway is closed (the common case, none, costs nothing)."""
         return bool(self.closed.any())
+
+
+def closure_changes(closed: np.ndarray) -> list[list[int]]:
+    """``[day, highway, 1|0]`` from a ``(days + 1, highways)`` matrix (as ``Recorder.closures``)."""
+    if not closed.size:
+        return []
+    out = [[0, int(k), 1] for k in np.flatnonzero(closed[0])]
+    days, roads = np.nonzero(closed[1:] != closed[:-1])
+    out += [[int(d) + 1, int(k), int(closed[d + 1, k])] for d, k in zip(days, roads, strict=True)]
+    return out
+
+
+def closed_by_day(changes: list[list[int]], days: int, highways: int) -> np.ndarray:
+    """The ``(days + 1, highways)`` matrix of ``Recorder.closures``; (0, 0) when there are none."""
+    if not changes:
+        return np.zeros((0, 0), dtype=bool)
+    out = np.zeros((days + 1, highways), dtype=bool)
+    for day, k, value in sorted(changes):
+        out[int(day):, int(k)] = bool(value)
+    return out

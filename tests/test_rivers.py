@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import numpy as np
 import pytest
 from builders import faction, scenario, town
 from phase_kit import kit, road
@@ -331,3 +332,22 @@ def test_an_always_true_bridge_rule_shadows_no_later_rule():
     assert _problems(river_map(red_rules=[{"do": "hold"}, {"do": "advance"}])) == [
         "factions.red.rules[1]: warning: this rule can never fire: earlier rule 'rules[0]' "
         "always holds (when: true) for every unit it applies to"]
+
+
+def test_the_recorder_notes_every_closing_and_opening_as_the_daily_state_has_them():
+    from builders import ROOT
+
+    from sim.state import closed_by_day, closure_changes
+
+    model = TerritoryModel(ROOT / "tests" / "data" / "river.yaml", days=8,
+                           overrides={"factions.red.forces.sappers.fighters": 300})
+    daily = [model.roads.closed.copy()]
+    while model.day < model.days:
+        model.step()
+        daily.append(model.roads.closed.copy())
+    matrix = np.array(daily)
+    # the pontoon is closed at the start and built on the way; the ferry is sunk on day 4
+    assert matrix[0].any() and (matrix[1:] != matrix[:-1]).any()
+    assert model.record.closures == closure_changes(matrix)
+    assert np.array_equal(closed_by_day(model.record.closures, model.days, len(daily[0])),
+                          matrix)

@@ -15,7 +15,7 @@ from sim.htmlreport.narrative import narrative
 from sim.labels import place_labels
 from sim.maplayout import LABEL_LIMIT, Projection, dense_cluster, short_name, text_size
 from sim.rundata import RunData
-from sim.runfiles import closed_changes
+from sim.state import closure_changes
 
 __all__ = ["FONT_SIZES", "map_views", "run_document"]
 
@@ -141,7 +141,7 @@ def run_document(data: RunData) -> dict[str, Any]:
                    "objective": data.town_ids[i] in objectives} for i in range(n)],
         "roads": [[u, v, name, terrain] for u, v, name, terrain in data.highways],
         "crossings": {str(k): kind for k, kind in sorted(data.crossings.items())},
-        "closed": closed_changes(data.closed) if data.closed.size else [],
+        "closed": closure_changes(data.closed),
         "features": data.features,
         "views": map_views(data.lat, data.lon, data.town_names, data.population,
                            _marks(data))

@@ -15,7 +15,7 @@ from typing import Any
 
 from sim.sweep.metrics import Metric, control_changes, evaluate
 
-__all__ = ["Chunk", "ChunkResult", "closed_changes", "loaded_point", "run_chunk", "run_one"]
+__all__ = ["Chunk", "ChunkResult", "loaded_point", "run_chunk", "run_one"]
 
 #: Parameter points kept validated per worker process (least recently added dropped first).
 POINT_CACHE_SIZE = 64
@@ -72,8 +72,8 @@ def run_one(scenario: Any, overrides: dict[str, Any], seed: int, days: int,
         The row: ``seed``, ``status`` (``ok`` or ``failed``), ``error`` (the exception's type
         and message, or None), every metric's column (None when failed), ``control`` (who
         held each town when, as JSON) and ``closed`` (the highways closed on day 0 and every
-        later closing or opening, as JSON ``[[day, highway, 1|0], ...]``; see
-        :func:`closed_changes`). With ``series``, also ``series``: a list of
+        later closing or opening, as JSON ``[[day, highway, 1|0], ...]``: the run's
+        ``Recorder.closures``). With ``series``, also ``series``: a list of
         ``{day, faction, <series>...}`` dicts.
     """
     from sim.model import TerritoryModel
@@ -81,7 +81,8 @@ def run_one(scenario: Any, overrides: dict[str, Any], seed: int, days: int,
     row: dict[str, Any] = {"seed": seed}
     try:
         model = TerritoryModel(loaded_point(scenario, overrides, days), seed=seed)
-        closed = closed_changes(model)
+        model.run()
+        closed = json.dumps(model.record.closures, separators=(",", ":"))
         values = evaluate(model, metrics)
         control = control_changes(model)
     except Exception as exc:  # a failing run is a result, not a crash of the sweep
@@ -97,27 +98,6 @@ def run_one(scenario: Any, overrides: dict[str, Any], seed: int, days: int,
         row["series"] = [{"day": s["day"], "faction": s["faction"], **{k: s[k] for k in series}}
                          for s in model.record.series]
     return row
-
-
-def closed_changes(model: Any) -> str:
-    """Run ``model`` to its end, noting which highways are closed each day, as JSON.
-
-    ``[[day, highway, 1|0], ...]``: the highways (numbered as the scenario lists them) closed
-    on day 0, then each day a highway closed (1) or opened (0): a river crossing built or
-    sunk, a highway the timeline closed. ``[]`` when none ever was. The sweep report draws
-    the share of runs in which each crossing is closed from this column.
-    """
-    import numpy as np
-
-    last = model.roads.closed.copy()
-    out = [[0, int(k), 1] for k in np.flatnonzero(last)]
-    while model.day < model.days:
-        model.step()
-        now = model.roads.closed
-        if not np.array_equal(now, last):
-            out += [[model.day, int(k), int(now[k])] for k in np.flatnonzero(now != last)]
-            last = now.copy()
-    return json.dumps(out, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
