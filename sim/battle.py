@@ -115,20 +115,30 @@ def _bombard(b: _Battles, forces: Forces) -> None:
     (there is no battle there). Its defenders (garrison and the holder's bloc's units in it)
     lose ``bombard_kills_per_sortie`` x sorties, in proportion, with the battle's morale loss.
     """
-    assert b.air is not None
+    air = b.air
+    assert air is not None
+    bombers = {f.index for f in b.factions
+               if (p := air.params[f.index]) is not None and p.bombard_kills_per_sortie > 0
+               and air.left[f.index] > 0}
+    if not bombers:
+        return
     t, rel = b.towns, b.relations
     inside: dict[int, list[Unit]] = {}
+    waiting: list[Unit] = []
     for u in forces.units:
-        if u.dest < 0 and u.fighters > 0:
+        if u.fighters <= 0:
+            continue
+        if u.dest < 0:
             inside.setdefault(u.node, []).append(u)
+        if u.besieging >= 0 and u.faction in bombers:
+            waiting.append(u)
     for f in b.factions:
-        p = b.air.params[f.index]
-        if p is None or p.bombard_kills_per_sortie <= 0 or b.air.left[f.index] <= 0:
+        if f.index not in bombers:
             continue
         besieged: dict[int, float] = {}
-        for u in forces.units:
+        for u in waiting:
             town = u.besieging
-            if u.faction != f.index or town < 0 or u.fighters <= 0:
+            if u.faction != f.index:
                 continue
             holder = int(t.controller[town])
             if holder < 0 or not rel.hostile[f.index, holder]:
@@ -136,7 +146,7 @@ def _bombard(b: _Battles, forces: Forces) -> None:
             if any(rel.hostile[holder, v.faction] for v in inside.get(town, ())):
                 continue  # a battle is fought there
             besieged[town] = besieged.get(town, 0.0) + u.fighters
-        for town, sorties, kills in bombardment(b.air, f.index, besieged):
+        for town, sorties, kills in bombardment(air, f.index, besieged):
             holder = int(t.controller[town])
             friends = rel.friends[holder]
             defenders = [v for v in inside.get(town, ()) if v.faction in friends]
