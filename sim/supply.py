@@ -115,13 +115,17 @@ def cut_edges(
     """
     w = world
     k = len(relations.ids)
-    on_edge = np.zeros((k, w.m), dtype=bool)
-    for u in units:
-        if u.dest >= 0:
-            on_edge[u.faction, w.edge(u.node, u.dest)] = True
-    supply.besiegers.recount(units)
     hostile = relations.hostile
-    cut = (hostile.astype(np.int64) @ on_edge.astype(np.int64)) > 0
+    cut = np.zeros((k, w.m), dtype=bool)
+    # cut[f, e]: a unit of a faction hostile to f stands on highway e (one pass over the
+    # units on a road, their highways looked up at once; was a boolean matrix product)
+    on_road = [(u.faction, u.node, u.dest) for u in units if u.dest >= 0]
+    if on_road:
+        fnd = np.array(on_road, dtype=np.int64).reshape(len(on_road), 3)
+        edge = w.edges(fnd[:, 1], fnd[:, 2])
+        f_cut, unit = np.nonzero(hostile[:, fnd[:, 0]])
+        cut[f_cut, edge[unit]] = True
+    supply.besiegers.recount(units)
     besiegers = supply.besiegers.items()
     if besiegers:
         tf = sense.defenders()  # units marching away do not defend the town
