@@ -19,6 +19,7 @@ import numpy as np
 
 from sim.agents import Unit
 from sim.constants import MAX_LEGS
+from sim.routes import NextEdges
 from sim.world import Field, World
 
 __all__ = ["VECTOR_MARCH_UNITS", "march_many"]
@@ -31,7 +32,7 @@ VECTOR_MARCH_UNITS = 24
 def march_many(
     world: World,
     queue: Sequence[tuple[Unit, Field]],
-    next_edges: Callable[[Field], np.ndarray | None],
+    next_edges: Callable[[Field], NextEdges | None],
     stop: Callable[[int], np.ndarray],
     edge_open: np.ndarray | None,
     scalar: Callable[[Unit, Field], None],
@@ -65,7 +66,7 @@ def _march_group(
     w: World,
     units: list[Unit],
     fld: Field,
-    next_edge: np.ndarray,
+    next_edge: NextEdges,
     stop: np.ndarray,
     edge_open: np.ndarray | None,
     scalar: Callable[[Unit, Field], None],
@@ -137,7 +138,7 @@ def _march_group(
 def _first_leg(
     active: np.ndarray,
     hop: np.ndarray,
-    next_edge: np.ndarray,
+    next_edge: NextEdges,
     stop: np.ndarray,
     eff: np.ndarray,
     node: np.ndarray,

@@ -6,16 +6,13 @@ One search per faction and purpose is kept until control of some town changes (s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from sim.world import Field, World
 
-__all__ = ["MAX_NEXT_EDGES", "Routes"]
-
-MAX_NEXT_EDGES = 64  # fields whose next-hop highways are kept (Routes.next_edges)
-KEPT_VALUES = 2_000_000  # ... and at most about this many town entries of them
+__all__ = ["NextEdges", "Routes"]
 
 
 class Routes:
@@ -30,34 +27,47 @@ class Routes:
         self._version = 0
         # (faction, radius) -> ((control version, threatened towns), routes): see _reinforce
         self._reinforce: dict[tuple[int, float], tuple[tuple[int, bytes], Field]] = {}
-        self._next_edges: dict[int, tuple[Field, np.ndarray]] = {}  # id(field) -> see next_edges
-        self._rows: np.ndarray | None = None  # the town of each entry of world.nbr_idx
 
     def sync(self, version: int) -> None:
         """Drop the searches made under another control version."""
         if version != self._version:
-            self.fields.clear()  # next_edges are kept: a field's own (World.field reuses them)
+            self.fields.clear()
             self._version = version
 
-    def next_edges(self, world: World, fld: Field) -> np.ndarray | None:
+    def next_edges(self, world: World, fld: Field) -> NextEdges | None:
         """Per town, the highway to ``fld``'s next hop (-1: none), as ``world.edge`` gives it.
 
-        Index arrays instead of a dictionary look-up per leg of a march (a look-up in the
-        290,000 entries of a 100,000-town map costs 1-2 us); None on a map where two highways
-        join the same towns, which the loader rejects.
+        Looked up when asked, for the towns asked about (a march's legs), rather than for every
+        town of the map per field: that cost 0.3 ms a field at 10,000 towns and ~3 ms at
+        100,000, more than all the legs marched on it. None on a map where two highways join
+        the same towns, which the loader rejects.
         """
         if len(world.nbr_idx) != 2 * world.m:
             return None
-        entry = self._next_edges.get(id(fld))
-        if entry is not None and entry[0] is fld:
-            return entry[1]
-        if self._rows is None or len(self._rows) != len(world.nbr_idx):
-            self._rows = np.repeat(np.arange(world.n), np.diff(world.nbr_ptr))
-        rows = self._rows
-        match = world.nbr_idx == fld.next_hop[rows]
-        out = np.full(world.n, -1, dtype=np.int64)
-        out[rows[match]] = world.nbr_edge[match]
-        if len(self._next_edges) >= max(8, min(MAX_NEXT_EDGES, KEPT_VALUES // max(world.n, 1))):
-            del self._next_edges[next(iter(self._next_edges))]  # the oldest
-        self._next_edges[id(fld)] = (fld, out)
-        return out
+        return NextEdges(world, fld.next_hop)
+
+
+class NextEdges:
+    """The highway from each town to its next hop on a field (-1 where it has none).
+
+    ``edges[town]`` with a town number gives an int, with an array of them an array: what the
+    array of all towns' highways gave (``world.edge(town, next_hop[town])``, -1 at no hop).
+    """
+
+    __slots__ = ("hop", "world")
+
+    def __init__(self, world: World, hop: np.ndarray) -> None:
+        self.world = world
+        self.hop = hop
+
+    @overload
+    def __getitem__(self, town: int) -> int: ...
+
+    @overload
+    def __getitem__(self, town: np.ndarray) -> np.ndarray: ...
+
+    def __getitem__(self, town: int | np.ndarray) -> int | np.ndarray:
+        hop = self.hop[town]
+        if isinstance(town, np.ndarray):
+            return np.where(hop >= 0, self.world.edges(town, np.maximum(hop, 0)), -1)
+        return self.world.edge(town, int(hop)) if hop >= 0 else -1
