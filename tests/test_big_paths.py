@@ -1,0 +1,96 @@
+"""Big-map fast paths give the plain paths' answers: next-hop highways, supply's cut roads.
+
+``Routes.next_edges`` looks a field's next-hop highway up for the towns asked about
+(``NextEdges``) where it built an array over all towns; ``cut_edges`` finds the highways a
+hostile unit stands on with ``World.edges`` and index arrays where it looked each unit's
+highway up in a dict and multiplied boolean matrices. Both are compared with the old
+constructions, on towns without a next hop too (a target; and a town whose ``u * n - 1`` key
+would name the highway of two other towns).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from builders import faction, scenario, town
+from phase_kit import kit, road
+
+from sim.generate import generate_scenario
+from sim.model import TerritoryModel
+from sim.routes import Routes
+from sim.supply import cut_edges
+from sim.world import Field, World
+
+
+def _all_next_edges(world: World, fld: Field) -> np.ndarray:
+    """The array the old ``Routes.next_edges`` built: per town, its next hop's highway."""
+    rows = np.repeat(np.arange(world.n), np.diff(world.nbr_ptr))
+    match = world.nbr_idx == fld.next_hop[rows]
+    out = np.full(world.n, -1, dtype=np.int64)
+    out[rows[match]] = world.nbr_edge[match]
+    return out
+
+
+def test_next_edges_as_the_array_over_all_towns_on_a_generated_map() -> None:
+    model = TerritoryModel(generate_scenario(400, 3, None, 5))
+    w = model.world
+    rng = np.random.default_rng(2)
+    routes = Routes()
+    for trial in range(12):
+        targets = rng.integers(0, w.n, int(rng.integers(1, 8))).astype(np.int64)
+        mask = rng.random(w.n) < 0.7 if trial % 3 == 1 else None
+        fld = w.field(targets, np.zeros(len(targets)), mask)
+        want = _all_next_edges(w, fld)
+        got = routes.next_edges(w, fld)
+        assert got is not None
+        assert [got[i] for i in range(w.n)] == want.tolist()
+        towns = rng.permutation(w.n)[:150]
+        assert got[towns].tolist() == want[towns].tolist()
+        assert (want == -1).any()  # targets and unreached towns have no next hop
+
+
+def test_a_town_without_next_hop_has_no_highway_whatever_its_key_would_name() -> None:
+    # towns a, b, c (numbers 0, 1, 2); road b-c has key 1 * 3 + 2 = 5 = 2 * 3 - 1: the key
+    # of (c, -1), c's "highway to its next hop" when c is the target
+    red = faction("red", supply_sources=["a"])
+    k = kit(scenario([town("a", 38.0, "red"), town("b", 38.1, "red"), town("c", 38.2, "red")],
+                     [road("a", "b"), road("b", "c")], [red]))
+    w = k.world
+    fld = w.field(np.array([2]), np.zeros(1))
+    edges = Routes().next_edges(w, fld)
+    assert edges is not None
+    assert fld.next_hop.tolist() == [1, 2, -1]
+    assert [edges[i] for i in range(3)] == [0, 1, -1]
+    assert edges[np.array([2, 0, 1, 2])].tolist() == [-1, 0, 1, -1]
+    assert _all_next_edges(w, fld).tolist() == [0, 1, -1]
+
+
+def _cut_by_product(model: TerritoryModel) -> np.ndarray:
+    """The road cuts by hostile units as the old ``cut_edges`` computed them."""
+    w, rel = model.world, model.relations
+    on_edge = np.zeros((len(rel.ids), w.m), dtype=bool)
+    for u in model.forces.units:
+        if u.dest >= 0:
+            on_edge[u.faction, w.edge(u.node, u.dest)] = True
+    return (rel.hostile.astype(np.int64) @ on_edge.astype(np.int64)) > 0
+
+
+def test_cut_edges_by_hostile_units_as_the_matrix_product() -> None:
+    model = TerritoryModel(generate_scenario(600, 4, None, 3))
+    rng = np.random.default_rng(4)
+    w = model.world
+    units = model.forces.units
+    checked = 0
+    for _ in range(6):
+        model.step()
+        for u in units[::3]:  # put some units on roads, next to others already there
+            if rng.random() < 0.5:
+                nbrs = w.neighbours(u.node)
+                if len(nbrs):
+                    u.dest, u.progress, u.besieging = int(nbrs[0]), 0.5, -1
+        model.sense.refresh()
+        want = _cut_by_product(model)
+        got = cut_edges(model.supply, w, model.towns, units, model.relations, model.sense,
+                        float("inf"), None)  # no town invested: only the units' cuts
+        assert got.tolist() == want.tolist()
+        checked += int(want.sum())
+    assert checked > 0
