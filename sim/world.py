@@ -16,6 +16,7 @@ import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from sim.fieldorder import LOCAL_TOWNS, LocalOrder
 from sim.geo import Projection, haversine_km
 from sim.scenario.schema import Crossing, Scenario
 
@@ -141,6 +142,8 @@ class World:
         #: same search recurs while control and cut roads stay put, and across the runs of a
         #: sweep, which share the World; at most FIELD_CACHE_VALUES town entries are kept
         self._fields: dict[tuple[bytes, ...], Field] = {}
+        #: unmasked searches of big maps in a local numbering (``sim.fieldorder``)
+        self._local: LocalOrder | None = None
 
     @staticmethod
     def _default_edge_terrain(scenario: Scenario, u: int, v: int) -> str:
@@ -269,6 +272,13 @@ class World:
     ) -> Field:
         """``field`` without its cache."""
         n = self.n
+        if mask is None and n >= LOCAL_TOWNS:
+            row_idx, row_data = _source_row(targets, offsets, n)
+            if self._local is None:  # built on first use: ~0.3 s at 100,000 towns
+                self._local = LocalOrder(self.xy, self.adj_eff.indptr, self.adj_eff.indices,
+                                         self.adj_eff.data, self.nbr_edge)
+            if self._local.usable(float(row_data.max())):
+                return Field(*self._local.search(row_idx, row_data, edge_open))
         # The graph is adj_eff's canonical CSR arrays (each row's columns sorted), filtered by
         # the mask, plus one last row: a super-source joined to each target by its offset
         # (scipy ignores zero weights). Built from arrays, not via COO, which re-sorts every

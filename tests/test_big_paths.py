@@ -1,19 +1,23 @@
-"""Big-map fast paths give the plain paths' answers: next-hop highways, supply's cut roads.
+"""Big-map fast paths give the plain paths' answers: next-hop highways, cut roads, searches.
 
 ``Routes.next_edges`` looks a field's next-hop highway up for the towns asked about
 (``NextEdges``) where it built an array over all towns; ``cut_edges`` finds the highways a
 hostile unit stands on with ``World.edges`` and index arrays where it looked each unit's
 highway up in a dict and multiplied boolean matrices. Both are compared with the old
 constructions, on towns without a next hop too (a target; and a town whose ``u * n - 1`` key
-would name the highway of two other towns).
+would name the highway of two other towns). Unmasked route searches of big maps run on the
+towns renumbered for locality (``sim.fieldorder``): the same distances and next hops as in the
+map's numbering, and the map's numbering where equal roads could make the order matter.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from builders import faction, scenario, town
 from phase_kit import kit, road
 
+import sim.world
 from sim.generate import generate_scenario
 from sim.model import TerritoryModel
 from sim.routes import Routes
@@ -94,3 +98,51 @@ def test_cut_edges_by_hostile_units_as_the_matrix_product() -> None:
         assert got.tolist() == want.tolist()
         checked += int(want.sum())
     assert checked > 0
+
+
+def _plain(w: World, targets: np.ndarray, offsets: np.ndarray,
+           edge_open: np.ndarray | None, monkeypatch: pytest.MonkeyPatch) -> Field:
+    monkeypatch.setattr(sim.world, "LOCAL_TOWNS", 10**9)
+    try:
+        return w._search(targets, offsets, None, edge_open)
+    finally:
+        monkeypatch.setattr(sim.world, "LOCAL_TOWNS", 1)
+
+
+def test_local_numbering_search_as_the_plain_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = TerritoryModel(generate_scenario(1500, 3, None, 7))
+    w = model.world
+    monkeypatch.setattr(sim.world, "LOCAL_TOWNS", 1)
+    rng = np.random.default_rng(9)
+    for trial in range(16):
+        targets = rng.integers(0, w.n, int(rng.integers(1, 30))).astype(np.int64)
+        if trial % 4 == 0:
+            targets[-1] = targets[0]  # listed twice: the weights summed
+        offsets = rng.choice([0.0, 0.0, 25.0, 80.0], len(targets))
+        edge_open = rng.random(w.m) < 0.9 if trial % 2 else None
+        got = w._search(targets, offsets, None, edge_open)
+        want = _plain(w, targets, offsets, edge_open, monkeypatch)
+        assert got.dist.tolist() == want.dist.tolist()
+        assert got.next_hop.tolist() == want.next_hop.tolist()
+    assert w._local is not None and w._local.usable(100.0)
+    assert not np.array_equal(w._local.perm, np.arange(w.n))  # renumbered indeed
+
+
+def test_equal_roads_keep_the_map_numbering(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a 12 x 12 grid of 10 km roads: equal distances everywhere, ties for scipy's heap order
+    ids = [f"t{i}_{j}" for i in range(12) for j in range(12)]
+    towns = [town(t, 100.0, "red", lat=35.0 + 0.09 * int(t[1:].split("_")[0]))
+             for t in ids]
+    for t, tid in zip(towns, ids, strict=True):
+        t["lon"] = 38.0 + 0.11 * int(tid.split("_")[1])
+    roads = [road(f"t{i}_{j}", f"t{i}_{j + 1}") for i in range(12) for j in range(11)]
+    roads += [road(f"t{i}_{j}", f"t{i + 1}_{j}") for i in range(11) for j in range(12)]
+    k = kit(scenario(towns, roads, [faction("red", supply_sources=["t0_0"])]))
+    w = k.world
+    monkeypatch.setattr(sim.world, "LOCAL_TOWNS", 1)
+    targets = np.array([0, 143, 77])
+    got = w._search(targets, np.zeros(3), None, None)
+    assert w._local is not None and not w._local.usable(0.0)
+    want = _plain(w, targets, np.zeros(3), None, monkeypatch)
+    assert got.next_hop.tolist() == want.next_hop.tolist()
+    assert got.dist.tolist() == want.dist.tolist()
