@@ -129,16 +129,7 @@ def test_local_numbering_search_as_the_plain_search(monkeypatch: pytest.MonkeyPa
 
 
 def test_equal_roads_keep_the_map_numbering(monkeypatch: pytest.MonkeyPatch) -> None:
-    # a 12 x 12 grid of 10 km roads: equal distances everywhere, ties for scipy's heap order
-    ids = [f"t{i}_{j}" for i in range(12) for j in range(12)]
-    towns = [town(t, 100.0, "red", lat=35.0 + 0.09 * int(t[1:].split("_")[0]))
-             for t in ids]
-    for t, tid in zip(towns, ids, strict=True):
-        t["lon"] = 38.0 + 0.11 * int(tid.split("_")[1])
-    roads = [road(f"t{i}_{j}", f"t{i}_{j + 1}") for i in range(12) for j in range(11)]
-    roads += [road(f"t{i}_{j}", f"t{i + 1}_{j}") for i in range(11) for j in range(12)]
-    k = kit(scenario(towns, roads, [faction("red", supply_sources=["t0_0"])]))
-    w = k.world
+    w = _grid(12)
     monkeypatch.setattr(sim.world, "LOCAL_TOWNS", 1)
     targets = np.array([0, 143, 77])
     got = w._search(targets, np.zeros(3), None, None)
@@ -146,3 +137,14 @@ def test_equal_roads_keep_the_map_numbering(monkeypatch: pytest.MonkeyPatch) -> 
     want = _plain(w, targets, np.zeros(3), None, monkeypatch)
     assert got.next_hop.tolist() == want.next_hop.tolist()
     assert got.dist.tolist() == want.dist.tolist()
+
+
+def _grid(size: int) -> World:
+    """A size x size grid of 10 km roads (equal distances everywhere: ties for the heap)."""
+    ids = [f"t{i}_{j}" for i in range(size) for j in range(size)]
+    towns = [town(t, 100.0, "red", lat=35.0 + 0.09 * int(t[1:].split("_")[0])) for t in ids]
+    for t, tid in zip(towns, ids, strict=True):
+        t["lon"] = 38.0 + 0.11 * int(tid.split("_")[1])
+    roads = [road(f"t{i}_{j}", f"t{i}_{j + 1}") for i in range(size) for j in range(size - 1)]
+    roads += [road(f"t{i}_{j}", f"t{i + 1}_{j}") for i in range(size - 1) for j in range(size)]
+    return kit(scenario(towns, roads, [faction("red", supply_sources=["t0_0"])])).world
