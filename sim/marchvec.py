@@ -73,11 +73,13 @@ def _march_group(
 ) -> None:
     """The units of one field and faction (see ``march_many``)."""
     count = len(units)
-    ints = np.array([(u.node, u.dest, u.besieging, u.came_from) for u in units],
-                    dtype=np.int64).reshape(count, 4).T.copy()
-    node, dest, besieging, came_from = ints
-    floats = np.array([(u.progress, u.speed) for u in units], dtype=float).reshape(count, 2)
-    progress, budget = floats[:, 0].copy(), floats[:, 1].copy()
+    # one list per attribute (a list of tuples converts 2-4x slower)
+    node = np.array([u.node for u in units], dtype=np.int64)
+    dest = np.array([u.dest for u in units], dtype=np.int64)
+    besieging = np.array([u.besieging for u in units], dtype=np.int64)
+    came_from = np.array([u.came_from for u in units], dtype=np.int64)
+    progress = np.array([u.progress for u in units], dtype=float)
+    budget = np.array([u.speed for u in units], dtype=float)
     eff = w.eff_km
     dist = fld.dist
     k = np.full(count, -1, dtype=np.int64)
