@@ -141,8 +141,10 @@ class Raiding:
         relations: Relations,
         sense: Sense,
         edge_open: np.ndarray | None,
+        raiders: frozenset[int] | None = None,
     ) -> None:
         self.world = world
+        self.raiders = raiders  # factions with a raid rule (None: any may have one)
         self.towns = towns
         self.relations = relations
         self.sense = sense
@@ -162,17 +164,22 @@ class Raiding:
         edge_open: np.ndarray | None,
     ) -> Raiding | None:
         """A Raiding for today's orders, or None when no faction has a raid rule (no cost)."""
-        if not any(r.action == "raid" for f in factions for r in f.unit_rules):
+        raiders = frozenset(f.index for f in factions
+                            if any(r.action == "raid" for r in f.unit_rules))
+        if not raiders:
             return None
-        return cls(world, towns, relations, sense, edge_open)
+        return cls(world, towns, relations, sense, edge_open, raiders)
 
     def usable_for(
         self, unit: Unit, inner: Callable[[CompiledRule], bool] | None
-    ) -> partial[bool]:
+    ) -> Callable[[CompiledRule], bool] | None:
         """``choose``'s test for this unit: a raid rule applies only when it has a target.
 
-        Other rules are left to ``inner`` (the bridge rules' test), when given.
+        Other rules are left to ``inner`` (the bridge rules' test), when given; a unit of a
+        faction without raid rules gets ``inner`` itself.
         """
+        if self.raiders is not None and unit.faction not in self.raiders:
+            return inner
         return partial(self._usable, unit, inner)
 
     def _usable(
