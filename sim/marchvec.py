@@ -32,7 +32,7 @@ VECTOR_MARCH_UNITS = 24
 def march_many(
     world: World,
     queue: Sequence[tuple[Unit, Field]],
-    next_edges: Callable[[Field], NextEdges | None],
+    next_edges: Callable[[Field], NextEdges | np.ndarray | None],
     stop: Callable[[int], np.ndarray],
     edge_open: np.ndarray | None,
     scalar: Callable[[Unit, Field], None],
@@ -66,7 +66,7 @@ def _march_group(
     w: World,
     units: list[Unit],
     fld: Field,
-    next_edge: NextEdges,
+    next_edge: NextEdges | np.ndarray,
     stop: np.ndarray,
     edge_open: np.ndarray | None,
     scalar: Callable[[Unit, Field], None],
@@ -140,7 +140,7 @@ def _march_group(
 def _first_leg(
     active: np.ndarray,
     hop: np.ndarray,
-    next_edge: NextEdges,
+    next_edge: NextEdges | np.ndarray,
     stop: np.ndarray,
     eff: np.ndarray,
     node: np.ndarray,

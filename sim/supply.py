@@ -19,6 +19,10 @@ from sim.sense import Sense
 from sim.state import Ledger, Roads, TownState
 from sim.world import World
 
+#: With more units than this, the highways hostile units stand on are found with arrays
+#: (``cut_edges``); below it the plain loop costs less than the arrays' set-up.
+MANY_UNITS = 64
+
 __all__ = ["SiegeTally", "SupplyState", "attrition", "compute_supply", "conscript", "cut_edges"]
 
 
@@ -116,15 +120,22 @@ def cut_edges(
     w = world
     k = len(relations.ids)
     hostile = relations.hostile
-    cut = np.zeros((k, w.m), dtype=bool)
-    # cut[f, e]: a unit of a faction hostile to f stands on highway e (one pass over the
-    # units on a road, their highways looked up at once; was a boolean matrix product)
-    on_road = [(u.faction, u.node, u.dest) for u in units if u.dest >= 0]
-    if on_road:
-        fnd = np.array(on_road, dtype=np.int64).reshape(len(on_road), 3)
-        edge = w.edges(fnd[:, 1], fnd[:, 2])
-        f_cut, unit = np.nonzero(hostile[:, fnd[:, 0]])
-        cut[f_cut, edge[unit]] = True
+    if len(units) > MANY_UNITS:
+        # cut[f, e]: a unit of a faction hostile to f stands on highway e (the units on a
+        # road looked up at once, the cut set by index: the product's booleans)
+        cut = np.zeros((k, w.m), dtype=bool)
+        on_road = [u for u in units if u.dest >= 0]
+        if on_road:
+            edge = w.edges(np.array([u.node for u in on_road], dtype=np.int64),
+                           np.array([u.dest for u in on_road], dtype=np.int64))
+            f_cut, unit = np.nonzero(hostile[:, [u.faction for u in on_road]])
+            cut[f_cut, edge[unit]] = True
+    else:
+        on_edge = np.zeros((k, w.m), dtype=bool)
+        for u in units:
+            if u.dest >= 0:
+                on_edge[u.faction, w.edge(u.node, u.dest)] = True
+        cut = (hostile.astype(np.int64) @ on_edge.astype(np.int64)) > 0
     supply.besiegers.recount(units)
     besiegers = supply.besiegers.items()
     if besiegers:

@@ -20,8 +20,8 @@ from phase_kit import kit, road
 import sim.world
 from sim.generate import generate_scenario
 from sim.model import TerritoryModel
-from sim.routes import Routes
-from sim.supply import cut_edges
+from sim.routes import NextEdges, Routes
+from sim.supply import MANY_UNITS, cut_edges
 from sim.world import Field, World
 
 
@@ -44,8 +44,9 @@ def test_next_edges_as_the_array_over_all_towns_on_a_generated_map() -> None:
         mask = rng.random(w.n) < 0.7 if trial % 3 == 1 else None
         fld = w.field(targets, np.zeros(len(targets)), mask)
         want = _all_next_edges(w, fld)
-        got = routes.next_edges(w, fld)
-        assert got is not None
+        got = NextEdges(w, fld.next_hop)  # what maps of LOOKUP_TOWNS or more use
+        small = routes.next_edges(w, fld)
+        assert isinstance(small, np.ndarray) and small.tolist() == want.tolist()
         assert [got[i] for i in range(w.n)] == want.tolist()
         towns = rng.permutation(w.n)[:150]
         assert got[towns].tolist() == want[towns].tolist()
@@ -60,15 +61,14 @@ def test_a_town_without_next_hop_has_no_highway_whatever_its_key_would_name() ->
                      [road("a", "b"), road("b", "c")], [red]))
     w = k.world
     fld = w.field(np.array([2]), np.zeros(1))
-    edges = Routes().next_edges(w, fld)
-    assert edges is not None
+    edges = NextEdges(w, fld.next_hop)
     assert fld.next_hop.tolist() == [1, 2, -1]
     assert [edges[i] for i in range(3)] == [0, 1, -1]
     assert edges[np.array([2, 0, 1, 2])].tolist() == [-1, 0, 1, -1]
     assert _all_next_edges(w, fld).tolist() == [0, 1, -1]
 
 
-def _cut_by_product(model: TerritoryModel) -> np.ndarray:
+def _cut_by_product(model: TerritoryModel) -> np.ndarray:  # the plain path (few units)
     """The road cuts by hostile units as the old ``cut_edges`` computed them."""
     w, rel = model.world, model.relations
     on_edge = np.zeros((len(rel.ids), w.m), dtype=bool)
@@ -79,10 +79,11 @@ def _cut_by_product(model: TerritoryModel) -> np.ndarray:
 
 
 def test_cut_edges_by_hostile_units_as_the_matrix_product() -> None:
-    model = TerritoryModel(generate_scenario(600, 4, None, 3))
+    model = TerritoryModel(generate_scenario(1000, 4, None, 3))
     rng = np.random.default_rng(4)
     w = model.world
     units = model.forces.units
+    assert len(units) > MANY_UNITS  # the array path
     checked = 0
     for _ in range(6):
         model.step()
