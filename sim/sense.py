@@ -274,13 +274,13 @@ class Sense:
             self._near_sum[key] = near
         return near
 
-    def _near_unit(self, faction: int, unit: Unit, km: float) -> float:
-        """Hostile fighters within km of the unit."""
+    def near_unit(self, faction: int, unit: Unit, km: float) -> float:
+        """Hostile fighters within km of the unit (``enemy_fighters_within_km``)."""
         key = (self.relations.enemies[faction], unit.node, unit.dest, unit.progress, km)
         return self._near(faction, key, lambda: self.world.project(*unit.position()), km)
 
-    def _near_town(self, faction: int, town: int, km: float) -> float:
-        """Hostile fighters within km of a town."""
+    def near_town(self, faction: int, town: int, km: float) -> float:
+        """Hostile fighters within km of a town (``enemy_near``)."""
         key = (self.relations.enemies[faction], town, km)
         return self._near(faction, key, lambda: self.world.xy[town], km)
 
@@ -344,13 +344,13 @@ class Sense:
                 c = self.towns.controller[w.index[args[0]]]
                 return bool(c >= 0 and c in self.relations.friends[faction])
             case "enemy_near":
-                return self._near_town(faction, w.index[args[0]], max(args[1], 0))
+                return self.near_town(faction, w.index[args[0]], max(args[1], 0))
             case "enemy_within_km" | "enemy_fighters_within_km":
                 km = max(args[0], 0)
                 if unit is None:
                     anyone, total = self._near_held_towns(faction, km)
                 else:
-                    total = self._near_unit(faction, unit, km)
+                    total = self.near_unit(faction, unit, km)
                     anyone = total > 0
                 return anyone if name == "enemy_within_km" else total
             case "odds":

@@ -1,0 +1,107 @@
+"""The unit form of rule conditions (sim.unitrules) against the scalar evaluator (sim.context)."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import pytest
+
+from sim.choice import choose, program
+from sim.context import UnitContext
+from sim.model import TerritoryModel
+from sim.scenario.expr import compile_condition
+from sim.unitrules import FactionDay, compile_unit
+from tests.builders import DEFAULT
+
+TOWNS = ("dez_old_city", "humaymah", "al_sukhnah", "mayadin")
+CONDITIONS = [
+    # every variable (numbers compared with a constant, on either side, and with each other)
+    "day >= 3", "3 <= day", "towns_held > 5", "population_held / 1000 > 1",
+    "faction_fighters - casualties > 0", "besieged_towns == 0", "fighters > 100",
+    "strength < 0.9", "morale >= 0.5", "quality != 1", "strength_ratio > 2",
+    "strength_ratio >= 3 and enemy_within_km(30)", "besieged", "not besieged", "supplied",
+    "in_battle", "not in_battle or morale < 0.3", "target_odds > 1",
+    # functions
+    "enemy_within_km(0)", "enemy_within_km(-5)", "enemy_within_km(80)",
+    "enemy_fighters_within_km(50) > 200", "enemy_fighters_within_km(50) / fighters < 1",
+    "enemy_near('dez_old_city', 150) > 3000", "enemy_near('humaymah', -1) >= 0",
+    "holds('humaymah')", "not holds('al_sukhnah') and day > 2", "odds('mayadin') > 1.5",
+    "odds('dez_old_city') < odds('humaymah')", "tagged('t2_axis')", "tagged('nope')",
+    "units_tagged('m20_raiders') > 1", "fighters_tagged('m20_raiders') > 500",
+    "min(fighters, morale * 1000) > 600", "max(strength_ratio, 1) * 2 <= 6",
+    "abs(-fighters) > 2", "min(morale, 0.5) == max(morale, 0.5)",
+    # arithmetic and truth values: division by zero, chains, and/or of numbers
+    "fighters / (morale - morale) > 1", "-fighters / 0 < 0", "(day - day) / 0 == 0",
+    "1 < morale * 2 < 3", "0 <= strength_ratio <= 100 < fighters", "fighters and morale",
+    "not fighters", "in_battle or besieged or supplied", "day > 1 and morale > 0.1 and fighters",
+    "+morale > 0.5", "fighters % 7 > 3", "fighters % (day - day) == 0", "true", "false",
+    "1 == 1.0",
+]
+
+
+def raw_value(source: str, unit: Any, m: TerritoryModel) -> tuple[Any, Any]:
+    """(the scalar evaluator's value, the unit form's value) of a condition for a unit."""
+    cond = compile_condition(source)
+    f = unit.faction
+    stats = m.record.stats[f]
+    ctx = UnitContext(unit, m.day, stats, m.sense, m.supply)
+    env = FactionDay(f, m.day, stats, m.sense, m.supply)
+    return cond._fn(ctx), compile_unit(cond).fn(unit, env)
+
+
+def same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and math.isnan(a):
+        return isinstance(b, float) and math.isnan(b)
+    return type(a) is type(b) and a == b
+
+
+@pytest.fixture(scope="module")
+def model() -> TerritoryModel:
+    return TerritoryModel(DEFAULT, seed=3)
+
+
+@pytest.mark.parametrize("days", [0, 4, 25])
+def test_every_name_gives_the_same_value(model: TerritoryModel, days: int) -> None:
+    model.run(days - model.day) if days > model.day else None
+    assert model.unit_list
+    for unit in model.unit_list:
+        for source in CONDITIONS:
+            plain, fast = raw_value(source, unit, model)
+            assert same(plain, fast), (source, unit.key, plain, fast)
+
+
+def test_conditions_of_the_unit_alone_are_not_kept_per_faction() -> None:
+    free = {s: compile_unit(compile_condition(s)).unit_free for s in CONDITIONS}
+    assert free["day >= 3"] and free["holds('humaymah')"] and free["true"]
+    assert free["enemy_near('dez_old_city', 150) > 3000"]
+    for name in ("fighters", "strength_ratio", "enemy_within_km", "odds", "tagged",
+                 "units_tagged", "besieged", "target_odds"):
+        assert not any(v for s, v in free.items() if re.search(rf"\b{name}\b", s)), name
+
+
+def test_the_program_chooses_the_rule_choose_does() -> None:
+    m = TerritoryModel(DEFAULT, seed=5)
+    for _ in range(30):
+        envs: dict[int, FactionDay] = {}
+        for unit in m.unit_list:
+            f = unit.faction
+            stats = m.record.stats[f]
+            rules = m.factions[f].unit_rules
+            env = envs.setdefault(f, FactionDay(f, m.day, stats, m.sense, m.supply))
+            ctx = UnitContext(unit, m.day, stats, m.sense, m.supply)
+            seen: list[str] = []
+
+            def usable(rule: Any) -> bool:
+                seen.append(rule.id)
+                return rule.action != "raid"  # every raid refused: the next rule decides
+
+            plain = choose(unit, rules, ctx, usable)
+            asked = list(seen)
+            seen.clear()
+            assert program(rules).first(unit, env, usable) is plain
+            # usable is asked only of raid and bridge rules (it accepts every other one)
+            assert seen == [r for r in asked if r in {x.id for x in rules
+                                                        if x.action in ("raid", "bridge")}]
+        m.step()
