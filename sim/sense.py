@@ -18,15 +18,20 @@ from scipy.spatial import cKDTree
 
 from sim.agents import Forces, Relations, Unit
 from sim.constants import NO_ENEMY_RATIO
+from sim.senseparts import LEAF as LEAF  # re-exported: tests import it from here
+from sim.senseparts import Hostile as _Hostile
+from sim.senseparts import Ratios
+from sim.senseparts import maybe_near as _maybe_near
+from sim.senseparts import unit_xy as _unit_xy
 from sim.state import TownState
 from sim.world import World
 
 __all__ = ["Sense"]
 
 VECTOR_UNITS = 64  # above this many units, positions are computed with arrays (same floats)
-LEAF = 16  # cKDTree's default leafsize: a tree of at most this many points is a single leaf
 SEQUENTIAL_SUM = 8  # numpy sums arrays shorter than this one element after the other
 PREFILTER_TOWNS = 256  # threatened_towns: above this many towns, a grid picks the candidates
+SMALL_RATIO_TOWNS = 4096  # strength_ratio: up to this many towns, one town's at a time (Ratios)
 
 
 class OddsSource(Protocol):
@@ -63,6 +68,7 @@ class Sense:
         self.odds: OddsSource | None = None
         #: faction -> (its towns' numbers as bytes, their KD-tree): see _held_tree
         self._held_trees: dict[int, tuple[bytes, cKDTree]] = {}
+        self._adj_rows: list[list[int]] | None = None  # see _rows
         self.refresh()
 
     def odds_source(self) -> OddsSource:
@@ -105,6 +111,8 @@ class Sense:
         self._weight_list: dict[frozenset[int], list[float]] = {}
         #: (friends, enemies) -> strength ratio per town
         self._ratio: dict[tuple[frozenset[int], frozenset[int]], np.ndarray] = {}
+        #: (friends, enemies) -> the fighters of the first question, town by town (small maps)
+        self._small_ratio: dict[tuple[frozenset[int], frozenset[int]], Ratios] = {}
         self._town_fighters: np.ndarray | None = None
         self._defenders: np.ndarray | None = None
         self._near_towns: dict[tuple[int, float], tuple[bool, float]] = {}
@@ -188,8 +196,22 @@ class Sense:
         return present
 
     def strength_ratio(self, faction: int, town: int) -> float:
-        """Friendly units' fighters / all hostile fighters in ``town`` and the towns next to it."""
-        return float(self.strength_ratios(faction)[town])
+        """Friendly units' fighters / all hostile fighters in ``town`` and the towns next to it.
+
+        With few units (at most ``VECTOR_UNITS``) on a map of at most ``SMALL_RATIO_TOWNS``
+        towns, the town's ratio alone is worked out in plain Python from the fighters as they
+        stood at the faction's first question (:class:`Ratios`), not every town's with arrays.
+        """
+        key = (self.relations.friends[faction], self.relations.enemies[faction])
+        ratio = self._ratio.get(key)
+        if ratio is not None:
+            return float(ratio[town])
+        if len(self.units) > VECTOR_UNITS or self.world.n > SMALL_RATIO_TOWNS:
+            return float(self.strength_ratios(faction)[town])
+        small = self._small_ratio.get(key)
+        if small is None:
+            small = self._small_ratio[key] = Ratios(*self._ratio_inputs(faction), self._rows())
+        return small.at(town)
 
     def strength_ratios(self, faction: int) -> np.ndarray:
         """``strength_ratio`` of every town (computed when first asked, then kept)."""
@@ -198,23 +220,43 @@ class Sense:
         ratio = self._ratio.get((friends, enemies))
         if ratio is None:
             w = self.world
-            tf = self.town_fighters()
-            friendly = np.zeros(w.n)  # only units can attack; garrisons stay home
-            if len(self.units) > VECTOR_UNITS:
-                fac, node, _, fighters = self._live()
-                ours = self.relations.friend_of[faction][fac]
-                np.add.at(friendly, node[ours], fighters[ours])
-            else:
-                for u in self.units:
-                    if u.faction in friends:
-                        friendly[u.node] += u.fighters
-            hostile = tf[sorted(enemies)].sum(axis=0) if enemies else np.zeros(w.n)
+            small = self._small_ratio.get((friends, enemies))  # the fighters already taken
+            friendly, hostile = (
+                (small.friendly, small.hostile) if small is not None
+                else self._ratio_inputs(faction))
             near_f = w.adj_self @ friendly
             near_h = w.adj_self @ hostile
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = np.where(near_h > 0, near_f / np.maximum(near_h, 1e-12), NO_ENEMY_RATIO)
             self._ratio[(friends, enemies)] = ratio
         return ratio
+
+    def _ratio_inputs(self, faction: int) -> tuple[np.ndarray, np.ndarray]:
+        """(friendly units' fighters, hostile fighters) per town, from where units stand now."""
+        friends = self.relations.friends[faction]
+        enemies = self.relations.enemies[faction]
+        w = self.world
+        tf = self.town_fighters()
+        friendly = np.zeros(w.n)  # only units can attack; garrisons stay home
+        if len(self.units) > VECTOR_UNITS:
+            fac, node, _, fighters = self._live()
+            ours = self.relations.friend_of[faction][fac]
+            np.add.at(friendly, node[ours], fighters[ours])
+        else:
+            for u in self.units:
+                if u.faction in friends:
+                    friendly[u.node] += u.fighters
+        hostile = tf[sorted(enemies)].sum(axis=0) if enemies else np.zeros(w.n)
+        return friendly, hostile
+
+    def _rows(self) -> list[list[int]]:
+        """Per town, the columns of its row of ``world.adj_self`` in stored order (kept)."""
+        rows = self._adj_rows
+        if rows is None:
+            a = self.world.adj_self
+            idx, ptr = a.indices.tolist(), a.indptr.tolist()
+            rows = self._adj_rows = [idx[ptr[i]:ptr[i + 1]] for i in range(self.world.n)]
+        return rows
 
     def _hostile_tree(self, faction: int) -> tuple[cKDTree | None, np.ndarray]:
         """(KD-tree of the faction's hostile units or None, their fighters), tree order."""
@@ -256,7 +298,7 @@ class Sense:
         return float(self._weights(geo)[idx].sum())
 
     def _near(self, faction: int, key: tuple[Any, ...], xy: Any, km: float) -> float:
-        """Hostile fighters within km of the point ``xy`` (a function: it is called on a miss).
+        """_Hostile fighters within km of the point ``xy`` (a function: it is called on a miss).
 
         ``key`` names the point (the same key, the same point); which units are near is kept
         until a unit moves, their fighters are summed once per refresh.
@@ -275,12 +317,12 @@ class Sense:
         return near
 
     def near_unit(self, faction: int, unit: Unit, km: float) -> float:
-        """Hostile fighters within km of the unit (``enemy_fighters_within_km``)."""
+        """_Hostile fighters within km of the unit (``enemy_fighters_within_km``)."""
         key = (self.relations.enemies[faction], unit.node, unit.dest, unit.progress, km)
         return self._near(faction, key, lambda: self.world.project(*unit.position()), km)
 
     def near_town(self, faction: int, town: int, km: float) -> float:
-        """Hostile fighters within km of a town (``enemy_near``)."""
+        """_Hostile fighters within km of a town (``enemy_near``)."""
         key = (self.relations.enemies[faction], town, km)
         return self._near(faction, key, lambda: self.world.xy[town], km)
 
@@ -356,89 +398,3 @@ class Sense:
             case "odds":
                 return self.odds_source().rule_value(faction, unit, w.index[args[0]])
         raise KeyError(name)  # unreachable: names are checked when the scenario loads
-
-
-class _Hostile:
-    """The units of a set of hostile factions: their positions and a KD-tree built on demand.
-
-    Up to ``LEAF`` points a KD-tree is a single leaf, which ``cKDTree.query_ball_point``
-    searches by brute force: points in index order, kept when ``dx*dx + dy*dy <= r*r`` (the
-    squared distance summed in that order, the squared radius). ``within`` does the same in
-    plain Python floats and no tree (building one costs more than the search); above ``LEAF``
-    it asks the tree. tests/test_small_paths.py checks the two agree, on boundary cases too.
-    """
-
-    __slots__ = ("_tree", "_xy", "enemies", "mask", "pts")
-
-    def __init__(self, pts: np.ndarray, mask: np.ndarray, enemies: frozenset[int]) -> None:
-        self.pts = pts
-        self.mask = mask
-        self.enemies = enemies
-        self._tree: cKDTree | None = None
-        self._xy: list[tuple[float, float]] | None = None
-
-    def tree(self) -> cKDTree | None:
-        """The KD-tree of the points (None without points)."""
-        if self._tree is None and len(self.pts):
-            self._tree = cKDTree(self.pts)
-        return self._tree
-
-    def within(self, xy: Any, km: float) -> list[int] | np.ndarray:
-        """Indices of the points within ``km`` of ``xy``, in the order the KD-tree gives them."""
-        r = float(km)
-        if len(self.pts) <= LEAF:  # Python floats: the same IEEE operations as the tree's
-            if self._xy is None:
-                self._xy = [(float(a), float(b)) for a, b in self.pts.tolist()]
-            x, y = float(xy[0]), float(xy[1])
-            rr = r * r
-            return [
-                i
-                for i, (a, b) in enumerate(self._xy)
-                if (a - x) * (a - x) + (b - y) * (b - y) <= rr
-            ]
-        tree = self.tree()
-        assert tree is not None
-        return np.asarray(tree.query_ball_point(xy, r=r), dtype=np.intp)
-
-
-def _maybe_near(xy: np.ndarray, pts: np.ndarray, km: float) -> np.ndarray:
-    """Bool per point of ``xy``: whether a point of ``pts`` may be within ``km`` of it.
-
-    A conservative pre-filter (never False where one is within km): on a grid of cells a
-    little wider than km, a point within km of another lies in the same or a neighbouring
-    cell. The exact test is left to the KD-tree, asked about the candidates only; each query
-    point's answer does not depend on the others asked with it.
-    """
-    cell = km * 1.01 + 1e-6
-    hc = np.floor(pts / cell).astype(np.int64)
-    tc = np.floor(xy / cell).astype(np.int64)
-    lo = np.minimum(hc.min(axis=0), tc.min(axis=0)) - 1
-    span = int(max(hc[:, 1].max(), tc[:, 1].max()) - lo[1] + 2)
-    shifted = hc - lo
-    keys = np.unique(np.concatenate([(shifted[:, 0] + dx) * span + shifted[:, 1] + dy
-                                     for dx in (-1, 0, 1) for dy in (-1, 0, 1)]))
-    want = (tc[:, 0] - lo[0]) * span + (tc[:, 1] - lo[1])
-    at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
-    return keys[at] == want
-
-
-def _unit_xy(w: World, units: list[Unit]) -> np.ndarray:
-    """Flat-projection km of every unit, as ``world.project(*unit.position())``, vectorised.
-
-    The same float operations in the same order as ``Unit.position`` and ``Projection.xy``, so
-    the coordinates are bit-identical.
-    """
-    count = len(units)
-    node = np.fromiter((u.node for u in units), dtype=np.int64, count=count)
-    dest = np.fromiter((u.dest for u in units), dtype=np.int64, count=count)
-    lat = w.lat[node]
-    lon = w.lon[node]
-    moving = np.nonzero(dest >= 0)[0]
-    if len(moving):
-        a, b = node[moving], dest[moving]
-        k = w.edges(a, b)
-        progress = np.array([units[i].progress for i in moving.tolist()], dtype=float)
-        f = np.minimum(progress / w.eff_km[k], 1.0)
-        lat[moving] = w.lat[a] + f * (w.lat[b] - w.lat[a])
-        lon[moving] = w.lon[a] + f * (w.lon[b] - w.lon[a])
-    return w.projection.xy_arrays(lat, lon)

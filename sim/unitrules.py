@@ -160,8 +160,8 @@ def _boolop(conj: bool, parts: list[UnitFn]) -> Compiled:
     if len(parts) == 2:
         a, b = parts
         if conj:
-            return (lambda u, e: True if a(u, e) and b(u, e) else False), ()
-        return (lambda u, e: True if a(u, e) or b(u, e) else False), ()
+            return (lambda u, e: bool(a(u, e) and b(u, e))), ()
+        return (lambda u, e: bool(a(u, e) or b(u, e))), ()
     if conj:
         return (lambda u, e: all(p(u, e) for p in parts)), ()
     return (lambda u, e: any(p(u, e) for p in parts)), ()
@@ -206,15 +206,15 @@ def _compare(node: ast.Compare, names: set[str]) -> UnitFn:
         if const:
             v = const[0]
             if isinstance(op, ast.Lt):
-                return lambda u, e: True if first(u, e) < v else False
+                return lambda u, e: bool(first(u, e) < v)
             if isinstance(op, ast.LtE):
-                return lambda u, e: True if first(u, e) <= v else False
+                return lambda u, e: bool(first(u, e) <= v)
             if isinstance(op, ast.Gt):
-                return lambda u, e: True if first(u, e) > v else False
+                return lambda u, e: bool(first(u, e) > v)
             if isinstance(op, ast.GtE):
-                return lambda u, e: True if first(u, e) >= v else False
+                return lambda u, e: bool(first(u, e) >= v)
         fn = _CMP[type(op)]
-        return lambda u, e: True if fn(first(u, e), right(u, e)) else False
+        return lambda u, e: bool(fn(first(u, e), right(u, e)))
     ops = [(_CMP[type(o)], _compile(c, names)[0])
            for o, c in zip(node.ops, node.comparators, strict=True)]
 

@@ -6,12 +6,15 @@ import math
 import re
 from typing import Any
 
+import numpy as np
 import pytest
 
 from sim.choice import choose, program
+from sim.constants import NO_ENEMY_RATIO
 from sim.context import UnitContext
 from sim.model import TerritoryModel
 from sim.scenario.expr import compile_condition
+from sim.senseparts import Ratios
 from sim.unitrules import FactionDay, compile_unit
 from tests.builders import DEFAULT
 
@@ -93,7 +96,7 @@ def test_the_program_chooses_the_rule_choose_does() -> None:
             ctx = UnitContext(unit, m.day, stats, m.sense, m.supply)
             seen: list[str] = []
 
-            def usable(rule: Any) -> bool:
+            def usable(rule: Any, seen: list[str] = seen) -> bool:
                 seen.append(rule.id)
                 return rule.action != "raid"  # every raid refused: the next rule decides
 
@@ -105,3 +108,33 @@ def test_the_program_chooses_the_rule_choose_does() -> None:
             assert seen == [r for r in asked if r in {x.id for x in rules
                                                         if x.action in ("raid", "bridge")}]
         m.step()
+
+
+def test_strength_ratios_town_by_town_are_the_arrays_floats(model: TerritoryModel) -> None:
+    """Ratios.at against the sparse product and np.where, on awkward fighters too."""
+    w = model.world
+    rows = model.sense._rows()
+    rng = np.random.default_rng(7)
+    specials = np.array([0.0, -0.0, 1e-13, 1e-12, 5e-324, 1e308, math.inf, math.nan, 3.0])
+    for trial in range(60):
+        friendly = rng.choice([0.0, 0.0, 0.1, 1.0 / 3, 250.0, 1e17], size=w.n)
+        hostile = rng.choice([0.0, 0.0, 7.0, 0.2, 1e-6, 3e15], size=w.n)
+        if trial % 3 == 0:
+            friendly[rng.integers(w.n, size=5)] = rng.choice(specials, size=5)
+            hostile[rng.integers(w.n, size=5)] = rng.choice(specials, size=5)
+        with np.errstate(all="ignore"):
+            near_f, near_h = w.adj_self @ friendly, w.adj_self @ hostile
+            want = np.where(near_h > 0, near_f / np.maximum(near_h, 1e-12), NO_ENEMY_RATIO)
+        got = Ratios(friendly, hostile, rows)
+        assert np.array([got.at(t) for t in range(w.n)]).tobytes() == want.tobytes()
+
+
+def test_strength_ratio_of_one_town_is_the_arrays_entry() -> None:
+    """The Sense's small path against its array path, on the run's own states."""
+    m = TerritoryModel(DEFAULT, seed=2)
+    for _ in range(40):
+        m.step()
+        for f in range(len(m.factions)):
+            small = [m.sense.strength_ratio(f, t) for t in range(m.world.n)]
+            whole = m.sense.strength_ratios(f)  # built from the fighters the first question took
+            assert np.array(small).tobytes() == whole.tobytes()
