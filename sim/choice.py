@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -234,9 +235,13 @@ class RuleChoice:
         return self._plans[unit.faction].chosen is None
 
     def rule(
-        self, place: int, unit: Unit, usable: Callable[[CompiledRule], bool] | None = None
+        self, place: int, unit: Unit, gate: Callable[[Unit, CompiledRule], bool] | None = None
     ) -> CompiledRule | None:
-        """The rule the unit at ``place`` in the order follows today (None: it holds)."""
+        """The rule the unit at ``place`` in the order follows today (None: it holds).
+
+        ``gate(unit, rule)``: whether a ``raid`` or ``bridge`` rule can give the unit its
+        order (every other rule can); None: every rule can.
+        """
         plan = self._plans[unit.faction]
         plan.done += 1
         if plan.chosen is not None:
@@ -248,8 +253,9 @@ class RuleChoice:
                 kept = self._days[f] = (
                     program(self.factions[f].unit_rules),
                     FactionDay(f, self.day, self.stats[f], self.sense, self.supply))
-            return kept[0].first(unit, kept[1], usable)
+            return kept[0].first(unit, kept[1], gate)
         ctx = _Watched(unit, self.day, self.stats[f], self.sense, self.supply)
+        usable = None if gate is None else partial(gate, unit)
         rule = choose(unit, self.factions[f].unit_rules, ctx, usable)
         if plan.conditions is not None and (ctx.asked_ratio or not plan.needs_ratio):
             plan.chosen = self._on_arrays(f, plan.positions[plan.done:], plan.conditions)

@@ -11,6 +11,7 @@ unit moves. Nothing here loops over all towns in Python.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -196,22 +197,29 @@ class Sense:
         return present
 
     def strength_ratio(self, faction: int, town: int) -> float:
-        """Friendly units' fighters / all hostile fighters in ``town`` and the towns next to it.
+        """Friendly units' fighters / all hostile fighters in ``town`` and the towns next to it."""
+        return self.ratio_lookup(faction)(town)
+
+    def ratio_lookup(self, faction: int) -> Callable[[int], float]:
+        """``strength_ratio`` of the faction as a function of the town (fixed from now on).
 
         With few units (at most ``VECTOR_UNITS``) on a map of at most ``SMALL_RATIO_TOWNS``
-        towns, the town's ratio alone is worked out in plain Python from the fighters as they
-        stood at the faction's first question (:class:`Ratios`), not every town's with arrays.
+        towns, a town's ratio alone is worked out in plain Python from the fighters as they
+        stood at the faction's first question (:class:`~sim.senseparts.Ratios`), not every
+        town's with arrays.
         """
         key = (self.relations.friends[faction], self.relations.enemies[faction])
-        ratio = self._ratio.get(key)
-        if ratio is not None:
-            return float(ratio[town])
-        if len(self.units) > VECTOR_UNITS or self.world.n > SMALL_RATIO_TOWNS:
-            return float(self.strength_ratios(faction)[town])
         small = self._small_ratio.get(key)
-        if small is None:
+        if small is not None:
+            return small.at
+        ratio = self._ratio.get(key)
+        if ratio is None and len(self.units) <= VECTOR_UNITS and (
+                self.world.n <= SMALL_RATIO_TOWNS):
             small = self._small_ratio[key] = Ratios(*self._ratio_inputs(faction), self._rows())
-        return small.at(town)
+            return small.at
+        if ratio is None:
+            ratio = self.strength_ratios(faction)
+        return lambda town: float(ratio[town])
 
     def strength_ratios(self, faction: int) -> np.ndarray:
         """``strength_ratio`` of every town (computed when first asked, then kept)."""

@@ -67,16 +67,16 @@ class FactionDay:
         self.sense = sense
         self.supply = supply
         self.index = sense.world.index
-        self.ratios: Any = None  # the Sense's strength ratios of the faction, once asked
+        self.ratios: Callable[[int], float] | None = None  # Sense.ratio_lookup, once asked
         self.held: dict[str, bool] = {}  # town id -> holds(town), once asked
         self.memo: dict[int, bool] = {}  # place of a unit-free rule -> its condition's truth
 
     def strength_ratio(self, node: int) -> float:
-        """``strength_ratio`` at a town (the Sense computes them at the first question)."""
+        """``strength_ratio`` at a town (the Sense fixes them at the first question)."""
         r = self.ratios
         if r is None:
-            r = self.ratios = self.sense.strength_ratios(self.faction)
-        return float(r[node])
+            r = self.ratios = self.sense.ratio_lookup(self.faction)
+        return r(node)
 
     def holds(self, town: str) -> bool:
         """``holds(town)``: as the Sense answers it (control is fixed during the phase)."""
@@ -323,9 +323,12 @@ class UnitProgram:
         self._by_tags: dict[frozenset[str], list[Entry]] = {}
 
     def first(
-        self, unit: Unit, env: FactionDay, usable: Callable[[CompiledRule], bool] | None
+        self, unit: Unit, env: FactionDay, gate: Callable[[Unit, CompiledRule], bool] | None
     ) -> CompiledRule | None:
-        """As ``sim.choice.choose``: the first rule for the unit's tags whose condition holds."""
+        """As ``sim.choice.choose``: the first rule for the unit's tags whose condition holds.
+
+        ``gate(unit, rule)`` is asked only of the gated rules (``choose``'s ``usable``).
+        """
         entries = self._by_tags.get(unit.tags)
         if entries is None:
             tags = unit.tags
@@ -342,6 +345,6 @@ class UnitProgram:
                 holds = found
             else:
                 holds = cond.fn(unit, env)
-            if holds and (not gated or usable is None or usable(rule)):
+            if holds and (not gated or gate is None or gate(unit, rule)):
                 return rule
         return None

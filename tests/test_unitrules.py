@@ -96,15 +96,15 @@ def test_the_program_chooses_the_rule_choose_does() -> None:
             ctx = UnitContext(unit, m.day, stats, m.sense, m.supply)
             seen: list[str] = []
 
-            def usable(rule: Any, seen: list[str] = seen) -> bool:
+            def gate(unit: Any, rule: Any, seen: list[str] = seen) -> bool:
                 seen.append(rule.id)
                 return rule.action != "raid"  # every raid refused: the next rule decides
 
-            plain = choose(unit, rules, ctx, usable)
+            plain = choose(unit, rules, ctx, lambda rule, unit=unit: gate(unit, rule))
             asked = list(seen)
             seen.clear()
-            assert program(rules).first(unit, env, usable) is plain
-            # usable is asked only of raid and bridge rules (it accepts every other one)
+            assert program(rules).first(unit, env, gate) is plain
+            # the gate is asked only about raid and bridge rules (it accepts every other one)
             assert seen == [r for r in asked if r in {x.id for x in rules
                                                         if x.action in ("raid", "bridge")}]
         m.step()
