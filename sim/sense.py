@@ -19,9 +19,8 @@ from scipy.spatial import cKDTree
 
 from sim.agents import Forces, Relations, Unit
 from sim.constants import NO_ENEMY_RATIO
-from sim.senseparts import LEAF as LEAF  # re-exported: tests import it from here
+from sim.senseparts import LEAF, Ratios
 from sim.senseparts import Hostile as _Hostile
-from sim.senseparts import Ratios
 from sim.senseparts import maybe_near as _maybe_near
 from sim.senseparts import unit_xy as _unit_xy
 from sim.state import TownState
@@ -306,7 +305,7 @@ class Sense:
         return float(self._weights(geo)[idx].sum())
 
     def _near(self, faction: int, key: tuple[Any, ...], xy: Any, km: float) -> float:
-        """_Hostile fighters within km of the point ``xy`` (a function: it is called on a miss).
+        """Hostile fighters within km of the point ``xy`` (a function: it is called on a miss).
 
         ``key`` names the point (the same key, the same point); which units are near is kept
         until a unit moves, their fighters are summed once per refresh.
@@ -325,12 +324,12 @@ class Sense:
         return near
 
     def near_unit(self, faction: int, unit: Unit, km: float) -> float:
-        """_Hostile fighters within km of the unit (``enemy_fighters_within_km``)."""
+        """Hostile fighters within km of the unit (``enemy_fighters_within_km``)."""
         key = (self.relations.enemies[faction], unit.node, unit.dest, unit.progress, km)
         return self._near(faction, key, lambda: self.world.project(*unit.position()), km)
 
     def near_town(self, faction: int, town: int, km: float) -> float:
-        """_Hostile fighters within km of a town (``enemy_near``)."""
+        """Hostile fighters within km of a town (``enemy_near``)."""
         key = (self.relations.enemies[faction], town, km)
         return self._near(faction, key, lambda: self.world.xy[town], km)
 
@@ -349,6 +348,11 @@ class Sense:
         test, distance <= km, either way round.
         """
         towns = np.nonzero(mask)[0]
+        geo = self._hostile_geo(self.relations.enemies[faction])
+        if len(geo.pts) <= LEAF and len(towns) <= PREFILTER_TOWNS:  # one leaf: its test, no tree
+            if not len(geo.pts) or not len(towns):
+                return np.zeros(0, dtype=np.int64)
+            return towns[geo.any_within(self.world.xy[towns], km)]
         tree, _ = self.hostile_units(faction)
         if tree is None or not len(towns):
             return np.zeros(0, dtype=np.int64)

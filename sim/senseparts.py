@@ -95,6 +95,19 @@ class Hostile:
         assert tree is not None
         return np.asarray(tree.query_ball_point(xy, r=r), dtype=np.intp)
 
+    def any_within(self, xy: np.ndarray, km: float) -> np.ndarray:
+        """Bool per row of ``xy``: some point is within ``km`` of it (at most ``LEAF`` points).
+
+        The test of ``within`` for every query point at once, in numpy: ``(a - x) * (a - x) +
+        (b - y) * (b - y) <= r * r``, each operation its own ufunc (nothing fused), so the same
+        floats as the tree's brute-force leaf.
+        """
+        assert len(self.pts) <= LEAF
+        r = float(km)
+        dx = self.pts[None, :, 0] - xy[:, None, 0]
+        dy = self.pts[None, :, 1] - xy[:, None, 1]
+        return ((dx * dx + dy * dy) <= r * r).any(axis=1)
+
 
 def maybe_near(xy: np.ndarray, pts: np.ndarray, km: float) -> np.ndarray:
     """Bool per point of ``xy``: whether a point of ``pts`` may be within ``km`` of it.

@@ -8,13 +8,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from scipy.spatial import cKDTree
 
 from sim.choice import choose, program
 from sim.constants import NO_ENEMY_RATIO
 from sim.context import UnitContext
 from sim.model import TerritoryModel
 from sim.scenario.expr import compile_condition
-from sim.senseparts import Ratios
+from sim.senseparts import LEAF, Hostile, Ratios
 from sim.unitrules import FactionDay, compile_unit
 from tests.builders import DEFAULT
 
@@ -138,3 +139,36 @@ def test_strength_ratio_of_one_town_is_the_arrays_entry() -> None:
             small = [m.sense.strength_ratio(f, t) for t in range(m.world.n)]
             whole = m.sense.strength_ratios(f)  # built from the fighters the first question took
             assert np.array(small).tobytes() == whole.tobytes()
+
+
+def test_threatened_towns_without_a_tree_as_the_tree_counts() -> None:
+    """Hostile.any_within against cKDTree.query_ball_point(return_length) on <= LEAF points."""
+    rng = np.random.default_rng(4)
+    for t in range(1500):
+        k = int(rng.integers(1, LEAF + 1))
+        pts = rng.uniform(-200, 200, (k, 2))
+        towns = rng.uniform(-200, 200, (int(rng.integers(1, 30)), 2))
+        i, j = int(rng.integers(0, len(towns))), int(rng.integers(0, k))
+        d0, d1 = pts[j, 0] - towns[i, 0], pts[j, 1] - towns[i, 1]
+        r = float(np.sqrt(d0 * d0 + d1 * d1)) if t % 2 else float(rng.uniform(0, 300))
+        if t % 5 == 0:  # one step either side of a point's distance
+            r = float(np.nextafter(r, np.inf if t % 3 == 0 else 0.0))
+        want = cKDTree(pts).query_ball_point(towns, r=r, return_length=True) > 0
+        got = Hostile(pts, np.ones(k, dtype=bool), frozenset()).any_within(towns, r)
+        assert got.tolist() == want.tolist()
+
+
+def test_threatened_towns_of_the_run_as_the_tree_finds_them() -> None:
+    m = TerritoryModel(DEFAULT, seed=4)
+    for _ in range(30):
+        m.step()
+        for f in range(len(m.factions)):
+            mask = m.relations.friend_of[f][m.towns.controller]
+            for km in (0.0, 10.0, 35.5, 80.0):
+                got = m.sense.threatened_towns(f, mask, km)
+                tree, _ = m.sense.hostile_units(f)
+                towns = np.nonzero(mask)[0]
+                want = (towns[tree.query_ball_point(m.world.xy[towns], r=km,
+                                                    return_length=True) > 0]
+                        if tree is not None and len(towns) else np.zeros(0, dtype=np.int64))
+                assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
