@@ -16,6 +16,8 @@ One :class:`Raiding` per orders phase, built only when some faction has a raid r
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -55,6 +57,10 @@ def raid_reach(
     """
     n = world.n
     adj = world.adj_eff
+    if n <= SMALL_REACH:
+        small = _reach_small(world, passable, starts, radius_km, edge_open)
+        if small is not None:
+            return small
     rows = np.repeat(np.arange(n), np.diff(adj.indptr))
     out = passable.copy()
     for town, _ in starts:
@@ -71,6 +77,77 @@ def raid_reach(
         np.minimum(best, d + head, out=best)
     best[best > radius_km] = np.inf
     return best
+
+
+#: raid_reach on maps of at most this many towns: a plain-Python search, the same distances
+SMALL_REACH = 256
+#: id(adj_eff) -> (adj_eff, its rows' (start, end), columns, weights as lists)
+_LISTS: dict[int, tuple[Any, list[int], list[int], list[float]]] = {}
+
+
+def _reach_small(
+    world: World,
+    passable: np.ndarray,
+    starts: Sequence[tuple[int, float]],
+    radius_km: float,
+    edge_open: np.ndarray | None,
+) -> np.ndarray | None:
+    """``raid_reach`` by a Dijkstra search in plain Python (None: leave it to scipy).
+
+    scipy's ``dijkstra(limit=...)`` reaches a town when a route's sum of weights, added from
+    the start in route order, is at most the limit; each town's distance is the least such
+    sum. That least sum does not depend on the order in which a search settles the towns
+    (weights are not negative, so a town settled later cannot give a smaller sum), so this
+    search finds the same floats; then ``d + head``, the least over the starts, and the
+    radius, as ``raid_reach`` does. Explicit zero weights are roads, as in scipy's sparse
+    graphs; a negative or NaN weight, duplicate entries or a NaN start leave it to scipy.
+    tests/test_unitrules.py compares both on random maps.
+    """
+    adj = world.adj_eff
+    kept = _LISTS.get(id(adj))
+    if kept is None or kept[0] is not adj:
+        if not adj.has_canonical_format or not bool((adj.data >= 0).all()):
+            return None
+        if len(_LISTS) >= 8:
+            _LISTS.clear()
+        kept = _LISTS[id(adj)] = (adj, adj.indptr.tolist(), adj.indices.tolist(),
+                                  adj.data.tolist())
+    _, ptr, cols, weights = kept
+    if any(head != head for _, head in starts):
+        return None  # NaN: np.minimum's propagation is left to scipy's path
+    out = passable.tolist()
+    for town, _ in starts:
+        out[town] = True
+    opened = edge_open[world.nbr_edge].tolist() if edge_open is not None else None
+    best = [math.inf] * world.n
+    for town, head in starts:
+        if head > radius_km:
+            continue
+        limit = radius_km - head
+        dist = {town: 0.0}
+        done: set[int] = set()
+        heap = [(0.0, town)]
+        while heap:
+            d, u = heapq.heappop(heap)
+            if u in done:
+                continue
+            done.add(u)
+            total = d + head
+            if total < best[u]:
+                best[u] = total
+            if not out[u]:
+                continue  # reached, not crossed
+            for jj in range(ptr[u], ptr[u + 1]):
+                if opened is not None and not opened[jj]:
+                    continue
+                v = cols[jj]
+                nd = d + weights[jj]
+                if nd <= limit and v not in done and nd < dist.get(v, math.inf):
+                    dist[v] = nd
+                    heapq.heappush(heap, (nd, v))
+    found = np.array(best, dtype=float)
+    found[found > radius_km] = np.inf
+    return found
 
 
 class Raiding:
