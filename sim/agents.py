@@ -36,6 +36,7 @@ class Relations:
         hostile: bool (k, k): the two factions fight each other.
         friends: per faction, the faction numbers it never fights (itself and its allies).
         enemies: per faction, the faction numbers it is hostile to.
+        enemy_rows: per faction, ``sorted(enemies[f])`` (rows of per-faction tables).
         friend_of: bool (k, k + 1): ``friend_of[f][c]`` is whether faction ``c`` is ``f`` or an
             ally; the last column (index -1) is nobody. A lookup by controller array costs ~1 us
             where ``np.isin`` costs ~20 us.
@@ -71,6 +72,7 @@ class Relations:
         self.enemies: list[frozenset[int]] = [
             frozenset(j for j in range(k) if t[i, j] == "hostile") for i in range(k)
         ]
+        self.enemy_rows: list[list[int]] = [sorted(e) for e in self.enemies]
         self.friend_of = np.zeros((k, k + 1), dtype=bool)
         for i in range(k):
             self.friend_of[i, sorted(self.friends[i])] = True

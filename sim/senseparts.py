@@ -6,7 +6,7 @@ and KD-tree code they stand in for (tests/test_small_paths.py compares them).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -15,9 +15,28 @@ from sim.agents import Unit
 from sim.constants import NO_ENEMY_RATIO
 from sim.world import World
 
-__all__ = ["LEAF", "Hostile", "Ratios", "maybe_near", "unit_xy"]
+__all__ = ["LEAF", "Hostile", "OddsSource", "Ratios", "maybe_near", "row_lists", "unit_xy"]
 
 LEAF = 16  # cKDTree's default leafsize: a tree of at most this many points is a single leaf
+
+
+class OddsSource(Protocol):
+    """What answers ``odds(town)`` and ``target_odds`` (``sim.odds.Odds``)."""
+
+    def at(self, faction: int, unit: Unit | None, town: int) -> float:
+        """Effective odds of the faction's bloc (with the unit) attacking the town."""
+
+    def rule_value(self, faction: int, unit: Unit | None, town: int) -> float:
+        """As ``at``, with NO_ENEMY_RATIO for a town without defenders."""
+
+    def target(self, unit: Unit) -> float:
+        """Effective odds at the unit's target."""
+
+
+def row_lists(a: Any) -> list[list[int]]:
+    """Per row of a CSR matrix, its stored columns in order (as Python lists)."""
+    idx, ptr = a.indices.tolist(), a.indptr.tolist()
+    return [idx[ptr[i]:ptr[i + 1]] for i in range(len(ptr) - 1)]
 
 
 class Ratios:

@@ -232,3 +232,35 @@ def test_raid_reach_of_the_default_map() -> None:
         for radius in (0.0, 40.0, 80.0, 300.0):
             fast, plain = _reach_both(w, passable, starts, radius, edge_open)
             assert fast.tobytes() == plain.tobytes()
+
+
+def test_fighters_by_town_as_np_add_at_summed_them() -> None:
+    m = TerritoryModel(DEFAULT, seed=6)
+    for day in range(25):
+        m.step()
+        t = m.towns
+        if day == 3:
+            t.garrison[np.nonzero(t.controller >= 0)[0][:3]] = -0.0  # the sign of a zero too
+        m.sense.refresh()
+        held = t.controller >= 0
+        tf = np.zeros((len(m.relations.ids), m.world.n))
+        np.add.at(tf, (t.controller[held], np.nonzero(held)[0]), t.garrison[held])
+        df = tf.copy()
+        for u in m.sense.units:
+            tf[u.faction, u.node] += u.fighters
+            if u.dest < 0:
+                df[u.faction, u.node] += u.fighters
+        assert m.sense.town_fighters().tobytes() == tf.tobytes()
+        assert m.sense.defenders().tobytes() == df.tobytes()
+
+
+def test_enemy_at_a_town_is_the_presence_arrays_entry() -> None:
+    m = TerritoryModel(DEFAULT, seed=8)
+    for _ in range(25):
+        m.step()
+        m.sense.refresh()
+        k = len(m.factions)
+        alone = [[m.sense.enemy_at(f, t) for t in range(m.world.n)] for f in range(k)]
+        arrays = [m.sense.enemy_present(f).tolist() for f in range(k)]
+        assert alone == arrays
+        assert [[m.sense.enemy_at(f, t) for t in range(m.world.n)] for f in range(k)] == arrays
