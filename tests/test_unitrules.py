@@ -264,3 +264,16 @@ def test_enemy_at_a_town_is_the_presence_arrays_entry() -> None:
         arrays = [m.sense.enemy_present(f).tolist() for f in range(k)]
         assert alone == arrays
         assert [[m.sense.enemy_at(f, t) for t in range(m.world.n)] for f in range(k)] == arrays
+
+
+def test_bincount_adds_in_input_order_from_zero() -> None:
+    """What Sense._by_town relies on: the loop of scalar additions, not a pairwise sum."""
+    rng = np.random.default_rng(1)
+    for _ in range(500):
+        m, bins = int(rng.integers(1, 200)), int(rng.integers(1, 5))
+        idx = rng.integers(0, bins, m)
+        w = rng.choice([1e16, 1.0, -1e16, 0.1, 3.3, -0.0, 1e-300], m)
+        loop = np.zeros(bins)
+        for i, x in zip(idx.tolist(), w.tolist(), strict=True):
+            loop[i] += x
+        assert np.bincount(idx, weights=w, minlength=bins).tobytes() == loop.tobytes()
