@@ -17,7 +17,6 @@ One :class:`Raiding` per orders phase, built only when some faction has a raid r
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -30,7 +29,7 @@ from sim.agents import Faction, Relations, Unit
 from sim.rules import CompiledRule
 from sim.sense import Sense
 from sim.state import TownState
-from sim.world import Field, World
+from sim.world import SMALL_GRAPH, Field, World
 
 __all__ = ["Raiding", "raid_reach"]
 
@@ -57,14 +56,12 @@ def raid_reach(
     """
     n = world.n
     adj = world.adj_eff
-    if n <= SMALL_REACH:
-        small = _reach_small(world, passable, starts, radius_km, edge_open)
-        if small is not None:
-            return small
-    rows = np.repeat(np.arange(n), np.diff(adj.indptr))
     out = passable.copy()
     for town, _ in starts:
         out[town] = True
+    if n <= SMALL_GRAPH:
+        return _reach_small(world, out, starts, radius_km, edge_open)
+    rows = np.repeat(np.arange(n), np.diff(adj.indptr))
     keep = out[rows]
     if edge_open is not None:
         keep &= edge_open[world.nbr_edge]  # adj_eff's entries, in the same order
@@ -79,75 +76,54 @@ def raid_reach(
     return best
 
 
-#: raid_reach on maps of at most this many towns: a plain-Python search, the same distances
-SMALL_REACH = 256
-#: id(adj_eff) -> (adj_eff, its rows' (start, end), columns, weights as lists)
-_LISTS: dict[int, tuple[Any, list[int], list[int], list[float]]] = {}
-
-
 def _reach_small(
     world: World,
-    passable: np.ndarray,
+    out: np.ndarray,
     starts: Sequence[tuple[int, float]],
     radius_km: float,
     edge_open: np.ndarray | None,
-) -> np.ndarray | None:
-    """``raid_reach`` by a Dijkstra search in plain Python (None: leave it to scipy).
+) -> np.ndarray:
+    """``raid_reach`` on a small map: the same searches in plain Python, the same floats.
 
-    scipy's ``dijkstra(limit=...)`` reaches a town when a route's sum of weights, added from
-    the start in route order, is at most the limit; each town's distance is the least such
-    sum. That least sum does not depend on the order in which a search settles the towns
-    (weights are not negative, so a town settled later cannot give a smaller sum), so this
-    search finds the same floats; then ``d + head``, the least over the starts, and the
-    radius, as ``raid_reach`` does. Explicit zero weights are roads, as in scipy's sparse
-    graphs; a negative or NaN weight, duplicate entries or a NaN start leave it to scipy.
-    tests/test_unitrules.py compares both on random maps.
+    Building the sparse matrix and calling scipy cost ~10x the search on a map of tens of
+    towns. Each search is Dijkstra's from one start with scipy's ``limit`` (towns farther than
+    ``radius_km - head`` stay unreached); a town's distance is the least ``d[u] + km`` over the
+    towns ``u`` settled before it, which is what any exact Dijkstra computes, so the
+    distances are bit-identical to scipy's (``tests/test_raid.py`` compares them).
     """
     adj = world.adj_eff
-    kept = _LISTS.get(id(adj))
-    if kept is None or kept[0] is not adj:
-        if not adj.has_canonical_format or not bool((adj.data >= 0).all()):
-            return None
-        if len(_LISTS) >= 8:
-            _LISTS.clear()
-        kept = _LISTS[id(adj)] = (adj, adj.indptr.tolist(), adj.indices.tolist(),
-                                  adj.data.tolist())
-    _, ptr, cols, weights = kept
-    if any(head != head for _, head in starts):
-        return None  # NaN: np.minimum's propagation is left to scipy's path
-    out = passable.tolist()
-    for town, _ in starts:
-        out[town] = True
-    opened = edge_open[world.nbr_edge].tolist() if edge_open is not None else None
-    best = [math.inf] * world.n
+    ptr, nbr, km = adj.indptr.tolist(), adj.indices.tolist(), adj.data.tolist()
+    crossable = out.tolist()
+    # adj_eff's entries are in nbr_edge's order, so this is edge_open per entry
+    entry_open = edge_open[world.nbr_edge].tolist() if edge_open is not None else None
+    inf = float("inf")
+    best = [inf] * world.n
     for town, head in starts:
         if head > radius_km:
             continue
         limit = radius_km - head
         dist = {town: 0.0}
-        done: set[int] = set()
+        settled: set[int] = set()
         heap = [(0.0, town)]
         while heap:
             d, u = heapq.heappop(heap)
-            if u in done:
+            if u in settled:
                 continue
-            done.add(u)
-            total = d + head
-            if total < best[u]:
-                best[u] = total
-            if not out[u]:
+            settled.add(u)
+            if d + head < best[u]:
+                best[u] = d + head
+            if not crossable[u]:
                 continue  # reached, not crossed
-            for jj in range(ptr[u], ptr[u + 1]):
-                if opened is not None and not opened[jj]:
+            for k in range(ptr[u], ptr[u + 1]):
+                if entry_open is not None and not entry_open[k]:
                     continue
-                v = cols[jj]
-                nd = d + weights[jj]
-                if nd <= limit and v not in done and nd < dist.get(v, math.inf):
+                v, nd = nbr[k], d + km[k]
+                if nd <= limit and nd < dist.get(v, inf):
                     dist[v] = nd
                     heapq.heappush(heap, (nd, v))
-    found = np.array(best, dtype=float)
-    found[found > radius_km] = np.inf
-    return found
+    reach = np.array(best)
+    reach[reach > radius_km] = np.inf
+    return reach
 
 
 class Raiding:
@@ -165,8 +141,10 @@ class Raiding:
         relations: Relations,
         sense: Sense,
         edge_open: np.ndarray | None,
+        raiders: frozenset[int] | None = None,
     ) -> None:
         self.world = world
+        self.raiders = raiders  # factions with a raid rule (None: any may have one)
         self.towns = towns
         self.relations = relations
         self.sense = sense
@@ -186,17 +164,22 @@ class Raiding:
         edge_open: np.ndarray | None,
     ) -> Raiding | None:
         """A Raiding for today's orders, or None when no faction has a raid rule (no cost)."""
-        if not any(r.action == "raid" for f in factions for r in f.unit_rules):
+        raiders = frozenset(f.index for f in factions
+                            if any(r.action == "raid" for r in f.unit_rules))
+        if not raiders:
             return None
-        return cls(world, towns, relations, sense, edge_open)
+        return cls(world, towns, relations, sense, edge_open, raiders)
 
     def usable_for(
         self, unit: Unit, inner: Callable[[CompiledRule], bool] | None
-    ) -> partial[bool]:
+    ) -> Callable[[CompiledRule], bool] | None:
         """``choose``'s test for this unit: a raid rule applies only when it has a target.
 
-        Other rules are left to ``inner`` (the bridge rules' test), when given.
+        Other rules are left to ``inner`` (the bridge rules' test), when given; a unit of a
+        faction without raid rules gets ``inner`` itself.
         """
+        if self.raiders is not None and unit.faction not in self.raiders:
+            return inner
         return partial(self._usable, unit, inner)
 
     def _usable(
