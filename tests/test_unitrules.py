@@ -174,66 +174,6 @@ def test_threatened_towns_of_the_run_as_the_tree_finds_them() -> None:
                 assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
 
 
-def _reach_both(world: Any, passable: np.ndarray, starts: list[tuple[int, float]],
-                radius: float, edge_open: Any) -> tuple[np.ndarray, np.ndarray]:
-    import sim.raid
-
-    fast = sim.raid.raid_reach(world, passable, starts, radius, edge_open)
-    saved = sim.raid.SMALL_REACH
-    sim.raid.SMALL_REACH = -1  # scipy's search
-    try:
-        plain = sim.raid.raid_reach(world, passable, starts, radius, edge_open)
-    finally:
-        sim.raid.SMALL_REACH = saved
-    return fast, plain
-
-
-def test_raid_reach_in_plain_python_as_scipy_finds_it() -> None:
-    """Random maps: ties, zero-length roads, closed roads, radii exactly at a distance."""
-    from types import SimpleNamespace
-
-    from scipy.sparse import csr_matrix
-
-    rng = np.random.default_rng(9)
-    for t in range(300):
-        n = int(rng.integers(2, 30))
-        pairs = {tuple(sorted(map(int, rng.integers(0, n, 2)))) for _ in range(2 * n)}
-        pairs = sorted((a, b) for a, b in pairs if a != b)
-        if not pairs:
-            continue
-        km = rng.choice([0.0, 1.0, 2.5, 0.1, 7.3, 10.0], size=len(pairs))
-        rows = np.array([a for a, _ in pairs] + [b for _, b in pairs])
-        cols = np.array([b for _, b in pairs] + [a for a, _ in pairs])
-        edge = np.concatenate([np.arange(len(pairs))] * 2)
-        adj = csr_matrix((np.concatenate([km, km]), (rows, cols)), shape=(n, n))
-        adj.sum_duplicates()
-        order = np.lexsort((cols, rows))  # the stored entries' highways, in CSR order
-        world = SimpleNamespace(n=n, adj_eff=adj, nbr_edge=edge[order])
-        passable = rng.random(n) < 0.7
-        start = int(rng.integers(0, n))
-        starts = [(start, 0.0)] if t % 2 else [(start, 0.4), (int(rng.integers(0, n)), 2.1)]
-        edge_open = rng.random(len(pairs)) < 0.8 if t % 3 == 0 else None
-        fast, plain = _reach_both(world, passable, starts, 1e9, edge_open)
-        assert fast.tobytes() == plain.tobytes()
-        finite = plain[np.isfinite(plain)]
-        radius = float(rng.choice(finite)) if t % 4 else float(rng.uniform(0, 30))
-        fast, plain = _reach_both(world, passable, starts, radius, edge_open)
-        assert fast.tobytes() == plain.tobytes(), (t, radius)
-
-
-def test_raid_reach_of_the_default_map() -> None:
-    m = TerritoryModel(DEFAULT, seed=1)
-    w = m.world
-    rng = np.random.default_rng(2)
-    for _ in range(50):
-        passable = rng.random(w.n) < 0.6
-        starts = [(int(rng.integers(0, w.n)), float(rng.uniform(0, 5)))]
-        edge_open = rng.random(w.m) < 0.9
-        for radius in (0.0, 40.0, 80.0, 300.0):
-            fast, plain = _reach_both(w, passable, starts, radius, edge_open)
-            assert fast.tobytes() == plain.tobytes()
-
-
 def test_fighters_by_town_as_np_add_at_summed_them() -> None:
     m = TerritoryModel(DEFAULT, seed=6)
     for day in range(25):
