@@ -7,15 +7,13 @@ timeline events naming unknown crossings, and (a warning) highways that cross a 
 line without being declared one of its crossings.
 """
 
-from __future__ import annotations
-
 import itertools
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from sim.scenario.fields import NOT_BOOL, Id, Name
+from sim.scenario.fields import NOT_BOOL, Id, Name, empty_list
 from sim.scenario.fields import Strict as _Strict
 from sim.scenario.problems import Problems, suggest
 from sim.scenario.yamlio import PathKey, format_path, id_items, item_segments
@@ -66,7 +64,7 @@ class River(_Strict):
         None, description="id of the ``features[]`` line drawn for the river, used to warn "
         "of highways that cross it without being declared crossings (default: the feature "
         "with the river's id, if there is one)")
-    crossings: list[Crossing] = Field(default_factory=list,
+    crossings: list[Crossing] = Field(default_factory=empty_list,
                                       description="the highways that cross it")
 
 
