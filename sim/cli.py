@@ -45,13 +45,15 @@ def _overrides(pairs: list[str]) -> list[tuple[str, Any]]:
 
 
 # ------------------------------------------------------------------------- run
+RUN_WIDTH = 110  # the width of run's output when it is not a terminal
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Play a scenario, print its events and summary, optionally write result files."""
     from sim.startup import heavy_imports
+    from sim.summary import plain_summary, print_summary, summary_of
 
     with heavy_imports():
-        from rich.console import Console
-
         from sim.model import TerritoryModel
         from sim.shipped import resolve
 
@@ -67,15 +69,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         attach_trail(model)  # units and sieges day by day, for the maps and report.html
     from sim.console import output_console
 
-    console = output_console(110)
+    console = None  # --quiet: made for the summary, if it is not plain text (sim.summary)
     if not args.quiet:
+        console = live = output_console(RUN_WIDTH)
         for ev in model.record.events:
-            console.print(_event_line(ev), soft_wrap=True)
-        model.record.listeners.append(lambda ev: console.print(_event_line(ev), soft_wrap=True))
+            live.print(_event_line(ev), soft_wrap=True)
+        model.record.listeners.append(lambda ev: live.print(_event_line(ev), soft_wrap=True))
         model.run()
     elif model.days < 200:  # no progress bar for short runs (nor its import at start-up)
         model.run()
     else:
+        from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         with Progress(
@@ -90,7 +94,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             while model.day < model.days:
                 model.step()
                 progress.update(task, completed=model.day)
-    _summary(model, console)
+    summary = summary_of(model)
+    text = plain_summary(summary, RUN_WIDTH) if console is None and not args.out else None
+    if text is not None:  # what rich would print, without importing it (sim.summary)
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return 0
+    console = console or output_console(RUN_WIDTH)
+    print_summary(summary, console)
     if args.out:
         from sim.output import write_outputs
 
@@ -124,56 +135,6 @@ def _event_line(ev: Any) -> str:
     style = _KIND_STYLE.get(ev.kind, "")
     text = escape(ev.line())
     return f"[{style}]{text}[/]" if style else text
-
-
-def _summary(model: Any, console: Any) -> None:
-    from rich.table import Table
-
-    table = Table(
-        title=f"{model.spec.name}: {model.date.isoformat()} (day {model.day}, seed {model.seed})"
-    )
-    for col in (
-        "faction",
-        "towns",
-        "population",
-        "fighters",
-        "casualties",
-        "deserted",
-        "conscripted",
-    ):
-        table.add_column(col, justify="left" if col == "faction" else "right")
-    for f in model.factions:
-        s = model.record.stats[f.index]
-        table.add_row(
-            f"[{f.colour}]■[/] {f.name}",
-            str(s["towns"]),
-            f"{s['population']:,.0f}",
-            f"{s['fighters']:,.0f}",
-            f"{s['casualties']:,.0f}",
-            f"{s['deserted']:,.0f}",
-            f"{s['recruited']:,.0f}",
-        )
-    console.print(table)
-    sieges = [i for i in range(model.world.n) if model.supply.besieged[i]]
-    if sieges:
-        started = {}
-        for ev in model.record.events:
-            if ev.kind == "siege_start":
-                started[ev.town] = ev.date
-            elif ev.kind in ("siege_lifted", "capture"):
-                started.pop(ev.town, None)
-        console.print("Sieges in force:")
-        for i in sieges:
-            tid = model.world.ids[i]
-            since = started.get(tid)
-            days = (
-                f", since {since.isoformat()} ({(model.date - since).days} days)" if since else ""
-            )
-            console.print(
-                f"  {model.world.names[i]} ({model.factions[model.towns.controller[i]].name}){days}"
-            )
-    else:
-        console.print("No sieges in force.")
 
 
 # -------------------------------------------------------------------- validate
