@@ -15,8 +15,12 @@ CPU time (``time.process_time``) beside wall time; the ratios are of medians.
 
 Measured:
 
-* ``default``: build + 120 days of the default scenario (``TerritoryModel(loaded).run()``),
-  the median of ``--repeats`` runs after one warm-up run, per worker;
+* ``default``: build + 120 days of each tree's own default scenario
+  (``TerritoryModel(loaded).run()``), the median of ``--repeats`` runs after one warm-up run,
+  per worker;
+* ``same`` (unless ``--no-same``): the same, with the reference's default scenario file on both
+  trees: the same work, so the ratio is the code's alone even when the default scenario has
+  since gained mechanics (the current tree must still load that file);
 * ``synthetic N`` (``--towns N``): a generated theatre (3 factions, seed 1); the build, then each
   of ``--days`` days (so a garbage-collection spike on one day shows in the per-day figures);
 * start-up (``--startup K``): ``python -m sim run <default scenario> --quiet`` of each tree and
@@ -46,11 +50,11 @@ SCENARIO = "scenarios/deir_ez_zor_2017.yaml"
 
 # --------------------------------------------------------------------------- workers
 
-def _worker_default(repeats: int) -> dict[str, Any]:
+def _worker_default(repeats: int, scenario: str | None = None) -> dict[str, Any]:
     from sim.model import DEFAULT_SCENARIO, TerritoryModel
     from sim.scenario import load_scenario
 
-    loaded = load_scenario(DEFAULT_SCENARIO)
+    loaded = load_scenario(scenario or DEFAULT_SCENARIO)
     TerritoryModel(loaded).run()  # warm-up: imports, regexes, numpy dispatch
     wall, cpu = [], []
     days = 0
@@ -89,7 +93,7 @@ def _worker_main(argv: list[str]) -> int:
     tree, kind, *rest = argv
     sys.path.insert(0, tree)
     if kind == "default":
-        out = _worker_default(int(rest[0]))
+        out = _worker_default(int(rest[0]), rest[1] if len(rest) > 1 else None)
     else:
         out = _worker_synthetic(int(rest[0]), int(rest[1]))
     print(json.dumps(out))
@@ -202,6 +206,9 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
         try:
             trees = {"current": ROOT, "ref": ref}
             res["default"] = _interleave(trees, args.rounds, ["default", str(args.repeats)])
+            if args.same:
+                res["same"] = _interleave(trees, args.rounds,
+                                          ["default", str(args.repeats), str(ref / SCENARIO)])
             if args.towns:
                 res["synthetic"] = _interleave(trees, args.synthetic_rounds,
                                                ["synthetic", str(args.towns), str(args.days)])
@@ -219,15 +226,20 @@ def report(res: dict[str, Any]) -> str:
     lines = [f"reference {res['ref']}; load average before "
              f"{' '.join(f'{x:.1f}' for x in res['load_before'])}, after "
              f"{' '.join(f'{x:.1f}' for x in res['load_after'])}"]
-    d = res["default"]
-    cw, cc = _med(d["current"], "wall_s"), _med(d["current"], "cpu_s")
-    rw, rc = _med(d["ref"], "wall_s"), _med(d["ref"], "cpu_s")
-    lines += ["", f"default scenario, build + {d['current'][0]['days']} days "
-              f"(median of {len(d['current'])} workers' medians):",
-              "            wall ms   CPU ms",
-              f"current    {1000 * cw:7.1f}  {1000 * cc:7.1f}",
-              f"reference  {1000 * rw:7.1f}  {1000 * rc:7.1f}",
-              f"ref/current {_ratio(rw, cw)}  {_ratio(rc, cc)}   (speed-up)"]
+    titles = {"default": "each tree's own default scenario",
+              "same": "the reference's default scenario file on both trees (the same work)"}
+    for kind, title in titles.items():
+        if kind not in res:
+            continue
+        d = res[kind]
+        cw, cc = _med(d["current"], "wall_s"), _med(d["current"], "cpu_s")
+        rw, rc = _med(d["ref"], "wall_s"), _med(d["ref"], "cpu_s")
+        lines += ["", f"{title}, build + {d['current'][0]['days']} days "
+                  f"(median of {len(d['current'])} workers' medians):",
+                  "            wall ms   CPU ms",
+                  f"current    {1000 * cw:7.1f}  {1000 * cc:7.1f}",
+                  f"reference  {1000 * rw:7.1f}  {1000 * rc:7.1f}",
+                  f"ref/current {_ratio(rw, cw)}  {_ratio(rc, cc)}   (speed-up)"]
     if "synthetic" in res:
         s = res["synthetic"]
         lines += ["", "synthetic theatre, ms per day (median of days) and build s:",
@@ -264,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ref", default=DEFAULT_REF, help="reference commit (default %(default)s)")
     p.add_argument("--rounds", type=int, default=5, help="workers per tree, default scenario")
     p.add_argument("--repeats", type=int, default=5, help="timed runs per default worker")
+    p.add_argument("--no-same", dest="same", action="store_false",
+                   help="skip running the reference's default scenario file on both trees")
     p.add_argument("--towns", type=int, default=0, help="also time a theatre of N towns")
     p.add_argument("--days", type=int, default=8, help="days timed per theatre worker")
     p.add_argument("--synthetic-rounds", type=int, default=2, help="workers per tree, theatre")

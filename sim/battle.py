@@ -76,19 +76,22 @@ def fight(
         if u.dest < 0:
             present.setdefault(u.node, []).append(u)
     order = sorted(present)
+    # the sides found for air support are reused by the battles: a battle changes only its
+    # own town's units, garrison and holder, so the later towns' sides are still the same
+    known: dict[int, _Sides | list[Unit] | None] = {}
     if air is not None:
         battles = []
         if air.active():
             for town in order:
                 units = [u for u in present[town] if u.fighters > 0]
-                sides = _sides(b, town, units) if units else None
+                sides = known[town] = _sides(b, town, units) if units else None
                 if isinstance(sides, _Sides):
                     battles.append(_engagement(town, sides))
         allocate(air, factions, battles)
     for town in order:
         units = [u for u in present[town] if u.fighters > 0]
         if units:
-            _battle_at(b, town, units)
+            _battle_at(b, town, units, known[town] if town in known else _sides(b, town, units))
     if air is not None:
         _bombard(b, forces)
     for u in list(forces.units):
@@ -239,9 +242,11 @@ def _air_of(b: _Battles, town: int, factions: set[int]) -> float:
     return b.air.applied_to(town, factions) if b.air is not None else 1.0
 
 
-def _battle_at(b: _Battles, town: int, units: list[Unit]) -> None:
+def _battle_at(
+    b: _Battles, town: int, units: list[Unit], sides: _Sides | list[Unit] | None
+) -> None:
+    """The day's battle at ``town`` between the ``sides`` found among its ``units``."""
     t = b.towns
-    sides = _sides(b, town, units)
     if sides is None:
         return
     if isinstance(sides, list):

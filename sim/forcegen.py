@@ -26,6 +26,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim.agents import Faction, Forces, Unit
 from sim.constants import RELEASE_MIN
 from sim.record import Recorder
@@ -298,10 +300,12 @@ def _release(
         close = {u.node for _, u in mine}
         for node in list(close):
             close.update(world.neighbours(node).tolist())
-        for town in sorted(int(t) for t in (towns.controller == f.index).nonzero()[0]):
-            g = float(towns.garrison[town])
-            if g <= RELEASE_MIN or not supply.supplied[town] or town not in close:
+        # only this town's garrison changes in the loop, so the others can be sifted first
+        held = (towns.controller == f.index) & (towns.garrison > RELEASE_MIN) & supply.supplied
+        for town in np.flatnonzero(held).tolist():
+            if town not in close:
                 continue
+            g = float(towns.garrison[town])
             if sense.call(f.index, None, "enemy_near", (world.ids[town], policy.release_km)):
                 continue
             excess = g - garrison_need(policy, f.index, town, sense, world)

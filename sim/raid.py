@@ -16,6 +16,7 @@ One :class:`Raiding` per orders phase, built only when some faction has a raid r
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -28,7 +29,7 @@ from sim.agents import Faction, Relations, Unit
 from sim.rules import CompiledRule
 from sim.sense import Sense
 from sim.state import TownState
-from sim.world import Field, World
+from sim.world import SMALL_GRAPH, Field, World
 
 __all__ = ["Raiding", "raid_reach"]
 
@@ -55,10 +56,12 @@ def raid_reach(
     """
     n = world.n
     adj = world.adj_eff
-    rows = np.repeat(np.arange(n), np.diff(adj.indptr))
     out = passable.copy()
     for town, _ in starts:
         out[town] = True
+    if n <= SMALL_GRAPH:
+        return _reach_small(world, out, starts, radius_km, edge_open)
+    rows = np.repeat(np.arange(n), np.diff(adj.indptr))
     keep = out[rows]
     if edge_open is not None:
         keep &= edge_open[world.nbr_edge]  # adj_eff's entries, in the same order
@@ -71,6 +74,56 @@ def raid_reach(
         np.minimum(best, d + head, out=best)
     best[best > radius_km] = np.inf
     return best
+
+
+def _reach_small(
+    world: World,
+    out: np.ndarray,
+    starts: Sequence[tuple[int, float]],
+    radius_km: float,
+    edge_open: np.ndarray | None,
+) -> np.ndarray:
+    """``raid_reach`` on a small map: the same searches in plain Python, the same floats.
+
+    Building the sparse matrix and calling scipy cost ~10x the search on a map of tens of
+    towns. Each search is Dijkstra's from one start with scipy's ``limit`` (towns farther than
+    ``radius_km - head`` stay unreached); a town's distance is the least ``d[u] + km`` over the
+    towns ``u`` settled before it, which is what any exact Dijkstra computes, so the
+    distances are bit-identical to scipy's (``tests/test_raid.py`` compares them).
+    """
+    adj = world.adj_eff
+    ptr, nbr, km = adj.indptr.tolist(), adj.indices.tolist(), adj.data.tolist()
+    crossable = out.tolist()
+    # adj_eff's entries are in nbr_edge's order, so this is edge_open per entry
+    entry_open = edge_open[world.nbr_edge].tolist() if edge_open is not None else None
+    inf = float("inf")
+    best = [inf] * world.n
+    for town, head in starts:
+        if head > radius_km:
+            continue
+        limit = radius_km - head
+        dist = {town: 0.0}
+        settled: set[int] = set()
+        heap = [(0.0, town)]
+        while heap:
+            d, u = heapq.heappop(heap)
+            if u in settled:
+                continue
+            settled.add(u)
+            if d + head < best[u]:
+                best[u] = d + head
+            if not crossable[u]:
+                continue  # reached, not crossed
+            for k in range(ptr[u], ptr[u + 1]):
+                if entry_open is not None and not entry_open[k]:
+                    continue
+                v, nd = nbr[k], d + km[k]
+                if nd <= limit and nd < dist.get(v, inf):
+                    dist[v] = nd
+                    heapq.heappush(heap, (nd, v))
+    reach = np.array(best)
+    reach[reach > radius_km] = np.inf
+    return reach
 
 
 class Raiding:
@@ -88,8 +141,10 @@ class Raiding:
         relations: Relations,
         sense: Sense,
         edge_open: np.ndarray | None,
+        raiders: frozenset[int] | None = None,
     ) -> None:
         self.world = world
+        self.raiders = raiders  # factions with a raid rule (None: any may have one)
         self.towns = towns
         self.relations = relations
         self.sense = sense
@@ -109,17 +164,22 @@ class Raiding:
         edge_open: np.ndarray | None,
     ) -> Raiding | None:
         """A Raiding for today's orders, or None when no faction has a raid rule (no cost)."""
-        if not any(r.action == "raid" for f in factions for r in f.unit_rules):
+        raiders = frozenset(f.index for f in factions
+                            if any(r.action == "raid" for r in f.unit_rules))
+        if not raiders:
             return None
-        return cls(world, towns, relations, sense, edge_open)
+        return cls(world, towns, relations, sense, edge_open, raiders)
 
     def usable_for(
         self, unit: Unit, inner: Callable[[CompiledRule], bool] | None
-    ) -> partial[bool]:
+    ) -> Callable[[CompiledRule], bool] | None:
         """``choose``'s test for this unit: a raid rule applies only when it has a target.
 
-        Other rules are left to ``inner`` (the bridge rules' test), when given.
+        Other rules are left to ``inner`` (the bridge rules' test), when given; a unit of a
+        faction without raid rules gets ``inner`` itself.
         """
+        if self.raiders is not None and unit.faction not in self.raiders:
+            return inner
         return partial(self._usable, unit, inner)
 
     def _usable(

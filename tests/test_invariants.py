@@ -200,9 +200,9 @@ class Observer:
                     + ", ".join(f"{model.world.ids[t]} (model {bool(model.besieged[t])}, "
                                 f"expected {bool(expected[t])})" for t in diff))
 
-        def battle_at(b: Any, town: int, units: list[Any]) -> None:
+        def battle_at(b: Any, town: int, units: list[Any], found: Any) -> None:
             self._sides = []
-            real_battle(b, town, units)
+            real_battle(b, town, units, found)
             sides, self._sides = self._sides, None
             if len(sides) > 1:
                 self.battles += 1

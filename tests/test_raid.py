@@ -156,3 +156,41 @@ def test_bad_raid_parameters_are_reported_with_their_path():
 def test_a_raid_rule_with_when_true_does_not_shadow_the_next():
     defn = load_scenario(raid_map([{"id": "strike", "do": "raid"}, SIT]))
     assert not [p for p in defn.warnings if "can never fire" in str(p)]
+
+
+def test_small_map_reach_equals_scipy_bit_for_bit(monkeypatch):
+    """The plain-Python search of small maps gives scipy's distances exactly, edge cases too.
+
+    Random passable sets, closed highways and starts on the default scenario's map; a radius
+    set to a town's exact distance (scipy's ``limit`` keeps it) and a head start beyond it.
+    """
+    import numpy as np
+
+    import sim.raid
+    from sim.model import DEFAULT_SCENARIO
+    from sim.world import World
+
+    world = World(load_scenario(DEFAULT_SCENARIO).scenario)
+    rng = np.random.default_rng(5)
+    cases = []
+    for _ in range(150):
+        passable = rng.random(world.n) < rng.uniform(0.3, 1.0)
+        edge_open = rng.random(world.m) < 0.85 if rng.random() < 0.5 else None
+        k = int(rng.integers(world.m))
+        if rng.random() < 0.5:
+            starts = [(int(rng.integers(world.n)), 0.0)]
+        else:
+            head = float(rng.uniform(0, world.eff_km[k]))
+            starts = [(int(world.eu[k]), head), (int(world.ev[k]), float(world.eff_km[k] - head))]
+        cases.append((passable, starts, float(rng.uniform(20, 400)), edge_open))
+    exact = raid_reach(world, np.ones(world.n, bool), [(0, 0.0)], 1e9)
+    hit = float(np.sort(exact[np.isfinite(exact)])[5])
+    cases += [(np.ones(world.n, bool), [(0, 0.0)], hit, None),
+              (np.ones(world.n, bool), [(0, hit + 1.0)], hit, None)]
+    small = [raid_reach(world, *c) for c in cases]
+    monkeypatch.setattr(sim.raid, "SMALL_GRAPH", 0)
+    big = [raid_reach(world, *c) for c in cases]
+    for a, b in zip(small, big, strict=True):
+        assert a.tobytes() == b.tobytes()
+    assert np.isfinite(small[-2]).sum() == 6 and not np.isfinite(small[-1]).any()
+    assert sum(np.isfinite(a).sum() for a in small) > 3 * len(small)  # the searches went far
