@@ -36,6 +36,7 @@ class Relations:
         hostile: bool (k, k): the two factions fight each other.
         friends: per faction, the faction numbers it never fights (itself and its allies).
         enemies: per faction, the faction numbers it is hostile to.
+        enemy_rows: per faction, ``sorted(enemies[f])`` (rows of per-faction tables).
         friend_of: bool (k, k + 1): ``friend_of[f][c]`` is whether faction ``c`` is ``f`` or an
             ally; the last column (index -1) is nobody. A lookup by controller array costs ~1 us
             where ``np.isin`` costs ~20 us.
@@ -71,6 +72,7 @@ class Relations:
         self.enemies: list[frozenset[int]] = [
             frozenset(j for j in range(k) if t[i, j] == "hostile") for i in range(k)
         ]
+        self.enemy_rows: list[list[int]] = [sorted(e) for e in self.enemies]
         self.friend_of = np.zeros((k, k + 1), dtype=bool)
         for i in range(k):
             self.friend_of[i, sorted(self.friends[i])] = True
@@ -123,14 +125,27 @@ class Faction:
     garrison_policy: GarrisonPolicy | None = None
     objective_tags: list[frozenset[str]] = field(default_factory=list)
 
+    #: tags -> objectives_for(tags), for the list ``objective_tags`` was when they were found
+    _for_tags: tuple[list[frozenset[str]] | None, dict[frozenset[str], tuple[int, ...]]] = field(
+        default=(None, {}), init=False, repr=False, compare=False)
+
     def objectives_for(self, tags: frozenset[str]) -> tuple[int, ...]:
         """Positions in ``objectives`` of those for a unit with ``tags``.
 
-        The untagged objectives, and the tagged ones that share a tag with the unit.
+        The untagged objectives, and the tagged ones that share a tag with the unit. Kept per
+        set of tags while ``objective_tags`` is the same list (a timeline ``set`` of the
+        objectives puts a new one in its place).
         """
-        return tuple(
-            i for i, want in enumerate(self.objective_tags) if not want or not want.isdisjoint(tags)
-        )
+        owner, kept = self._for_tags
+        if owner is not self.objective_tags:
+            kept = {}
+            self._for_tags = (self.objective_tags, kept)
+        found = kept.get(tags)
+        if found is None:
+            found = kept[tags] = tuple(
+                i for i, want in enumerate(self.objective_tags)
+                if not want or not want.isdisjoint(tags))
+        return found
 
     @property
     def friends(self) -> frozenset[int]:

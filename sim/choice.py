@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,7 @@ from sim.scenario.expr import TAG_FUNCTIONS
 from sim.scenario.exprvec import VectorCondition, vectorise
 from sim.sense import Sense
 from sim.supply import SupplyState
+from sim.unitrules import FactionDay, UnitProgram
 
 __all__ = ["VECTOR_RULE_UNITS", "RuleChoice", "UnitArrays", "choose"]
 
@@ -42,6 +44,25 @@ VECTOR_RULE_UNITS = 64
 #: Actions whose rules also need ``usable`` (a crossing to work on, a raid target): a faction
 #: with one of them stays on the scalar path while that test is given.
 GATED_ACTIONS = ("bridge", "raid")
+#: Compiled unit programs kept (by the identity of a faction's list of unit rules).
+MAX_PROGRAMS = 256
+_PROGRAMS: dict[int, tuple[Sequence[CompiledRule], UnitProgram]] = {}
+
+
+def program(rules: Sequence[CompiledRule]) -> UnitProgram:
+    """The unit program of a faction's list of unit rules (compiled once per list).
+
+    Only ``bridge`` and ``raid`` rules ask ``usable``: ``sim.rivers.Bridging.usable`` and
+    ``sim.raid.Raiding`` accept every other rule.
+    """
+    kept = _PROGRAMS.get(id(rules))
+    if kept is not None and kept[0] is rules:
+        return kept[1]
+    if len(_PROGRAMS) >= MAX_PROGRAMS:
+        del _PROGRAMS[next(iter(_PROGRAMS))]  # the oldest
+    prog = UnitProgram(rules, GATED_ACTIONS)
+    _PROGRAMS[id(rules)] = (rules, prog)
+    return prog
 
 
 def choose(
@@ -198,6 +219,7 @@ class RuleChoice:
         for i, u in enumerate(units):
             places.setdefault(u.faction, []).append(i)
         self._plans: dict[int, _Plan] = {}
+        self._days: dict[int, tuple[UnitProgram, FactionDay]] = {}
         for f, positions in places.items():
             rules = factions[f].unit_rules
             conditions = None
@@ -213,15 +235,27 @@ class RuleChoice:
         return self._plans[unit.faction].chosen is None
 
     def rule(
-        self, place: int, unit: Unit, usable: Callable[[CompiledRule], bool] | None = None
+        self, place: int, unit: Unit, gate: Callable[[Unit, CompiledRule], bool] | None = None
     ) -> CompiledRule | None:
-        """The rule the unit at ``place`` in the order follows today (None: it holds)."""
+        """The rule the unit at ``place`` in the order follows today (None: it holds).
+
+        ``gate(unit, rule)``: whether a ``raid`` or ``bridge`` rule can give the unit its
+        order (every other rule can); None: every rule can.
+        """
         plan = self._plans[unit.faction]
         plan.done += 1
         if plan.chosen is not None:
             return plan.chosen[place]
         f = unit.faction
+        if plan.conditions is None:  # the scalar path, on the unit programs
+            kept = self._days.get(f)
+            if kept is None:
+                kept = self._days[f] = (
+                    program(self.factions[f].unit_rules),
+                    FactionDay(f, self.day, self.stats[f], self.sense, self.supply))
+            return kept[0].first(unit, kept[1], gate)
         ctx = _Watched(unit, self.day, self.stats[f], self.sense, self.supply)
+        usable = None if gate is None else partial(gate, unit)
         rule = choose(unit, self.factions[f].unit_rules, ctx, usable)
         if plan.conditions is not None and (ctx.asked_ratio or not plan.needs_ratio):
             plan.chosen = self._on_arrays(f, plan.positions[plan.done:], plan.conditions)

@@ -56,7 +56,7 @@ def blocked(o: Phase, unit: Unit, town: int) -> bool:
         return True
     # asked only now, as before: the Sense takes the hostile presence from where the units
     # stand at its first question after a refresh
-    return bool(o.sense.enemy_present(unit.faction)[town])
+    return o.sense.enemy_at(unit.faction, town)
 
 
 def _odds(o: Phase, unit: Unit, town: int) -> float:

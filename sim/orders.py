@@ -7,8 +7,7 @@ route, not the map.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import partial
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,7 @@ from sim.raid import Raiding
 from sim.record import Recorder
 from sim.rivers import Bridging
 from sim.routes import Routes
+from sim.rules import CompiledRule
 from sim.sense import Sense
 from sim.state import Ledger, Roads, TownState
 from sim.supply import SupplyState, conscript
@@ -83,45 +83,49 @@ def give_orders(
                 edge_open, {}, queue)
     rules = RuleChoice(forces.units, factions, day, stats, sense, supply,
                        bridges or raiding is not None)
+    gate = _gate(towns, relations, roads, bridging, raiding)
+    # a unit's field depends only on its faction, its order's parameter and its tags (and on
+    # control, roads and the day, fixed during the phase): looked up once per phase
+    fields: dict[tuple[Any, ...], Field] = {}
     for place, unit in enumerate(forces.units):
-        usable = partial(bridging.usable, unit, towns, relations, roads) if (
-            bridging is not None and roads is not None) else None
-        if raiding is not None:
-            usable = raiding.usable_for(unit, usable)
         if queue and rules.evaluates(unit):  # its conditions may read where units stand
             flush(o)
-        rule = rules.rule(place, unit, usable)
-        action = rule.action if rule else "hold"
-        params = rule.params if rule else {}
+        rule = rules.rule(place, unit, gate)
+        if rule is None:
+            action, params = "hold", _NO_PARAMS
+            unit.rule = ""
+        else:
+            action, params = rule.action, rule.params
+            unit.rule = rule.id
         unit.order = action
-        unit.rule = rule.id if rule else ""
         unit.route, unit.goal = None, -1
-        unit.entrenched = action in ("defend", "hold")
+        unit.entrenched = action == "defend" or action == "hold"
         if action != "besiege":
             unit.besieging = -1
+        f = unit.faction
         if unit.dest < 0 and blocked(o, unit, unit.node):
             # in a contested town: fight on, or break off towards the town it came from
             if action == "retreat" and unit.came_from != unit.node and (
                     edge_open is None or edge_open[world.edge(unit.node, unit.came_from)]):
                 unit.dest, unit.progress = unit.came_from, 0.0
-                travel(o, unit, retreat_field(o, unit.faction))
+                travel(o, unit, _route(o, fields, "retreat", f))
             else:
                 unit.goal = unit.node
             continue
         if action == "advance":
-            travel(o, unit, objective_field(o, unit.faction, params.get("objective"), unit.tags))
+            travel(o, unit, _route(o, fields, "objective", f, params.get("objective"), unit.tags))
         elif action == "besiege":
             travel(
                 o,
                 unit,
-                objective_field(o, unit.faction, params.get("target"), unit.tags),
+                _route(o, fields, "objective", f, params.get("target"), unit.tags),
                 assault_ratio=float(params["assault_ratio"]),
                 on_odds=params.get("assault_on") == "odds",
             )
         elif action == "reinforce":
-            travel(o, unit, reinforce_field(o, unit.faction, float(params["radius_km"])))
+            travel(o, unit, _route(o, fields, "reinforce", f, float(params["radius_km"])))
         elif action == "retreat":
-            travel(o, unit, retreat_field(o, unit.faction))
+            travel(o, unit, _route(o, fields, "retreat", f))
         elif action == "raid" and raiding is not None and rule is not None:
             travel(o, unit, raiding.route(unit, rule))
         elif action == "bridge" and bridging is not None:
@@ -137,6 +141,59 @@ def give_orders(
     if bridging is not None and roads is not None:
         bridging.finish_day(roads, towns)
     sense.refresh()
+
+
+_NO_PARAMS: dict[str, Any] = {}
+
+
+def _route(
+    o: Phase,
+    fields: dict[tuple[Any, ...], Field],
+    kind: str,
+    faction: int,
+    param: Any = None,
+    tags: frozenset[str] = frozenset(),
+) -> Field:
+    """The phase's field of this kind (``objective_field``, ...), asked once per phase.
+
+    What a field depends on besides these (control, the roads, the day) is fixed during the
+    phase, so the same key gives the same field as asking again.
+    """
+    key = (kind, faction, param, tags)
+    fld = fields.get(key)
+    if fld is None:
+        if kind == "objective":
+            fld = objective_field(o, faction, param, tags)
+        elif kind == "reinforce":
+            fld = reinforce_field(o, faction, param)
+        else:
+            fld = retreat_field(o, faction)
+        fields[key] = fld
+    return fld
+
+
+def _gate(
+    towns: TownState,
+    relations: Relations,
+    roads: Roads | None,
+    bridging: Bridging | None,
+    raiding: Raiding | None,
+) -> Callable[[Unit, CompiledRule], bool] | None:
+    """Whether a rule can give a unit its order (None: every rule can).
+
+    A ``raid`` rule only when the unit has a target (``Raiding.target``), a ``bridge`` rule
+    only when ``Bridging.usable`` says so; the rule choice asks only about those two.
+    """
+    bridge = bridging.usable if bridging is not None and roads is not None else None
+    if bridge is None and raiding is None:
+        return None
+
+    def gate(unit: Unit, rule: CompiledRule) -> bool:
+        if raiding is not None and rule.action == "raid":
+            return raiding.target(unit, rule) >= 0
+        return bridge is None or bridge(unit, towns, relations, roads, rule)  # type: ignore[arg-type]
+
+    return gate
 
 
 def objective_field(
@@ -156,15 +213,15 @@ def objective_field(
     if cached is not None:
         return cached
     ctrl = o.towns.controller
-    friends = np.array(sorted(f.friends))
+    friends = f.friends  # a set: ``x in array`` costs ~3 us a test
     if town is not None:
         goals = [(o.world.index[town], 1.0)]
     elif chosen is not None:
         goals = [f.objectives[i] for i in chosen]
     else:
         goals = f.objectives
-    targets = [t for t, _ in goals if ctrl[t] not in friends]
-    prios = [p for t, p in goals if ctrl[t] not in friends]
+    targets = [t for t, _ in goals if int(ctrl[t]) not in friends]
+    prios = [p for t, p in goals if int(ctrl[t]) not in friends]
     top = max(prios) if prios else 0.0
     km = o.priority_km
     fld = o.world.field(

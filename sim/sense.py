@@ -11,35 +11,27 @@ unit moves. Nothing here loops over all towns in Python.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
 
 from sim.agents import Forces, Relations, Unit
 from sim.constants import NO_ENEMY_RATIO
+from sim.senseparts import LEAF, OddsSource, Ratios, row_lists
+from sim.senseparts import Hostile as _Hostile
+from sim.senseparts import maybe_near as _maybe_near
+from sim.senseparts import unit_xy as _unit_xy
 from sim.state import TownState
 from sim.world import World
 
 __all__ = ["Sense"]
 
 VECTOR_UNITS = 64  # above this many units, positions are computed with arrays (same floats)
-LEAF = 16  # cKDTree's default leafsize: a tree of at most this many points is a single leaf
 SEQUENTIAL_SUM = 8  # numpy sums arrays shorter than this one element after the other
 PREFILTER_TOWNS = 256  # threatened_towns: above this many towns, a grid picks the candidates
-
-
-class OddsSource(Protocol):
-    """What answers ``odds(town)`` and ``target_odds`` (``sim.odds.Odds``)."""
-
-    def at(self, faction: int, unit: Unit | None, town: int) -> float:
-        """Effective odds of the faction's bloc (with the unit) attacking the town."""
-
-    def rule_value(self, faction: int, unit: Unit | None, town: int) -> float:
-        """As ``at``, with NO_ENEMY_RATIO for a town without defenders."""
-
-    def target(self, unit: Unit) -> float:
-        """Effective odds at the unit's target."""
+SMALL_RATIO_TOWNS = 4096  # strength_ratio: up to this many towns, one town's at a time (Ratios)
 
 
 class Sense:
@@ -63,6 +55,7 @@ class Sense:
         self.odds: OddsSource | None = None
         #: faction -> (its towns' numbers as bytes, their KD-tree): see _held_tree
         self._held_trees: dict[int, tuple[bytes, cKDTree]] = {}
+        self._adj_rows: list[list[int]] | None = None  # see _rows
         self.refresh()
 
     def odds_source(self) -> OddsSource:
@@ -105,6 +98,8 @@ class Sense:
         self._weight_list: dict[frozenset[int], list[float]] = {}
         #: (friends, enemies) -> strength ratio per town
         self._ratio: dict[tuple[frozenset[int], frozenset[int]], np.ndarray] = {}
+        #: (friends, enemies) -> the fighters of the first question, town by town (small maps)
+        self._small_ratio: dict[tuple[frozenset[int], frozenset[int]], Ratios] = {}
         self._town_fighters: np.ndarray | None = None
         self._defenders: np.ndarray | None = None
         self._near_towns: dict[tuple[int, float], tuple[bool, float]] = {}
@@ -120,17 +115,7 @@ class Sense:
         there in effect); the town's defenders are ``defenders()``.
         """
         if self._town_fighters is None:
-            t = self.towns
-            tf = np.zeros((len(self.relations.ids), self.world.n))
-            held = t.controller >= 0
-            np.add.at(tf, (t.controller[held], np.nonzero(held)[0]), t.garrison[held])
-            if len(self.units) > VECTOR_UNITS:
-                faction, node, _, fighters = self._live()
-                np.add.at(tf, (faction, node), fighters)  # in the units' order, as below
-            else:
-                for u in self.units:
-                    tf[u.faction, u.node] += u.fighters
-            self._town_fighters = tf
+            self._town_fighters = self._by_town(on_roads=True)
         return self._town_fighters
 
     def presence_fixed(self) -> bool:
@@ -148,20 +133,37 @@ class Sense:
     def defenders(self) -> np.ndarray:
         """Fighters per (faction, town) defending it: garrisons plus units standing in it."""
         if self._defenders is None:
-            t = self.towns
-            df = np.zeros((len(self.relations.ids), self.world.n))
-            held = t.controller >= 0
-            np.add.at(df, (t.controller[held], np.nonzero(held)[0]), t.garrison[held])
-            if len(self.units) > VECTOR_UNITS:
-                faction, node, dest, fighters = self._live()
-                still = dest < 0
-                np.add.at(df, (faction[still], node[still]), fighters[still])
-            else:
-                for u in self.units:
-                    if u.dest < 0:
-                        df[u.faction, u.node] += u.fighters
-            self._defenders = df
+            self._defenders = self._by_town(on_roads=False)
         return self._defenders
+
+    def _by_town(self, on_roads: bool) -> np.ndarray:
+        """Garrisons plus the units' fighters per (faction, town), from where units stand now.
+
+        The sums are those of adding each unit's fighters, in the units' order, to a table of
+        zeros holding the garrisons (one controller per town: 0.0 + garrison): with few units,
+        one ``np.bincount`` over the garrisons' cells and then the units' does those additions
+        in that order (~20 us less than the table's scalar updates); tests/test_unitrules.py
+        compares it with ``np.add.at``.
+        """
+        t = self.towns
+        k, n = len(self.relations.ids), self.world.n
+        held = np.nonzero(t.controller >= 0)[0]
+        if len(self.units) <= VECTOR_UNITS:
+            units = [u for u in self.units if on_roads or u.dest < 0]
+            cells = (t.controller[held] * n + held).tolist() + [u.faction * n + u.node
+                                                                 for u in units]
+            weights = t.garrison[held].tolist() + [u.fighters for u in units]
+            if not cells:
+                return np.zeros((k, n))
+            return np.bincount(cells, weights=weights, minlength=k * n).reshape(k, n)
+        table = np.zeros((k, n))
+        table[t.controller[held], held] = t.garrison[held] + 0.0  # np.add.at onto zeros
+        faction, node, dest, fighters = self._live()
+        if not on_roads:
+            still = dest < 0
+            faction, node, fighters = faction[still], node[still], fighters[still]
+        np.add.at(table, (faction, node), fighters)  # in the units' order
+        return table
 
     def _live(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(faction, node, dest, fighters) of each unit as it is now, in the units' order.
@@ -182,15 +184,48 @@ class Sense:
         if present is None:
             enemies = self.relations.enemies[faction]
             if enemies:  # fighters are never negative, so "sum > 0" is "any > 0"
-                present = (self.town_fighters()[sorted(enemies)] > 0).any(axis=0)
+                present = (self.town_fighters()[self.relations.enemy_rows[faction]] > 0).any(axis=0)
             else:
                 present = np.zeros(self.world.n, dtype=bool)
             self._enemy_present[faction] = present
         return present
 
+    def enemy_at(self, faction: int, town: int) -> bool:
+        """``enemy_present(faction)[town]``, without the array when it was not asked for.
+
+        The same test on the same fighters by town (fixed at the first question either way):
+        some faction hostile to ``faction`` has fighters there.
+        """
+        present = self._enemy_present.get(faction)
+        if present is not None:
+            return bool(present[town])
+        tf = self.town_fighters()
+        return any(tf[e, town] > 0 for e in self.relations.enemy_rows[faction])
+
     def strength_ratio(self, faction: int, town: int) -> float:
         """Friendly units' fighters / all hostile fighters in ``town`` and the towns next to it."""
-        return float(self.strength_ratios(faction)[town])
+        return self.ratio_lookup(faction)(town)
+
+    def ratio_lookup(self, faction: int) -> Callable[[int], float]:
+        """``strength_ratio`` of the faction as a function of the town (fixed from now on).
+
+        With few units (at most ``VECTOR_UNITS``) on a map of at most ``SMALL_RATIO_TOWNS``
+        towns, a town's ratio alone is worked out in plain Python from the fighters as they
+        stood at the faction's first question (:class:`~sim.senseparts.Ratios`), not every
+        town's with arrays.
+        """
+        key = (self.relations.friends[faction], self.relations.enemies[faction])
+        small = self._small_ratio.get(key)
+        if small is not None:
+            return small.at
+        ratio = self._ratio.get(key)
+        if ratio is None and len(self.units) <= VECTOR_UNITS and (
+                self.world.n <= SMALL_RATIO_TOWNS):
+            small = self._small_ratio[key] = Ratios(*self._ratio_inputs(faction), self._rows())
+            return small.at
+        if ratio is None:
+            ratio = self.strength_ratios(faction)
+        return lambda town: float(ratio[town])
 
     def strength_ratios(self, faction: int) -> np.ndarray:
         """``strength_ratio`` of every town (computed when first asked, then kept)."""
@@ -199,23 +234,41 @@ class Sense:
         ratio = self._ratio.get((friends, enemies))
         if ratio is None:
             w = self.world
-            tf = self.town_fighters()
-            friendly = np.zeros(w.n)  # only units can attack; garrisons stay home
-            if len(self.units) > VECTOR_UNITS:
-                fac, node, _, fighters = self._live()
-                ours = self.relations.friend_of[faction][fac]
-                np.add.at(friendly, node[ours], fighters[ours])
-            else:
-                for u in self.units:
-                    if u.faction in friends:
-                        friendly[u.node] += u.fighters
-            hostile = tf[sorted(enemies)].sum(axis=0) if enemies else np.zeros(w.n)
+            small = self._small_ratio.get((friends, enemies))  # the fighters already taken
+            friendly, hostile = (
+                (small.friendly, small.hostile) if small is not None
+                else self._ratio_inputs(faction))
             near_f = w.adj_self @ friendly
             near_h = w.adj_self @ hostile
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = np.where(near_h > 0, near_f / np.maximum(near_h, 1e-12), NO_ENEMY_RATIO)
             self._ratio[(friends, enemies)] = ratio
         return ratio
+
+    def _ratio_inputs(self, faction: int) -> tuple[np.ndarray, np.ndarray]:
+        """(friendly units' fighters, hostile fighters) per town, from where units stand now."""
+        friends = self.relations.friends[faction]
+        enemies = self.relations.enemies[faction]
+        w = self.world
+        tf = self.town_fighters()
+        friendly = np.zeros(w.n)  # only units can attack; garrisons stay home
+        if len(self.units) > VECTOR_UNITS:
+            fac, node, _, fighters = self._live()
+            ours = self.relations.friend_of[faction][fac]
+            np.add.at(friendly, node[ours], fighters[ours])
+        else:  # added in the units' order onto zeros, as np.add.at (see _by_town)
+            ours = [u for u in self.units if u.faction in friends]
+            if ours:
+                friendly = np.bincount([u.node for u in ours], minlength=w.n,
+                                       weights=[u.fighters for u in ours])
+        hostile = tf[self.relations.enemy_rows[faction]].sum(axis=0) if enemies else np.zeros(w.n)
+        return friendly, hostile
+
+    def _rows(self) -> list[list[int]]:
+        """Per town, the columns of its row of ``world.adj_self`` in stored order (kept)."""
+        if self._adj_rows is None:
+            self._adj_rows = row_lists(self.world.adj_self)
+        return self._adj_rows
 
     def _hostile_tree(self, faction: int) -> tuple[cKDTree | None, np.ndarray]:
         """(KD-tree of the faction's hostile units or None, their fighters), tree order."""
@@ -275,13 +328,13 @@ class Sense:
             self._near_sum[key] = near
         return near
 
-    def _near_unit(self, faction: int, unit: Unit, km: float) -> float:
-        """Hostile fighters within km of the unit."""
+    def near_unit(self, faction: int, unit: Unit, km: float) -> float:
+        """Hostile fighters within km of the unit (``enemy_fighters_within_km``)."""
         key = (self.relations.enemies[faction], unit.node, unit.dest, unit.progress, km)
         return self._near(faction, key, lambda: self.world.project(*unit.position()), km)
 
-    def _near_town(self, faction: int, town: int, km: float) -> float:
-        """Hostile fighters within km of a town."""
+    def near_town(self, faction: int, town: int, km: float) -> float:
+        """Hostile fighters within km of a town (``enemy_near``)."""
         key = (self.relations.enemies[faction], town, km)
         return self._near(faction, key, lambda: self.world.xy[town], km)
 
@@ -300,6 +353,11 @@ class Sense:
         test, distance <= km, either way round.
         """
         towns = np.nonzero(mask)[0]
+        geo = self._hostile_geo(self.relations.enemies[faction])
+        if len(geo.pts) <= LEAF and len(towns) <= PREFILTER_TOWNS:  # one leaf: its test, no tree
+            if not len(geo.pts) or not len(towns):
+                return np.zeros(0, dtype=np.int64)
+            return towns[geo.any_within(self.world.xy[towns], km)]
         tree, _ = self.hostile_units(faction)
         if tree is None or not len(towns):
             return np.zeros(0, dtype=np.int64)
@@ -345,101 +403,15 @@ class Sense:
                 c = self.towns.controller[w.index[args[0]]]
                 return bool(c >= 0 and c in self.relations.friends[faction])
             case "enemy_near":
-                return self._near_town(faction, w.index[args[0]], max(args[1], 0))
+                return self.near_town(faction, w.index[args[0]], max(args[1], 0))
             case "enemy_within_km" | "enemy_fighters_within_km":
                 km = max(args[0], 0)
                 if unit is None:
                     anyone, total = self._near_held_towns(faction, km)
                 else:
-                    total = self._near_unit(faction, unit, km)
+                    total = self.near_unit(faction, unit, km)
                     anyone = total > 0
                 return anyone if name == "enemy_within_km" else total
             case "odds":
                 return self.odds_source().rule_value(faction, unit, w.index[args[0]])
         raise KeyError(name)  # unreachable: names are checked when the scenario loads
-
-
-class _Hostile:
-    """The units of a set of hostile factions: their positions and a KD-tree built on demand.
-
-    Up to ``LEAF`` points a KD-tree is a single leaf, which ``cKDTree.query_ball_point``
-    searches by brute force: points in index order, kept when ``dx*dx + dy*dy <= r*r`` (the
-    squared distance summed in that order, the squared radius). ``within`` does the same in
-    plain Python floats and no tree (building one costs more than the search); above ``LEAF``
-    it asks the tree. tests/test_small_paths.py checks the two agree, on boundary cases too.
-    """
-
-    __slots__ = ("_tree", "_xy", "enemies", "mask", "pts")
-
-    def __init__(self, pts: np.ndarray, mask: np.ndarray, enemies: frozenset[int]) -> None:
-        self.pts = pts
-        self.mask = mask
-        self.enemies = enemies
-        self._tree: cKDTree | None = None
-        self._xy: list[tuple[float, float]] | None = None
-
-    def tree(self) -> cKDTree | None:
-        """The KD-tree of the points (None without points)."""
-        if self._tree is None and len(self.pts):
-            self._tree = cKDTree(self.pts)
-        return self._tree
-
-    def within(self, xy: Any, km: float) -> list[int] | np.ndarray:
-        """Indices of the points within ``km`` of ``xy``, in the order the KD-tree gives them."""
-        r = float(km)
-        if len(self.pts) <= LEAF:  # Python floats: the same IEEE operations as the tree's
-            if self._xy is None:
-                self._xy = [(float(a), float(b)) for a, b in self.pts.tolist()]
-            x, y = float(xy[0]), float(xy[1])
-            rr = r * r
-            return [
-                i
-                for i, (a, b) in enumerate(self._xy)
-                if (a - x) * (a - x) + (b - y) * (b - y) <= rr
-            ]
-        tree = self.tree()
-        assert tree is not None
-        return np.asarray(tree.query_ball_point(xy, r=r), dtype=np.intp)
-
-
-def _maybe_near(xy: np.ndarray, pts: np.ndarray, km: float) -> np.ndarray:
-    """Bool per point of ``xy``: whether a point of ``pts`` may be within ``km`` of it.
-
-    A conservative pre-filter (never False where one is within km): on a grid of cells a
-    little wider than km, a point within km of another lies in the same or a neighbouring
-    cell. The exact test is left to the KD-tree, asked about the candidates only; each query
-    point's answer does not depend on the others asked with it.
-    """
-    cell = km * 1.01 + 1e-6
-    hc = np.floor(pts / cell).astype(np.int64)
-    tc = np.floor(xy / cell).astype(np.int64)
-    lo = np.minimum(hc.min(axis=0), tc.min(axis=0)) - 1
-    span = int(max(hc[:, 1].max(), tc[:, 1].max()) - lo[1] + 2)
-    shifted = hc - lo
-    keys = np.unique(np.concatenate([(shifted[:, 0] + dx) * span + shifted[:, 1] + dy
-                                     for dx in (-1, 0, 1) for dy in (-1, 0, 1)]))
-    want = (tc[:, 0] - lo[0]) * span + (tc[:, 1] - lo[1])
-    at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
-    return keys[at] == want
-
-
-def _unit_xy(w: World, units: list[Unit]) -> np.ndarray:
-    """Flat-projection km of every unit, as ``world.project(*unit.position())``, vectorised.
-
-    The same float operations in the same order as ``Unit.position`` and ``Projection.xy``, so
-    the coordinates are bit-identical.
-    """
-    count = len(units)
-    node = np.fromiter((u.node for u in units), dtype=np.int64, count=count)
-    dest = np.fromiter((u.dest for u in units), dtype=np.int64, count=count)
-    lat = w.lat[node]
-    lon = w.lon[node]
-    moving = np.nonzero(dest >= 0)[0]
-    if len(moving):
-        a, b = node[moving], dest[moving]
-        k = w.edges(a, b)
-        progress = np.array([units[i].progress for i in moving.tolist()], dtype=float)
-        f = np.minimum(progress / w.eff_km[k], 1.0)
-        lat[moving] = w.lat[a] + f * (w.lat[b] - w.lat[a])
-        lon[moving] = w.lon[a] + f * (w.lon[b] - w.lon[a])
-    return w.projection.xy_arrays(lat, lon)

@@ -4,14 +4,12 @@
 documented (in the JSON Schema and the reference) by the model of that action alone.
 """
 
-from __future__ import annotations
-
 import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from sim.scenario.fields import Float, Fraction, Id, Int
+from sim.scenario.fields import Float, Fraction, Id, Int, empty_list
 from sim.scenario.fields import Strict as _Strict
 
 __all__ = [
@@ -119,7 +117,7 @@ class RaidParams(_Strict):
         "at least this; below it at every candidate the rule does not apply",
     )
     towns: list[Id] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         max_length=10_000,
         description="raid only these towns (empty: any hostile-held town within reach)",
         json_schema_extra={"x-kind": "town"},
@@ -157,7 +155,7 @@ class RuleBase(_Strict):
     when: str | bool = Field(True, description="condition in the rule language")
     enabled: bool = Field(True, description="false switches the rule off (useful in variants)")
     tags: list[Id] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="unit rules only: the rule applies only to units carrying one of these "
         "tags (empty: to every unit of the faction)",
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.checks import check_scenario
+from sim.scenario.copying import plain_copy
 from sim.scenario.forcechecks import check_forces
 from sim.scenario.overrides import (
     OVERRIDE_FILE,
@@ -76,10 +76,10 @@ def merge(
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for k, v in over.items():
-            out[k] = merge(base[k], v, (*path, k), problems) if k in base else copy.deepcopy(v)
+            out[k] = merge(base[k], v, (*path, k), problems) if k in base else plain_copy(v)
         return out
     if isinstance(base, list) and all(isinstance(x, dict) for x in base) and _id_list(over):
-        out_list = [copy.deepcopy(x) for x in base]
+        out_list = [plain_copy(x) for x in base]
         index = {x["id"]: i for i, x in enumerate(out_list) if isinstance(x.get("id"), str)}
         removed: set[str] = set()
         for item in over:
@@ -90,13 +90,13 @@ def merge(
                 out_list[at] = merge(out_list[at], item, (*path, item["id"]), problems)
             else:
                 index[item["id"]] = len(out_list)
-                out_list.append(copy.deepcopy(item))
+                out_list.append(plain_copy(item))
         if path[-1:] == ("rules",):
             placed = place_items(out_list, over, path)
             if problems is not None:
                 problems.extend(placed)
         return [x for x in out_list if x.get("id") not in removed]
-    return copy.deepcopy(over)
+    return plain_copy(over)
 
 
 def _id_list(value: Any) -> bool:
@@ -197,13 +197,13 @@ def load_scenario(
     if isinstance(source, LoadedScenario):
         if not overrides:
             return source
-        data, file = copy.deepcopy(source.data), source.file
+        data, file = plain_copy(source.data), source.file
         sources = SourceMap([(file or "<scenario>", {})])
     elif isinstance(source, Scenario):
         data, file = source.model_dump(by_alias=True, mode="json", exclude_none=True), None
         sources = SourceMap([("<scenario>", {})])
     elif isinstance(source, dict):
-        data, file = copy.deepcopy(source), None
+        data, file = plain_copy(source), None
         sources = SourceMap([("<scenario>", {})])
     else:
         file = str(source)

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from sim.scenario import schema
 from sim.scenario.expr import FUNCTIONS, VARIABLES
-from sim.scenario.fields import Id
+from sim.scenario.fields import Id, empty_list
 
 __all__ = ["BEGIN", "END", "render_reference"]
 
@@ -81,7 +81,8 @@ def _default(field: Any) -> str:
     if field.is_required():
         return "**required**"
     if field.default_factory is not None:
-        return "(section)" if isinstance(field.default_factory, type) else "see below"
+        section = isinstance(field.default_factory, type) or field.default_factory is empty_list
+        return "(section)" if section else "see below"
     return f"`{field.default!r}`" if field.default is not None else "none"
 
 

@@ -5,10 +5,8 @@ The same classes produce the JSON Schema (``frontline schema``) and the field re
 checked in ``checks.py``.
 """
 
-from __future__ import annotations
-
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -51,6 +49,7 @@ from sim.scenario.fields import (
     Relation,
     Terrain,
     Text,
+    empty_list,
 )
 from sim.scenario.fields import Strict as _Strict
 from sim.scenario.rivers import Crossing, River
@@ -165,7 +164,7 @@ class Objective(_Strict):
     town: Id
     priority: Float = Field(1, gt=0, le=100, description="higher is more important")
     tags: list[Id] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="an objective only for the faction's units carrying one of these tags "
         "(empty: for every unit)",
     )
@@ -200,7 +199,7 @@ class Unit(_Strict):
         "before and its faction's supply reaches it, up to authorised (0 = none)",
     )
     tags: list[Id] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="ids naming its axis or role (e.g. axis_south, armour): tag-restricted "
         "rules and tagged objectives apply to it, conditions ask tagged('...')",
     )
@@ -239,7 +238,7 @@ class GarrisonPolicy(_Strict):
     )
 
     @model_validator(mode="after")
-    def _one_rule(self) -> GarrisonPolicy:
+    def _one_rule(self) -> Self:
         given = [k for k in ("share", "fighters", "threat_share") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of share, fighters and threat_share"
@@ -286,7 +285,7 @@ class Flow(_Strict):
     )
 
     @model_validator(mode="after")
-    def _one_target(self) -> Flow:
+    def _one_target(self) -> Self:
         if (self.to_unit is None) == (self.to_town is None):
             raise ValueError("give exactly one of to_unit and to_town")
         if self.from_ is not None and self.from_event is not None:
@@ -347,26 +346,26 @@ class Faction(_Strict):
         "undeclared pair is hostile)",
     )
     supply_sources: list[Id] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="towns supply flows from while the faction or an ally holds them",
     )
-    objectives: list[Objective] = Field(default_factory=list)
+    objectives: list[Objective] = Field(default_factory=empty_list)
     garrison_quality: Float = Field(0.8, gt=0, le=3, description="quality of town garrisons")
     garrison_morale: Fraction = Field(0.7, description="starting morale of town garrisons")
-    forces: list[Unit] = Field(default_factory=list)
+    forces: list[Unit] = Field(default_factory=empty_list)
     garrison: GarrisonPolicy | None = Field(
         None, description="how many fighters it leaves in towns it captures, and when it "
         "releases them (default: simulation.combat.occupation_share of each capturing unit)"
     )
     flows: list[Flow] = Field(
-        default_factory=list, description="reinforcement flows: fighters a day into a unit or "
-        "a town"
+        default_factory=empty_list,
+        description="reinforcement flows: fighters a day into a unit or a town",
     )
     air: AirParams | None = Field(
         None, description="air support (none when absent); see docs/model.md, air power"
     )
     rules: list[Rule] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="unit rules: the first that "
         "holds gives a unit its order (default: hold); faction rules "
         "(conscript): every one that holds acts",
@@ -583,10 +582,10 @@ class Sortie(_Strict):
         None, description="the unit's morale (default: the garrison's)"
     )
     speed_km_day: Float = Field(30, gt=0, le=500, description="road km a day on flat ground")
-    tags: list[Id] = Field(default_factory=list, description="as a unit's tags")
+    tags: list[Id] = Field(default_factory=empty_list, description="as a unit's tags")
 
     @model_validator(mode="after")
-    def _one_size(self) -> Sortie:
+    def _one_size(self) -> Self:
         if (self.fighters is None) == (self.share is None):
             raise ValueError("give exactly one of fighters and share")
         return self
@@ -635,19 +634,19 @@ class TimelineEvent(_Strict):
         "factions.<id>.rules / objectives / garrison_quality / garrison_morale / garrison / air",
     )
     relations: list[RelationChange] = Field(
-        default_factory=list, description="relations that change (symmetric)"
+        default_factory=empty_list, description="relations that change (symmetric)"
     )
     close: list[Road] = Field(
-        default_factory=list, description="highways closed to everyone (a bridge blown)"
+        default_factory=empty_list, description="highways closed to everyone (a bridge blown)"
     )
     open: list[Road] = Field(
-        default_factory=list, description="closed highways opened again (a bridge built)"
+        default_factory=empty_list, description="closed highways opened again (a bridge built)"
     )
     close_crossings: list[Id] = Field(
-        default_factory=list, description="ids of river crossings closed (a bridge blown)"
+        default_factory=empty_list, description="ids of river crossings closed (a bridge blown)"
     )
     open_crossings: list[Id] = Field(
-        default_factory=list, description="ids of river crossings opened (a pontoon laid)"
+        default_factory=empty_list, description="ids of river crossings opened (a pontoon laid)"
     )
     airlift: dict[str, float] = Field(
         default_factory=dict,
@@ -663,13 +662,14 @@ class TimelineEvent(_Strict):
         "faction needs an air: block",
     )
     withdraw: list[str] = Field(
-        default_factory=list, description="ids of units that leave the map (with their fighters)"
+        default_factory=empty_list,
+        description="ids of units that leave the map (with their fighters)",
     )
     add_units: list[Arrival] = Field(
-        default_factory=list, description="units that arrive (reinforcements)"
+        default_factory=empty_list, description="units that arrive (reinforcements)"
     )
     sortie: list[Sortie] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="parts of garrisons that leave their towns as units (a besieged "
         "enclave breaking out, a garrison joining the field army); applied after add_units",
     )
@@ -721,18 +721,18 @@ class Scenario(_Strict):
         "Parquet or GeoJSON Points; path relative to this file; one row per town, its columns "
         "the fields below)")
     highways: list[Highway] = Field(
-        default_factory=list, max_length=1_000_000, json_schema_extra=_or_table,
+        default_factory=empty_list, max_length=1_000_000, json_schema_extra=_or_table,
         description="the map's edges; or {file: highways.csv} to read them from a table "
         "(CSV, Parquet or GeoJSON features; columns from, to, ...)")
     factions: list[Faction] = Field(min_length=1, max_length=64, description="the sides")
-    features: list[Feature] = Field(default_factory=list, description="reference drawings "
+    features: list[Feature] = Field(default_factory=empty_list, description="reference drawings "
                                     "for maps (rivers, borders)")
-    tunables: list[Tunable] = Field(default_factory=list, description="parameters offered "
+    tunables: list[Tunable] = Field(default_factory=empty_list, description="parameters offered "
                                     "as sliders in the browser app")
     events: list[TimelineEvent] = Field(
-        default_factory=list, description="the timeline: things that happen during the run"
+        default_factory=empty_list, description="the timeline: things that happen during the run"
     )
     rivers: list[River] = Field(
-        default_factory=list, description="rivers crossed only at their crossings (highways "
+        default_factory=empty_list, description="rivers crossed only at their crossings (highways "
         "declared as bridges, ferries, pontoons or fords, open or closed)"
     )

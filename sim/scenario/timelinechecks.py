@@ -11,7 +11,6 @@ conditions in :mod:`sim.scenario.tasking`.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import Any
 
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 
 from sim.errors import Problem
 from sim.scenario.checks import faction_problems
+from sim.scenario.copying import plain_copy
 from sim.scenario.expr import FACTION, ExprError, compile_condition
 from sim.scenario.overrides import apply_override, canonical_path, parse_path
 from sim.scenario.problems import Problems, pydantic_problems, suggest
@@ -256,7 +256,7 @@ def _try_values(sets: list[tuple[PathKey, str, Any]], ctx: _Context, section: Pa
             node = next((x for x in node if isinstance(x, dict) and x.get("id") == seg), None)
     if not isinstance(node, dict):
         return
-    part = copy.deepcopy(node)
+    part = plain_copy(node)
     # the section alone, at its place in a document (so that apply_override sees the path)
     doc: dict[str, Any] = {"simulation": part} if section == ("simulation",) else {
         "factions": [part]}

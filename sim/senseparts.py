@@ -1,0 +1,171 @@
+"""The Sense's parts: hostile units near a point, strength ratios town by town, unit positions.
+
+Helpers of :class:`sim.sense.Sense` that give, on small inputs, the same floats as the array
+and KD-tree code they stand in for (tests/test_small_paths.py compares them).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from sim.agents import Unit
+from sim.constants import NO_ENEMY_RATIO
+from sim.world import World
+
+__all__ = ["LEAF", "Hostile", "OddsSource", "Ratios", "maybe_near", "row_lists", "unit_xy"]
+
+LEAF = 16  # cKDTree's default leafsize: a tree of at most this many points is a single leaf
+
+
+class OddsSource(Protocol):
+    """What answers ``odds(town)`` and ``target_odds`` (``sim.odds.Odds``)."""
+
+    def at(self, faction: int, unit: Unit | None, town: int) -> float:
+        """Effective odds of the faction's bloc (with the unit) attacking the town."""
+
+    def rule_value(self, faction: int, unit: Unit | None, town: int) -> float:
+        """As ``at``, with NO_ENEMY_RATIO for a town without defenders."""
+
+    def target(self, unit: Unit) -> float:
+        """Effective odds at the unit's target."""
+
+
+def row_lists(a: Any) -> list[list[int]]:
+    """Per row of a CSR matrix, its stored columns in order (as Python lists)."""
+    idx, ptr = a.indices.tolist(), a.indptr.tolist()
+    return [idx[ptr[i]:ptr[i + 1]] for i in range(len(ptr) - 1)]
+
+
+class Ratios:
+    """Strength ratios town by town, from the fighters taken at the first question.
+
+    ``at(town)`` is ``Sense.strength_ratios``' entry for the town, the same floats: the sparse
+    product ``adj_self @ x`` (scipy's ``csr_matvec``) sums ``1.0 * x[j]`` over the row's stored
+    columns in order, from 0.0, which is what the loop below adds (``1.0 * x`` is ``x``), and
+    ``where(h > 0, f / maximum(h, 1e-12), NO_ENEMY_RATIO)`` is the test and the division of one
+    entry. tests/test_small_paths.py compares both.
+    """
+
+    __slots__ = ("_f", "_h", "_kept", "_rows", "friendly", "hostile")
+
+    def __init__(self, friendly: np.ndarray, hostile: np.ndarray, rows: list[list[int]]) -> None:
+        self.friendly, self.hostile = friendly, hostile
+        self._f: list[float] = friendly.tolist()
+        self._h: list[float] = hostile.tolist()
+        self._rows = rows
+        self._kept: dict[int, float] = {}
+
+    def at(self, town: int) -> float:
+        """The strength ratio at the town."""
+        r = self._kept.get(town)
+        if r is None:
+            f, h = self._f, self._h
+            near_f = near_h = 0.0
+            for j in self._rows[town]:
+                near_f += f[j]
+                near_h += h[j]
+            r = near_f / max(near_h, 1e-12) if near_h > 0 else NO_ENEMY_RATIO
+            self._kept[town] = r
+        return r
+
+
+class Hostile:
+    """The units of a set of hostile factions: their positions and a KD-tree built on demand.
+
+    Up to ``LEAF`` points a KD-tree is a single leaf, which ``cKDTree.query_ball_point``
+    searches by brute force: points in index order, kept when ``dx*dx + dy*dy <= r*r`` (the
+    squared distance summed in that order, the squared radius). ``within`` does the same in
+    plain Python floats and no tree (building one costs more than the search); above ``LEAF``
+    it asks the tree. tests/test_small_paths.py checks the two agree, on boundary cases too.
+    """
+
+    __slots__ = ("_tree", "_xy", "enemies", "mask", "pts")
+
+    def __init__(self, pts: np.ndarray, mask: np.ndarray, enemies: frozenset[int]) -> None:
+        self.pts = pts
+        self.mask = mask
+        self.enemies = enemies
+        self._tree: cKDTree | None = None
+        self._xy: list[tuple[float, float]] | None = None
+
+    def tree(self) -> cKDTree | None:
+        """The KD-tree of the points (None without points)."""
+        if self._tree is None and len(self.pts):
+            self._tree = cKDTree(self.pts)
+        return self._tree
+
+    def within(self, xy: Any, km: float) -> list[int] | np.ndarray:
+        """Indices of the points within ``km`` of ``xy``, in the order the KD-tree gives them."""
+        r = float(km)
+        if len(self.pts) <= LEAF:  # Python floats: the same IEEE operations as the tree's
+            if self._xy is None:
+                self._xy = [(float(a), float(b)) for a, b in self.pts.tolist()]
+            x, y = float(xy[0]), float(xy[1])
+            rr = r * r
+            return [
+                i
+                for i, (a, b) in enumerate(self._xy)
+                if (a - x) * (a - x) + (b - y) * (b - y) <= rr
+            ]
+        tree = self.tree()
+        assert tree is not None
+        return np.asarray(tree.query_ball_point(xy, r=r), dtype=np.intp)
+
+    def any_within(self, xy: np.ndarray, km: float) -> np.ndarray:
+        """Bool per row of ``xy``: some point is within ``km`` of it (at most ``LEAF`` points).
+
+        The test of ``within`` for every query point at once, in numpy: ``(a - x) * (a - x) +
+        (b - y) * (b - y) <= r * r``, each operation its own ufunc (nothing fused), so the same
+        floats as the tree's brute-force leaf.
+        """
+        assert len(self.pts) <= LEAF
+        r = float(km)
+        dx = self.pts[None, :, 0] - xy[:, None, 0]
+        dy = self.pts[None, :, 1] - xy[:, None, 1]
+        return ((dx * dx + dy * dy) <= r * r).any(axis=1)
+
+
+def maybe_near(xy: np.ndarray, pts: np.ndarray, km: float) -> np.ndarray:
+    """Bool per point of ``xy``: whether a point of ``pts`` may be within ``km`` of it.
+
+    A conservative pre-filter (never False where one is within km): on a grid of cells a
+    little wider than km, a point within km of another lies in the same or a neighbouring
+    cell. The exact test is left to the KD-tree, asked about the candidates only; each query
+    point's answer does not depend on the others asked with it.
+    """
+    cell = km * 1.01 + 1e-6
+    hc = np.floor(pts / cell).astype(np.int64)
+    tc = np.floor(xy / cell).astype(np.int64)
+    lo = np.minimum(hc.min(axis=0), tc.min(axis=0)) - 1
+    span = int(max(hc[:, 1].max(), tc[:, 1].max()) - lo[1] + 2)
+    shifted = hc - lo
+    keys = np.unique(np.concatenate([(shifted[:, 0] + dx) * span + shifted[:, 1] + dy
+                                     for dx in (-1, 0, 1) for dy in (-1, 0, 1)]))
+    want = (tc[:, 0] - lo[0]) * span + (tc[:, 1] - lo[1])
+    at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+    return keys[at] == want
+
+
+def unit_xy(w: World, units: list[Unit]) -> np.ndarray:
+    """Flat-projection km of every unit, as ``world.project(*unit.position())``, vectorised.
+
+    The same float operations in the same order as ``Unit.position`` and ``Projection.xy``, so
+    the coordinates are bit-identical.
+    """
+    count = len(units)
+    node = np.fromiter((u.node for u in units), dtype=np.int64, count=count)
+    dest = np.fromiter((u.dest for u in units), dtype=np.int64, count=count)
+    lat = w.lat[node]
+    lon = w.lon[node]
+    moving = np.nonzero(dest >= 0)[0]
+    if len(moving):
+        a, b = node[moving], dest[moving]
+        k = w.edges(a, b)
+        progress = np.array([units[i].progress for i in moving.tolist()], dtype=float)
+        f = np.minimum(progress / w.eff_km[k], 1.0)
+        lat[moving] = w.lat[a] + f * (w.lat[b] - w.lat[a])
+        lon[moving] = w.lon[a] + f * (w.lon[b] - w.lon[a])
+    return w.projection.xy_arrays(lat, lon)

@@ -1,0 +1,350 @@
+"""A unit's rule conditions compiled for the orders loop: flat closures over the phase's values.
+
+The rule language (``sim.scenario.expr``) compiles a condition to closures evaluated against
+a context object (``sim.context.UnitContext``) whose ``var``/``call`` look the name up at each
+use, then go through the ``Sense``'s own dispatch: ~10 Python calls per variable. The orders
+phase evaluates a unit's conditions on every unit-day, so this module compiles the same checked
+condition once more (per condition text and process), to closures ``fn(unit, env)`` that read
+the unit's attributes directly and the faction's values of the phase from a :class:`FactionDay`
+(one per faction and orders phase).
+
+What each closure must equal: the scalar evaluator's value, by the same operations in the same
+order. Each evaluates the same sub-expressions left to right with the same short-circuits
+(``and``/``or``, comparison chains), converts numbers with ``float`` where the evaluator does,
+and asks the ``Sense`` the same questions, so what the ``Sense`` computes lazily on the first
+question after a refresh (strength ratios, hostile presence) is fixed at the same moment.
+What the ``FactionDay`` keeps for the phase is fixed during it: control (``holds``), the day,
+the recorded statistics, the strength ratios once asked (the ``Sense`` keeps them until its
+refresh at the end of the phase). A condition that reads nothing of the unit and nothing that
+moves during the phase (``unit_free``) is evaluated once per faction and phase.
+tests/test_unitrules.py compares both evaluators on every name of the language.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sim.agents import Unit
+from sim.context import FACTION_VARIABLES
+from sim.rules import CompiledRule
+from sim.scenario.expr import _CONSTANT_NAMES, FUNCTIONS, MAX_CACHED, VARIABLES, Condition
+from sim.sense import Sense
+from sim.supply import SupplyState
+
+__all__ = ["UNIT_FREE", "FactionDay", "UnitCondition", "UnitProgram", "compile_unit"]
+
+#: Names whose value is the same for every unit of a faction and fixed during the orders
+#: phase: a condition of only these is evaluated once per faction and phase.
+UNIT_FREE = frozenset({"day", "holds", "enemy_near", "min", "max", "abs", *FACTION_VARIABLES})
+
+
+class FactionDay:
+    """One faction's values for its units' conditions during one orders phase.
+
+    Args:
+        faction: the faction number.
+        day: days since the start.
+        stats: the faction's statistics as last recorded (``Recorder.stats``).
+        sense: the shared perception.
+        supply: the supply state (``besieged`` and ``supplied``).
+    """
+
+    __slots__ = ("day", "faction", "fday", "held", "index", "memo", "ratios", "sense", "stats",
+                 "supply")
+
+    def __init__(
+        self, faction: int, day: int, stats: Mapping[str, Any], sense: Sense, supply: SupplyState
+    ) -> None:
+        self.faction = faction
+        self.day = day
+        self.fday = float(day)
+        self.stats = stats
+        self.sense = sense
+        self.supply = supply
+        self.index = sense.world.index
+        self.ratios: Callable[[int], float] | None = None  # Sense.ratio_lookup, once asked
+        self.held: dict[str, bool] = {}  # town id -> holds(town), once asked
+        self.memo: dict[int, bool] = {}  # place of a unit-free rule -> its condition's truth
+
+    def strength_ratio(self, node: int) -> float:
+        """``strength_ratio`` at a town (the Sense fixes them at the first question)."""
+        r = self.ratios
+        if r is None:
+            r = self.ratios = self.sense.ratio_lookup(self.faction)
+        return r(node)
+
+    def holds(self, town: str) -> bool:
+        """``holds(town)``: as the Sense answers it (control is fixed during the phase)."""
+        v = self.held.get(town)
+        if v is None:
+            v = self.held[town] = self.sense.call(self.faction, None, "holds", (town,))
+        return v
+
+
+UnitFn = Callable[[Unit, FactionDay], Any]
+
+
+@dataclass(frozen=True)
+class UnitCondition:
+    """A condition compiled for one unit at a time; ``fn(unit, env)`` is its value.
+
+    ``value`` is its constant truth (``when: true``) or None.
+    """
+
+    source: str
+    fn: UnitFn
+    unit_free: bool
+    value: bool | None
+
+
+def compile_unit(condition: Condition) -> UnitCondition:
+    """The unit form of a checked condition (kept per condition text).
+
+    Examples:
+        >>> from sim.scenario.expr import compile_condition
+        >>> compile_unit(compile_condition("day < 3")).unit_free
+        True
+        >>> compile_unit(compile_condition("true")).value
+        True
+    """
+    return _compile_text(condition.source)
+
+
+@functools.lru_cache(maxsize=MAX_CACHED)
+def _compile_text(source: str) -> UnitCondition:
+    if source in ("true", "false"):  # a YAML boolean (compile_condition's own spelling)
+        v = source == "true"
+        return UnitCondition(source, lambda u, e: v, True, v)
+    names: set[str] = set()
+    fn, const = _compile(ast.parse(source.strip(), mode="eval").body, names)
+    value = bool(const[0]) if const else None
+    return UnitCondition(source, fn, names <= UNIT_FREE, value)
+
+
+Compiled = tuple[UnitFn, tuple[Any, ...]]  # (closure, (its constant value,) or ())
+
+
+def _compile(node: ast.AST, names: set[str]) -> Compiled:
+    """The closure of one node of a checked condition, and its value if it is a constant."""
+    if isinstance(node, ast.Constant):
+        v: Any = node.value  # a bool or a number: the condition was checked
+        value = v if isinstance(v, bool) else float(v)
+        return (lambda u, e: value), (value,)
+    if isinstance(node, ast.Name):
+        return _name(node.id, names)
+    if isinstance(node, ast.BoolOp):
+        return _boolop(isinstance(node.op, ast.And), [_compile(v, names)[0] for v in node.values])
+    if isinstance(node, ast.UnaryOp):
+        inner, _ = _compile(node.operand, names)
+        if isinstance(node.op, ast.Not):
+            return (lambda u, e: not inner(u, e)), ()
+        if isinstance(node.op, ast.USub):
+            return (lambda u, e: -inner(u, e)), ()
+        return inner, ()  # unary plus
+    if isinstance(node, ast.BinOp):
+        return _binop(node.op, _compile(node.left, names)[0], _compile(node.right, names)[0]), ()
+    if isinstance(node, ast.Compare):
+        return _compare(node, names), ()
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return _call(node.func.id, node.args, names), ()
+    raise ValueError(f"not a checked condition: {ast.dump(node)}")  # unreachable
+
+
+def _boolop(conj: bool, parts: list[UnitFn]) -> Compiled:
+    """``all``/``any`` of the parts, as the evaluator has it: a bool, short-circuited."""
+    if len(parts) == 2:
+        a, b = parts
+        if conj:
+            return (lambda u, e: bool(a(u, e) and b(u, e))), ()
+        return (lambda u, e: bool(a(u, e) or b(u, e))), ()
+    if conj:
+        return (lambda u, e: all(p(u, e) for p in parts)), ()
+    return (lambda u, e: any(p(u, e) for p in parts)), ()
+
+
+def _div(a: Any, b: Any) -> Any:
+    return a / b if b else (math.inf if a > 0 else -math.inf if a < 0 else 0.0)
+
+
+def _binop(op: ast.operator, left: UnitFn, right: UnitFn) -> UnitFn:
+    if isinstance(op, ast.Add):
+        return lambda u, e: left(u, e) + right(u, e)
+    if isinstance(op, ast.Sub):
+        return lambda u, e: left(u, e) - right(u, e)
+    if isinstance(op, ast.Mult):
+        return lambda u, e: left(u, e) * right(u, e)
+    if isinstance(op, ast.Div):
+        return lambda u, e: _div(left(u, e), right(u, e))
+    return lambda u, e: _mod(left(u, e), right(u, e))
+
+
+def _mod(a: Any, b: Any) -> Any:
+    return a % b if b else 0.0
+
+
+_CMP: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+}
+
+
+def _compare(node: ast.Compare, names: set[str]) -> UnitFn:
+    """A comparison (chain) as the evaluator has it: a bool, the operands left to right."""
+    first, _ = _compile(node.left, names)
+    if len(node.ops) == 1:  # the usual case: one operator, often against a constant
+        right, const = _compile(node.comparators[0], names)
+        op = node.ops[0]
+        if const:
+            v = const[0]
+            if isinstance(op, ast.Lt):
+                return lambda u, e: bool(first(u, e) < v)
+            if isinstance(op, ast.LtE):
+                return lambda u, e: bool(first(u, e) <= v)
+            if isinstance(op, ast.Gt):
+                return lambda u, e: bool(first(u, e) > v)
+            if isinstance(op, ast.GtE):
+                return lambda u, e: bool(first(u, e) >= v)
+        fn = _CMP[type(op)]
+        return lambda u, e: bool(fn(first(u, e), right(u, e)))
+    ops = [(_CMP[type(o)], _compile(c, names)[0])
+           for o, c in zip(node.ops, node.comparators, strict=True)]
+
+    def chain(u: Unit, e: FactionDay) -> bool:
+        a = first(u, e)
+        for fn, get in ops:
+            b = get(u, e)
+            if not fn(a, b):
+                return False
+            a = b
+        return True
+
+    return chain
+
+
+def _name(name: str, names: set[str]) -> Compiled:
+    if name in _CONSTANT_NAMES:
+        v = _CONSTANT_NAMES[name]
+        return (lambda u, e: v), (v,)
+    names.add(name)
+    getter = _VARIABLES.get(name)
+    if getter is not None:
+        return getter, ()
+    key = FACTION_VARIABLES[name]  # a faction statistic (the names were checked)
+    return (lambda u, e: float(e.stats[key])), ()
+
+
+_VARIABLES: dict[str, UnitFn] = {  # as UnitContext.var, float() for numbers as the evaluator
+    "day": lambda u, e: e.fday,
+    "fighters": lambda u, e: float(u.fighters),
+    "strength": lambda u, e: float(u.strength),
+    "morale": lambda u, e: float(u.morale),
+    "quality": lambda u, e: float(u.quality),
+    "strength_ratio": lambda u, e: float(e.strength_ratio(u.node)),
+    "target_odds": lambda u, e: float(e.sense.odds_source().target(u)),
+    "besieged": lambda u, e: bool(e.supply.besieged[u.node]) and u.dest < 0,
+    "supplied": lambda u, e: bool(e.supply.supplied[u.node]),
+    "in_battle": lambda u, e: u.in_battle,
+}
+assert set(_VARIABLES) | set(FACTION_VARIABLES) == set(VARIABLES)
+
+
+def _call(name: str, nodes: list[ast.expr], names: set[str]) -> UnitFn:
+    """A function call as UnitContext.call and Sense.call answer it."""
+    names.add(name)
+    kinds = FUNCTIONS[name].args
+    text = [str(a.value) if isinstance(a, ast.Constant) else "" for a in nodes]
+    args = [_compile(a, names)[0] if k == "num" else None for k, a in zip(kinds, nodes,
+                                                                              strict=True)]
+    if name == "tagged":
+        tag = text[0]
+        return lambda u, e: tag in u.tags
+    if name in ("units_tagged", "fighters_tagged"):
+        tag, count = text[0], name == "units_tagged"
+        return lambda u, e: _tagged(e, tag, count)
+    if name == "holds":
+        town = text[0]
+        return lambda u, e: e.holds(town)
+    if name == "enemy_near":
+        town, km = text[0], args[1]
+        assert km is not None
+        return lambda u, e: e.sense.near_town(e.faction, e.index[town], max(km(u, e), 0))
+    if name == "odds":
+        town = text[0]
+        return lambda u, e: e.sense.odds_source().rule_value(e.faction, u, e.index[town])
+    first = args[0]
+    assert first is not None
+    if name == "enemy_within_km":
+        return lambda u, e: e.sense.near_unit(e.faction, u, max(first(u, e), 0)) > 0
+    if name == "enemy_fighters_within_km":
+        return lambda u, e: e.sense.near_unit(e.faction, u, max(first(u, e), 0))
+    if name == "abs":
+        return lambda u, e: abs(first(u, e))
+    second = args[1]
+    assert second is not None
+    if name == "min":
+        return lambda u, e: min(first(u, e), second(u, e))
+    if name == "max":
+        return lambda u, e: max(first(u, e), second(u, e))
+    raise ValueError(f"no unit form for {name}()")  # unreachable: the names were checked
+
+
+def _tagged(e: FactionDay, tag: str, count: bool) -> float:
+    """``units_tagged`` / ``fighters_tagged``, as FactionContext._tag_call."""
+    mine = [u for u in e.sense.forces if u.faction == e.faction and tag in u.tags]
+    return float(len(mine) if count else sum(u.fighters for u in mine))
+
+
+#: a faction's rule, ready for the loop: (rule, its condition, whether ``usable`` is asked,
+#: its place among the faction's rules)
+Entry = tuple[CompiledRule, UnitCondition, bool, int]
+
+
+class UnitProgram:
+    """A faction's unit rules compiled for the loop, with the rules for each set of tags.
+
+    Args:
+        rules: the faction's unit rules, in order.
+        gated: actions whose rules also ask ``usable`` (for every other rule it is true).
+    """
+
+    def __init__(self, rules: Sequence[CompiledRule], gated: Sequence[str]) -> None:
+        self.rules = rules
+        self._entries = [(r, compile_unit(r.condition), r.action in gated, i)
+                         for i, r in enumerate(rules)]
+        self._by_tags: dict[frozenset[str], list[Entry]] = {}
+
+    def first(
+        self, unit: Unit, env: FactionDay, gate: Callable[[Unit, CompiledRule], bool] | None
+    ) -> CompiledRule | None:
+        """As ``sim.choice.choose``: the first rule for the unit's tags whose condition holds.
+
+        ``gate(unit, rule)`` is asked only of the gated rules (``choose``'s ``usable``).
+        """
+        entries = self._by_tags.get(unit.tags)
+        if entries is None:
+            tags = unit.tags
+            entries = self._by_tags[tags] = [
+                x for x in self._entries if not x[0].tags or not x[0].tags.isdisjoint(tags)]
+        memo = env.memo
+        for rule, cond, gated, place in entries:
+            if cond.value is not None:
+                holds = cond.value
+            elif cond.unit_free:
+                found = memo.get(place)
+                if found is None:
+                    found = memo[place] = bool(cond.fn(unit, env))
+                holds = found
+            else:
+                holds = cond.fn(unit, env)
+            if holds and (not gated or gate is None or gate(unit, rule)):
+                return rule
+        return None
