@@ -32,7 +32,14 @@ from typing import Any
 from sim.agents import Unit
 from sim.context import FACTION_VARIABLES
 from sim.rules import CompiledRule
-from sim.scenario.expr import _CONSTANT_NAMES, FUNCTIONS, MAX_CACHED, VARIABLES, Condition
+from sim.scenario.expr import (
+    _CMPOPS,
+    _CONSTANT_NAMES,
+    FUNCTIONS,
+    MAX_CACHED,
+    VARIABLES,
+    Condition,
+)
 from sim.sense import Sense
 from sim.supply import SupplyState
 
@@ -187,14 +194,7 @@ def _mod(a: Any, b: Any) -> Any:
     return a % b if b else 0.0
 
 
-_CMP: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Lt: lambda a, b: a < b,
-    ast.LtE: lambda a, b: a <= b,
-    ast.Gt: lambda a, b: a > b,
-    ast.GtE: lambda a, b: a >= b,
-    ast.Eq: lambda a, b: a == b,
-    ast.NotEq: lambda a, b: a != b,
-}
+_CMP = _CMPOPS  # the evaluator's comparisons: the same Python operators
 
 
 def _compare(node: ast.Compare, names: set[str]) -> UnitFn:
