@@ -17,8 +17,7 @@ One :class:`Raiding` per orders phase, built only when some faction has a raid r
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -141,10 +140,8 @@ class Raiding:
         relations: Relations,
         sense: Sense,
         edge_open: np.ndarray | None,
-        raiders: frozenset[int] | None = None,
     ) -> None:
         self.world = world
-        self.raiders = raiders  # factions with a raid rule (None: any may have one)
         self.towns = towns
         self.relations = relations
         self.sense = sense
@@ -164,30 +161,9 @@ class Raiding:
         edge_open: np.ndarray | None,
     ) -> Raiding | None:
         """A Raiding for today's orders, or None when no faction has a raid rule (no cost)."""
-        raiders = frozenset(f.index for f in factions
-                            if any(r.action == "raid" for r in f.unit_rules))
-        if not raiders:
+        if not any(r.action == "raid" for f in factions for r in f.unit_rules):
             return None
-        return cls(world, towns, relations, sense, edge_open, raiders)
-
-    def usable_for(
-        self, unit: Unit, inner: Callable[[CompiledRule], bool] | None
-    ) -> Callable[[CompiledRule], bool] | None:
-        """``choose``'s test for this unit: a raid rule applies only when it has a target.
-
-        Other rules are left to ``inner`` (the bridge rules' test), when given; a unit of a
-        faction without raid rules gets ``inner`` itself.
-        """
-        if self.raiders is not None and unit.faction not in self.raiders:
-            return inner
-        return partial(self._usable, unit, inner)
-
-    def _usable(
-        self, unit: Unit, inner: Callable[[CompiledRule], bool] | None, rule: CompiledRule
-    ) -> bool:
-        if rule.action == "raid":
-            return self.target(unit, rule) >= 0
-        return inner is None or inner(rule)
+        return cls(world, towns, relations, sense, edge_open)
 
     def passable(self, faction: int) -> np.ndarray:
         """Bool per town: the faction's units march through it without stopping to fight."""
