@@ -73,7 +73,8 @@ class SmallPaths:
         """(dist, next hop) by town, or None where scipy's answer could differ (see module).
 
         Args:
-            cols, weights: the super-source's row (``_source_row``: distinct targets).
+            cols: the super-source's row's columns (``_source_row``: distinct targets).
+            weights: its weights (offsets + 1e-9).
             mask: bool per town (roads between masked towns only), or None.
             edge_open: bool per highway (open highways only), or None.
         """

@@ -56,8 +56,8 @@ def _scipy(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, edge: np.n
 
 def _random_case(rng: np.random.Generator, tie_heavy: bool):
     n = int(rng.integers(2, 40))
-    pairs = sorted({(int(a), int(b)) for a, b in rng.integers(0, n, (int(rng.integers(1, 3 * n)), 2))
-                    if a < b})
+    ends = rng.integers(0, n, (int(rng.integers(1, 3 * n)), 2))
+    pairs = sorted({(int(a), int(b)) for a, b in ends if a < b})
     if not pairs:
         pairs = [(0, n - 1)]
     if tie_heavy:
