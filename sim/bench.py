@@ -5,16 +5,17 @@ What is measured (all timings are medians unless said otherwise):
 * the default scenario, 120 days, in-process (model build + run, and run alone);
 * start-up: ``frontline run <default> --quiet`` end-to-end against ``python -c "import mesa"``;
 * synthetic theatres (``sim.generate``) of 1,000 / 10,000 / 100,000 towns with one unit per ten
-  towns, each in a fresh subprocess so that its peak memory (``ru_maxrss``) is its own:
-  generating, writing and loading the YAML file, building the model from plain data, and
-  milliseconds per simulated day;
-* Mesa's ``VirusOnNetwork`` example at the same node counts, also in fresh subprocesses, as a
-  baseline: milliseconds per step once its epidemic is under way (its default parameters and
-  outbreak; steps timed after a warm-up), and the ratio (our time per town-day) / (its time
-  per node-step).
+  towns, and Mesa's ``VirusOnNetwork`` example at the same node counts as a baseline (its default
+  parameters and outbreak; steps timed after a warm-up). Each is built once in its own
+  subprocess (``sim.benchworkers``), so that its peak memory (``ru_maxrss``) is its own; then
+  the two are timed in alternating rounds, ours then VirusOnNetwork, a few steps each. The
+  ratio (our time per town-day) / (its time per node-step) is computed per round and reported
+  as the median of the rounds with its range, wall-clock and CPU, with the load average: on a
+  shared machine VirusOnNetwork's own step moves with the load by up to 2.4x, so only a ratio
+  of two figures measured side by side means anything.
 
-Workers are this module run as ``python -m sim.bench worker KIND N STEPS``; each prints one JSON
-line. Nothing here is imported by the simulation.
+Workers are ``python -m sim.bench worker KIND N STEPS`` (see ``sim.benchworkers``). Nothing here
+is imported by the simulation.
 """
 
 from __future__ import annotations
@@ -24,44 +25,32 @@ import json
 import math
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from sim import atomic
+from sim.benchworkers import ServedWorker, worker_main
 from sim.errors import FrontlineError
 
 __all__ = ["bench_command", "machine_info"]
 
 FULL_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (200, 1_000)
-DAYS = 10  # simulated days timed per synthetic theatre (after the build)
-VIRUS_STEPS = 10
+ROUNDS = 5  # alternating rounds per size (quick: QUICK_ROUNDS of one step each)
+PER_ROUND = 2  # days of ours, then steps of VirusOnNetwork, per round: 10 of each in all
+QUICK_ROUNDS = 3
 VIRUS_WARMUP = 25  # steps before timing: the default outbreak (one node) needs ~15-20 to spread
 DEFAULT_REPEATS = 7
 STARTUP_REPEATS = 5
-WORKER_TIMEOUT_S = 1800
 PACKAGES = ("mesa", "numpy", "scipy", "networkx", "pydantic", "pyyaml")
 
 
 # ------------------------------------------------------------------------ machine
-
-def _time_steps(step: Callable[[], Any], n: int) -> tuple[list[float], list[float]]:
-    """Wall-clock and CPU seconds of each of ``n`` calls of ``step``."""
-    wall, cpu = [], []
-    for _ in range(n):
-        t, c = time.perf_counter(), time.process_time()
-        step()
-        wall.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
-    return wall, cpu
 
 def machine_info() -> dict[str, Any]:
     """The machine and the versions the figures were measured with."""
@@ -90,100 +79,70 @@ def machine_info() -> dict[str, Any]:
             "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
 
 
-# ------------------------------------------------------------------------ workers
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+# ------------------------------------------------------------------ interleaved
+def _median_range(xs: list[float]) -> tuple[float, float, float]:
+    return statistics.median(xs), min(xs), max(xs)
 
 
-def _worker_synthetic(towns: int, days: int, with_yaml: bool) -> dict[str, Any]:
-    import gc
+def _bench_size(n: int, quick: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Ours and VirusOnNetwork at ``n`` towns / nodes, timed in alternating rounds.
 
-    t = time.perf_counter()
-    from sim.generate import generate_scenario, scenario_yaml
-    from sim.model import TerritoryModel
-    from sim.scenario import load_scenario
-
-    out: dict[str, Any] = {"towns": towns, "import_s": time.perf_counter() - t}
-    t = time.perf_counter()
-    data = generate_scenario(towns, 3, None, seed=1)
-    out["generate_s"] = time.perf_counter() - t
-    out["highways"] = len(data["highways"])
-    out["units"] = sum(len(f["forces"]) for f in data["factions"])
-    if with_yaml:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "theatre.yaml"
-            t = time.perf_counter()
-            path.write_text(scenario_yaml(data), encoding="utf-8")
-            out["yaml_write_s"] = time.perf_counter() - t
-            out["yaml_mb"] = path.stat().st_size / 1e6
-            t = time.perf_counter()
-            try:
-                load_scenario(path)
-                out["yaml_load_s"] = time.perf_counter() - t
-            except Exception as exc:  # reported, not fatal: the in-memory build still runs
-                out["yaml_load_error"] = str(exc).splitlines()[-1][:200]
-        gc.collect()
-    t = time.perf_counter()
-    loaded = load_scenario(data)
-    out["validate_s"] = time.perf_counter() - t
-    del data
-    t = time.perf_counter()
-    model = TerritoryModel(loaded)
-    out["build_s"] = time.perf_counter() - t
-    per_day, cpu_day = _time_steps(model.step, days)
-    out["day_ms"] = [1000 * x for x in per_day]
-    out["cpu_ms_per_day"] = 1000 * statistics.median(cpu_day)
-    out["ms_per_day"] = 1000 * statistics.median(per_day)
-    out["ms_per_day_mean"] = 1000 * statistics.fmean(per_day)
-    out["events"] = len(model.events)
-    out["peak_mb"] = _peak_mb()
-    return out
-
-
-def _worker_virus(nodes: int, steps: int, warmup: int) -> dict[str, Any]:
-    import types
-
-    import networkx as nx
-    from mesa.discrete_space import Network
-    from mesa.examples.basic.virus_on_network import model as virus
-
-    # The example draws G(n, p) with nx.erdos_renyi_graph, which is O(n^2) (5e9 coin flips at
-    # 100,000 nodes), and lays it out with spring_layout, which is quadratic too (see
-    # PERF-NOTES.md). Same graph distribution in O(n + m), seeded, and random positions.
-    rng_seed = 1
-    virus.nx = types.SimpleNamespace(
-        erdos_renyi_graph=lambda n, p: nx.fast_gnp_random_graph(n, p, seed=rng_seed))
-
-    def network(graph: Any, **kw: Any) -> Network:
-        import numpy as np
-
-        pos = np.random.default_rng(rng_seed).random((graph.number_of_nodes(), 2))
-        return Network(graph, layout={i: pos[i] for i in graph.nodes}, **kw)
-
-    virus.Network = network
-    t = time.perf_counter()
-    model = virus.VirusOnNetwork(num_nodes=nodes, rng=rng_seed)
-    out: dict[str, Any] = {"nodes": nodes, "build_s": time.perf_counter() - t}
-    for _ in range(warmup):
-        model.step()
-    per_step, cpu_step = _time_steps(model.step, steps)
-    out["ms_per_step"] = 1000 * statistics.median(per_step)
-    out["cpu_ms_per_step"] = 1000 * statistics.median(cpu_step)
-    out["us_per_node_step"] = 1000 * out["ms_per_step"] / nodes
-    out["infected_share"] = virus.number_infected(model) / nodes
-    out["peak_mb"] = _peak_mb()
-    return out
-
-
-def _run_worker(args: list[str]) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-m", "sim.bench", "worker", *args],
-                          capture_output=True, text=True, timeout=WORKER_TIMEOUT_S,
-                          check=False)
-    if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        return {"error": " | ".join(tail) or f"exit code {proc.returncode}"}
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
+    Each is built once in its own serving subprocess, then the rounds alternate (ours, then
+    VirusOnNetwork, ``per`` steps each); the ratios are per round, so that both sides of each
+    ratio saw about the same load on the shared machine.
+    """
+    rounds, per = (QUICK_ROUNDS, 1) if quick else (ROUNDS, PER_ROUND)
+    warmup = 5 if quick else VIRUS_WARMUP
+    workers: list[ServedWorker] = []
+    try:
+        syn_w = ServedWorker(["synthetic", str(n), "serve", "yaml"])
+        workers.append(syn_w)
+        vir_w = ServedWorker(["virus", str(n), "serve", str(warmup)])
+        workers.append(vir_w)
+        load0 = os.getloadavg()[0]
+        walls: list[float] = []
+        cpus: list[float] = []
+        vwalls: list[float] = []
+        vcpus: list[float] = []
+        per_round = []
+        for _ in range(rounds):
+            ow, oc = syn_w.steps(per)
+            vw, vc = vir_w.steps(per)
+            walls += ow
+            cpus += oc
+            vwalls += vw
+            vcpus += vc
+            per_round.append({
+                "ms_per_day": 1000 * statistics.median(ow),
+                "cpu_ms_per_day": 1000 * statistics.median(oc),
+                "virus_ms_per_step": 1000 * statistics.median(vw),
+                "virus_cpu_ms_per_step": 1000 * statistics.median(vc),
+                "ratio": statistics.median(ow) / statistics.median(vw),
+                "cpu_ratio": statistics.median(oc) / statistics.median(vc),
+                "load": os.getloadavg()[0]})
+        syn = {**syn_w.info, **syn_w.end()}
+        vir = {**vir_w.info, **vir_w.end()}
+    except (RuntimeError, OSError, ValueError) as exc:
+        for w in workers:
+            w.kill()
+        msg = {"error": str(exc)[:300]}
+        return {"towns": n, **msg}, {"nodes": n, **msg}
+    syn["day_ms"] = [1000 * x for x in walls]
+    syn["ms_per_day"] = 1000 * statistics.median(walls)
+    syn["ms_per_day_mean"] = 1000 * statistics.fmean(walls)
+    syn["cpu_ms_per_day"] = 1000 * statistics.median(cpus)
+    vir["ms_per_step"] = 1000 * statistics.median(vwalls)
+    vir["cpu_ms_per_step"] = 1000 * statistics.median(vcpus)
+    vir["us_per_node_step"] = 1000 * vir["ms_per_step"] / n
+    syn["rounds"] = per_round
+    syn["days_per_round"] = per
+    for key in ("ratio", "cpu_ratio"):
+        med, lo, hi = _median_range([r[key] for r in per_round])
+        name = "ratio_to_virus" if key == "ratio" else "cpu_ratio_to_virus"
+        syn[name] = med
+        syn[name + "_range"] = [lo, hi]
+    syn["load"] = [load0, os.getloadavg()[0]]
+    return syn, vir
 
 
 # ------------------------------------------------------------------- in-process
@@ -255,7 +214,6 @@ def run_bench(quick: bool = False, log: Any = None) -> dict[str, Any]:
             print(msg, file=log, flush=True)
 
     sizes = QUICK_SIZES if quick else FULL_SIZES
-    days = 3 if quick else DAYS
     res: dict[str, Any] = {"machine": machine_info(), "quick": quick,
                            "load_before": os.getloadavg()[0]}
     say("default scenario ...")
@@ -265,16 +223,10 @@ def run_bench(quick: bool = False, log: Any = None) -> dict[str, Any]:
     res["synthetic"] = []
     res["virus"] = []
     for n in sizes:
-        say(f"synthetic theatre, {n:,} towns ...")
-        s = _run_worker(["synthetic", str(n), str(days), "yaml"])
+        say(f"{n:,} towns: synthetic theatre and VirusOnNetwork, interleaved ...")
+        s, v = _bench_size(n, quick)
         res["synthetic"].append(s)
-        say(f"VirusOnNetwork, {n:,} nodes ...")
-        v = _run_worker(["virus", str(n), str(2 if quick else VIRUS_STEPS),
-                         str(5 if quick else VIRUS_WARMUP)])
         res["virus"].append(v)
-        if "ms_per_day" in s and "ms_per_step" in v:
-            s["ratio_to_virus"] = (s["ms_per_day"] / n) / (v["ms_per_step"] / n)
-            s["cpu_ratio_to_virus"] = (s["cpu_ms_per_day"] / n) / (v["cpu_ms_per_step"] / n)
     ok = [s for s in res["synthetic"] if "ms_per_day" in s]
     okv = [v for v in res["virus"] if "ms_per_step" in v]
     for key, runs, x, y in (("slope", ok, "towns", "ms_per_day"),
@@ -306,34 +258,42 @@ def format_report(res: dict[str, Any]) -> str:
                  f"`python -c \"import mesa\"` {s['import_mesa_s']:.2f} s: "
                  f"{s['ratio']:.2f}x (median of {s['repeats']})")
     lines.append("")
-    head = (f"{'towns':>8} {'highways':>9} {'units':>6} {'gen s':>6} {'yaml MB':>8} "
-            f"{'yaml load s':>11} {'validate s':>10} {'build s':>8} {'ms/day':>8} {'cpu':>7} "
-            f"{'peak MB':>8} {'virus ms/step':>13} {'cpu':>7} {'ratio':>6} {'cpu':>6}")
-    lines += ["synthetic theatres (3 factions, one unit per ten towns; ms/day = median of "
-              "the first days after the build)", head]
-    for syn, vir in zip(res["synthetic"], res["virus"], strict=True):
+    lines += ["synthetic theatres (3 factions, one unit per ten towns): generating, loading, "
+              "building",
+              f"{'towns':>8} {'highways':>9} {'units':>6} {'gen s':>6} {'yaml MB':>8} "
+              f"{'yaml load s':>11} {'validate s':>10} {'build s':>8} {'peak MB':>8}"]
+    for syn in res["synthetic"]:
         if "error" in syn:
-            lines.append(f"{'?':>8} error: {syn['error']}")
+            lines.append(f"{syn['towns']:>8,} error: {syn['error']}")
             continue
         yl = (f"{syn['yaml_load_s']:11.2f}" if "yaml_load_s" in syn
               else f"{'failed':>11}")
-        vs = (f"{vir['ms_per_step']:13.2f} {vir['cpu_ms_per_step']:7.2f}" if "ms_per_step" in vir
-              else f"{'error':>13} {'':>7}")
-        ratio = (f"{syn['ratio_to_virus']:6.2f} {syn['cpu_ratio_to_virus']:6.2f}"
-                 if "ratio_to_virus" in syn else f"{'-':>6} {'-':>6}")
         lines.append(f"{syn['towns']:>8,} {syn['highways']:>9,} {syn['units']:>6,} "
                      f"{syn['generate_s']:6.2f} {syn.get('yaml_mb', 0):8.1f} {yl} "
-                     f"{syn['validate_s']:10.2f} {syn['build_s']:8.2f} "
-                     f"{syn['ms_per_day']:8.1f} {syn['cpu_ms_per_day']:7.1f} "
-                     f"{syn['peak_mb']:8.0f} {vs} {ratio}")
+                     f"{syn['validate_s']:10.2f} {syn['build_s']:8.2f} {syn['peak_mb']:8.0f}")
         if "yaml_load_error" in syn:
             lines.append(f"{'':>8} yaml load failed: {syn['yaml_load_error']}")
+    lines += ["", "a day against a VirusOnNetwork step, timed in alternating rounds "
+              "(medians; ratio = our ms per town-day / its ms per node-step, the median of the "
+              "rounds' ratios [their range])",
+              f"{'towns':>8} {'rounds':>6} {'ms/day':>8} {'cpu':>7} {'virus ms/step':>13} "
+              f"{'cpu':>7}  {'ratio wall':<19} {'ratio cpu':<19} {'load':>9}"]
+    for syn, vir in zip(res["synthetic"], res["virus"], strict=True):
+        if "error" in syn:
+            continue
+        w_lo, w_hi = syn["ratio_to_virus_range"]
+        c_lo, c_hi = syn["cpu_ratio_to_virus_range"]
+        wall = f"{syn['ratio_to_virus']:.2f} [{w_lo:.2f}-{w_hi:.2f}]"
+        cpu = f"{syn['cpu_ratio_to_virus']:.2f} [{c_lo:.2f}-{c_hi:.2f}]"
+        load = f"{syn['load'][0]:.1f}-{syn['load'][1]:.1f}"
+        lines.append(f"{syn['towns']:>8,} {len(syn['rounds']):>3}x{syn['days_per_round']:<2} "
+                     f"{syn['ms_per_day']:8.1f} {syn['cpu_ms_per_day']:7.1f} "
+                     f"{vir['ms_per_step']:13.2f} {vir['cpu_ms_per_step']:7.2f}  "
+                     f"{wall:<19} {cpu:<19} {load:>9}")
     if res["slope"] is not None:
         lines.append(f"log-log slope of ms/day against towns: {res['slope']:.2f} wall, "
                      f"{res['cpu_slope']:.2f} CPU (VirusOnNetwork ms/step against nodes: "
                      f"{res['virus_slope']:.2f} wall, {res['virus_cpu_slope']:.2f} CPU)")
-    lines.append("ratio = (our ms per town-day) / (VirusOnNetwork ms per node-step), "
-                 "measured in this run (wall, and CPU time)")
     for vir in res["virus"]:
         if "error" in vir:
             lines.append(f"VirusOnNetwork error: {vir['error']}")
@@ -357,19 +317,7 @@ def bench_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _worker_main(argv: list[str]) -> int:
-    kind, n, steps = argv[0], int(argv[1]), int(argv[2])
-    if kind == "synthetic":
-        out = _worker_synthetic(n, steps, with_yaml="yaml" in argv[3:])
-    elif kind == "virus":
-        out = _worker_virus(n, steps, int(argv[3]))
-    else:
-        raise SystemExit(f"unknown worker kind {kind!r}")
-    print(json.dumps(out))
-    return 0
-
-
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "worker":
-        sys.exit(_worker_main(sys.argv[2:]))
+        sys.exit(worker_main(sys.argv[2:]))
     sys.exit(bench_command(argparse.Namespace(json=None, quick="--quick" in sys.argv)))

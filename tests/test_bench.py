@@ -26,8 +26,16 @@ def test_quick_bench_reports_every_figure(tmp_path: Path, capsys):
         assert syn["units"] == syn["towns"] // 10
         assert syn["ms_per_day"] > 0 and syn["peak_mb"] > 0 and "yaml_load_s" in syn
         assert vir["nodes"] == syn["towns"] and vir["ms_per_step"] > 0
-        assert syn["ratio_to_virus"] == pytest.approx(syn["ms_per_day"] / vir["ms_per_step"])
-        assert syn["cpu_ratio_to_virus"] > 0
+        rounds = syn["rounds"]
+        assert len(rounds) == 3 and len(syn["day_ms"]) == 3 * syn["days_per_round"]
+        for key, name in (("ratio", "ratio_to_virus"), ("cpu_ratio", "cpu_ratio_to_virus")):
+            per_round = sorted(r[key] for r in rounds)
+            assert syn[name] == per_round[1] > 0  # the median of three rounds
+            assert syn[name + "_range"] == [per_round[0], per_round[-1]]
+        first = rounds[0]
+        assert first["ratio"] == pytest.approx(first["ms_per_day"] / first["virus_ms_per_step"])
+        assert len(syn["load"]) == 2 and "infected_share" in vir
+        assert f"{syn['ratio_to_virus']:.2f} [" in text
     assert res["slope"] is not None and res["cpu_slope"] is not None
     assert text == format_report(res) + "\n"
     for needle in ("default scenario", "start-up", "import mesa", "VirusOnNetwork", "slope",
