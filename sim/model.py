@@ -49,6 +49,7 @@ from sim.orders import Routes, faction_actions, give_orders
 from sim.record import STATISTICS, Event, Recorder
 from sim.rivers import Bridging, closed_at_start
 from sim.scenario import LoadedScenario, load_scenario
+from sim.scenario.runsets import with_runtime_sets
 from sim.scenario.schema import Arrival
 from sim.scenario.schema import Scenario as ScenarioSpec
 from sim.sense import Sense
@@ -117,18 +118,22 @@ SET_CACHE = 8
 _set_results: list[tuple[dict[str, Any], dict[str, Any], LoadedScenario]] = []
 
 
-def _with_sets(data: dict[str, Any], sets: dict[str, Any]) -> LoadedScenario:
+def _with_sets(
+    data: dict[str, Any], sets: dict[str, Any], spec: ScenarioSpec | None = None
+) -> LoadedScenario:
     """``load_scenario(data, sets)``, reused while the runs share the same data object.
 
-    Loading plain data is a function of the data and the overrides alone (no file is read),
-    and its result is frozen; the runs of one loaded scenario (a sweep's parameter point)
+    With ``spec`` (validated from ``data``) only the touched sections are validated again
+    (``sim.scenario.runsets``: the same result, 3.8 ms instead of 6.5 a set). Loading plain data
+    is a function of the data and the overrides alone (no file is read), and its result is
+    frozen; the runs of one loaded scenario (a sweep's parameter point)
     fire the same ``set`` events on the same data, so each validation is done once (about 3 %
     of a default-scenario run). Big maps are not kept: their data is large.
     """
     for seen, given, loaded in _set_results:
         if seen is data and given == sets:
             return loaded
-    loaded = load_scenario(data, sets)
+    loaded = load_scenario(data, sets) if spec is None else with_runtime_sets(data, spec, sets)
     if len(loaded.scenario.towns) < FREEZE_GC_TOWNS:
         _set_results.append((data, sets, loaded))
         del _set_results[:-SET_CACHE]
@@ -367,7 +372,7 @@ class TerritoryModel(mesa.Model):
         Parameters are read from ``spec`` every day; the factions' rules, objectives and
         garrison settings are rebuilt (paths are limited to those, see sim.timeline).
         """
-        loaded = _with_sets(self._data, sets)
+        loaded = _with_sets(self._data, sets, self.spec)
         self._data = loaded.data
         self.spec = loaded.scenario
         fresh = build_factions(self.spec, self.world, self.relations)

@@ -22,6 +22,9 @@ from sim.world import World
 #: With more units than this, the highways hostile units stand on are found with arrays
 #: (``cut_edges``); below it the plain loop costs less than the arrays' set-up.
 MANY_UNITS = 64
+#: With more besieged towns than this, a day's siege losses are computed on arrays; below it
+#: one town at a time (numpy costs 1-5 us a call on a few values).
+FEW_TOWNS = 16
 
 __all__ = ["SiegeTally", "SupplyState", "attrition", "compute_supply", "conscript", "cut_edges"]
 
@@ -275,25 +278,25 @@ def attrition(
     t = towns
     besieged = supply.besieged
     if besieged.any():
-        relief = 1.0 - supply.pocket_airlift[besieged]
         idx = np.nonzero(besieged)[0]
-        loss = t.garrison[idx] * siege.attrition * relief
-        t.garrison[idx] -= loss
-        np.add.at(ledger.casualties, t.controller[idx], loss)
-        t.garrison_morale[idx] = np.maximum(
-            t.garrison_morale[idx] - siege.morale_loss * relief, 0.0
-        )
-        t.population[idx] *= 1.0 - siege.civilian_loss * relief
+        if len(idx) > FEW_TOWNS:
+            _siege_losses(supply, towns, ledger, params, idx)
+        else:
+            _siege_losses_plain(supply, towns, ledger, params, idx.tolist())
     friends = relations.friends
+    # plain lists for the tests: indexing numpy arrays one value at a time costs 0.1-0.2 us
+    ctrl = t.controller.tolist()
+    reach = supply.reach.tolist()
     for u in units:
-        at_home = u.dest < 0 and t.controller[u.node] in friends[u.faction]
-        if at_home and not supply.reach[u.faction, u.node]:
-            relief = 1.0 - supply.pocket_airlift[u.node]
+        at_home = u.dest < 0 and ctrl[u.node] in friends[u.faction]
+        supplied = reach[u.faction][u.node]
+        if at_home and not supplied:
+            relief = 1.0 - supply.pocket_airlift[u.node]  # a numpy float, as the losses were
             lost = u.fighters * siege.attrition * relief
             u.fighters -= lost
             ledger.casualties[u.faction] += lost
             u.morale = max(u.morale - siege.morale_loss * relief, 0.0)
-        elif not u.in_battle and supply.reach[u.faction, u.node]:
+        elif not u.in_battle and supplied:
             # out of battle with a supply line (in a town, or on a road out of a supplied one)
             u.morale = min(u.morale + params.combat.morale_recovery, u.base_morale)
     deserting = t.conscripts * t.desert_rate
@@ -312,6 +315,39 @@ def attrition(
             np.maximum(target[recover], t.garrison_morale[recover]),
         )
     sense.refresh()
+
+
+def _siege_losses(
+    supply: SupplyState, t: TownState, ledger: Ledger, params: SimulationParams, idx: np.ndarray
+) -> None:
+    """A day's siege losses of the besieged towns ``idx`` (ascending): garrison, morale, people."""
+    siege = params.siege
+    relief = 1.0 - supply.pocket_airlift[idx]
+    loss = t.garrison[idx] * siege.attrition * relief
+    t.garrison[idx] -= loss
+    np.add.at(ledger.casualties, t.controller[idx], loss)
+    t.garrison_morale[idx] = np.maximum(t.garrison_morale[idx] - siege.morale_loss * relief, 0.0)
+    t.population[idx] *= 1.0 - siege.civilian_loss * relief
+
+
+def _siege_losses_plain(
+    supply: SupplyState, t: TownState, ledger: Ledger, params: SimulationParams, idx: list[int]
+) -> None:
+    """:func:`_siege_losses` one town at a time, for a few besieged towns (0.05 ms a day less).
+
+    The same IEEE operations in the same order, so the same floats: ``(garrison x attrition)
+    x relief``, the casualties added town by town in ascending order as ``np.add.at`` adds
+    them, and ``np.maximum``'s NaN kept (a NaN morale stays NaN, as there).
+    """
+    siege = params.siege
+    for i in idx:
+        relief = 1.0 - float(supply.pocket_airlift[i])
+        loss = float(t.garrison[i]) * siege.attrition * relief
+        t.garrison[i] -= loss
+        ledger.casualties[t.controller[i]] += loss
+        morale = float(t.garrison_morale[i]) - siege.morale_loss * relief
+        t.garrison_morale[i] = morale if morale != morale else max(morale, 0.0)
+        t.population[i] *= 1.0 - siege.civilian_loss * relief
 
 
 def conscript(
