@@ -230,6 +230,8 @@ def test_a_town_that_changes_hands_changes_colour_on_the_map(page):
         assert colour == colours[holder] != before[t][1]
         assert page.get_attribute(f"g.towns[data-view=main] g.town[data-town-id={t}]",
                                   "data-changed") == "true"
+    # the events panel renders after the map: wait for it (20 s default), then read it
+    page.locator("[data-testid=events]", has_text="captures").wait_for()
     assert "captures" in page.inner_text("[data-testid=events]")
 
 
