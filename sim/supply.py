@@ -22,9 +22,6 @@ from sim.world import World
 #: With more units than this, the highways hostile units stand on are found with arrays
 #: (``cut_edges``); below it the plain loop costs less than the arrays' set-up.
 MANY_UNITS = 64
-#: With more besieged towns than this, a day's siege losses are computed on arrays; below it
-#: one town at a time (numpy costs 1-5 us a call on a few values).
-FEW_TOWNS = 16
 
 __all__ = ["SiegeTally", "SupplyState", "attrition", "compute_supply", "conscript", "cut_edges"]
 
@@ -278,11 +275,7 @@ def attrition(
     t = towns
     besieged = supply.besieged
     if besieged.any():
-        idx = np.nonzero(besieged)[0]
-        if len(idx) > FEW_TOWNS:
-            _siege_losses(supply, towns, ledger, params, idx)
-        else:
-            _siege_losses_plain(supply, towns, ledger, params, idx.tolist())
+        _siege_losses(supply, towns, ledger, params, np.nonzero(besieged)[0])
     friends = relations.friends
     # plain lists for the tests: indexing numpy arrays one value at a time costs 0.1-0.2 us
     ctrl = t.controller.tolist()
@@ -328,26 +321,6 @@ def _siege_losses(
     np.add.at(ledger.casualties, t.controller[idx], loss)
     t.garrison_morale[idx] = np.maximum(t.garrison_morale[idx] - siege.morale_loss * relief, 0.0)
     t.population[idx] *= 1.0 - siege.civilian_loss * relief
-
-
-def _siege_losses_plain(
-    supply: SupplyState, t: TownState, ledger: Ledger, params: SimulationParams, idx: list[int]
-) -> None:
-    """:func:`_siege_losses` one town at a time, for a few besieged towns (0.05 ms a day less).
-
-    The same IEEE operations in the same order, so the same floats: ``(garrison x attrition)
-    x relief``, the casualties added town by town in ascending order as ``np.add.at`` adds
-    them, and ``np.maximum``'s NaN kept (a NaN morale stays NaN, as there).
-    """
-    siege = params.siege
-    for i in idx:
-        relief = 1.0 - float(supply.pocket_airlift[i])
-        loss = float(t.garrison[i]) * siege.attrition * relief
-        t.garrison[i] -= loss
-        ledger.casualties[t.controller[i]] += loss
-        morale = float(t.garrison_morale[i]) - siege.morale_loss * relief
-        t.garrison_morale[i] = morale if morale != morale else max(morale, 0.0)
-        t.population[i] *= 1.0 - siege.civilian_loss * relief
 
 
 def conscript(

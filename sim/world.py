@@ -276,16 +276,15 @@ class World:
     ) -> Field:
         """``field`` without its cache."""
         n = self.n
+        row_idx, row_data = _source_row(targets, offsets, n)  # the super-source's row
         if n <= SMALL_GRAPH:  # ~30 us where scipy's costs ~300 us; the same answers
             if self._small is None:
                 self._small = SmallPaths(self.adj_eff.indptr, self.adj_eff.indices,
                                          self.adj_eff.data, self.nbr_edge)
-            row_idx, row_data = _source_row(targets, offsets, n)
             got = self._small.search(row_idx, row_data, mask, edge_open)
             if got is not None:
                 return Field(*got)
         if mask is None and n >= LOCAL_TOWNS:
-            row_idx, row_data = _source_row(targets, offsets, n)
             if self._local is None:  # built on first use: ~0.3 s at 100,000 towns
                 self._local = LocalOrder(self.xy, self.adj_eff.indptr, self.adj_eff.indices,
                                          self.adj_eff.data, self.nbr_edge)
@@ -306,7 +305,6 @@ class World:
             counts = np.bincount(self._adj_rows[keep], minlength=n)
             indptr = np.concatenate(([0], np.cumsum(counts))).astype(indptr.dtype)
         src = n
-        row_idx, row_data = _source_row(targets, offsets, n)
         big = csr_matrix(
             (
                 np.concatenate((data, row_data)),
