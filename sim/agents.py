@@ -229,6 +229,7 @@ class Unit(CellAgent):
         self.route: Field | None = None
         self.goal = -1
         self.cell = grid[node]
+        self._cell_node = node  # the town of ``cell`` (settle moves the cell only on a change)
 
     @property
     def strength(self) -> float:
@@ -248,10 +249,17 @@ class Unit(CellAgent):
         self.besieging = -1
         if move_cell:
             self.cell = self.grid[town]
+            self._cell_node = town
 
     def settle(self) -> None:
-        """Put the Mesa cell where the unit is (after a march that passed through towns)."""
-        self.cell = self.grid[self.node]
+        """Put the Mesa cell where the unit is (after a march that passed through towns).
+
+        Nothing to do when it is still in the town of its cell (most units on most days):
+        the look-up and Mesa's setter cost ~1.5 us.
+        """
+        if self._cell_node != self.node:
+            self.cell = self.grid[self.node]
+            self._cell_node = self.node
 
     def position(self) -> tuple[float, float]:
         """(lat, lon) now, interpolated along the highway when travelling."""
@@ -285,4 +293,5 @@ class Forces:
         """Take a destroyed or surrendered unit off the map (and out of Mesa's agents)."""
         self.units.remove(unit)
         unit.cell = None
+        unit._cell_node = -1
         unit.remove()

@@ -143,7 +143,8 @@ def march(
     """The scalar march of one unit (``travel`` without the queue and the Mesa cell)."""
     w = o.world
     budget = unit.speed
-    next_edge = o.routes.next_edges(w, fld)
+    # a leg's highway by ``world.edge``: a dict look-up per leg costs less than the array of
+    # every town's next-hop highway (``Routes.next_edges``, for the marches on arrays)
     k = -1
     if unit.dest >= 0:
         k = w.edge(unit.node, unit.dest)
@@ -157,17 +158,16 @@ def march(
             unit.besieging = -1
             unit.node, unit.dest = unit.dest, unit.node
             unit.progress = w.eff_km[k] - unit.progress
+            k = w.edge(unit.node, unit.dest)  # the same highway, seen from its other end
     enemies = o.relations.enemies[unit.faction]
     for _ in range(MAX_LEGS):
         if unit.dest < 0:
             nxt = int(fld.next_hop[unit.node])
             if nxt < 0:
                 break
-            k = int(next_edge[unit.node]) if next_edge is not None else w.edge(unit.node, nxt)
+            k = w.edge(unit.node, nxt)
             unit.dest, unit.progress = nxt, 0.0
-        elif next_edge is None:
-            k = w.edge(unit.node, unit.dest)
-        # else: on the road it was on (found above; either way round it is the same highway)
+        # else: on the road it was on (found above)
         if assault_ratio is not None and o.towns.controller[unit.dest] in enemies:
             odds = (
                 o.sense.odds_source().at(unit.faction, unit, unit.dest)

