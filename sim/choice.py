@@ -187,7 +187,7 @@ class _Plan:
     """One faction's progress through the phase."""
 
     positions: list[int]  # its units' places in the phase's order
-    conditions: list[VectorCondition] | None  # None: the faction stays on the scalar path
+    conditions: list[VectorCondition]
     needs_ratio: bool
     chosen: dict[int, CompiledRule | None] | None = None  # place -> rule, once on arrays
     done: int = field(default=0)  # units of it taken so far
@@ -215,24 +215,31 @@ class RuleChoice:
     ) -> None:
         self.units, self.factions = units, factions
         self.day, self.stats, self.sense, self.supply = day, stats, sense, supply
+        #: the factions whose rules are chosen on arrays (every other one: unit by unit)
+        self._plans: dict[int, _Plan] = {}
+        #: faction -> its unit program and values of the phase (the scalar path)
+        self._days: dict[int, tuple[UnitProgram, FactionDay]] = {}
+        if len(units) <= VECTOR_RULE_UNITS:  # no faction has enough units for the arrays
+            return
         places: dict[int, list[int]] = {}
         for i, u in enumerate(units):
             places.setdefault(u.faction, []).append(i)
-        self._plans: dict[int, _Plan] = {}
-        self._days: dict[int, tuple[UnitProgram, FactionDay]] = {}
         for f, positions in places.items():
             rules = factions[f].unit_rules
-            conditions = None
-            if len(positions) > VECTOR_RULE_UNITS and not (
+            if len(positions) <= VECTOR_RULE_UNITS or (
                     usable and any(r.action in GATED_ACTIONS for r in rules)):
-                vec = [vectorise(r.condition) for r in rules]
-                conditions = None if None in vec else [v for v in vec if v is not None]
-            needs_ratio = any("strength_ratio" in v.names for v in conditions or [])
+                continue
+            vec = [vectorise(r.condition) for r in rules]
+            if None in vec:
+                continue
+            conditions = [v for v in vec if v is not None]
+            needs_ratio = any("strength_ratio" in v.names for v in conditions)
             self._plans[f] = _Plan(positions, conditions, needs_ratio)
 
     def evaluates(self, unit: Unit) -> bool:
         """Whether the unit's rule will be evaluated on its turn (not read from the arrays)."""
-        return self._plans[unit.faction].chosen is None
+        plan = self._plans.get(unit.faction)
+        return plan is None or plan.chosen is None
 
     def rule(
         self, place: int, unit: Unit, gate: Callable[[Unit, CompiledRule], bool] | None = None
@@ -242,22 +249,22 @@ class RuleChoice:
         ``gate(unit, rule)``: whether a ``raid`` or ``bridge`` rule can give the unit its
         order (every other rule can); None: every rule can.
         """
-        plan = self._plans[unit.faction]
-        plan.done += 1
-        if plan.chosen is not None:
-            return plan.chosen[place]
         f = unit.faction
-        if plan.conditions is None:  # the scalar path, on the unit programs
+        plan = self._plans.get(f)
+        if plan is None:  # the scalar path, on the unit programs
             kept = self._days.get(f)
             if kept is None:
                 kept = self._days[f] = (
                     program(self.factions[f].unit_rules),
                     FactionDay(f, self.day, self.stats[f], self.sense, self.supply))
             return kept[0].first(unit, kept[1], gate)
+        plan.done += 1
+        if plan.chosen is not None:
+            return plan.chosen[place]
         ctx = _Watched(unit, self.day, self.stats[f], self.sense, self.supply)
         usable = None if gate is None else partial(gate, unit)
         rule = choose(unit, self.factions[f].unit_rules, ctx, usable)
-        if plan.conditions is not None and (ctx.asked_ratio or not plan.needs_ratio):
+        if ctx.asked_ratio or not plan.needs_ratio:
             plan.chosen = self._on_arrays(f, plan.positions[plan.done:], plan.conditions)
         return rule
 

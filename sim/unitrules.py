@@ -61,8 +61,8 @@ class FactionDay:
         supply: the supply state (``besieged`` and ``supplied``).
     """
 
-    __slots__ = ("day", "faction", "fday", "held", "index", "memo", "ratios", "sense", "stats",
-                 "supply")
+    __slots__ = ("day", "faction", "fday", "held", "index", "memo", "ratio_at", "sense",
+                 "stats", "supply")
 
     def __init__(
         self, faction: int, day: int, stats: Mapping[str, Any], sense: Sense, supply: SupplyState
@@ -74,15 +74,14 @@ class FactionDay:
         self.sense = sense
         self.supply = supply
         self.index = sense.world.index
-        self.ratios: Callable[[int], float] | None = None  # Sense.ratio_lookup, once asked
+        #: ``strength_ratio`` at a town: Sense.ratio_lookup's function once asked (the Sense
+        #: fixes the ratios at the first question), one call a question
+        self.ratio_at: Callable[[int], float] = self._first_ratio
         self.held: dict[str, bool] = {}  # town id -> holds(town), once asked
         self.memo: dict[int, bool] = {}  # place of a unit-free rule -> its condition's truth
 
-    def strength_ratio(self, node: int) -> float:
-        """``strength_ratio`` at a town (the Sense fixes them at the first question)."""
-        r = self.ratios
-        if r is None:
-            r = self.ratios = self.sense.ratio_lookup(self.faction)
+    def _first_ratio(self, node: int) -> float:
+        r = self.ratio_at = self.sense.ratio_lookup(self.faction)
         return r(node)
 
     def holds(self, town: str) -> bool:
@@ -248,7 +247,7 @@ _VARIABLES: dict[str, UnitFn] = {  # as UnitContext.var, float() for numbers as 
     "strength": lambda u, e: float(u.strength),
     "morale": lambda u, e: float(u.morale),
     "quality": lambda u, e: float(u.quality),
-    "strength_ratio": lambda u, e: float(e.strength_ratio(u.node)),
+    "strength_ratio": lambda u, e: float(e.ratio_at(u.node)),
     "target_odds": lambda u, e: float(e.sense.odds_source().target(u)),
     "besieged": lambda u, e: bool(e.supply.besieged[u.node]) and u.dest < 0,
     "supplied": lambda u, e: bool(e.supply.supplied[u.node]),
@@ -282,6 +281,10 @@ def _call(name: str, nodes: list[ast.expr], names: set[str]) -> UnitFn:
         return lambda u, e: e.sense.odds_source().rule_value(e.faction, u, e.index[town])
     first = args[0]
     assert first is not None
+    if name in ("enemy_within_km", "enemy_fighters_within_km"):
+        const = _compile(nodes[0], names)[1]
+        if const:  # the usual case: a constant distance, clamped once
+            return _constant_near(max(const[0], 0), name == "enemy_within_km")
     if name == "enemy_within_km":
         return lambda u, e: e.sense.near_unit(e.faction, u, max(first(u, e), 0)) > 0
     if name == "enemy_fighters_within_km":
@@ -295,6 +298,13 @@ def _call(name: str, nodes: list[ast.expr], names: set[str]) -> UnitFn:
     if name == "max":
         return lambda u, e: max(first(u, e), second(u, e))
     raise ValueError(f"no unit form for {name}()")  # unreachable: the names were checked
+
+
+def _constant_near(km: Any, within: bool) -> UnitFn:
+    """``enemy_within_km(km)`` / ``enemy_fighters_within_km(km)`` of a constant distance."""
+    if within:
+        return lambda u, e: e.sense.near_unit(e.faction, u, km) > 0
+    return lambda u, e: e.sense.near_unit(e.faction, u, km)
 
 
 def _tagged(e: FactionDay, tag: str, count: bool) -> float:

@@ -42,6 +42,9 @@ CONDITIONS = [
     "not fighters", "in_battle or besieged or supplied", "day > 1 and morale > 0.1 and fighters",
     "+morale > 0.5", "fighters % 7 > 3", "fighters % (day - day) == 0", "true", "false",
     "1 == 1.0",
+    # the fused comparisons of a unit attribute or the strength ratio with a constant
+    "morale < 0.3", "quality <= 1", "fighters >= 500", "strength > 0.5", "strength_ratio < 100",
+    "strength_ratio <= 1", "enemy_fighters_within_km(0) >= 0", "enemy_within_km(25.5)",
 ]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import functools
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -205,13 +206,13 @@ _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Div: lambda a, b: a / b if b else (math.inf if a > 0 else -math.inf if a < 0 else 0.0),
     ast.Mod: lambda a, b: a % b if b else 0.0,
 }
-_CMPOPS: dict[type, Callable[[Any, Any], bool]] = {
-    ast.Lt: lambda a, b: a < b,
-    ast.LtE: lambda a, b: a <= b,
-    ast.Gt: lambda a, b: a > b,
-    ast.GtE: lambda a, b: a >= b,
-    ast.Eq: lambda a, b: a == b,
-    ast.NotEq: lambda a, b: a != b,
+_CMPOPS: dict[type, Callable[[Any, Any], bool]] = {  # the operators as C functions: no frame
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
 }
 _OP_NAMES = {
     ast.Pow: "'**'",
