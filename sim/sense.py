@@ -19,7 +19,7 @@ from scipy.spatial import cKDTree
 
 from sim.agents import Forces, Relations, Unit
 from sim.constants import NO_ENEMY_RATIO
-from sim.senseparts import LEAF, OddsSource, Ratios, row_lists
+from sim.senseparts import LEAF, OddsSource, Ratios, friendly_fighters, row_lists
 from sim.senseparts import Hostile as _Hostile
 from sim.senseparts import maybe_near as _maybe_near
 from sim.senseparts import unit_xy as _unit_xy
@@ -272,17 +272,8 @@ class Sense:
         return friendly, self._hostile(faction)
 
     def _friendly_list(self, faction: int) -> list[float]:
-        """The fighters of the faction's bloc's units per town, from where they stand now.
-
-        Added in the units' order onto zeros in Python floats: the same additions as
-        ``np.add.at`` (or ``np.bincount``) onto an array of zeros, without the arrays.
-        """
-        friends = self.relations.friends[faction]
-        friendly = [0.0] * self.world.n  # only units can attack; garrisons stay home
-        for u in self.units:
-            if u.faction in friends:
-                friendly[u.node] += float(u.fighters)
-        return friendly
+        """The fighters of the faction's bloc's units per town, from where they stand now."""
+        return friendly_fighters(self.units, self.relations.friends[faction], self.world.n)
 
     def _hostile(self, faction: int) -> np.ndarray:
         """Hostile fighters (garrisons and units) per town: the enemies' rows of the table."""

@@ -15,7 +15,10 @@ from sim.agents import Unit
 from sim.constants import NO_ENEMY_RATIO
 from sim.world import World
 
-__all__ = ["LEAF", "Hostile", "OddsSource", "Ratios", "maybe_near", "row_lists", "unit_xy"]
+__all__ = [
+    "LEAF", "Hostile", "OddsSource", "Ratios", "friendly_fighters", "maybe_near", "row_lists",
+    "unit_xy",
+]
 
 LEAF = 16  # cKDTree's default leafsize: a tree of at most this many points is a single leaf
 
@@ -37,6 +40,19 @@ def row_lists(a: Any) -> list[list[int]]:
     """Per row of a CSR matrix, its stored columns in order (as Python lists)."""
     idx, ptr = a.indices.tolist(), a.indptr.tolist()
     return [idx[ptr[i]:ptr[i + 1]] for i in range(len(ptr) - 1)]
+
+
+def friendly_fighters(units: list[Unit], friends: frozenset[int], n: int) -> list[float]:
+    """The fighters of the units of ``friends`` per town (of ``n``), in Python floats.
+
+    Added in the units' order onto zeros: the same additions as ``np.add.at`` (or
+    ``np.bincount`` with weights) onto an array of zeros, without the arrays.
+    """
+    friendly = [0.0] * n  # only units can attack; garrisons stay home
+    for u in units:
+        if u.faction in friends:
+            friendly[u.node] += float(u.fighters)
+    return friendly
 
 
 class Ratios:

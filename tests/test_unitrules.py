@@ -225,3 +225,25 @@ def test_bincount_adds_in_input_order_from_zero() -> None:
         for i, x in zip(idx.tolist(), w.tolist(), strict=True):
             loop[i] += x
         assert np.bincount(idx, weights=w, minlength=bins).tobytes() == loop.tobytes()
+
+
+def test_friendly_fighters_are_np_add_at_onto_zeros() -> None:
+    """senseparts.friendly_fighters (Python floats) against np.add.at, bit for bit."""
+    from types import SimpleNamespace
+
+    from sim.senseparts import friendly_fighters
+
+    rng = np.random.default_rng(11)
+    values = [0.0, -0.0, 1.0 / 3, 250.0, 1e17, 1e-300, np.float64(0.1), 7]
+    for _ in range(300):
+        n, k = int(rng.integers(1, 12)), int(rng.integers(0, 20))
+        units = [SimpleNamespace(faction=int(rng.integers(3)), node=int(rng.integers(n)),
+                                 fighters=values[int(rng.integers(len(values)))])
+                 for _ in range(k)]
+        friends = frozenset(rng.choice(3, size=int(rng.integers(1, 3)), replace=False).tolist())
+        want = np.zeros(n)
+        ours = [u for u in units if u.faction in friends]
+        np.add.at(want, [u.node for u in ours], [float(u.fighters) for u in ours])
+        got = friendly_fighters(units, friends, n)  # type: ignore[arg-type]
+        assert np.array(got).tobytes() == want.tobytes()
+        assert all(type(x) is float for x in got)
