@@ -30,6 +30,7 @@ __all__ = ["Sense"]
 
 VECTOR_UNITS = 64  # above this many units, positions are computed with arrays (same floats)
 SEQUENTIAL_SUM = 8  # numpy sums arrays shorter than this one element after the other
+XY_KEPT = 4096  # unit positions' coordinates kept (Sense._xy) before they are dropped
 PREFILTER_TOWNS = 256  # threatened_towns: above this many towns, a grid picks the candidates
 SMALL_RATIO_TOWNS = 4096  # strength_ratio: up to this many towns, one town's at a time (Ratios)
 
@@ -56,8 +57,8 @@ class Sense:
         #: faction -> (its towns' numbers as bytes, their KD-tree): see _held_tree
         self._held_trees: dict[int, tuple[bytes, cKDTree]] = {}
         self._adj_rows: list[list[int]] | None = None  # see _rows
-        #: town -> its flat coordinates, as ``world.project`` of a unit standing there
-        self._town_xy: dict[int, tuple[float, float]] = {}
+        #: (node, dest, progress) -> flat coordinates of a unit there (see _xy)
+        self._xy_of: dict[tuple[int, int, float], tuple[float, float]] = {}
         self.refresh()
 
     def odds_source(self) -> OddsSource:
@@ -109,12 +110,17 @@ class Sense:
         self._near_sum: dict[tuple[Any, ...], float] = {}
 
     def _xy(self, unit: Unit) -> tuple[float, float]:
-        """``world.project(*unit.position())``, kept per town for units standing in one."""
-        if unit.dest >= 0:
-            return self.world.project(*unit.position())
-        xy = self._town_xy.get(unit.node)
+        """``world.project(*unit.position())``, kept by where the unit is.
+
+        A pure function of (node, dest, progress) on the static map: units standing in a
+        town, and besiegers waiting on an approach road, are where they were yesterday.
+        """
+        key = (unit.node, unit.dest, unit.progress)
+        xy = self._xy_of.get(key)
         if xy is None:
-            xy = self._town_xy[unit.node] = self.world.project(*unit.position())
+            if len(self._xy_of) >= XY_KEPT:
+                self._xy_of.clear()
+            xy = self._xy_of[key] = self.world.project(*unit.position())
         return xy
 
     def town_fighters(self) -> np.ndarray:

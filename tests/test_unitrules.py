@@ -247,3 +247,12 @@ def test_friendly_fighters_are_np_add_at_onto_zeros() -> None:
         got = friendly_fighters(units, friends, n)  # type: ignore[arg-type]
         assert np.array(got).tobytes() == want.tobytes()
         assert all(type(x) is float for x in got)
+
+
+def test_kept_unit_coordinates_are_the_projection_of_the_position() -> None:
+    """Sense._xy (kept by node, dest, progress) against world.project of the position."""
+    m = TerritoryModel(DEFAULT, seed=4)
+    for _ in range(30):
+        m.step()
+        for u in m.unit_list:
+            assert m.sense._xy(u) == m.world.project(*u.position())
