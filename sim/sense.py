@@ -82,17 +82,19 @@ class Sense:
             self._where = where
             if len(units) > VECTOR_UNITS:
                 self.unit_xy = _unit_xy(self.world, self.units)
-            else:
-                self.unit_xy = (
-                    np.array([self._xy(u) for u in units]) if units else np.zeros((0, 2)))
-            self.unit_faction = np.array([u.faction for u in units], dtype=np.int64)
+                self.unit_faction = np.array([u.faction for u in units], dtype=np.int64)
+                self._xy_list: list[tuple[float, float]] | None = None
+            else:  # lists: the hostile groups are picked out in plain Python (_hostile_geo)
+                self._xy_list = [self._xy(u) for u in units]
+                self.unit_xy = np.array(self._xy_list) if units else np.zeros((0, 2))
             #: enemies -> where the units of those factions are (factions with the same
             #: enemies share it)
             self._geo: dict[frozenset[int], _Hostile] = {}
             #: (enemies, node, dest, progress, km) or (enemies, town, km) -> the hostile units
             #: within km of that point (indices into the enemies' units, in a tree's order)
             self._point_hits: dict[tuple[Any, ...], Any] = {}
-        self.unit_fighters = np.array([u.fighters for u in units], dtype=float)
+        #: the units' fighters now (Python floats, as the array's ``tolist``)
+        self._fighter_list = [float(u.fighters) for u in units]
         #: enemies -> their units' fighters (an array, and a list for plain-Python sums)
         self._fighters: dict[frozenset[int], np.ndarray] = {}
         self._weight_list: dict[frozenset[int], list[float]] = {}
@@ -316,17 +318,24 @@ class Sense:
         """Where the units of these factions are (kept until a unit moves)."""
         geo = self._geo.get(enemies)
         if geo is None:
-            hostile = np.zeros(len(self.relations.ids), dtype=bool)  # as np.isin, ~20x faster
-            hostile[list(enemies)] = True
-            mask = hostile[self.unit_faction]
-            geo = self._geo[enemies] = _Hostile(self.unit_xy[mask], mask, enemies)
+            xy = self._xy_list
+            if xy is not None:  # few units: their indices and points, in the units' order
+                idx = [i for i, w in enumerate(self._where) if w[3] in enemies]
+                geo = _Hostile([xy[i] for i in idx], idx, enemies)
+            else:
+                hostile = np.zeros(len(self.relations.ids), dtype=bool)  # as np.isin
+                hostile[list(enemies)] = True
+                mask = hostile[self.unit_faction]
+                geo = _Hostile(self.unit_xy[mask], mask, enemies)
+            self._geo[enemies] = geo
         return geo
 
     def _weights(self, geo: _Hostile) -> np.ndarray:
         """The fighters of the geo's units now (kept until the next refresh)."""
         fighters = self._fighters.get(geo.enemies)
         if fighters is None:
-            fighters = self._fighters[geo.enemies] = self.unit_fighters[geo.mask]
+            fighters = self._fighters[geo.enemies] = np.array(
+                self._fighter_list, dtype=float)[geo.mask]
         return fighters
 
     def _fighters_of(self, geo: _Hostile, idx: Any) -> float:
@@ -339,7 +348,10 @@ class Sense:
         if len(idx) < SEQUENTIAL_SUM:
             fighters = self._weight_list.get(geo.enemies)
             if fighters is None:
-                fighters = self._weight_list[geo.enemies] = self._weights(geo).tolist()
+                listed = self._fighter_list
+                fighters = self._weight_list[geo.enemies] = (
+                    [listed[i] for i in geo.mask] if isinstance(geo.mask, list)
+                    else self._weights(geo).tolist())
             total = 0.0
             for i in idx:
                 total += fighters[i]
@@ -355,7 +367,7 @@ class Sense:
         near = self._near_sum.get(key)
         if near is None:
             geo = self._hostile_geo(self.relations.enemies[faction])
-            if not len(geo.pts):
+            if not geo.size:
                 near = 0.0
             else:
                 idx = self._point_hits.get(key)
@@ -394,8 +406,8 @@ class Sense:
         """
         towns = np.nonzero(mask)[0]
         geo = self._hostile_geo(self.relations.enemies[faction])
-        if len(geo.pts) <= LEAF and len(towns) <= PREFILTER_TOWNS:  # one leaf: its test, no tree
-            if not len(geo.pts) or not len(towns):
+        if geo.size <= LEAF and len(towns) <= PREFILTER_TOWNS:  # one leaf: its test, no tree
+            if not geo.size or not len(towns):
                 return np.zeros(0, dtype=np.int64)
             return towns[geo.any_within(self.world.xy[towns], km)]
         tree, _ = self.hostile_units(faction)

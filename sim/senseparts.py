@@ -101,6 +101,12 @@ class Ratios:
 class Hostile:
     """The units of a set of hostile factions: their positions and a KD-tree built on demand.
 
+    Args:
+        pts: their flat coordinates, an (m, 2) array or a list of (x, y) (made an array
+            when asked for: the same floats).
+        mask: which of the Sense's units they are (a bool array, or their indices in order).
+        enemies: the factions.
+
     Up to ``LEAF`` points a KD-tree is a single leaf, which ``cKDTree.query_ball_point``
     searches by brute force: points in index order, kept when ``dx*dx + dy*dy <= r*r`` (the
     squared distance summed in that order, the squared radius). ``within`` does the same in
@@ -108,25 +114,34 @@ class Hostile:
     it asks the tree. tests/test_small_paths.py checks the two agree, on boundary cases too.
     """
 
-    __slots__ = ("_tree", "_xy", "enemies", "mask", "pts")
+    __slots__ = ("_pts", "_tree", "_xy", "enemies", "mask", "size")
 
-    def __init__(self, pts: np.ndarray, mask: np.ndarray, enemies: frozenset[int]) -> None:
-        self.pts = pts
+    def __init__(self, pts: np.ndarray | list[tuple[float, float]],
+                 mask: np.ndarray | list[int], enemies: frozenset[int]) -> None:
         self.mask = mask
         self.enemies = enemies
+        self.size = len(pts)
+        self._pts = pts if isinstance(pts, np.ndarray) else None
+        self._xy = None if isinstance(pts, np.ndarray) else pts
         self._tree: cKDTree | None = None
-        self._xy: list[tuple[float, float]] | None = None
+
+    @property
+    def pts(self) -> np.ndarray:
+        """The points as an (m, 2) array."""
+        if self._pts is None:
+            self._pts = np.array(self._xy, dtype=float).reshape(-1, 2)
+        return self._pts
 
     def tree(self) -> cKDTree | None:
         """The KD-tree of the points (None without points)."""
-        if self._tree is None and len(self.pts):
+        if self._tree is None and self.size:
             self._tree = cKDTree(self.pts)
         return self._tree
 
     def within(self, xy: Any, km: float) -> list[int] | np.ndarray:
         """Indices of the points within ``km`` of ``xy``, in the order the KD-tree gives them."""
         r = float(km)
-        if len(self.pts) <= LEAF:  # Python floats: the same IEEE operations as the tree's
+        if self.size <= LEAF:  # Python floats: the same IEEE operations as the tree's
             if self._xy is None:
                 self._xy = [(float(a), float(b)) for a, b in self.pts.tolist()]
             x, y = float(xy[0]), float(xy[1])
@@ -147,7 +162,7 @@ class Hostile:
         (b - y) * (b - y) <= r * r``, each operation its own ufunc (nothing fused), so the same
         floats as the tree's brute-force leaf.
         """
-        assert len(self.pts) <= LEAF
+        assert self.size <= LEAF
         r = float(km)
         dx = self.pts[None, :, 0] - xy[:, None, 0]
         dy = self.pts[None, :, 1] - xy[:, None, 1]

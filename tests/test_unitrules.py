@@ -256,3 +256,39 @@ def test_kept_unit_coordinates_are_the_projection_of_the_position() -> None:
         m.step()
         for u in m.unit_list:
             assert m.sense._xy(u) == m.world.project(*u.position())
+
+
+def test_hostile_groups_from_lists_are_the_arrays_groups() -> None:
+    """A Hostile made of lists (few units) against the one made of the arrays and a mask."""
+    rng = np.random.default_rng(12)
+    for _ in range(300):
+        m = int(rng.integers(0, 2 * LEAF))
+        units = rng.uniform(-100, 100, (m, 2))
+        mask = rng.random(m) < 0.6
+        idx = np.nonzero(mask)[0].tolist()
+        xy = [(float(a), float(b)) for a, b in units.tolist()]
+        listed = Hostile([xy[i] for i in idx], idx, frozenset())
+        arrays = Hostile(units[mask], mask, frozenset())
+        assert listed.size == arrays.size
+        assert listed.pts.shape == arrays.pts.shape
+        assert listed.pts.tobytes() == arrays.pts.tobytes()
+        point, km = rng.uniform(-100, 100, 2), float(rng.uniform(0, 80))
+        assert list(listed.within(point, km)) == list(arrays.within(point, km))
+        if arrays.size and arrays.size <= LEAF:
+            towns = rng.uniform(-100, 100, (5, 2))
+            assert listed.any_within(towns, km).tolist() == arrays.any_within(towns, km).tolist()
+
+
+def test_the_senses_hostile_groups_are_the_units_of_the_enemies() -> None:
+    """Sense._hostile_geo and _weights on a run's states: the units' coordinates and fighters."""
+    m = TerritoryModel(DEFAULT, seed=6)
+    for _ in range(20):
+        m.step()
+        s = m.sense
+        for f in range(len(m.factions)):
+            enemies = m.relations.enemies[f]
+            geo = s._hostile_geo(enemies)
+            mask = np.array([u.faction in enemies for u in s.units], dtype=bool)
+            assert geo.pts.tobytes() == s.unit_xy[mask].tobytes()
+            want = np.array([u.fighters for u in s.units], dtype=float)[mask]
+            assert s._weights(geo).tobytes() == want.tobytes()
