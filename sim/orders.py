@@ -286,14 +286,26 @@ def retreat_field(o: Phase, faction: int) -> Field:
         f = o.factions[faction]
         mask = _friendly_mask(o, faction)
         # as np.isin(controller, enemies), ~20x faster (the last column is nobody's: False)
-        enemy_held = o.relations.enemy_of[faction][o.towns.controller].astype(float)
-        rear = mask & o.supply.reach[faction] & ((w.adj_self @ enemy_held) == 0)
+        enemy_held = o.relations.enemy_of[faction][o.towns.controller]
+        rear = mask & o.supply.reach[faction] & ~near_held(w, enemy_held)
         targets = np.nonzero(rear)[0]
         if not len(targets):
             targets = f.sources[mask[f.sources]] if len(f.sources) else f.sources
         cached = w.field(targets, np.zeros(len(targets)), mask, o.edge_open)
         o.routes.fields[key] = cached
     return cached
+
+
+def near_held(w: World, held: np.ndarray) -> np.ndarray:
+    """Bool per town: ``held`` there or in a town a highway joins to it.
+
+    ``(adj_self @ held) > 0``, the 0/1 matrix of the highways and the towns themselves,
+    without the sparse product's set-up (tests/test_phase_orders.py compares them).
+    """
+    near = held.copy()
+    near[w.eu[held[w.ev]]] = True
+    near[w.ev[held[w.eu]]] = True
+    return near
 
 
 def order_target(unit: Unit) -> int:

@@ -201,7 +201,9 @@ class Sense:
         if present is None:
             enemies = self.relations.enemies[faction]
             if enemies:  # fighters are never negative, so "sum > 0" is "any > 0"
-                present = (self.town_fighters()[self.relations.enemy_rows[faction]] > 0).any(axis=0)
+                # np.logical_or.reduce is what .any() calls, without its Python wrapper
+                present = np.logical_or.reduce(
+                    self.town_fighters()[self.relations.enemy_rows[faction]] > 0, axis=0)
             else:
                 present = np.zeros(self.world.n, dtype=bool)
             self._enemy_present[faction] = present

@@ -166,7 +166,8 @@ class Hostile:
         r = float(km)
         dx = self.pts[None, :, 0] - xy[:, None, 0]
         dy = self.pts[None, :, 1] - xy[:, None, 1]
-        return ((dx * dx + dy * dy) <= r * r).any(axis=1)
+        # np.logical_or.reduce is what .any() calls, without its Python wrapper
+        return np.logical_or.reduce((dx * dx + dy * dy) <= r * r, axis=1)
 
 
 def maybe_near(xy: np.ndarray, pts: np.ndarray, km: float) -> np.ndarray:

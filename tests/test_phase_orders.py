@@ -67,3 +67,19 @@ def test_the_first_rule_that_holds_is_taken_and_hold_walks_back_off_the_road():
     orders(k, day=2)
     assert (r.order, r.node, r.dest, r.progress, r.entrenched) == ("hold", k.t("a"), -1, 0.0,
                                                                    True)
+
+
+def test_towns_next_to_held_ones_are_the_sparse_products() -> None:
+    """orders.near_held against (adj_self @ held) > 0 on a generated map, random holdings."""
+    import numpy as np
+
+    from sim.generate import generate_scenario
+    from sim.model import TerritoryModel
+    from sim.orders import near_held
+
+    w = TerritoryModel(generate_scenario(300, 3, None, 1)).world
+    rng = np.random.default_rng(3)
+    for share in (0.0, 0.01, 0.1, 0.5, 1.0):
+        held = rng.random(w.n) < share
+        want = (w.adj_self @ held.astype(float)) > 0
+        assert near_held(w, held).tolist() == want.tolist()
