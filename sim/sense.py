@@ -132,7 +132,7 @@ class Sense:
         there in effect); the town's defenders are ``defenders()``.
         """
         if self._town_fighters is None:
-            self._town_fighters = self._by_town(on_roads=True)
+            self._town_fighters, self._tf_lists = self._by_town(on_roads=True)
         return self._town_fighters
 
     def presence_fixed(self) -> bool:
@@ -150,29 +150,30 @@ class Sense:
     def defenders(self) -> np.ndarray:
         """Fighters per (faction, town) defending it: garrisons plus units standing in it."""
         if self._defenders is None:
-            self._defenders = self._by_town(on_roads=False)
+            self._defenders = self._by_town(on_roads=False)[0]
         return self._defenders
 
-    def _by_town(self, on_roads: bool) -> np.ndarray:
+    def _by_town(self, on_roads: bool) -> tuple[np.ndarray, list[list[float]] | None]:
         """Garrisons plus the units' fighters per (faction, town), from where units stand now.
 
         The sums are those of adding each unit's fighters, in the units' order, to a table of
-        zeros holding the garrisons (one controller per town: 0.0 + garrison): with few units,
-        one ``np.bincount`` over the garrisons' cells and then the units' does those additions
-        in that order (~20 us less than the table's scalar updates); tests/test_unitrules.py
-        compares it with ``np.add.at``.
+        zeros holding the garrisons (one controller per town: 0.0 + garrison). With few
+        units those additions are made in Python floats on lists (also returned; None with
+        many), the table made of them; tests/test_unitrules.py compares it with ``np.add.at``.
         """
         t = self.towns
         k, n = len(self.relations.ids), self.world.n
-        held = np.nonzero(t.controller >= 0)[0]
         if len(self.units) <= VECTOR_UNITS:
-            units = [u for u in self.units if on_roads or u.dest < 0]
-            cells = (t.controller[held] * n + held).tolist() + [u.faction * n + u.node
-                                                                 for u in units]
-            weights = t.garrison[held].tolist() + [u.fighters for u in units]
-            if not cells:
-                return np.zeros((k, n))
-            return np.bincount(cells, weights=weights, minlength=k * n).reshape(k, n)
+            rows = [[0.0] * n for _ in range(k)]
+            for town, (c, g) in enumerate(zip(t.controller.tolist(), t.garrison.tolist(),
+                                              strict=True)):
+                if c >= 0:
+                    rows[c][town] += g
+            for u in self.units:
+                if on_roads or u.dest < 0:
+                    rows[u.faction][u.node] += float(u.fighters)
+            return np.array(rows, dtype=float).reshape(k, n), rows
+        held = np.nonzero(t.controller >= 0)[0]
         table = np.zeros((k, n))
         table[t.controller[held], held] = t.garrison[held] + 0.0  # np.add.at onto zeros
         faction, node, dest, fighters = self._live()
@@ -180,7 +181,7 @@ class Sense:
             still = dest < 0
             faction, node, fighters = faction[still], node[still], fighters[still]
         np.add.at(table, (faction, node), fighters)  # in the units' order
-        return table
+        return table, None
 
     def _live(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(faction, node, dest, fighters) of each unit as it is now, in the units' order.
@@ -300,9 +301,10 @@ class Sense:
         rows = self.relations.enemy_rows[faction]
         if len(rows) >= SEQUENTIAL_SUM:
             return [self._hostile(faction).tolist()]
+        table = self.town_fighters()
         lists = self._tf_lists
         if lists is None:
-            lists = self._tf_lists = self.town_fighters().tolist()
+            lists = self._tf_lists = table.tolist()
         return [lists[e] for e in rows]
 
     def _rows(self) -> list[list[int]]:
