@@ -4,8 +4,9 @@ Everything the day loop needs from the map is an array indexed by town number (t
 ``scenario.towns``) or by highway number, so daily work is vectorised: supply is one
 connected-components pass per faction, movement targets one multi-source Dijkstra per faction.
 Small maps (``SMALL_GRAPH``) find components, and route fields (``sim.smallpaths``), in plain
-Python, with the same labels and the same distances and next hops; route fields are kept by
-their inputs.
+Python, with the same labels and the same distances and next hops; masked fields of many
+targets search only the towns that are not targets (``sim.fieldseeds``); route fields are
+kept by their inputs.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from sim.fieldorder import LOCAL_TOWNS, LocalOrder
+from sim.fieldseeds import seeded_search
 from sim.geo import Projection, haversine_km
 from sim.scenario.schema import Crossing, Scenario
 from sim.smallpaths import SmallPaths
@@ -146,6 +148,9 @@ class World:
         )
         self.adj_self.data[:] = 1.0  # duplicates summed; keep it a 0/1 matrix
         self._graph: nx.Graph | None = None
+        #: the least road weight, and all roads' weights once (a bound on any distance)
+        self._least = float(self.adj_eff.data.min()) if m else np.inf
+        self._total = float(self.adj_eff.data.sum()) / 2.0  # each road listed twice
         #: field()'s answers by their inputs (a pure function of them on a fixed map): the
         #: same search recurs while control and cut roads stay put, and across the runs of a
         #: sweep, which share the World; at most FIELD_CACHE_VALUES town entries are kept
@@ -317,6 +322,11 @@ class World:
                 keep &= mask[self._adj_rows] & mask[indices]
             if edge_open is not None:
                 keep &= edge_open[self.nbr_edge]
+            if mask is not None:  # a rear of many targets: only the other towns searched
+                got = seeded_search(indptr, indices, data, self._least, self._total,
+                                    row_idx, row_data, mask, keep)
+                if got is not None:
+                    return Field(*got)
             data = np.where(keep, data, np.inf)
         src = n
         big = csr_matrix(
