@@ -41,8 +41,8 @@ VANISH_SHARE = 1e-15
 
 
 def seeded_search(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
-                  least: float, total: float, cols: np.ndarray,
-                  weights: np.ndarray, mask: np.ndarray, keep: np.ndarray | None
+                  edge: np.ndarray, least: float, total: float, cols: np.ndarray,
+                  weights: np.ndarray, mask: np.ndarray, edge_open: np.ndarray | None
                   ) -> tuple[np.ndarray, np.ndarray] | None:
     """(dist, next hop) by town as ``World``'s whole-map search gives them, or None.
 
@@ -50,12 +50,13 @@ def seeded_search(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
         indptr: the map's canonical CSR graph (``World.adj_eff``): row pointers,
         indices: its columns,
         data: its weights (effective km).
+        edge: the highway of each entry (``World.nbr_edge``).
         least: the least weight.
         total: all the roads' weights once (a bound on any distance, less the seeds).
         cols: the super-source's row (``_source_row``): the distinct targets,
         weights: and their weights.
         mask: bool per town (roads between masked towns only).
-        keep: bool per entry, the roads the search may use (mask and open roads).
+        edge_open: bool per highway (open highways only), or None.
     """
     n = len(indptr) - 1
     if len(weights) < SEEDED_SHARE * np.count_nonzero(mask):
@@ -87,7 +88,9 @@ def seeded_search(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
     row = np.repeat(np.arange(r), cnt)
     u = indices[ent]
     w = data[ent]
-    ok = keep[ent] if keep is not None else np.ones(len(ent), dtype=bool)
+    ok = mask[u]  # the rows' towns are in the mask
+    if edge_open is not None:
+        ok &= edge_open[edge[ent]]
     inner = ok & ~fixed[u]
     src = np.minimum(seed[left], _row_min(np.where(ok & fixed[u], dist[u] + w, np.inf), first))
     loc = np.empty(n, dtype=np.int32)

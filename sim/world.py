@@ -316,17 +316,17 @@ class World:
         # the town (no heap entry, no predecessor), so with a finite limit that road is as
         # absent as in the graph without it, which cost 2-4x as much to build.
         indptr, indices, data = self.adj_eff.indptr, self.adj_eff.indices, self.adj_eff.data
+        if mask is not None:  # a rear of many targets: only the other towns searched
+            got = seeded_search(indptr, indices, data, self.nbr_edge, self._least,
+                                self._total, row_idx, row_data, mask, edge_open)
+            if got is not None:
+                return Field(*got)
         if mask is not None or edge_open is not None:
             keep = np.ones(len(indices), dtype=bool)
             if mask is not None:
                 keep &= mask[self._adj_rows] & mask[indices]
             if edge_open is not None:
                 keep &= edge_open[self.nbr_edge]
-            if mask is not None:  # a rear of many targets: only the other towns searched
-                got = seeded_search(indptr, indices, data, self._least, self._total,
-                                    row_idx, row_data, mask, keep)
-                if got is not None:
-                    return Field(*got)
             data = np.where(keep, data, np.inf)
         src = n
         big = csr_matrix(
