@@ -149,3 +149,60 @@ def _grid(size: int) -> World:
     roads = [road(f"t{i}_{j}", f"t{i}_{j + 1}") for i in range(size) for j in range(size - 1)]
     roads += [road(f"t{i}_{j}", f"t{i + 1}_{j}") for i in range(size - 1) for j in range(size)]
     return kit(scenario(towns, roads, [faction("red", supply_sources=["t0_0"])])).world
+
+
+def _filtered(w: World, targets: np.ndarray, offsets: np.ndarray, mask: np.ndarray | None,
+              edge_open: np.ndarray | None) -> Field:
+    """The search as it was built before: the graph without the masked and closed roads."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    n = w.n
+    row_idx, row_data = sim.world._source_row(targets, offsets, n)
+    indptr, indices, data = w.adj_eff.indptr, w.adj_eff.indices, w.adj_eff.data
+    keep = np.ones(len(indices), dtype=bool)
+    if mask is not None:
+        keep &= mask[w._adj_rows] & mask[indices]
+    if edge_open is not None:
+        keep &= edge_open[w.nbr_edge]
+    indices, data = indices[keep], data[keep]
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(w._adj_rows[keep], minlength=n))))
+    big = csr_matrix((np.concatenate((data, row_data)), np.concatenate((indices, row_idx)),
+                      np.concatenate((indptr, [indptr[-1] + len(row_idx)]))),
+                     shape=(n + 1, n + 1))
+    dist, pred = dijkstra(big, directed=True, indices=n, return_predecessors=True)
+    hop = pred[:n].astype(np.int64)
+    hop[(hop == n) | (hop < 0)] = -1
+    return Field(dist[:n], hop)
+
+
+@pytest.mark.parametrize("size", [300, 1500])
+def test_masked_search_with_infinite_roads_as_without_them(size: int) -> None:
+    """Masked and closed roads weigh inf under a finite limit: the answers of the graph
+    built without them, on masks that leave towns unreached and targets outside."""
+    w = TerritoryModel(generate_scenario(size, 3, None, 11)).world
+    assert w.n > sim.world.SMALL_GRAPH
+    rng = np.random.default_rng(size)
+    for trial in range(24):
+        targets = rng.integers(0, w.n, int(rng.integers(1, 40))).astype(np.int64)
+        offsets = rng.choice([0.0, 0.0, 12.5, 60.0], len(targets))
+        mask = rng.random(w.n) < rng.choice([0.3, 0.7, 0.95]) if trial % 4 else None
+        edge_open = rng.random(w.m) < 0.85 if trial % 3 == 0 else None
+        got = w._search(targets, offsets, mask, edge_open)  # scipy's: more than SMALL_GRAPH
+        want = _filtered(w, targets, offsets, mask, edge_open)
+        assert got.dist.tolist() == want.dist.tolist()
+        assert got.next_hop.tolist() == want.next_hop.tolist()
+        if mask is not None:
+            assert np.isinf(got.dist).any()  # some towns unreached
+
+
+def test_edges_few_and_many_as_edge() -> None:
+    w = TerritoryModel(generate_scenario(400, 3, None, 5)).world
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 7, sim.world.FEW_EDGES, sim.world.FEW_EDGES + 1, 200):
+        u = rng.integers(0, w.n, size)
+        v = np.array([int(w.neighbours(x)[0]) if rng.random() < 0.8 else int(rng.integers(w.n))
+                      for x in u], dtype=np.int64)
+        got = w.edges(u, v)
+        assert got.dtype == np.int64 and got.shape == (size,)
+        assert got.tolist() == [w.edge(int(a), int(b)) for a, b in zip(u, v, strict=True)]
