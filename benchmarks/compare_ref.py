@@ -5,6 +5,7 @@ Usage (from the repository root)::
     python benchmarks/compare_ref.py                      # default scenario + start-up
     python benchmarks/compare_ref.py --towns 10000        # also a 10,000-town theatre per day
     python benchmarks/compare_ref.py --ref d4e1af3 --rounds 7 --startup 15 --json out.json
+    python benchmarks/compare_ref.py --instructions --rounds 0 --startup 0   # counts only, ~4 min
 
 The reference commit (default ``d4e1af3``, the code of 2026-12-01) is checked out as a detached
 git worktree under /tmp for the duration of the run and removed afterwards. Every measurement
