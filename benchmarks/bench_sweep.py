@@ -73,7 +73,19 @@ def timed_sweep(sweep: Path, out: Path, **kwargs: Any) -> dict[str, float]:
     assert outcome.complete and outcome.failed == 0, outcome
     main_cpu = time.process_time() - cpu0
     return {"runs": outcome.ran, "wall_s": wall, "runs_per_s": outcome.ran / wall,
-            "main_cpu_s": main_cpu, "cpu_s": main_cpu + _children_cpu() - kids0}
+            "main_cpu_s": main_cpu, "cpu_s": main_cpu + _children_cpu() - kids0,
+            "worker_s": outcome.worker_seconds, "worker_cpu_s": outcome.worker_cpu_seconds,
+            "load": os.getloadavg()[0]}
+
+
+def breakdown(r: dict[str, float], workers: int) -> str:
+    """Where a sweep's wall time went, per run: the workers' chunks, their CPU, the rest."""
+    n = r["runs"]
+    return (f"per run: {1000 * r['wall_s'] * workers / n:.0f} ms of wall per worker, of which "
+            f"{1000 * r['worker_s'] / n:.0f} ms in chunks ({1000 * r['worker_cpu_s'] / n:.0f} "
+            f"ms CPU: the workers had a core {r['worker_cpu_s'] / max(r['worker_s'], 1e-9):.0%}"
+            f" of the time), the rest start-up, waiting and the merge; main process "
+            f"{1000 * r['main_cpu_s'] / n:.1f} ms CPU a run; load average {r['load']:.1f}")
 
 
 def _children_cpu() -> float:
@@ -169,7 +181,8 @@ def main() -> int:
               f"{out['speedup_wall'] / 2:.0%}); steady state {p['steady_runs_per_s']:.2f} runs/s "
               f"(speed-up {out['speedup_steady']:.2f}x, efficiency "
               f"{out['speedup_steady'] / 2:.0%}); CPU {1000 * p['cpu_s'] / p['runs']:.0f} ms a "
-              f"run incl. start-up, of which the main process {p['main_cpu_s']:.1f} s")
+              f"run incl. start-up, of which the main process {p['main_cpu_s']:.1f} s; "
+              f"{breakdown(p, 2)}")
         out["cpu_efficiency"] = s1["cpu_s"] / p["cpu_s"]
 
         import multiprocessing
@@ -177,8 +190,8 @@ def main() -> int:
 
         from distributed import Client, LocalCluster
 
-        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-            out["pool_task_overhead_ms"] = task_overhead(pool, 400) * 1000
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as ex:
+            out["pool_task_overhead_ms"] = task_overhead(ex, 400) * 1000
         t0 = time.perf_counter()
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                           dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
@@ -202,7 +215,7 @@ def main() -> int:
             out["full"] = timed_sweep(big, fresh("full"), workers=2)
             f = out["full"]
             print(f"{f['runs']} runs on 2 workers: {f['wall_s']:.0f} s "
-                  f"({f['runs_per_s']:.2f} runs/s)")
+                  f"({f['runs_per_s']:.2f} runs/s); {breakdown(f, 2)}")
     out["load_after"] = os.getloadavg()
     print(f"load average before {out['load_before'][0]:.2f}, after {out['load_after'][0]:.2f} "
           f"(2 cores; other work on the machine slows every figure)")

@@ -5,6 +5,7 @@ Usage (from the repository root)::
     python benchmarks/compare_ref.py                      # default scenario + start-up
     python benchmarks/compare_ref.py --towns 10000        # also a 10,000-town theatre per day
     python benchmarks/compare_ref.py --ref d4e1af3 --rounds 7 --startup 15 --json out.json
+    python benchmarks/compare_ref.py --instructions --rounds 0 --startup 0   # counts only, ~4 min
 
 The reference commit (default ``d4e1af3``, the code of 2026-12-01) is checked out as a detached
 git worktree under /tmp for the duration of the run and removed afterwards. Every measurement
@@ -27,7 +28,18 @@ Measured:
   ``python -c "import mesa"``, K interleaved whole processes each, wall time and the child's
   CPU time (user + system, from ``os.wait4``), hyperfine-like. Each tree's bytecode is written
   first (``compileall``, as installing the package does; ``--no-bytecode``: not, so that with
-  PYTHONDONTWRITEBYTECODE set every process compiles the package from source).
+  PYTHONDONTWRITEBYTECODE set every process compiles the package from source);
+* instructions (``--instructions``): the default scenario and the same work counted under
+  ``valgrind --tool=callgrind`` (``benchmarks/callgrind.py``): only the counted run, after the
+  imports and a warm-up run (``--instr-days`` days, default the scenario's; ``--instr-repeat``
+  counts per tree, whose spread is the count's repeatability). Load does not move a count, so
+  this ratio holds on a busy machine where the timed ones swing.
+
+Every worker runs with ``PYTHONHASHSEED=0`` (unless it is set), so both trees iterate their
+sets and string-keyed dicts alike in every process. A timed worker's figure is the median of
+its runs; the report gives each worker's figure, their spread, and the ratio of the two
+workers of each round (timed next to each other), whose median and range say how far the
+machine moved the ratio.
 """
 
 from __future__ import annotations
@@ -43,6 +55,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import callgrind
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REF = "d4e1af3"
 SCENARIO = "scenarios/deir_ez_zor_2017.yaml"
@@ -55,7 +69,9 @@ def _worker_default(repeats: int, scenario: str | None = None) -> dict[str, Any]
     from sim.scenario import load_scenario
 
     loaded = load_scenario(scenario or DEFAULT_SCENARIO)
-    TerritoryModel(loaded).run()  # warm-up: imports, regexes, numpy dispatch
+    c = time.process_time()
+    TerritoryModel(loaded).run()  # warm-up: lazy imports, regexes, numpy dispatch
+    first = time.process_time() - c
     wall, cpu = [], []
     days = 0
     for _ in range(repeats):
@@ -65,7 +81,22 @@ def _worker_default(repeats: int, scenario: str | None = None) -> dict[str, Any]
         wall.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
         days = model.day
-    return {"days": days, "wall_s": statistics.median(wall), "cpu_s": statistics.median(cpu)}
+    return {"days": days, "wall_s": statistics.median(wall), "cpu_s": statistics.median(cpu),
+            "first_cpu_s": first, "runs_cpu_s": cpu}
+
+
+def _worker_instructions(days: int, scenario: str | None = None) -> None:
+    """A warm-up run, then one counted run of ``days`` days; leaves without shutting down."""
+    from sim.model import DEFAULT_SCENARIO, TerritoryModel
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(scenario or DEFAULT_SCENARIO)
+    days = days or loaded.scenario.simulation.days
+    TerritoryModel(loaded).run(days)
+    callgrind.start_counting()
+    model = TerritoryModel(loaded).run(days)
+    print(json.dumps({"days": model.day}), flush=True)
+    os._exit(0)  # Python's shutdown is not the model's work
 
 
 def _worker_synthetic(towns: int, days: int) -> dict[str, Any]:
@@ -92,6 +123,8 @@ def _worker_synthetic(towns: int, days: int) -> dict[str, Any]:
 def _worker_main(argv: list[str]) -> int:
     tree, kind, *rest = argv
     sys.path.insert(0, tree)
+    if kind == "instructions":
+        _worker_instructions(int(rest[0]), rest[1] if len(rest) > 1 else None)
     if kind == "default":
         out = _worker_default(int(rest[0]), rest[1] if len(rest) > 1 else None)
     else:
@@ -105,6 +138,7 @@ def _worker_main(argv: list[str]) -> int:
 def _child_env(tree: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(tree)
+    env.setdefault("PYTHONHASHSEED", "0")  # the same set and dict orders in every process
     return env
 
 
@@ -140,6 +174,18 @@ def _interleave(trees: dict[str, Path], rounds: int, args: list[str]) -> dict[st
     for r in range(rounds):
         for name in (names if r % 2 == 0 else names[::-1]):
             out[name].append(_worker(trees[name], args))
+    return out
+
+
+def _instructions(trees: dict[str, Path], repeat: int, args: list[str]
+                  ) -> dict[str, list[int]]:
+    """Instruction counts of the counted run, ``repeat`` per tree, trees alternating."""
+    out: dict[str, list[int]] = {name: [] for name in trees}
+    for _ in range(repeat):
+        for name, tree in trees.items():
+            n, _stdout = callgrind.count([sys.executable, __file__, "--worker", str(tree),
+                                          "instructions", *args], _child_env(tree), tree)
+            out[name].append(n)
     return out
 
 
@@ -205,10 +251,18 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
         ref = _ref_worktree(args.ref, Path(tmp))
         try:
             trees = {"current": ROOT, "ref": ref}
-            res["default"] = _interleave(trees, args.rounds, ["default", str(args.repeats)])
-            if args.same:
+            if args.rounds:
+                res["default"] = _interleave(trees, args.rounds, ["default", str(args.repeats)])
+            if args.rounds and args.same:
                 res["same"] = _interleave(trees, args.rounds,
                                           ["default", str(args.repeats), str(ref / SCENARIO)])
+            if args.instructions:
+                days = str(args.instr_days)
+                res["instructions"] = {"days": args.instr_days, "default": _instructions(
+                    trees, args.instr_repeat, [days])}
+                if args.same:
+                    res["instructions"]["same"] = _instructions(
+                        trees, args.instr_repeat, [days, str(ref / SCENARIO)])
             if args.towns:
                 res["synthetic"] = _interleave(trees, args.synthetic_rounds,
                                                ["synthetic", str(args.towns), str(args.days)])
@@ -219,6 +273,26 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
             _remove_worktree(ref)
     res["load_after"] = os.getloadavg()
     return res
+
+
+def _workers(rows: list[dict]) -> str:
+    """Each worker's median CPU ms, and max/min of them."""
+    cpu = [1000 * r["cpu_s"] for r in rows]
+    return " ".join(f"{c:.0f}" for c in cpu) + f"   {max(cpu) / min(cpu):.2f}x"
+
+
+def _paired(d: dict[str, list[dict]]) -> str:
+    """Median and range of ref/current CPU per round (the two workers timed side by side)."""
+    pairs = [r["cpu_s"] / c["cpu_s"] for c, r in zip(d["current"], d["ref"], strict=True)]
+    return f"median {statistics.median(pairs):.2f}x, range {min(pairs):.2f}-{max(pairs):.2f}"
+
+
+def _counts(counts: list[int]) -> str:
+    """A tree's instruction count (median), with the counts' relative spread if counted again."""
+    text = f"{statistics.median(counts) / 1e6:,.1f}M"
+    if len(counts) > 1:
+        text += f" (+-{(max(counts) - min(counts)) / statistics.median(counts) / 2:.2%})"
+    return text
 
 
 def report(res: dict[str, Any]) -> str:
@@ -236,10 +310,22 @@ def report(res: dict[str, Any]) -> str:
         rw, rc = _med(d["ref"], "wall_s"), _med(d["ref"], "cpu_s")
         lines += ["", f"{title}, build + {d['current'][0]['days']} days "
                   f"(median of {len(d['current'])} workers' medians):",
-                  "            wall ms   CPU ms",
-                  f"current    {1000 * cw:7.1f}  {1000 * cc:7.1f}",
-                  f"reference  {1000 * rw:7.1f}  {1000 * rc:7.1f}",
-                  f"ref/current {_ratio(rw, cw)}  {_ratio(rc, cc)}   (speed-up)"]
+                  "            wall ms   CPU ms   each worker's CPU ms (in order)   spread",
+                  f"current    {1000 * cw:7.1f}  {1000 * cc:7.1f}   {_workers(d['current'])}",
+                  f"reference  {1000 * rw:7.1f}  {1000 * rc:7.1f}   {_workers(d['ref'])}",
+                  f"ref/current {_ratio(rw, cw)}  {_ratio(rc, cc)}   (speed-up); CPU ratio of "
+                  f"each round's two workers: {_paired(d)}"]
+    if "instructions" in res:
+        ins = res["instructions"]
+        days = ins["days"] or "the scenario's"
+        lines += ["", f"instructions (callgrind), build + {days} days after a warm-up run, "
+                  "counted alone (no start-up, imports or shutdown):",
+                  "                       current Ir        reference Ir   ref/current"]
+        for kind, title in (("default", "own scenario"), ("same", "the same work")):
+            if kind in ins:
+                c, r = ins[kind]["current"], ins[kind]["ref"]
+                lines.append(f"{title:15} {_counts(c):>17} {_counts(r):>19}   "
+                             f"{_ratio(statistics.median(r), statistics.median(c))}")
     if "synthetic" in res:
         s = res["synthetic"]
         lines += ["", "synthetic theatre, ms per day (median of days) and build s:",
@@ -274,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
         return _worker_main(argv[1:])
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--ref", default=DEFAULT_REF, help="reference commit (default %(default)s)")
-    p.add_argument("--rounds", type=int, default=5, help="workers per tree, default scenario")
+    p.add_argument("--rounds", type=int, default=6,
+                   help="workers per tree, default scenario (0: not timed)")
     p.add_argument("--repeats", type=int, default=5, help="timed runs per default worker")
     p.add_argument("--no-same", dest="same", action="store_false",
                    help="skip running the reference's default scenario file on both trees")
@@ -284,8 +371,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--startup", type=int, default=10, help="whole processes per command (0: no)")
     p.add_argument("--no-bytecode", dest="bytecode", action="store_false",
                    help="start-up without writing the trees' bytecode first (compileall)")
+    p.add_argument("--instructions", action="store_true",
+                   help="also count instructions under callgrind (valgrind; ~1 min a count)")
+    p.add_argument("--instr-days", type=int, default=0,
+                   help="days of a counted run (default: the scenario's)")
+    p.add_argument("--instr-repeat", type=int, default=1,
+                   help="counts per tree and scenario (2: shows the count's repeatability)")
     p.add_argument("--json", type=Path, help="also write the raw results here")
     args = p.parse_args(argv)
+    if args.instructions and not callgrind.available():
+        p.error("--instructions needs valgrind and callgrind_control on PATH")
     res = compare(args)
     print(report(res))
     if args.json:

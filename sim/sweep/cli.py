@@ -96,7 +96,7 @@ def register(sub: Any) -> None:
                                                     "the sweep file's name with .parquet, here); "
                                                     "run the same command again to resume")
     p.add_argument("--chunk-size", type=int, metavar="N", help="runs per task (default: "
-                                                               "adapts to about 0.5 s a task)")
+                                                               "adapts to about 2 CPU-s a task)")
     p.add_argument("--worker-timeout", type=float, metavar="SECONDS",
                    help="with --dask: stop (keeping what finished) when the cluster has had "
                    "no workers this long (default: 120)")

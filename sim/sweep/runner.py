@@ -123,17 +123,23 @@ class Chunk:
 
 @dataclass
 class ChunkResult:
-    """What a chunk returns: a row per run (with ``run``), series rows, and worker seconds."""
+    """What a chunk returns: a row per run (with ``run``), series rows, and worker seconds.
+
+    ``cpu_seconds`` (the CPU time of the worker's thread) sizes the next chunks; beside
+    ``seconds`` (wall) it says how much of that time the worker had a core, which on a shared
+    machine is how much other work slowed the sweep (``SweepOutcome.worker_cpu_seconds``).
+    """
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     series: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
 
 def run_chunk(chunk: Chunk) -> ChunkResult:
     """Run every run of a chunk in order (the function a worker executes)."""
     out = ChunkResult()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.thread_time()
     for index, seed, params in chunk.runs:
         row = run_one(chunk.scenario, {**chunk.constants, **params}, seed, chunk.days,
                       chunk.metrics, chunk.series)
@@ -141,4 +147,5 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
             out.series.append({"run": index, **s})
         out.rows.append({"run": index, **row})
     out.seconds = time.perf_counter() - start
+    out.cpu_seconds = time.thread_time() - cpu
     return out
