@@ -141,7 +141,10 @@ def _cuts(
     sense: Sense,
     invest_ratio: float,
 ) -> np.ndarray:
-    """``cut_edges`` but for the highways closed to everyone (``roads``)."""
+    """``cut_edges`` without the highways closed to everyone (``roads``).
+
+    ``compute_supply`` takes those from the open highways it keeps between changes.
+    """
     w = world
     k = len(relations.ids)
     hostile = relations.hostile
