@@ -99,13 +99,13 @@ class SupplyState:
         #: town numbers 0..towns-1, and a row of False (the reach of nobody): lookups by town
         self.town_numbers = np.arange(towns)
         self.nobody = np.zeros(towns, dtype=bool)
-        # faction -> ((control version, usable highways), (reached, component labels))
-        self._cache: dict[int, tuple[tuple[int, bytes], tuple[np.ndarray, np.ndarray]]] = {}
+        # faction -> ((passable towns, usable highways), (reached, component labels))
+        self._cache: dict[int, tuple[tuple[bytes, bytes], tuple[np.ndarray, np.ndarray]]] = {}
         # ((control version, closed highways), passable (faction, town), open highways with
         # both ends passable (faction, highway)): see compute_supply
         self._passable: tuple[tuple[int, bytes], np.ndarray, np.ndarray] | None = None
-        # faction -> ((its search's key, airlift, capacity), (its besieged towns, their
-        # airlift shares)): see _pocket_airlift
+        # faction -> ((control version, its search's key, airlift, capacity), (its besieged
+        # towns, their airlift shares)): see _pocket_airlift
         self._pockets: dict[int, tuple[tuple[Any, ...], tuple[np.ndarray, np.ndarray]]] = {}
 
 
@@ -218,11 +218,13 @@ def compute_supply(
         supply._passable = ((towns.version, closed), passable, open_ends)
     _, passable, open_ends = supply._passable
     # the highways a faction's supply can use: a cut highway with a town of another bloc at
-    # an end was no supply line anyway, so the search is reused while these stay the same
+    # an end was no supply line anyway; the search is a function of the passable towns and
+    # these highways, and is reused while both stay the same (a capture elsewhere changes
+    # neither)
     usable = open_ends & ~cut
     rows = []
     for f in factions:
-        key = (towns.version, usable[f.index].tobytes())
+        key = (passable[f.index].tobytes(), usable[f.index].tobytes())
         cached = supply._cache.get(f.index)
         if cached is not None and cached[0] == key:
             found = cached[1]
@@ -288,11 +290,12 @@ def _pocket_airlift(
 
     A town's share is the best airlift of any town of its pocket, or what the pocket's air
     bridges can carry (``_capacity_share``) if more. Without air bridges in them, the towns
-    and shares are kept while the faction's supply search (its cut-off towns and their
-    pockets) and the airlift stay the same; with them, the shares follow the fighters.
+    and shares are kept while control (which towns are its own), the faction's supply search
+    (its cut-off towns and their pockets) and the airlift stay the same; with them, the shares
+    follow the fighters.
     """
     search, (_, labels) = supply._cache[faction]
-    key = (search, supply.airlift.tobytes(), supply.airlift_capacity.tobytes())
+    key = (towns.version, search, supply.airlift.tobytes(), supply.airlift_capacity.tobytes())
     kept = supply._pockets.get(faction)
     if kept is not None and kept[0] == key:
         return kept[1]

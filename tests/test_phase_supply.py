@@ -133,3 +133,23 @@ def test_the_kept_searches_and_pocket_airlifts_give_a_fresh_computations_answers
             model.supply.airlift[besieged[0]] = 0.1 * (model.day % 7)
         model.step()
     assert checked == 110 and kept > 0  # the searches were reused on some days
+
+
+def test_a_town_an_ally_hands_over_in_a_pocket_takes_the_pockets_airlift():
+    # red's pocket b - c (cut at a - b): c is green's, then red's; red's search is the same
+    # (green's towns are passable to red either way), its besieged towns are not
+    data = pocket(airlift=0.75)
+    green = faction("green", colour="#00cc00", supply_sources=["src"],
+                    relations={"red": "allied"})
+    data["factions"].append(green)
+    data["towns"][3]["controller"] = "green"
+    k = kit(data)
+    x = k.unit("x")
+    x.node, x.dest, x.progress = k.t("b"), k.t("a"), 4.0
+    k.sense.refresh()
+    supply(k)
+    assert k.supply.besieged[[k.t("b"), k.t("c")]].tolist() == [True, True]
+    assert k.supply.pocket_airlift[[k.t("b"), k.t("c")]].tolist() == [0.75, 0.0]
+    k.towns.set_controller(k.t("c"), 0)
+    supply(k)
+    assert k.supply.pocket_airlift[[k.t("b"), k.t("c")]].tolist() == [0.75, 0.75]
