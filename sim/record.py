@@ -253,23 +253,27 @@ class Recorder:
             units_by[u.faction] += u.fighters
             count_by[u.faction] += 1
         ctrl = towns.controller
-        held = ctrl >= 0
-        held_by = ctrl[held]
-        n_towns = np.bincount(held_by, minlength=k)
-        pop = np.bincount(held_by, weights=towns.population[held], minlength=k)
-        garrisons = np.bincount(held_by, weights=towns.garrison[held], minlength=k)
-        sieges = np.bincount(ctrl[besieged], minlength=k)
+        # by holder, bin 0 for nobody: each bin's sum runs over its towns in town order, as
+        # over the held towns alone; plain numbers from the lists
+        by = ctrl + 1
+        n_towns = np.bincount(by, minlength=k + 1).tolist()
+        pop = np.bincount(by, weights=towns.population, minlength=k + 1).tolist()
+        garrisons = np.bincount(by, weights=towns.garrison, minlength=k + 1).tolist()
+        sieges = np.bincount(by, weights=besieged, minlength=k + 1).tolist()
+        casualties = ledger.casualties.tolist()
+        deserted = ledger.deserted.tolist()
+        recruited = ledger.recruited.tolist()
         date = self.date.isoformat()
         for i, fid in enumerate(self.faction_ids):
             s: dict[str, Any] = {
-                "towns": int(n_towns[i]),
-                "population": float(pop[i]),
-                "fighters": float(units_by[i] + garrisons[i]),
-                "casualties": float(ledger.casualties[i]),
-                "deserted": float(ledger.deserted[i]),
-                "recruited": float(ledger.recruited[i]),
-                "besieged_towns": int(sieges[i]),
-                "units": int(count_by[i]),
+                "towns": n_towns[i + 1],
+                "population": pop[i + 1],
+                "fighters": float(units_by[i] + garrisons[i + 1]),  # a unit's may be numpy's
+                "casualties": casualties[i],
+                "deserted": deserted[i],
+                "recruited": recruited[i],
+                "besieged_towns": int(sieges[i + 1]),
+                "units": count_by[i],
             }
             self.stats[i] = s
             self.series.append(
@@ -291,7 +295,7 @@ class Recorder:
         if self._closed is None:
             self.closures += [[self.day, int(k), 1] for k in np.flatnonzero(closed)]
             self._closed = closed.copy()
-        elif not np.array_equal(closed, self._closed):
+        elif closed.tobytes() != self._closed.tobytes():
             self.closures += [[self.day, int(k), int(closed[k])]
                               for k in np.flatnonzero(closed != self._closed)]
             self._closed = closed.copy()

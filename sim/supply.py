@@ -96,8 +96,17 @@ class SupplyState:
         self.besieged = np.zeros(towns, dtype=bool)
         self.pocket_airlift = np.zeros(towns)
         self.besiegers = SiegeTally()
-        # faction -> ((control version, closed highways), (reached, component labels))
-        self._cache: dict[int, tuple[tuple[int, bytes], tuple[np.ndarray, np.ndarray]]] = {}
+        #: town numbers 0..towns-1, and a row of False (the reach of nobody): lookups by town
+        self.town_numbers = np.arange(towns)
+        self.nobody = np.zeros(towns, dtype=bool)
+        # faction -> ((passable towns, usable highways), (reached, component labels))
+        self._cache: dict[int, tuple[tuple[bytes, bytes], tuple[np.ndarray, np.ndarray]]] = {}
+        # ((control version, closed highways), passable (faction, town), open highways with
+        # both ends passable (faction, highway)): see compute_supply
+        self._passable: tuple[tuple[int, bytes], np.ndarray, np.ndarray] | None = None
+        # faction -> ((control version, its search's key, airlift, capacity), (its besieged
+        # towns, their airlift shares)): see _pocket_airlift
+        self._pockets: dict[int, tuple[tuple[Any, ...], tuple[np.ndarray, np.ndarray]]] = {}
 
 
 def cut_edges(
@@ -117,25 +126,47 @@ def cut_edges(
     fighters at least ``invest_ratio`` times the town's defenders), or when the timeline has
     closed it (``roads``). Recounts the besiegers.
     """
+    cut = _cuts(supply, world, towns, units, relations, sense, invest_ratio)
+    if roads is not None and roads.any_closed:
+        cut |= roads.closed[None, :]
+    return cut
+
+
+def _cuts(
+    supply: SupplyState,
+    world: World,
+    towns: TownState,
+    units: Sequence[Unit],
+    relations: Relations,
+    sense: Sense,
+    invest_ratio: float,
+) -> np.ndarray:
+    """``cut_edges`` without the highways closed to everyone (``roads``).
+
+    ``compute_supply`` takes those from the open highways it keeps between changes.
+    """
     w = world
     k = len(relations.ids)
     hostile = relations.hostile
+    cut = np.zeros((k, w.m), dtype=bool)
+    on_road = [u for u in units if u.dest >= 0]
     if len(units) > MANY_UNITS:
         # cut[f, e]: a unit of a faction hostile to f stands on highway e (the units on a
         # road looked up at once, the cut set by index: the product's booleans)
-        cut = np.zeros((k, w.m), dtype=bool)
-        on_road = [u for u in units if u.dest >= 0]
         if on_road:
             edge = w.edges(np.array([u.node for u in on_road], dtype=np.int64),
                            np.array([u.dest for u in on_road], dtype=np.int64))
             f_cut, unit = np.nonzero(hostile[:, [u.faction for u in on_road]])
             cut[f_cut, edge[unit]] = True
     else:
-        on_edge = np.zeros((k, w.m), dtype=bool)
-        for u in units:
-            if u.dest >= 0:
-                on_edge[u.faction, w.edge(u.node, u.dest)] = True
-        cut = (hostile.astype(np.int64) @ on_edge.astype(np.int64)) > 0
+        # the same cells one by one, each unit's highway looked up in the dict (~1 us a unit
+        # where the arrays' set-up costs ~15 us): the factions hostile to a unit's are its
+        # enemies
+        enemy_rows = relations.enemy_rows
+        for u in on_road:
+            e = w.edge(u.node, u.dest)
+            for f in enemy_rows[u.faction]:
+                cut[f, e] = True
     supply.besiegers.recount(units)
     besiegers = supply.besiegers.items()
     if besiegers:
@@ -150,8 +181,6 @@ def cut_edges(
                 for f in relations.friends[holder]:
                     if hostile[b, f]:
                         cut[f, edges] = True
-    if roads is not None and roads.any_closed:
-        cut |= roads.closed[None, :]
     return cut
 
 
@@ -174,36 +203,50 @@ def compute_supply(
     supply returns to a town its holder held at dawn).
     """
     w = world
-    cut = cut_edges(supply, world, towns, units, relations, sense, invest_ratio, roads)
+    cut = _cuts(supply, world, towns, units, relations, sense, invest_ratio)
     ctrl = towns.controller
-    k = len(factions)
-    reach = np.zeros((k, w.n), dtype=bool)
-    airlift = np.zeros(w.n)
+    # passable[f]: towns of f's bloc; open_ends[f]: open highways between two of them (kept
+    # while control, relations and the closed highways stay the same: a change of control
+    # or relations bumps the version)
+    closed = roads.closed.tobytes() if roads is not None else b""
+    if supply._passable is None or supply._passable[0] != (towns.version, closed):
+        # row by row: a lookup of a whole (faction, town) table costs 5-7x as much
+        passable = np.array([row[ctrl] for row in relations.friend_of])
+        open_ends = np.array([row[w.eu] & row[w.ev] for row in passable])
+        if roads is not None:
+            open_ends &= ~roads.closed
+        supply._passable = ((towns.version, closed), passable, open_ends)
+    _, passable, open_ends = supply._passable
+    # the highways a faction's supply can use: a cut highway with a town of another bloc at
+    # an end was no supply line anyway; the search is a function of the passable towns and
+    # these highways, and is reused while both stay the same (a capture elsewhere changes
+    # neither)
+    usable = open_ends & ~cut
+    rows = []
     for f in factions:
-        passable = relations.friend_of[f.index][ctrl]
-        key = (towns.version, cut[f.index].tobytes())
+        key = (passable[f.index].tobytes(), usable[f.index].tobytes())
         cached = supply._cache.get(f.index)
         if cached is not None and cached[0] == key:
-            reached, labels = cached[1]
-        elif len(f.sources) == 0:  # no supply model for this faction: never besieged
-            reached, labels = passable.copy(), np.zeros(w.n, dtype=np.int64)
+            found = cached[1]
         else:
-            reached, labels = w.reachable(passable, ~cut[f.index], f.sources)
-        supply._cache[f.index] = (key, (reached, labels))
-        reach[f.index] = reached
-        own_cut_off = (ctrl == f.index) & ~reached
-        if own_cut_off.any():
-            by_label = np.zeros(labels.max() + 1)
-            np.maximum.at(by_label, labels[own_cut_off], supply.airlift[own_cut_off])
-            if supply.airlift_capacity[own_cut_off].any():
-                by_label = np.maximum(
-                    by_label, _capacity_share(supply, towns, units, f.index, own_cut_off, labels)
-                )
-            airlift[own_cut_off] = by_label[labels[own_cut_off]]
-    held = ctrl >= 0
-    supplied = np.zeros(w.n, dtype=bool)
-    supplied[held] = reach[ctrl[held], np.nonzero(held)[0]]
-    besieged = held & ~supplied
+            if len(f.sources) == 0:  # no supply model for this faction: never besieged
+                found = passable[f.index].copy(), np.zeros(w.n, dtype=np.int64)
+            else:
+                found = w.reachable(passable[f.index], usable[f.index], f.sources)
+            supply._cache[f.index] = (key, found)
+        rows.append(found[0])
+    # one row more, all False, for nobody: ``reach_or_none[ctrl, town]`` is then whether
+    # each town's holder reaches it (False where nobody holds it), in one lookup
+    rows.append(supply.nobody)
+    reach_or_none = np.array(rows)
+    reach = reach_or_none[:-1]
+    supplied = reach_or_none[ctrl, supply.town_numbers]
+    besieged = (ctrl >= 0) ^ supplied  # held and not supplied (a supplied town is held)
+    airlift = np.zeros(w.n)
+    if besieged.any():
+        for fi in sorted(set(ctrl[besieged].tolist())):
+            own_cut_off, share = _pocket_airlift(supply, towns, units, fi, besieged)
+            airlift[own_cut_off] = share
     previously = supply.besieged
     supply.reach, supply.supplied, supply.besieged, supply.pocket_airlift = (
         reach,
@@ -211,6 +254,8 @@ def compute_supply(
         besieged,
         airlift,
     )
+    if not (besieged ^ previously).any():
+        return  # no siege started or ended
     for t in np.nonzero(besieged & ~previously)[0]:
         f = factions[ctrl[t]]
         record.emit(
@@ -221,6 +266,7 @@ def compute_supply(
             "cut off from supply",
             f"{w.names[t]} ({f.name}) is besieged: cut off from supply",
         )
+    held = ctrl >= 0
     for t in np.nonzero(previously & ~besieged & held & (ctrl == towns.dawn_controller))[0]:
         f = factions[ctrl[t]]
         record.emit(
@@ -231,6 +277,40 @@ def compute_supply(
             "supply path restored",
             f"siege of {w.names[t]} ({f.name}) is lifted",
         )
+
+
+def _pocket_airlift(
+    supply: SupplyState,
+    towns: TownState,
+    units: Sequence[Unit],
+    faction: int,
+    besieged: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The faction's besieged towns (bool per town) and the airlift share of each.
+
+    A town's share is the best airlift of any town of its pocket, or what the pocket's air
+    bridges can carry (``_capacity_share``) if more. Without air bridges in them, the towns
+    and shares are kept while control (which towns are its own), the faction's supply search
+    (its cut-off towns and their pockets) and the airlift stay the same; with them, the shares
+    follow the fighters.
+    """
+    search, (_, labels) = supply._cache[faction]
+    key = (towns.version, search, supply.airlift.tobytes(), supply.airlift_capacity.tobytes())
+    kept = supply._pockets.get(faction)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    own_cut_off = besieged & (towns.controller == faction)
+    by_label = np.zeros(labels.max() + 1)
+    np.maximum.at(by_label, labels[own_cut_off], supply.airlift[own_cut_off])
+    bridged = bool(supply.airlift_capacity[own_cut_off].any())
+    if bridged:
+        by_label = np.maximum(
+            by_label, _capacity_share(supply, towns, units, faction, own_cut_off, labels)
+        )
+    found = own_cut_off, by_label[labels[own_cut_off]]
+    if not bridged:
+        supply._pockets[faction] = (key, found)
+    return found
 
 
 def _capacity_share(

@@ -8,6 +8,7 @@ collection steps, the data frame), whether it is first asked for at the end or m
 from __future__ import annotations
 
 import mesa
+import numpy as np
 
 from sim.model import DEFAULT_SCENARIO, TerritoryModel
 
@@ -49,3 +50,19 @@ def test_collector_of_a_model_that_has_not_run() -> None:
     model = TerritoryModel(DEFAULT_SCENARIO, days=5)
     dc = model.datacollector
     assert dc.model_vars["day"] == [0] and dc._collection_steps == [model.time]
+
+
+def test_the_statistics_are_plain_python_numbers_of_the_old_sums() -> None:
+    # units' fighters become numpy floats under siege; the statistics stay Python ints and
+    # floats, with the values of summing over the held towns alone (numpy's bincount)
+    model = TerritoryModel(DEFAULT_SCENARIO, days=60)
+    while model.running:
+        model.step()
+        ctrl = model.towns.controller
+        for i, stats in enumerate(model.record.stats):
+            assert {type(v) for v in stats.values()} <= {int, float}
+            mine = ctrl == i
+            assert stats["towns"] == int(mine.sum())
+            assert stats["population"] == float(
+                np.bincount(ctrl[ctrl >= 0], model.towns.population[ctrl >= 0])[i])
+            assert stats["besieged_towns"] == int((mine & model.supply.besieged).sum())

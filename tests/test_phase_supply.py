@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from builders import faction, scenario, town
 from phase_kit import Kit, kit, road
 
-from sim.supply import attrition, compute_supply, conscript
+import sim.model
+from sim.model import TerritoryModel
+from sim.record import Recorder
+from sim.supply import SupplyState, attrition, compute_supply, conscript
 
 
 def pocket(airlift: float = 0.0) -> dict:
@@ -88,3 +92,64 @@ def test_conscription_takes_a_share_of_the_men_up_to_the_cap():
     conscript(k.towns, k.ledger, red, params, share, k.record)  # capped at 15 % of the men
     assert k.towns.conscripted[k.t("a")] == pytest.approx(0.15 * men)
     assert [e.kind for e in k.record.events] == ["conscription", "conscription"]
+
+
+def _fresh_supply(model: TerritoryModel) -> SupplyState:
+    """The supply state of the model's day computed with no cache kept from earlier days."""
+    fresh = SupplyState(len(model.factions), model.world.n, model.supply.airlift,
+                        model.supply.airlift_capacity)
+    record = Recorder(model.world.ids, model.world.names, [f.id for f in model.factions],
+                      model.start_date)
+    compute_supply(fresh, model.world, model.towns, model.forces.units, model.factions,
+                   model.relations, model.sense, model.spec.simulation.siege.invest_ratio,
+                   record, model.roads)
+    return fresh
+
+
+def test_the_kept_searches_and_pocket_airlifts_give_a_fresh_computations_answers(monkeypatch):
+    # the default scenario: pockets from day 0 (airlifts 0.5-0.8), captures, closed crossings
+    # opened by engineers, besiegers investing towns; every few days an air bridge with a
+    # capacity (shares that follow the fighters) comes or goes, or an airlift changes, in a
+    # besieged town, as the timeline does
+    model = TerritoryModel(days=110)
+    kept = checked = 0
+
+    def checked_supply(*args: object, **kw: object) -> None:
+        nonlocal kept, checked
+        before = dict(model.supply._cache)
+        compute_supply(*args, **kw)  # type: ignore[arg-type]
+        kept += sum(before.get(f) is model.supply._cache[f] for f in model.supply._cache)
+        fresh = _fresh_supply(model)
+        for name in ("reach", "supplied", "besieged", "pocket_airlift"):
+            assert getattr(model.supply, name).tolist() == getattr(fresh, name).tolist(), name
+        checked += 1
+
+    monkeypatch.setattr(sim.model, "compute_supply", checked_supply)
+    while model.running:
+        besieged = np.flatnonzero(model.supply.besieged)
+        if len(besieged) and model.day % 10 == 5:
+            model.supply.airlift_capacity[besieged[-1]] = 300.0 * (model.day % 20 == 5)
+        if len(besieged) and model.day % 9 == 4:
+            model.supply.airlift[besieged[0]] = 0.1 * (model.day % 7)
+        model.step()
+    assert checked == 110 and kept > 0  # the searches were reused on some days
+
+
+def test_a_town_an_ally_hands_over_in_a_pocket_takes_the_pockets_airlift():
+    # red's pocket b - c (cut at a - b): c is green's, then red's; red's search is the same
+    # (green's towns are passable to red either way), its besieged towns are not
+    data = pocket(airlift=0.75)
+    green = faction("green", colour="#00cc00", supply_sources=["src"],
+                    relations={"red": "allied"})
+    data["factions"].append(green)
+    data["towns"][3]["controller"] = "green"
+    k = kit(data)
+    x = k.unit("x")
+    x.node, x.dest, x.progress = k.t("b"), k.t("a"), 4.0
+    k.sense.refresh()
+    supply(k)
+    assert k.supply.besieged[[k.t("b"), k.t("c")]].tolist() == [True, True]
+    assert k.supply.pocket_airlift[[k.t("b"), k.t("c")]].tolist() == [0.75, 0.0]
+    k.towns.set_controller(k.t("c"), 0)
+    supply(k)
+    assert k.supply.pocket_airlift[[k.t("b"), k.t("c")]].tolist() == [0.75, 0.75]
