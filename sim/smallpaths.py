@@ -1,6 +1,6 @@
 """Route searches of small maps in plain Python, with scipy's distances and next hops.
 
-On a map of tens of towns ``World.field``'s scipy search costs ~300 us, nearly all of it
+On a map of tens of towns ``World.field``'s scipy search costs 2-3x this one, nearly all of it
 building the arrays and the sparse matrix and crossing into scipy; the search itself is a
 few dozen heap operations. ``SmallPaths.search`` is scipy's Dijkstra step for step, with
 ``heapq`` on adjacency lists built once per map, over the same graph: ``adj_eff``'s entries
@@ -8,9 +8,11 @@ few dozen heap operations. ``SmallPaths.search`` is scipy's Dijkstra step for st
 super-source joined to each target by its weight in ``World``'s ``_source_row`` (offset +
 1e-9, a twice-listed target's weights summed).
 
-Why the answer is scipy's, bit for bit (``tests/test_small_search.py`` checks it). scipy
-1.18's ``dijkstra`` (``_shortest_path.pyx``, ``_dijkstra`` with one source) keeps a C++
-``std::priority_queue`` of ``(-distance, town)`` pairs, with lazy deletion:
+Why the answer is scipy's, bit for bit (``tests/test_small_search.py`` checks it). scipy's
+``dijkstra`` since 1.16 (``_shortest_path.pyx``, ``_dijkstra`` with one source) keeps a C++
+``std::priority_queue`` of ``(-distance, town)`` pairs, with lazy deletion (up to 1.15 it was a
+Fibonacci heap, whose order among equal distances is another: with such a scipy the answers
+differ from its own where ties decide, and the tests here fail):
 
 * it pops the greatest pair, i.e. the least distance and, among equal distances, the
   *highest* town number. A town's entry is pushed only when its distance strictly drops, so
