@@ -15,12 +15,13 @@ Why the answer is scipy's, bit for bit (``tests/test_field_seeds.py`` compares t
   >=`` the least road, and float addition is monotone. An offer equal to its seed loses to
   the super-source, which scipy scans first: distance the seed, no next hop.
 * The other towns: the unique solution of ``d(v) = min(seed(v), min over roads u-v of d(u) +
-  w)`` (``sim.smallpaths``), with the set targets' values fixed, is what scipy finds on their
+  w)``, with the set targets' values fixed, is what scipy finds on their
   graph from a super-source offering each its best offer from a set target (``0 + x == x``).
 * Their next hops follow scipy's rule: among the towns offering ``d(v)``, the one of least
   ``d(u)`` (the super-source before any town). Where two such towns have the same ``d(u)``
   the heap's order would decide: ``seeded_search`` returns None and the caller searches the
-  whole map, as where a road could vanish in a sum (the check of ``sim.smallpaths``).
+  whole map, as where a road could vanish in a sum (then a town could be offered its distance
+  after it was scanned).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ __all__ = ["SEEDED_SHARE", "seeded_search"]
 SEEDED_SHARE = 0.3
 
 #: A road below this share of the largest reachable distance could vanish in a sum (the
-#: margin of ``sim.smallpaths.VANISH_SHARE``).
+#: margin of ``sim.fieldorder.TIE_SHARE``).
 VANISH_SHARE = 1e-15
 
 

@@ -1,33 +1,34 @@
 """Route searches of small maps in plain Python, with scipy's distances and next hops.
 
-On a map of tens of towns ``World.field``'s scipy search costs ~300 us, nearly all of it
+On a map of tens of towns ``World.field``'s scipy search costs 2-3x this one, nearly all of it
 building the arrays and the sparse matrix and crossing into scipy; the search itself is a
-few dozen heap operations. ``SmallPaths.search`` is Dijkstra's with ``heapq`` on adjacency
-lists built once per map, over the same graph: ``adj_eff``'s entries (kept where both ends
-are in ``mask`` and the highway is in ``edge_open``) plus a super-source joined to each
-target by its weight in ``World``'s ``_source_row`` (offset + 1e-9, a twice-listed target's
-weights summed).
+few dozen heap operations. ``SmallPaths.search`` is scipy's Dijkstra step for step, with
+``heapq`` on adjacency lists built once per map, over the same graph: ``adj_eff``'s entries
+(kept where both ends are in ``mask`` and the highway is in ``edge_open``) plus a
+super-source joined to each target by its weight in ``World``'s ``_source_row`` (offset +
+1e-9, a twice-listed target's weights summed).
 
-Why the answer is scipy's, bit for bit (``tests/test_small_search.py`` checks it):
+Why the answer is scipy's, bit for bit (``tests/test_small_search.py`` checks it). scipy's
+``dijkstra`` since 1.16 (``_shortest_path.pyx``, ``_dijkstra`` with one source) keeps a C++
+``std::priority_queue`` of ``(-distance, town)`` pairs, with lazy deletion (up to 1.15 it was a
+Fibonacci heap, whose order among equal distances is another: with such a scipy the answers
+differ from its own where ties decide, and the tests here fail):
 
-* Distances. Each is ``d(u) + w`` in doubles, the same additions as scipy's loop. Float
-  addition is monotone, so Dijkstra's with positive weights finds, in any scan order, the
-  least over paths of the path's left-to-right float sum: order does not matter.
-* Next hops. scipy relaxes with a strict ``<`` (a town's predecessor is set when it enters the
-  heap and replaced only by a strictly smaller distance) and scans towns in order of
-  distance; so ``v``'s predecessor is, among the towns ``u`` with ``d(u) + w == d(v)``, the
-  one scanned first, i.e. the one of least ``d(u)``. Only when two such towns have the same
-  ``d(u)`` does the order of the heap among equal keys decide (scipy's Fibonacci heap and
-  ``heapq`` differ there). This search detects exactly that: when ``u`` offers ``v`` the
-  distance ``v`` already holds and ``v``'s current predecessor has ``u``'s distance, the
-  answer could depend on the heap, and ``search`` returns None (the caller runs scipy).
-  An offer equal to ``d(v)`` from a town of smaller ``d`` than the predecessor cannot come
-  later (scans go by distance), so every tie that could matter is seen.
-* ``v``'s candidates must all be scanned before ``v``: true when no weight vanishes in a sum
-  (``d + w > d``), checked per search with the largest distance a search can reach (the
-  sources' heaviest weight plus all the roads once, as ``sim.fieldorder`` does). Weights must
-  also be finite and positive (scipy inserts infinite offers, whose scan order is the heap's):
-  otherwise ``search`` returns None too.
+* it pops the greatest pair, i.e. the least distance and, among equal distances, the
+  *highest* town number. A town's entry is pushed only when its distance strictly drops, so
+  no two entries are equal: the pairs are totally ordered and the pop order does not depend
+  on how the heap is built or in which order entries went in. ``heapq`` on ``(distance,
+  -town)`` pops in exactly that order;
+* a popped entry is skipped if the town's distance is already below it; otherwise each of
+  the town's entries in CSR order offers ``d + w``, taken (distance, predecessor, a push)
+  only if ``d + w <= limit`` and strictly below the town's distance.
+
+This module does the same. A road outside the mask or closed weighs inf in ``World._search``'s
+scipy graph, and with its finite limit such an offer is skipped before it touches the town:
+here the road is skipped. The same additions in the same order give the same doubles, the
+same comparisons the same predecessors. Weights must not be negative or NaN (scipy's results
+are then unspecified, or it may scan a town twice): ``search`` returns None, and the caller
+runs scipy.
 """
 
 from __future__ import annotations
@@ -38,10 +39,6 @@ import math
 import numpy as np
 
 __all__ = ["SmallPaths"]
-
-#: A weight below this share of the largest reachable distance could vanish in a sum
-#: (one ulp is 2.2e-16 of it); the margin of ``sim.fieldorder.TIE_SHARE``.
-VANISH_SHARE = 1e-15
 
 
 class SmallPaths:
@@ -64,13 +61,11 @@ class SmallPaths:
                      strict=True))
             for u in range(n)
         ]
-        self.ok = bool(len(data) == 0 or (np.isfinite(data).all() and (data > 0).all()))
-        self.least = float(data.min()) if len(data) else math.inf
-        self.total = float(data.sum()) / 2.0 if len(data) else 0.0  # roads listed twice
+        self.ok = bool((data >= 0).all())  # no negative or NaN road
 
     def search(self, cols: np.ndarray, weights: np.ndarray, mask: np.ndarray | None,
                edge_open: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
-        """(dist, next hop) by town, or None where scipy's answer could differ (see module).
+        """(dist, next hop) by town as scipy finds them, or None if a weight is negative or NaN.
 
         Args:
             cols: the super-source's row's columns (``_source_row``: distinct targets).
@@ -78,23 +73,19 @@ class SmallPaths:
             mask: bool per town (roads between masked towns only), or None.
             edge_open: bool per highway (open highways only), or None.
         """
-        if not self.ok or len(weights) == 0:
-            return None
-        top = float(weights.max())
-        if not (math.isfinite(top) and float(weights.min()) > 0.0):
-            return None
-        if not self.least > VANISH_SHARE * ((top + self.total) * 1.01 + 1.0):
+        if not (self.ok and bool((weights >= 0).all())):
             return None
         n = self.n
         inf = math.inf
-        dist = [inf] * (n + 1)
-        dist[n] = 0.0  # the super-source, scanned first
+        dist = [inf] * n
         pred = [-1] * n
-        done = [False] * n
-        heap = list(zip(weights.tolist(), cols.tolist(), strict=True))
-        for w, t in heap:
-            dist[t] = w
-            pred[t] = n
+        heap: list[tuple[float, int]] = []
+        # the super-source is popped first (distance 0, alone) and scanned: its row in order
+        for t, w in zip(cols.tolist(), weights.tolist(), strict=True):
+            w += 0.0  # scipy's 0 + w (a -0.0 weight gives 0.0)
+            if w < dist[t]:  # an infinite weight is above scipy's limit: no offer
+                dist[t] = w
+                heap.append((w, -t))
         heapq.heapify(heap)
         inside = mask.tolist() if mask is not None else None
         open_ = edge_open.tolist() if edge_open is not None else None
@@ -102,23 +93,16 @@ class SmallPaths:
         pop, push = heapq.heappop, heapq.heappush
         while heap:
             d, u = pop(heap)
-            if done[u]:
-                continue
-            done[u] = True
+            u = -u
+            if dist[u] < d:
+                continue  # a stale entry: u was pushed again at a smaller distance
             if inside is not None and not inside[u]:
                 continue  # reached from the source, but none of its roads is in the graph
             for v, w, e in adj[u]:
-                if done[v] or (inside is not None and not inside[v]) or (
-                        open_ is not None and not open_[e]):
-                    continue
                 nd = d + w
-                dv = dist[v]
-                if nd < dv:
+                if nd < dist[v] and (inside is None or inside[v]) and (
+                        open_ is None or open_[e]):
                     dist[v] = nd
                     pred[v] = u
-                    push(heap, (nd, v))
-                elif nd == dv and dist[pred[v]] == d:
-                    return None  # two predecessors at the same distance: the heap decides
-        hop = np.array(pred, dtype=np.int64)
-        hop[hop == n] = -1
-        return np.array(dist[:n]), hop
+                    push(heap, (nd, -v))
+        return np.array(dist), np.array(pred, dtype=np.int64)

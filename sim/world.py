@@ -31,6 +31,13 @@ __all__ = ["SMALL_GRAPH", "Field", "World", "components"]
 #: the labels are identical, see ``components``).
 SMALL_GRAPH = 256
 
+#: Unmasked route searches run in Python (``sim.smallpaths``) on maps of at most this many
+#: towns, masked ones up to ``SMALL_GRAPH``: an unmasked search scans the whole map, and
+#: beyond ~130 towns scipy's is cheaper (CPU per search, Python / scipy, interleaved on
+#: generated runs' recorded inputs: 0.84 at 100 towns, 1.07 at 150, 1.8 at 256; masked
+#: 0.4-0.6 up to 256).
+SMALL_UNMASKED = 128
+
 #: ``World.field`` keeps at most this many distances (town entries over all kept fields).
 FIELD_CACHE_VALUES = 2_000_000
 
@@ -295,7 +302,7 @@ class World:
         """``field`` without its cache."""
         n = self.n
         row_idx, row_data = _source_row(targets, offsets, n)  # the super-source's row
-        if n <= SMALL_GRAPH:  # ~30 us where scipy's costs ~300 us; the same answers
+        if n <= (SMALL_GRAPH if mask is not None else SMALL_UNMASKED):  # the same answers
             if self._small is None:
                 self._small = SmallPaths(self.adj_eff.indptr, self.adj_eff.indices,
                                          self.adj_eff.data, self.nbr_edge)
