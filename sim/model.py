@@ -36,6 +36,7 @@ from sim.agents import Unit
 from sim.air import AirPower
 from sim.battle import fight
 from sim.build import (
+    build_faction,
     build_factions,
     build_forces,
     build_grid,
@@ -373,10 +374,14 @@ class TerritoryModel(mesa.Model):
         garrison settings are rebuilt (paths are limited to those, see sim.timeline).
         """
         loaded = _with_sets(self._data, sets, self.spec)
-        self._data = loaded.data
-        self.spec = loaded.scenario
-        fresh = build_factions(self.spec, self.world, self.relations)
-        for old, new in zip(self.factions, fresh, strict=True):
+        before, self._data, self.spec = self.spec.factions, loaded.data, loaded.scenario
+        # a faction whose validated section is the same object is unchanged (runsets keeps
+        # the untouched ones): its compiled rules stand
+        changed = [i for i, f in enumerate(self.spec.factions) if f is not before[i]]
+        town_ids = set(self.world.ids) if changed else set()
+        for i in changed:
+            old = self.factions[i]
+            new = build_faction(self.spec.factions[i], i, self.world, self.relations, town_ids)
             old.unit_rules, old.faction_rules = new.unit_rules, new.faction_rules
             old.objectives, old.objective_tags = new.objectives, new.objective_tags
             old.garrison_quality, old.garrison_morale = new.garrison_quality, new.garrison_morale

@@ -124,3 +124,21 @@ def test_sets_that_leave_the_checks_passing_take_the_fast_path(
     assert _sections_only(loaded.data, loaded.scenario, sets) is not None
     full, fast = _both(loaded, sets)
     assert (fast.scenario, fast.data) == (full.scenario, full.data)
+
+
+@pytest.mark.parametrize("sets", [
+    {"factions.saa.rules.defensive_until_25_aug.enabled": False},
+    {"factions.isis.objectives": [], "simulation.combat.kill_rate": 0.1},
+])
+def test_a_set_rebuilds_the_factions_as_a_full_build_does(sets: dict[str, Any]) -> None:
+    """Only the touched factions are rebuilt; every faction then equals a fresh build."""
+    from sim.build import build_factions
+    from sim.model import TerritoryModel
+
+    model = TerritoryModel(DEFAULT_SCENARIO, seed=1, days=2)
+    model._apply_sets(sets)
+    fresh = build_factions(model.spec, model.world, model.relations)
+    fields = ("unit_rules", "faction_rules", "objectives", "objective_tags", "garrison_quality",
+              "garrison_morale", "garrison_policy")
+    for kept, built in zip(model.factions, fresh, strict=True):
+        assert [getattr(kept, k) for k in fields] == [getattr(built, k) for k in fields]
