@@ -92,6 +92,9 @@ BREAKING = [
     (_variant(LINE, tunables=[{"path": "factions.blue.rules.conscript.with.rate",
                                "label": "rate", "min": 0, "max": 0.1, "step": 0.01}]),
      {"factions.blue.rules": []}),
+    (_variant(LINE, tunables=[{"path": "factions[1].rules.conscript.with.rate",
+                               "label": "rate", "min": 0, "max": 0.1, "step": 0.01}]),
+     {"factions.blue.rules": []}),  # the same, the faction named by its place
     # another event's set no longer resolves once this one is applied
     (_variant(LINE, events=[
         {"id": "a", "day": 3, "set": {"factions.red.rules": []}},
@@ -115,6 +118,9 @@ def test_a_set_that_breaks_any_check_gives_the_full_loads_error(
 @pytest.mark.parametrize(("loaded", "sets"), [
     (AIR, {"factions.red.air.sorties_per_day": 10}),
     (RIVER, {"factions.red.rules.build.with.crossing": "north_ferry"}),
+    (_variant(LINE, tunables=[{"path": "factions.blue.rules.conscript.with.rate",
+                               "label": "rate", "min": 0, "max": 0.1, "step": 0.01}]),
+     {"factions.red.rules": []}),  # a tunable of another faction
     (_variant(LINE, events=[{"id": "a", "day": 3, "set": {"factions.red.rules": []}},
                             {"id": "b", "day": 5, "set": {"factions.blue.rules": []}}]),
      {"factions.red.rules": []}),

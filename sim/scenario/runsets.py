@@ -134,8 +134,8 @@ def _has_errors(
     town_set = set(towns)
     for faction in factions:
         problems.extend(faction_problems(new, faction, towns, town_set))
-    check_tunables(new, problems.add)
     touched: list[PathKey] = [("simulation",)] if simulation else []
     touched += [("factions", str(f["id"])) for f in factions]
+    check_tunables(new, problems.add, touched)
     check_timeline(scenario, new, problems, touched)
     return bool(problems.errors)
