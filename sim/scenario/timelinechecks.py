@@ -65,12 +65,14 @@ class _Context:
     def new_problems(self, faction: dict[str, Any]) -> list[Problem]:
         """The cross-reference problems of a changed faction that the file does not have."""
         fid = str(faction.get("id"))
+        mine = next((f for f in self.data.get("factions") or [] if isinstance(f, dict)
+                     and f.get("id") == fid), {})
         if self.touched is not None:  # all its errors: a superset of the new ones is enough
+            if faction == mine:  # the set changes nothing the caller has not checked
+                return []
             return [p for p in faction_problems(self.data, faction, self.towns, self.town_set)
                     if p.severity == "error"]
         if fid not in self._had:
-            mine = next((f for f in self.data.get("factions") or [] if isinstance(f, dict)
-                         and f.get("id") == fid), {})
             self._had[fid] = {(p.path, p.message) for p in faction_problems(
                 self.data, mine, self.towns, self.town_set)}
         return [p for p in faction_problems(self.data, faction, self.towns, self.town_set)
@@ -108,7 +110,8 @@ def check_timeline(spec: Scenario, data: dict[str, Any], problems: Problems,
         problems: the loader's collector.
         touched: at run time (``sim.scenario.runsets``), the sections (``("simulation",)``,
             ``("factions", id)``) a ``set`` changed in a scenario that loaded without errors,
-            its ``air`` blocks left as they were. Then only what can bring an error there is
+            no ``air`` block removed; the caller checks the touched factions as they are
+            (``checks.faction_problems``). Then only what can bring an error there is
             checked: each event's ``set`` of those sections, applied and validated, errors
             only (at least the errors the full check finds; the warnings are not looked for,
             the run does not read them). The rest of the timeline's checks read nothing a
