@@ -125,7 +125,9 @@ def _with_sets(
     """``load_scenario(data, sets)``, reused while the runs share the same data object.
 
     With ``spec`` (validated from ``data``) only the touched sections are validated again
-    (``sim.scenario.runsets``: the same result, 3.8 ms instead of 6.5 a set). Loading plain data
+    (``sim.scenario.runsets``: the same scenario and data, and only the checks that can find an
+    error there: about 1.1 ms CPU a set instead of 2.5, 6,800 function calls instead of 19,800;
+    its warnings are not collected). Loading plain data
     is a function of the data and the overrides alone (no file is read), and its result is
     frozen; the runs of one loaded scenario (a sweep's parameter point)
     fire the same ``set`` events on the same data, so each validation is done once (about 3 %
