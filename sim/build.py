@@ -11,11 +11,13 @@ from mesa.discrete_space import Network
 
 from sim.agents import Faction, Forces, Relations, Unit
 from sim.rules import compile_rules
+from sim.scenario.schema import Faction as FactionSpec
 from sim.scenario.schema import Scenario
 from sim.state import Ledger, TownState
 from sim.world import World
 
 __all__ = [
+    "build_faction",
     "build_factions",
     "build_forces",
     "build_grid",
@@ -36,31 +38,34 @@ def build_relations(spec: Scenario) -> Relations:
 def build_factions(spec: Scenario, world: World, relations: Relations) -> list[Faction]:
     """Each faction's fixed description, with its rules compiled."""
     town_ids = set(world.ids)
-    out = []
-    for i, f in enumerate(spec.factions):
-        unit_rules, faction_rules = compile_rules(f.rules, town_ids)
-        out.append(
-            Faction(
-                index=i,
-                id=f.id,
-                name=f.name,
-                colour=f.colour,
-                relations=relations,
-                sources=np.array(
-                    sorted({world.index[s] for s in f.supply_sources}), dtype=np.int64
-                ),
-                objectives=[(world.index[o.town], o.priority) for o in f.objectives],
-                unit_rules=unit_rules,
-                faction_rules=faction_rules,
-                garrison_quality=f.garrison_quality,
-                garrison_morale=f.garrison_morale,
-                garrison_policy=f.garrison,
-                objective_tags=[frozenset(o.tags) for o in f.objectives]
-                if any(o.tags for o in f.objectives)
-                else [],
-            )
-        )
-    return out
+    return [build_faction(f, i, world, relations, town_ids) for i, f in enumerate(spec.factions)]
+
+
+def build_faction(
+    f: FactionSpec, index: int, world: World, relations: Relations, town_ids: set[str]
+) -> Faction:
+    """One faction of :func:`build_factions` (a timeline ``set`` rebuilds only those it changed).
+
+    ``town_ids`` is ``set(world.ids)``, made once for all factions.
+    """
+    unit_rules, faction_rules = compile_rules(f.rules, town_ids)
+    return Faction(
+        index=index,
+        id=f.id,
+        name=f.name,
+        colour=f.colour,
+        relations=relations,
+        sources=np.array(sorted({world.index[s] for s in f.supply_sources}), dtype=np.int64),
+        objectives=[(world.index[o.town], o.priority) for o in f.objectives],
+        unit_rules=unit_rules,
+        faction_rules=faction_rules,
+        garrison_quality=f.garrison_quality,
+        garrison_morale=f.garrison_morale,
+        garrison_policy=f.garrison,
+        objective_tags=[frozenset(o.tags) for o in f.objectives]
+        if any(o.tags for o in f.objectives)
+        else [],
+    )
 
 
 def build_towns(spec: Scenario, world: World, factions: list[Faction]) -> TownState:

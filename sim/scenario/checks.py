@@ -6,7 +6,7 @@ They run on the raw merged data, defensively, so that they report alongside sche
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from sim.errors import Problem
@@ -20,7 +20,7 @@ from sim.scenario.schema import ACTION_PARAMS, FACTION_ACTIONS, TOWN_PARAMS
 from sim.scenario.tasking import check_tasking
 from sim.scenario.yamlio import PathKey, format_path, id_items
 
-__all__ = ["check_scenario", "faction_problems"]
+__all__ = ["check_scenario", "check_tunables", "faction_problems"]
 
 MAX_LISTED = 10  # towns named in one message; the rest are counted
 
@@ -146,10 +146,7 @@ def check_scenario(data: dict[str, Any], problems: Problems) -> None:
                     )
         _check_rules(f, fseg, town_set if towns_whole else None, need_town, problems)
 
-    for j, tun in enumerate(_list(data, "tunables")):
-        if isinstance(tun, dict) and isinstance(tun.get("path"), str) and _section_whole(
-                data, tun["path"]):
-            _check_tunable(data, tun, ("tunables", j), bad)
+    check_tunables(data, bad)
 
     if len(problems.items) == before and town_ids:
         if ends is not None:
@@ -291,6 +288,35 @@ def _check_rules(
                 for i, item in enumerate(value):
                     if isinstance(item, str):
                         need_town((*base, "with", key, i), item)
+
+
+def check_tunables(
+    data: dict[str, Any], bad: Callable[..., None], touched: Collection[PathKey] | None = None
+) -> None:
+    """Each tunable's path resolves to a number in ``data``, and its range is not empty.
+
+    A run-time ``set`` can replace what a tunable's path leads through, so
+    ``sim.scenario.runsets`` runs these again, with ``touched`` the sections it changed
+    (``("simulation",)``, ``("factions", id)``): then the tunables whose path plainly starts
+    in another section are left out (they read nothing that changed).
+    """
+    for j, tun in enumerate(_list(data, "tunables")):
+        if isinstance(tun, dict) and isinstance(tun.get("path"), str) and _section_whole(
+                data, tun["path"]) and (touched is None or _reads(tun["path"], touched)):
+            _check_tunable(data, tun, ("tunables", j), bad)
+
+
+def _reads(text: str, touched: Collection[PathKey]) -> bool:
+    """Whether a tunable's path may lead through a touched section (True when unsure)."""
+    try:
+        path = parse_path(text)
+    except ValueError:
+        return True
+    if path[0] == "simulation":
+        return ("simulation",) in touched
+    if path[0] == "factions" and len(path) > 1 and isinstance(path[1], str):
+        return path[:2] in touched
+    return path[0] == "factions"  # a faction by its place in the list
 
 
 def _check_tunable(

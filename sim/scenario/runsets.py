@@ -8,12 +8,19 @@ movement,fighting_age_share}`` and a faction's ``rules``, ``objectives``, ``garr
 loaded), so :func:`with_runtime_sets` copies and validates only the touched sections (the
 simulation settings, the touched factions) and puts them into a copy of the validated scenario.
 The scenario has no validator across sections, so that copy equals the full validation's result.
-The cross-reference checks (``check_scenario``, ``check_forces``, ``check_timeline``) run as in
-the full load, on the same data, so the warnings are the same.
+
+The data was loaded without errors, so only the cross-reference checks that read a touched
+section can find one now (:func:`_has_errors`): the touched factions' objectives, rules,
+crossings and tags (``checks.faction_problems``), the tunables' paths, and the timeline's
+``set``s of the touched sections. The rest (the map, forces, flows, the other events) reads
+nothing a run-time ``set`` changes. Warnings are not looked for (the run never reads them;
+the fast path's ``warnings`` are empty): about half of a ``set``'s cost was the whole
+scenario's checks run again for them.
 
 Whenever anything is not plainly valid (a path outside those sections, a path that does not
-resolve, a schema or cross-reference error), the full :func:`load_scenario` is run instead, so a
-bad value gives exactly the error the full load gives.
+resolve, a schema or cross-reference error, an ``air`` block removed, which other events' checks
+read), the full :func:`load_scenario` is run instead, so a bad value gives exactly the
+error the full load gives.
 """
 
 from __future__ import annotations
@@ -22,11 +29,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.scenario.checks import check_scenario
+from sim.scenario.checks import check_tunables, faction_problems
 from sim.scenario.copying import plain_copy
-from sim.scenario.forcechecks import check_forces
 from sim.scenario.loader import LoadedScenario, load_scenario
-from sim.scenario.overrides import OVERRIDE_FILE, apply_override, parse_path
+from sim.scenario.overrides import apply_override, parse_path
 from sim.scenario.problems import Problems, SourceMap
 from sim.scenario.schema import Faction, Scenario, SimulationParams
 from sim.scenario.timelinechecks import FACTION_FIELDS, RUNTIME_PATHS, check_timeline
@@ -93,13 +99,9 @@ def _sections_only(
         new["factions"] = list(listed)
         for fid in fids:
             new["factions"][at[fid]] = plain_copy(listed[at[fid]])
-    placed: dict[PathKey, int] = {}
     try:
         for text, value in sets.items():
-            path = parse_path(text)
-            created: list[PathKey] = []
-            apply_override(new, path, value, created=created)
-            placed.update(dict.fromkeys([*created, path], 0))
+            apply_override(new, parse_path(text), value)
         update: dict[str, Any] = {}
         if simulation:
             update["simulation"] = SimulationParams.model_validate(new["simulation"])
@@ -108,15 +110,32 @@ def _sections_only(
             for fid in fids:
                 factions[at[fid]] = Faction.model_validate(new["factions"][at[fid]])
             update["factions"] = factions
+            if any(spec.factions[at[fid]].air is not None and factions[at[fid]].air is None
+                   for fid in fids):
+                return None  # other events' air checks read which factions have air
     except (ValueError, ValidationError):  # pydantic's ValidationError is a ValueError too
         return None
     scenario = spec.model_copy(update=update)
-    # located as the full load locates them: the overrides, then the data
-    problems = Problems(SourceMap([(OVERRIDE_FILE, placed), ("<scenario>", {})]))
-    check_scenario(new, problems)
-    check_forces(scenario, problems)
-    check_timeline(scenario, new, problems)
-    if problems.errors:
+    if _has_errors(new, scenario, simulation, [new["factions"][at[fid]] for fid in fids]):
         return None
-    return LoadedScenario(scenario, None, tuple(sets.items()), tuple(problems.warnings), new)
+    return LoadedScenario(scenario, None, tuple(sets.items()), (), new)
 
+
+def _has_errors(
+    new: dict[str, Any], scenario: Scenario, simulation: bool, factions: list[dict[str, Any]]
+) -> bool:
+    """Whether the full load of ``new`` could find an error (True may be a false alarm).
+
+    Only the checks that read the changed ``simulation`` or ``factions`` run (the data had no
+    error before the ``set``); their problems are not located, the full load says them.
+    """
+    problems = Problems(SourceMap([("<set>", {})]))
+    towns = [t.id for t in scenario.towns]
+    town_set = set(towns)
+    for faction in factions:
+        problems.extend(faction_problems(new, faction, towns, town_set))
+    touched: list[PathKey] = [("simulation",)] if simulation else []
+    touched += [("factions", str(f["id"])) for f in factions]
+    check_tunables(new, problems.add, touched)
+    check_timeline(scenario, new, problems, touched)
+    return bool(problems.errors)

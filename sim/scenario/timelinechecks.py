@@ -12,6 +12,7 @@ conditions in :mod:`sim.scenario.tasking`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 from pydantic import ValidationError
@@ -43,9 +44,12 @@ FACTION_FIELDS = (
 class _Context:
     """What the events of one scenario are checked against."""
 
-    def __init__(self, spec: Scenario, data: dict[str, Any], problems: Problems) -> None:
+    def __init__(self, spec: Scenario, data: dict[str, Any], problems: Problems,
+                 touched: Collection[PathKey] | None = None) -> None:
         self.problems = problems
         self.data = data
+        #: at run time, the sections a ``set`` changed (see :func:`check_timeline`)
+        self.touched = touched
         #: event id -> (its place in the file, the event); the first of a repeated id
         self.events = {e.id: (i, e) for i, e in reversed(list(enumerate(spec.events)))}
         self.start: dt.date = spec.simulation.start_date
@@ -61,9 +65,14 @@ class _Context:
     def new_problems(self, faction: dict[str, Any]) -> list[Problem]:
         """The cross-reference problems of a changed faction that the file does not have."""
         fid = str(faction.get("id"))
+        mine = next((f for f in self.data.get("factions") or [] if isinstance(f, dict)
+                     and f.get("id") == fid), {})
+        if self.touched is not None:  # all its errors: a superset of the new ones is enough
+            if faction == mine:  # the set changes nothing the caller has not checked
+                return []
+            return [p for p in faction_problems(self.data, faction, self.towns, self.town_set)
+                    if p.severity == "error"]
         if fid not in self._had:
-            mine = next((f for f in self.data.get("factions") or [] if isinstance(f, dict)
-                         and f.get("id") == fid), {})
             self._had[fid] = {(p.path, p.message) for p in faction_problems(
                 self.data, mine, self.towns, self.town_set)}
         return [p for p in faction_problems(self.data, faction, self.towns, self.town_set)
@@ -91,17 +100,32 @@ class _Context:
         return False
 
 
-def check_timeline(spec: Scenario, data: dict[str, Any], problems: Problems) -> None:
+def check_timeline(spec: Scenario, data: dict[str, Any], problems: Problems,
+                   touched: Collection[PathKey] | None = None) -> None:
     """Add every problem of the scenario's ``events`` to ``problems``.
 
     Args:
         spec: the validated scenario.
         data: the merged plain data it was validated from (for the ``set`` checks).
         problems: the loader's collector.
+        touched: at run time (``sim.scenario.runsets``), the sections (``("simulation",)``,
+            ``("factions", id)``) a ``set`` changed in a scenario that loaded without errors,
+            no ``air`` block removed; the caller checks the touched factions as they are
+            (``checks.faction_problems``). Then only what can bring an error there is
+            checked: each event's ``set`` of those sections, applied and validated, errors
+            only (at least the errors the full check finds; the warnings are not looked for,
+            the run does not read them). The rest of the timeline's checks read nothing a
+            run-time ``set`` changes.
     """
     if not spec.events:
         return
-    ctx = _Context(spec, data, problems)
+    ctx = _Context(spec, data, problems, touched)
+    if touched is not None:
+        for seg, ev in zip(item_segments([{"id": ev.id} for ev in spec.events]), spec.events,
+                           strict=True):
+            if ev.set:
+                _check_set(ev, ("events", seg), ctx)
+        return
     arrivals: dict[str, str] = {}  # arrival id -> the event that brings it
     for ev in spec.events:
         for a in ev.newcomers():
@@ -240,7 +264,8 @@ def _check_set(ev: TimelineEvent, base: PathKey, ctx: _Context) -> None:
                          f"{', '.join(p.rstrip('.') for p in RUNTIME_PATHS)}, factions.<id>."
                          f"{{{','.join(FACTION_FIELDS)}}})")
     for section, sets in sections.items():
-        _try_values(sets, ctx, section)
+        if ctx.touched is None or section in ctx.touched:
+            _try_values(sets, ctx, section)
 
 
 def _try_values(sets: list[tuple[PathKey, str, Any]], ctx: _Context, section: PathKey) -> None:
