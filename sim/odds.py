@@ -135,12 +135,10 @@ def defenders_of(
     (alliances need not be transitive, and allies never fight each other).
     """
     friends = relations.friends[holder]
-    att = sorted(set(attacking))
-    return [
-        u
-        for u in units
-        if u.faction in friends and not any(u.faction in relations.friends[a] for a in att)
-    ]
+    aside: set[int] = set()  # the factions allied to an attacker
+    for a in set(attacking):
+        aside |= relations.friends[a]
+    return [u for u in units if u.faction in friends and u.faction not in aside]
 
 
 class Odds:
@@ -188,38 +186,50 @@ class Odds:
         t, rel = self.towns, self.relations
         holder = int(t.controller[town])
         bloc = rel.friends[faction]
-        inside = [u for u in self.forces.units if u.node == town and u.dest < 0 and u.fighters > 0]
+        inside, near, extra = self._gather(town, unit)
         if holder < 0:
-            hostile_here = [u for u in inside if u.faction in rel.enemies[faction]]
+            hostile = rel.enemies[faction]
+            hostile_here = [u for u in inside if u.faction in hostile]
             if not hostile_here:
                 return float("inf")  # nobody holds it and nobody defends it
             holder = hostile_here[0].faction
         if holder in bloc:
-            return self._defence(unit, town, holder, inside)
+            return self._defence(unit, town, holder, inside, near, extra)
         if holder not in rel.enemies[faction]:
             return NO_ENEMY_RATIO
-        group = self._attackers(holder, town, lambda u: u.faction in bloc, unit)
+        enemies = rel.enemies[holder]
+        group = [u for u in near if u.faction in bloc and u.faction in enemies]
         if unit is not None and unit not in group:  # a unit of a faction not hostile to it
             return NO_ENEMY_RATIO
         return self._weigh(holder, town, group, inside)
 
-    def _attackers(
-        self, holder: int, town: int, mine: Callable[[Unit], bool], unit: Unit | None
-    ) -> list[Unit]:
-        """Units hostile to the holder (of those ``mine`` accepts) in or besieging the town."""
-        enemies = self.relations.enemies[holder]
-        return [
-            u
-            for u in self.forces.units
-            if mine(u)
-            and u.faction in enemies
-            and u.fighters > 0
-            and (u is unit or (u.node == town and u.dest < 0) or u.besieging == town)
-        ]
+    def _gather(self, town: int, unit: Unit | None) -> tuple[list[Unit], list[Unit], bool]:
+        """One pass over the units with fighters, in their order, for the questions of ``at``.
 
-    def _defence(self, unit: Unit | None, town: int, holder: int, inside: list[Unit]) -> float:
+        Returns ``inside`` (standing in the town), ``near`` (in it, besieging it, or ``unit``:
+        who may attack it) and whether ``unit`` is in ``near`` only for being ``unit`` (on a
+        road, not besieging the town: no attacker when the bloc defends the town).
+        """
+        inside: list[Unit] = []
+        near: list[Unit] = []
+        extra = False
+        for u in self.forces.units:
+            if u.fighters > 0:
+                if u.node == town and u.dest < 0:
+                    inside.append(u)
+                    near.append(u)
+                elif u.besieging == town:
+                    near.append(u)
+                elif u is unit:
+                    near.append(u)
+                    extra = True
+        return inside, near, extra
+
+    def _defence(self, unit: Unit | None, town: int, holder: int, inside: list[Unit],
+                 near: list[Unit], extra: bool) -> float:
         """1 / the odds of everyone attacking a town of the bloc, with ``unit`` defending it."""
-        group = self._attackers(holder, town, lambda u: True, None)
+        enemies = self.relations.enemies[holder]
+        group = [u for u in near if u.faction in enemies and not (extra and u is unit)]
         if not group:
             return NO_ENEMY_RATIO
         if unit is not None and unit not in inside:
@@ -244,7 +254,10 @@ class Odds:
             return 0.0
         c = self.params()
         reach = self.supply.reach
-        origins = [_origin(u, town) for u in group]
+        # the town each attacker attacks from: where it came from, stands or set out from
+        origins = [
+            u.node if u.node != town else u.dest if u.dest >= 0 else u.came_from for u in group
+        ]
         a_eff = side_effectiveness(group, origins, reach, c.unsupplied)
         d_eff, defence = defending_side(
             self.world, t, self.supply, c, town, defenders, garrison
@@ -267,9 +280,3 @@ class Odds:
         town = unit.besieging if unit.besieging >= 0 else unit.dest if unit.dest >= 0 else unit.node
         return self.rule_value(unit.faction, unit, town)
 
-
-def _origin(unit: Unit, town: int) -> int:
-    """The town a unit attacks ``town`` from: where it came from, stands or set out from."""
-    if unit.node != town:
-        return unit.node
-    return unit.dest if unit.dest >= 0 else unit.came_from

@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -27,6 +28,7 @@ from scipy.sparse.csgraph import dijkstra
 from sim.agents import Faction, Relations, Unit
 from sim.rules import CompiledRule
 from sim.sense import Sense
+from sim.smallpaths import SmallPaths
 from sim.state import TownState
 from sim.world import SMALL_GRAPH, Field, World
 
@@ -90,39 +92,56 @@ def _reach_small(
     towns ``u`` settled before it, which is what any exact Dijkstra computes, so the
     distances are bit-identical to scipy's (``tests/test_raid.py`` compares them).
     """
-    adj = world.adj_eff
-    ptr, nbr, km = adj.indptr.tolist(), adj.indices.tolist(), adj.data.tolist()
+    roads = _small_roads(world)
     crossable = out.tolist()
-    # adj_eff's entries are in nbr_edge's order, so this is edge_open per entry
-    entry_open = edge_open[world.nbr_edge].tolist() if edge_open is not None else None
+    is_open = edge_open.tolist() if edge_open is not None else None  # per highway
     inf = float("inf")
-    best = [inf] * world.n
+    n = world.n
+    best = [inf] * n
     for town, head in starts:
         if head > radius_km:
             continue
         limit = radius_km - head
-        dist = {town: 0.0}
-        settled: set[int] = set()
+        dist = [inf] * n
+        dist[town] = 0.0
+        settled = [False] * n
         heap = [(0.0, town)]
         while heap:
             d, u = heapq.heappop(heap)
-            if u in settled:
+            if settled[u]:
                 continue
-            settled.add(u)
+            settled[u] = True
             if d + head < best[u]:
                 best[u] = d + head
             if not crossable[u]:
                 continue  # reached, not crossed
-            for k in range(ptr[u], ptr[u + 1]):
-                if entry_open is not None and not entry_open[k]:
+            for v, w, e in roads[u]:
+                if is_open is not None and not is_open[e]:
                     continue
-                v, nd = nbr[k], d + km[k]
-                if nd <= limit and nd < dist.get(v, inf):
+                nd = d + w
+                if nd <= limit and nd < dist[v]:
                     dist[v] = nd
                     heapq.heappush(heap, (nd, v))
     reach = np.array(best)
     reach[reach > radius_km] = np.inf
     return reach
+
+
+_ROADS: WeakKeyDictionary[World, list[list[tuple[int, float, int]]]] = WeakKeyDictionary()
+
+
+def _small_roads(world: World) -> list[list[tuple[int, float, int]]]:
+    """Per town, its roads in ``adj_eff``'s order: (neighbour, effective km, highway).
+
+    Built once per World (a map does not change during a run) rather than on every search:
+    converting the CSR arrays to lists cost as much as a raid's search on a small map.
+    """
+    roads = _ROADS.get(world)
+    if roads is None:
+        adj = world.adj_eff
+        roads = SmallPaths(adj.indptr, adj.indices, adj.data, world.nbr_edge).adj
+        _ROADS[world] = roads
+    return roads
 
 
 class Raiding:
@@ -199,10 +218,13 @@ class Raiding:
         if not len(towns):
             return -1
         at = self.sense.odds_source().at
-        odds = {t: at(f, unit, t) for t in towns.tolist()}
-        # best odds, then the shorter march, then town order
-        best = min(odds, key=lambda t: (-odds[t], km[t], t))
-        return best if odds[best] >= float(params["min_odds"]) else -1
+        # best odds, then the shorter march, then town order (the towns come in order)
+        best, best_odds, best_km = -1, 0.0, 0.0
+        for t in towns.tolist():
+            o, k = at(f, unit, t), float(km[t])
+            if best < 0 or o > best_odds or (o == best_odds and k < best_km):
+                best, best_odds, best_km = t, o, k
+        return best if best_odds >= float(params["min_odds"]) else -1
 
     def route(self, unit: Unit, rule: CompiledRule) -> Field:
         """Routes to the unit's target through towns passable to it (the target last)."""
