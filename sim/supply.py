@@ -117,33 +117,14 @@ def cut_edges(
     relations: Relations,
     sense: Sense,
     invest_ratio: float,
-    roads: Roads | None = None,
 ) -> np.ndarray:
-    """Bool (faction, highway): highways closed to each faction's supply today.
+    """Bool (faction, highway): highways closed to each faction's supply by the war today.
 
     A highway is closed to a faction when a unit hostile to it stands on the highway, or when
     it leads into a town of the faction's bloc that hostile besiegers have invested (their
-    fighters at least ``invest_ratio`` times the town's defenders), or when the timeline has
-    closed it (``roads``). Recounts the besiegers.
-    """
-    cut = _cuts(supply, world, towns, units, relations, sense, invest_ratio)
-    if roads is not None and roads.any_closed:
-        cut |= roads.closed[None, :]
-    return cut
-
-
-def _cuts(
-    supply: SupplyState,
-    world: World,
-    towns: TownState,
-    units: Sequence[Unit],
-    relations: Relations,
-    sense: Sense,
-    invest_ratio: float,
-) -> np.ndarray:
-    """``cut_edges`` without the highways closed to everyone (``roads``).
-
-    ``compute_supply`` takes those from the open highways it keeps between changes.
+    fighters at least ``invest_ratio`` times the town's defenders). Recounts the besiegers.
+    Highways the timeline closes to everyone (``roads``) are not in it: ``compute_supply``
+    takes those from the open highways it keeps between changes.
     """
     w = world
     k = len(relations.ids)
@@ -203,7 +184,7 @@ def compute_supply(
     supply returns to a town its holder held at dawn).
     """
     w = world
-    cut = _cuts(supply, world, towns, units, relations, sense, invest_ratio)
+    cut = cut_edges(supply, world, towns, units, relations, sense, invest_ratio)
     ctrl = towns.controller
     # passable[f]: towns of f's bloc; open_ends[f]: open highways between two of them (kept
     # while control, relations and the closed highways stay the same: a change of control

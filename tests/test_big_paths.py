@@ -97,7 +97,7 @@ def test_cut_edges_by_hostile_units_as_the_matrix_product(towns: int) -> None:
         model.sense.refresh()
         want = _cut_by_product(model)
         got = cut_edges(model.supply, w, model.towns, units, model.relations, model.sense,
-                        float("inf"), None)  # no town invested: only the units' cuts
+                        float("inf"))  # no town invested: only the units' cuts
         assert got.tolist() == want.tolist()
         checked += int(want.sum())
     assert checked > 0
