@@ -131,3 +131,54 @@ def test_lines_are_computed_only_when_asked_for():
     assert calls == []
     assert ("a",) in locs and locs[("a",)] == 3 and ("b",) not in locs
     assert calls == [1] and len(locs) == 1
+
+
+SECTION_CASES = [
+    "towns:\n  - {id: a, lat: 1.5, n: 12, q: 007, r: -0, s: \"x, y: z\", t: 'u', w: 1e5}\n"
+    "  # a comment\n\n  - {id: b, lat: -2., name: \"\", z: yes, e: null, d: 2020-01-01}\nx: 1\n",
+    "a: 1\ntowns:\n  - {id: a, id: b}\n",  # repeated key: the full converter reports it
+    "a: |\n  towns:\n  - {id: a}\n",  # inside a block scalar
+    "{b: 1,\ntowns:\n  - {id: a}\n}\n",  # inside a flow mapping
+    "towns:\n  - {id: a}\n    - {id: b}\n",  # uneven indentation
+    "towns:\n  - {id: a}\n   more\n",  # a continuation line
+    "towns:\n  - {id: a, x: -.5, y: .inf, k: 1_000, o: 0x1F}\n",
+    "towns:\n  - {id: a}\ntowns:\n  - {id: b}\n",  # duplicate top-level key
+    "towns:\n  - {id: \"a\tb\"}\n",  # a tab in quotes
+    "towns:\n  - {yes: 1}\n",  # a key that is not text
+    "towns:\n  - {id: a}\n  - {id: b}",  # no newline at the end
+    "- x\ntowns:\n  - {id: a}\n",
+    "h:\n  - {from: a, to: b}\n  - {from: b, to: c}\ntowns:\n  - {id: a, v: 1}\n",
+    "towns:\n  - {id: frontline_section_0_40}\n",  # the placeholder word itself
+]
+
+
+@pytest.mark.parametrize("text", SECTION_CASES)
+def test_item_sections_read_as_the_full_converter_does(text):
+    fast = fast_data(text, *LIMITS, min_items=1)
+    slow = full(text)
+    if text is SECTION_CASES[0] or text is SECTION_CASES[-2]:
+        assert fast is not FALLBACK  # the sections were read apart from libyaml
+    if fast is not FALLBACK:
+        assert not isinstance(slow, ScenarioError), (text, slow)
+        assert typed(fast) == typed(slow[0])
+
+
+def test_item_sections_are_taken_from_a_generated_map():
+    from sim.scenario import yamlsections
+
+    text = scenario_yaml(generate_scenario(300, 3, 30, seed=3))
+    split = yamlsections.split_sections(text, 10)
+    assert split is not None and {s.key for s in split[1]} >= {"towns", "highways"}
+    fast = fast_data(text, *LIMITS, min_items=10)
+    assert fast is not FALLBACK
+    assert typed(fast) == typed(full(text)[0])
+
+
+@fixed(max_examples=200, deadline_ms=2000)
+@given(yaml_texts())
+def test_any_text_reads_the_same_with_sections(text):
+    fast = fast_data(text, *LIMITS, min_items=1)
+    if fast is not FALLBACK:
+        slow = full(text)
+        assert not isinstance(slow, ScenarioError), (text, slow)
+        assert typed(fast) == typed(slow[0])

@@ -23,6 +23,8 @@ from typing import Any
 
 import yaml
 
+from sim.scenario.yamlsections import MIN_ITEMS, GiveUp, Section, read_items, split_sections
+
 __all__ = ["FALLBACK", "LazyLocations", "fast_data"]
 
 PathKey = tuple[str | int, ...]
@@ -46,25 +48,58 @@ def _libyaml() -> type | None:
     return cls if cls is not None and getattr(yaml, "__with_libyaml__", False) else None
 
 
-def fast_data(text: str, max_nodes: int, max_depth: int, max_alias_values: int) -> Any:
+def fast_data(text: str, max_nodes: int, max_depth: int, max_alias_values: int,
+              min_items: int = MIN_ITEMS) -> Any:
     """The plain data of a YAML document, or :data:`FALLBACK` if the full converter must run.
+
+    Long runs of one-line flow mappings (the towns and highways of a big map) are read by
+    :mod:`sim.scenario.yamlsections` and the rest by libyaml; if that cannot vouch for the
+    result, libyaml reads the whole text.
 
     Args:
         text: the document.
         max_nodes: the full converter's limit on values (keys and alias expansions included).
         max_depth: its limit on nesting.
         max_alias_values: its limit on values produced by re-expanding aliases.
+        min_items: the shortest run read apart from libyaml (0: none).
     """
     cls = _libyaml()
     if cls is None:
         return FALLBACK
+    limits = (max_nodes, max_depth, max_alias_values)
+    split = split_sections(text, min_items) if min_items and max_depth > 2 else None
+    if split is not None:
+        data = _read(cls, split[0], limits, split[1])
+        if data is not FALLBACK:
+            return data
+    return _read(cls, text, limits, [])
+
+
+def _read(cls: type, text: str, limits: tuple[int, int, int], sections: list[Section]) -> Any:
+    """Libyaml's reading of ``text``, with each section's items in its placeholder's place."""
     try:
         loader = cls(text)
     except UnicodeEncodeError:  # a lone surrogate: the full reader reports it
         return FALLBACK
     try:
-        return _Stream(loader, max_nodes, max_depth, max_alias_values).document()
-    except (_GiveUp, yaml.YAMLError, ValueError, OverflowError, TypeError, RecursionError):
+        stream = _Stream(loader, *limits)
+        data = stream.document()
+        if not sections:
+            return data
+        if not stream.block_root:
+            return FALLBACK
+        nodes = stream.nodes
+        for section in sections:
+            if data.get(section.key) != section.placeholder:
+                return FALLBACK  # the key line was part of something else
+            items, values = read_items(section, stream.plain)
+            nodes += values
+            if nodes > limits[0]:
+                return FALLBACK
+            data[section.key] = items
+        return data
+    except (_GiveUp, GiveUp, yaml.YAMLError, ValueError, OverflowError, TypeError,
+            RecursionError):
         return FALLBACK
     finally:
         loader.dispose()
@@ -123,6 +158,8 @@ class _Stream:
             else:
                 self.first_kind[first] = _OTHER
         self.short: dict[str, str] = {}
+        self.nodes = 0  # values read (keys and alias expansions included)
+        self.block_root = False  # the document is a block mapping
         self.constructors: dict[str, Callable[[Any, Any], Any]] = {
             _BOOL: loader.yaml_constructors[_BOOL],
             _NULL: loader.yaml_constructors[_NULL],
@@ -139,21 +176,41 @@ class _Stream:
         if tag is None or tag == "!":
             if not event.implicit[0]:
                 return value  # quoted, or the non-specific tag "!": a string
-            kind = self.first_kind.get(value[:1], _STRING)
-            if kind is _STRING:
+            tag = self.plain_tag(value, event.implicit)
+            if tag is None:
                 return value
-            if kind is _WORD:
-                # booleans and nulls are at most 5 characters (FALSE); anything longer is text
-                if len(value) > 5 and value[-1] != "\n":
-                    return value
-                tag = self.short.get(value)
-                if tag is None:
-                    tag = self.short[value] = self.resolve(value, event.implicit)
-            else:
-                number = _number(value) if kind is _NUMBER else None
-                if number is not None:
-                    return number
-                tag = self.resolve(value, event.implicit)
+            if type(tag) is not str:
+                return tag  # a number
+        return self.construct(tag, value)
+
+    def plain(self, value: str) -> Any:
+        """The value of a plain scalar without a tag (``implicit`` is ``(True, False)``)."""
+        tag = self.plain_tag(value, (True, False))
+        if tag is None:
+            return value
+        return tag if type(tag) is not str else self.construct(tag, value)
+
+    def plain_tag(self, value: str, implicit: tuple[bool, bool]) -> Any:
+        """A plain scalar's tag; None for a string, the number itself for a plain number."""
+        kind = self.first_kind.get(value[:1], _STRING)
+        if kind is _STRING:
+            return None
+        if kind is _WORD:
+            # booleans and nulls are at most 5 characters (FALSE); anything longer is text
+            if len(value) > 5 and value[-1] != "\n":
+                return None
+            tag = self.short.get(value)
+            if tag is None:
+                tag = self.short[value] = self.resolve(value, implicit)
+        else:
+            number = _number(value) if kind is _NUMBER else None
+            if number is not None:
+                return number
+            tag = self.resolve(value, implicit)
+        return None if tag == _STR else tag
+
+    def construct(self, tag: str, value: str) -> Any:
+        """A scalar of ``tag`` as the loader's constructor makes it (only the allowed tags)."""
         if tag == _STR:
             return value
         make = self.constructors.get(tag)
@@ -170,6 +227,8 @@ class _Stream:
             return None
         if type(first) is not yaml.DocumentStartEvent:
             raise _GiveUp
+        head = self.loader.peek_event()
+        self.block_root = type(head) is yaml.MappingStartEvent and head.flow_style is False
         root = self.content(get)
         if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
             raise _GiveUp  # more than one document: the full reader says so
@@ -238,6 +297,7 @@ class _Stream:
             if nodes > max_nodes:
                 raise _GiveUp
             if top is None:
+                self.nodes = nodes
                 return obj
             if not top[4]:
                 top[0].append(obj)
