@@ -16,10 +16,11 @@ from sim.constants import NO_ENEMY_RATIO
 from sim.world import World
 
 __all__ = [
-    "LEAF", "Hostile", "OddsSource", "Ratios", "friendly_fighters", "maybe_near", "row_lists",
-    "unit_xy",
+    "LEAF", "SEQUENTIAL_SUM", "Hostile", "OddsSource", "Ratios", "friendly_fighters",
+    "maybe_near", "row_lists", "unit_xy",
 ]
 
+SEQUENTIAL_SUM = 8  # numpy sums arrays shorter than this one element after the other
 LEAF = 16  # cKDTree's default leafsize: a tree of at most this many points is a single leaf
 
 

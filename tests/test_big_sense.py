@@ -7,9 +7,10 @@ import pytest
 from scipy.spatial import cKDTree
 
 import sim.sense
+import sim.sensenear
 from sim.generate import generate_scenario
 from sim.model import TerritoryModel
-from sim.sense import _maybe_near
+from sim.senseparts import maybe_near as _maybe_near
 from sim.world import World
 
 
@@ -37,7 +38,7 @@ def test_threatened_towns_the_same_with_and_without_the_pre_filter(
     s = model.sense
     got = {}
     for limit in (0, 10**9):
-        monkeypatch.setattr(sim.sense, "PREFILTER_TOWNS", limit)
+        monkeypatch.setattr(sim.sensenear, "PREFILTER_TOWNS", limit)
         got[limit] = [s.threatened_towns(f, model.towns.controller == f, km).tolist()
                       for f in range(3) for km in (0.0, 5.0, 20.0, 60.0, 400.0)]
     assert got[0] == got[10**9]
