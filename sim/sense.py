@@ -78,9 +78,10 @@ class Sense(Proximity):
         where = [(u.node, u.dest, u.progress, u.faction) for u in units]
         if where != getattr(self, "_where", None):
             self._where = where
-            if len(units) > VECTOR_UNITS:
-                self.unit_xy = _unit_xy(self.world, self.units)
-                self.unit_faction = np.array([u.faction for u in units], dtype=np.int64)
+            if len(units) > VECTOR_UNITS:  # the snapshot's columns: the units read once
+                cols = tuple(zip(*where, strict=True))
+                self.unit_xy = _unit_xy(self.world, self.units, cols)
+                self.unit_faction = np.array(cols[3], dtype=np.int64)
                 self._xy_list: list[tuple[float, float]] | None = None
             else:  # lists: the hostile groups are picked out in plain Python (_hostile_geo)
                 self._xy_list = [self._xy(u) for u in units]
@@ -151,7 +152,9 @@ class Sense(Proximity):
             self._defenders = self._by_town(on_roads=False)[0]
         return self._defenders
 
-    def _by_town(self, on_roads: bool) -> tuple[np.ndarray, list[list[float]] | None]:
+    def _by_town(
+        self, on_roads: bool, live: tuple[np.ndarray, ...] | None = None
+    ) -> tuple[np.ndarray, list[list[float]] | None]:
         """Garrisons plus the units' fighters per (faction, town), from where units stand now.
 
         The sums are those of adding each unit's fighters, in the units' order, to a table of
@@ -174,7 +177,7 @@ class Sense(Proximity):
         held = np.nonzero(t.controller >= 0)[0]
         table = np.zeros((k, n))
         table[t.controller[held], held] = t.garrison[held] + 0.0  # np.add.at onto zeros
-        faction, node, dest, fighters = self._live()
+        faction, node, dest, fighters = self._live() if live is None else live
         if not on_roads:
             still = dest < 0
             faction, node, fighters = faction[still], node[still], fighters[still]
@@ -273,9 +276,13 @@ class Sense(Proximity):
         """(friendly units' fighters, hostile fighters) per town, from where units stand now."""
         if len(self.units) > VECTOR_UNITS:
             friendly = np.zeros(self.world.n)  # only units can attack; garrisons stay home
-            fac, node, _, fighters = self._live()
+            live = self._live()
+            fac, node, _, fighters = live
             ours = self.relations.friend_of[faction][fac]
             np.add.at(friendly, node[ours], fighters[ours])
+            if self._town_fighters is None and self.relations.enemy_rows[faction]:
+                # _hostile asks for it next, nothing moved since: the same units, read once
+                self._town_fighters, self._tf_lists = self._by_town(True, live)
         else:
             friendly = np.array(self._friendly_list(faction))
         return friendly, self._hostile(faction)
