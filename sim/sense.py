@@ -19,9 +19,9 @@ from scipy.spatial import cKDTree
 
 from sim.agents import Forces, Relations, Unit
 from sim.constants import NO_ENEMY_RATIO
-from sim.senseparts import LEAF, OddsSource, Ratios, friendly_fighters, row_lists
+from sim.sensenear import Proximity
+from sim.senseparts import SEQUENTIAL_SUM, OddsSource, Ratios, friendly_fighters, row_lists
 from sim.senseparts import Hostile as _Hostile
-from sim.senseparts import maybe_near as _maybe_near
 from sim.senseparts import unit_xy as _unit_xy
 from sim.state import TownState
 from sim.world import World
@@ -29,13 +29,11 @@ from sim.world import World
 __all__ = ["Sense"]
 
 VECTOR_UNITS = 64  # above this many units, positions are computed with arrays (same floats)
-SEQUENTIAL_SUM = 8  # numpy sums arrays shorter than this one element after the other
 XY_KEPT = 4096  # unit positions' coordinates kept (Sense._xy) before they are dropped
-PREFILTER_TOWNS = 256  # threatened_towns: above this many towns, a grid picks the candidates
 SMALL_RATIO_TOWNS = 4096  # strength_ratio: up to this many towns, one town's at a time (Ratios)
 
 
-class Sense:
+class Sense(Proximity):
     """The battlefield as the factions perceive it, shared by every rule evaluated.
 
     Args:
@@ -80,9 +78,10 @@ class Sense:
         where = [(u.node, u.dest, u.progress, u.faction) for u in units]
         if where != getattr(self, "_where", None):
             self._where = where
-            if len(units) > VECTOR_UNITS:
-                self.unit_xy = _unit_xy(self.world, self.units)
-                self.unit_faction = np.array([u.faction for u in units], dtype=np.int64)
+            if len(units) > VECTOR_UNITS:  # the snapshot's columns: the units read once
+                cols = tuple(zip(*where, strict=True))
+                self.unit_xy = _unit_xy(self.world, self.units, cols)
+                self.unit_faction = np.array(cols[3], dtype=np.int64)
                 self._xy_list: list[tuple[float, float]] | None = None
             else:  # lists: the hostile groups are picked out in plain Python (_hostile_geo)
                 self._xy_list = [self._xy(u) for u in units]
@@ -153,7 +152,9 @@ class Sense:
             self._defenders = self._by_town(on_roads=False)[0]
         return self._defenders
 
-    def _by_town(self, on_roads: bool) -> tuple[np.ndarray, list[list[float]] | None]:
+    def _by_town(
+        self, on_roads: bool, live: tuple[np.ndarray, ...] | None = None
+    ) -> tuple[np.ndarray, list[list[float]] | None]:
         """Garrisons plus the units' fighters per (faction, town), from where units stand now.
 
         The sums are those of adding each unit's fighters, in the units' order, to a table of
@@ -176,7 +177,7 @@ class Sense:
         held = np.nonzero(t.controller >= 0)[0]
         table = np.zeros((k, n))
         table[t.controller[held], held] = t.garrison[held] + 0.0  # np.add.at onto zeros
-        faction, node, dest, fighters = self._live()
+        faction, node, dest, fighters = self._live() if live is None else live
         if not on_roads:
             still = dest < 0
             faction, node, fighters = faction[still], node[still], fighters[still]
@@ -275,9 +276,13 @@ class Sense:
         """(friendly units' fighters, hostile fighters) per town, from where units stand now."""
         if len(self.units) > VECTOR_UNITS:
             friendly = np.zeros(self.world.n)  # only units can attack; garrisons stay home
-            fac, node, _, fighters = self._live()
+            live = self._live()
+            fac, node, _, fighters = live
             ours = self.relations.friend_of[faction][fac]
             np.add.at(friendly, node[ours], fighters[ours])
+            if self._town_fighters is None and self.relations.enemy_rows[faction]:
+                # _hostile asks for it next, nothing moved since: the same units, read once
+                self._town_fighters, self._tf_lists = self._by_town(True, live)
         else:
             friendly = np.array(self._friendly_list(faction))
         return friendly, self._hostile(faction)
@@ -312,138 +317,6 @@ class Sense:
         if self._adj_rows is None:
             self._adj_rows = row_lists(self.world.adj_self)
         return self._adj_rows
-
-    def _hostile_tree(self, faction: int) -> tuple[cKDTree | None, np.ndarray]:
-        """(KD-tree of the faction's hostile units or None, their fighters), tree order."""
-        geo = self._hostile_geo(self.relations.enemies[faction])
-        return geo.tree(), self._weights(geo)
-
-    def _hostile_geo(self, enemies: frozenset[int]) -> _Hostile:
-        """Where the units of these factions are (kept until a unit moves)."""
-        geo = self._geo.get(enemies)
-        if geo is None:
-            xy = self._xy_list
-            if xy is not None:  # few units: their indices and points, in the units' order
-                idx = [i for i, w in enumerate(self._where) if w[3] in enemies]
-                geo = _Hostile([xy[i] for i in idx], idx, enemies)
-            else:
-                hostile = np.zeros(len(self.relations.ids), dtype=bool)  # as np.isin
-                hostile[list(enemies)] = True
-                mask = hostile[self.unit_faction]
-                geo = _Hostile(self.unit_xy[mask], mask, enemies)
-            self._geo[enemies] = geo
-        return geo
-
-    def _weights(self, geo: _Hostile) -> np.ndarray:
-        """The fighters of the geo's units now (kept until the next refresh)."""
-        fighters = self._fighters.get(geo.enemies)
-        if fighters is None:
-            fighters = self._fighters[geo.enemies] = np.array(
-                self._fighter_list, dtype=float)[geo.mask]
-        return fighters
-
-    def _fighters_of(self, geo: _Hostile, idx: Any) -> float:
-        """The sum of the fighters of the geo's units ``idx``, as ``weights[idx].sum()``.
-
-        numpy sums fewer than ``SEQUENTIAL_SUM`` numbers one after the other from 0.0 (its
-        pairwise summation starts only at eight), so a few are summed in plain Python, the
-        same floats without the array calls; tests/test_small_paths.py checks it.
-        """
-        if len(idx) < SEQUENTIAL_SUM:
-            fighters = self._weight_list.get(geo.enemies)
-            if fighters is None:
-                listed = self._fighter_list
-                fighters = self._weight_list[geo.enemies] = (
-                    [listed[i] for i in geo.mask] if isinstance(geo.mask, list)
-                    else self._weights(geo).tolist())
-            total = 0.0
-            for i in idx:
-                total += fighters[i]
-            return total
-        return float(self._weights(geo)[idx].sum())
-
-    def _near(self, faction: int, key: tuple[Any, ...], xy: Any, km: float) -> float:
-        """Hostile fighters within km of the point ``xy`` (a function: it is called on a miss).
-
-        ``key`` names the point (the same key, the same point); which units are near is kept
-        until a unit moves, their fighters are summed once per refresh.
-        """
-        near = self._near_sum.get(key)
-        if near is None:
-            geo = self._hostile_geo(self.relations.enemies[faction])
-            if not geo.size:
-                near = 0.0
-            else:
-                idx = self._point_hits.get(key)
-                if idx is None:
-                    idx = self._point_hits[key] = geo.within(xy(), km)
-                near = self._fighters_of(geo, idx)
-            self._near_sum[key] = near
-        return near
-
-    def near_unit(self, faction: int, unit: Unit, km: float) -> float:
-        """Hostile fighters within km of the unit (``enemy_fighters_within_km``)."""
-        key = (self.relations.enemies[faction], unit.node, unit.dest, unit.progress, km)
-        near = self._near_sum.get(key)  # asked again this phase: no call of _near
-        if near is None:
-            near = self._near(faction, key, lambda: self._xy(unit), km)
-        return near
-
-    def near_town(self, faction: int, town: int, km: float) -> float:
-        """Hostile fighters within km of a town (``enemy_near``)."""
-        key = (self.relations.enemies[faction], town, km)
-        return self._near(faction, key, lambda: self.world.xy[town], km)
-
-    def hostile_units(self, faction: int) -> tuple[cKDTree | None, np.ndarray]:
-        """(KD-tree of the positions, fighters) of the units hostile to the faction.
-
-        As of the last refresh; the tree is None when there are none.
-        """
-        return self._hostile_tree(faction)
-
-    def threatened_towns(self, faction: int, mask: np.ndarray, km: float) -> np.ndarray:
-        """Town numbers among ``mask`` with a unit hostile to the faction within ``km``.
-
-        The hostile units' KD-tree (built once per faction and refresh) is asked about the
-        towns, rather than a tree of the towns built for every call; "within" is the same
-        test, distance <= km, either way round.
-        """
-        towns = np.nonzero(mask)[0]
-        geo = self._hostile_geo(self.relations.enemies[faction])
-        if geo.size <= LEAF and len(towns) <= PREFILTER_TOWNS:  # one leaf: its test, no tree
-            if not geo.size or not len(towns):
-                return np.zeros(0, dtype=np.int64)
-            return towns[geo.any_within(self.world.xy[towns], km)]
-        tree, _ = self.hostile_units(faction)
-        if tree is None or not len(towns):
-            return np.zeros(0, dtype=np.int64)
-        if len(towns) > PREFILTER_TOWNS and km > 0:  # the tree asked only about towns that
-            towns = towns[_maybe_near(self.world.xy[towns], tree.data, float(km))]  # can be
-        near = tree.query_ball_point(self.world.xy[towns], r=float(km), return_length=True)
-        return towns[near > 0]
-
-    def _near_held_towns(self, faction: int, km: float) -> tuple[bool, float]:
-        """(any, fighters) of hostile units within km of any town the faction holds."""
-        key = (faction, float(km))
-        if key not in self._near_towns:
-            tree, weights = self._hostile_tree(faction)
-            held = np.nonzero(self.towns.controller == faction)[0]
-            if tree is None or not len(held):
-                self._near_towns[key] = (False, 0.0)
-            else:
-                d, _ = self._held_tree(faction, held).query(
-                    tree.data, distance_upper_bound=float(km))
-                close = np.isfinite(d)
-                self._near_towns[key] = (bool(close.any()), float(weights[close].sum()))
-        return self._near_towns[key]
-
-    def _held_tree(self, faction: int, held: np.ndarray) -> cKDTree:
-        """The KD-tree of the towns ``held`` by the faction, kept while they are the same."""
-        key = held.tobytes()
-        kept = self._held_trees.get(faction)
-        if kept is None or kept[0] != key:
-            kept = self._held_trees[faction] = (key, cKDTree(self.world.xy[held]))
-        return kept[1]
 
     def call(self, faction: int, unit: Unit | None, name: str, args: tuple[Any, ...]) -> Any:
         """Evaluate a rule-language function for a faction (and unit, if any)."""

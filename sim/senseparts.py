@@ -16,10 +16,11 @@ from sim.constants import NO_ENEMY_RATIO
 from sim.world import World
 
 __all__ = [
-    "LEAF", "Hostile", "OddsSource", "Ratios", "friendly_fighters", "maybe_near", "row_lists",
-    "unit_xy",
+    "LEAF", "SEQUENTIAL_SUM", "Hostile", "OddsSource", "Ratios", "friendly_fighters",
+    "maybe_near", "row_lists", "unit_xy",
 ]
 
+SEQUENTIAL_SUM = 8  # numpy sums arrays shorter than this one element after the other
 LEAF = 16  # cKDTree's default leafsize: a tree of at most this many points is a single leaf
 
 
@@ -191,22 +192,29 @@ def maybe_near(xy: np.ndarray, pts: np.ndarray, km: float) -> np.ndarray:
     return keys[at] == want
 
 
-def unit_xy(w: World, units: list[Unit]) -> np.ndarray:
+def unit_xy(w: World, units: list[Unit],
+            cols: tuple[tuple[Any, ...], ...] | None = None) -> np.ndarray:
     """Flat-projection km of every unit, as ``world.project(*unit.position())``, vectorised.
 
     The same float operations in the same order as ``Unit.position`` and ``Projection.xy``, so
-    the coordinates are bit-identical.
+    the coordinates are bit-identical. ``cols``: the units' nodes, destinations and progress
+    (one tuple each, in the units' order) already read, instead of reading the units again.
     """
     count = len(units)
-    node = np.fromiter((u.node for u in units), dtype=np.int64, count=count)
-    dest = np.fromiter((u.dest for u in units), dtype=np.int64, count=count)
+    if cols is not None:
+        node = np.array(cols[0], dtype=np.int64)
+        dest = np.array(cols[1], dtype=np.int64)
+    else:
+        node = np.fromiter((u.node for u in units), dtype=np.int64, count=count)
+        dest = np.fromiter((u.dest for u in units), dtype=np.int64, count=count)
     lat = w.lat[node]
     lon = w.lon[node]
     moving = np.nonzero(dest >= 0)[0]
     if len(moving):
         a, b = node[moving], dest[moving]
         k = w.edges(a, b)
-        progress = np.array([units[i].progress for i in moving.tolist()], dtype=float)
+        progress = np.array([units[i].progress for i in moving.tolist()] if cols is None
+                            else [cols[2][i] for i in moving.tolist()], dtype=float)
         f = np.minimum(progress / w.eff_km[k], 1.0)
         lat[moving] = w.lat[a] + f * (w.lat[b] - w.lat[a])
         lon[moving] = w.lon[a] + f * (w.lon[b] - w.lon[a])

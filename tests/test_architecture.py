@@ -40,13 +40,14 @@ def test_no_import_cycles_in_sim():
                 g.add_edge(me, target)
     cycles = [c for c in nx.simple_cycles(g) if not any(m.endswith("__init__") for m in c)]
     model_modules = {"sim.model", "sim.agents", "sim.battle", "sim.combat", "sim.orders",
-                     "sim.sense", "sim.supply", "sim.world", "sim.record", "sim.rules",
-                     "sim.state", "sim.constants", "sim.geo", "sim.context", "sim.build",
-                     "sim.choice", "sim.routes"}
+                     "sim.sense", "sim.sensenear", "sim.supply", "sim.world", "sim.record",
+                     "sim.rules", "sim.state", "sim.constants", "sim.geo", "sim.context",
+                     "sim.build", "sim.choice", "sim.routes"}
     assert [c for c in cycles if set(c) & model_modules] == []
 
 
 def test_the_phase_modules_do_not_know_the_model():
-    for name in ("agents", "battle", "orders", "sense", "supply", "record", "rules", "state",
-                 "context", "build", "world", "geo", "constants", "combat", "choice", "routes"):
+    for name in ("agents", "battle", "orders", "sense", "sensenear", "supply", "record", "rules",
+                 "state", "context", "build", "world", "geo", "constants", "combat", "choice",
+                 "routes"):
         assert "sim.model" not in imports(SIM / f"{name}.py"), name

@@ -7,9 +7,11 @@ import pytest
 from scipy.spatial import cKDTree
 
 import sim.sense
+import sim.sensenear
 from sim.generate import generate_scenario
 from sim.model import TerritoryModel
-from sim.sense import _maybe_near
+from sim.senseparts import maybe_near as _maybe_near
+from sim.senseparts import unit_xy
 from sim.world import World
 
 
@@ -37,7 +39,7 @@ def test_threatened_towns_the_same_with_and_without_the_pre_filter(
     s = model.sense
     got = {}
     for limit in (0, 10**9):
-        monkeypatch.setattr(sim.sense, "PREFILTER_TOWNS", limit)
+        monkeypatch.setattr(sim.sensenear, "PREFILTER_TOWNS", limit)
         got[limit] = [s.threatened_towns(f, model.towns.controller == f, km).tolist()
                       for f in range(3) for km in (0.0, 5.0, 20.0, 60.0, 400.0)]
     assert got[0] == got[10**9]
@@ -71,3 +73,29 @@ def test_edges_looks_up_as_edge() -> None:
     u = np.concatenate((w.eu, w.ev, rng.integers(w.n, size=500)))
     v = np.concatenate((w.ev, w.eu, rng.integers(w.n, size=500)))
     assert w.edges(u, v).tolist() == [w.edge(a, b) for a, b in zip(u, v, strict=True)]
+
+
+def test_ratio_first_shares_the_units_read_with_town_fighters() -> None:
+    """strength_ratios asked first (its units' read serves town_fighters) or town_fighters."""
+    model = TerritoryModel(generate_scenario(2000, 3, None, seed=5), days=6).run()
+    for i, u in enumerate(model.unit_list):
+        u.fighters = [0.1, 1e16, 3.0, 1 / 3, 0.0, -0.0][i % 6]
+    s = model.sense
+    assert len(model.unit_list) > sim.sense.VECTOR_UNITS
+    s.refresh()
+    ratios = [s.strength_ratios(f).tobytes() for f in range(len(model.factions))]
+    table = s.town_fighters().tobytes()
+    s.refresh()
+    assert s.town_fighters().tobytes() == table
+    assert [s.strength_ratios(f).tobytes() for f in range(len(model.factions))] == ratios
+
+
+def test_unit_xy_from_the_snapshot_is_read_from_the_units() -> None:
+    model = TerritoryModel(generate_scenario(2000, 3, None, seed=5), days=6).run()
+    units = model.unit_list
+    assert any(u.dest >= 0 for u in units) and any(u.dest < 0 for u in units)
+    where = [(u.node, u.dest, u.progress, u.faction) for u in units]
+    cols = tuple(zip(*where, strict=True))
+    got = unit_xy(model.world, units, cols)
+    assert got.tobytes() == unit_xy(model.world, units).tobytes()
+    assert [tuple(p) for p in got.tolist()] == [model.world.project(*u.position()) for u in units]

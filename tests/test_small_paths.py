@@ -23,7 +23,9 @@ from scipy.spatial import cKDTree
 import sim.model as sm
 from sim.generate import generate_scenario
 from sim.model import TerritoryModel
-from sim.sense import LEAF, SEQUENTIAL_SUM, Sense, _Hostile
+from sim.sense import Sense
+from sim.senseparts import LEAF, SEQUENTIAL_SUM
+from sim.senseparts import Hostile as _Hostile
 from sim.world import World, components
 
 
