@@ -55,6 +55,28 @@ def garrison_need(
     return need if policy.max is None else min(need, policy.max)
 
 
+def _least_need(policy: GarrisonPolicy) -> float:
+    """The least :func:`garrison_need` can return for the policy, at any threat."""
+    if policy.fighters is not None:
+        return policy.fighters
+    return policy.min if policy.max is None else min(policy.min, policy.max)
+
+
+def _quiet_need(policy: GarrisonPolicy) -> float | None:
+    """:func:`garrison_need` of a town with no hostile unit within ``release_km``.
+
+    None when that is not known without asking: the threat is counted within ``radius_km``,
+    so only when that does not reach beyond ``release_km`` is it no fighter at all (the 0.0
+    of an empty sum; a -0.0 would give the same need and excess).
+    """
+    if policy.fighters is not None:
+        return policy.fighters
+    if policy.release_km is None or policy.radius_km > policy.release_km:
+        return None
+    need = max(float(policy.threat_share or 0.0) * 0.0, policy.min)
+    return need if policy.max is None else min(need, policy.max)
+
+
 def garrison_to_leave(
     policy: GarrisonPolicy, faction: int, town: int, capturing: float, sense: Sense,
     world: World,
@@ -300,15 +322,24 @@ def _release(
         close = {u.node for _, u in mine}
         for node in list(close):
             close.update(world.neighbours(node).tolist())
-        # only this town's garrison changes in the loop, so the others can be sifted first
-        held = (towns.controller == f.index) & (towns.garrison > RELEASE_MIN) & supply.supplied
+        # only this town's garrison changes in the loop, so the others can be sifted first;
+        # a garrison less than RELEASE_MIN above the least need releases nothing at any
+        # threat (its excess, g - need, is at most g - least: rounding keeps the order), so
+        # its threat is not asked about
+        garrison = towns.garrison
+        held = ((towns.controller == f.index) & (garrison > RELEASE_MIN) & supply.supplied
+                & (garrison - _least_need(policy) >= RELEASE_MIN))
+        quiet = _quiet_need(policy)
         for town in np.flatnonzero(held).tolist():
             if town not in close:
                 continue
             g = float(towns.garrison[town])
             if sense.call(f.index, None, "enemy_near", (world.ids[town], policy.release_km)):
                 continue
-            excess = g - garrison_need(policy, f.index, town, sense, world)
+            if quiet is None:
+                excess = g - garrison_need(policy, f.index, town, sense, world)
+            else:
+                excess = g - quiet  # nothing hostile within release_km: the need is known
             if excess < RELEASE_MIN:
                 continue
             near = {town: 0.0}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
+import pytest
 
 from sim.model import DEFAULT_SCENARIO, TerritoryModel
 
@@ -66,3 +67,29 @@ def test_the_statistics_are_plain_python_numbers_of_the_old_sums() -> None:
             assert stats["population"] == float(
                 np.bincount(ctrl[ctrl >= 0], model.towns.population[ctrl >= 0])[i])
             assert stats["besieged_towns"] == int((mine & model.supply.besieged).sum())
+
+
+def test_an_event_made_without_init_is_the_dataclass_event() -> None:
+    import dataclasses
+    import datetime as dt
+    import pickle
+
+    from sim.record import Event, _event
+
+    for figures in (None, (1.0, -0.0, 7.0, 2.5)):
+        values = (3, dt.date(2017, 8, 4), "battle", "isis", "t", "T", "", "d", "text", figures)
+        fast, plain = _event(*values), Event(*values)
+        assert fast == plain and hash(fast) == hash(plain) and repr(fast) == repr(plain)
+        assert list(vars(fast)) == list(vars(plain))  # the fields, in their order
+        assert dataclasses.astuple(fast) == dataclasses.astuple(plain)
+        assert pickle.loads(pickle.dumps(fast)) == plain
+        assert fast.line() == plain.line() and fast.row() == plain.row()
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            fast.day = 4  # still frozen
+
+
+def test_events_are_dated_by_the_day_they_were_emitted() -> None:
+    m = TerritoryModel(DEFAULT_SCENARIO, seed=2).run(30)
+    assert m.events
+    for e in m.events:
+        assert e.date == m.start_date + __import__("datetime").timedelta(days=e.day)
