@@ -194,3 +194,20 @@ def test_small_map_reach_equals_scipy_bit_for_bit(monkeypatch):
         assert a.tobytes() == b.tobytes()
     assert np.isfinite(small[-2]).sum() == 6 and not np.isfinite(small[-1]).any()
     assert sum(np.isfinite(a).sum() for a in small) > 3 * len(small)  # the searches went far
+
+
+def test_the_raid_rule_check_is_kept_only_for_the_same_rule_lists():
+    """``_any_raid`` answers as the plain test, also after new lists take the old ones' place."""
+    from types import SimpleNamespace
+
+    from sim.raid import _any_raid
+
+    def rules(*actions: str) -> list:
+        return [SimpleNamespace(action=a) for a in actions]
+
+    defend, raid = rules("defend", "hold"), rules("defend", "raid")
+    cases = [[defend], [defend], [raid], [raid, defend], [defend, rules("hold")], [], [rules()]]
+    for lists in cases:
+        plain = any(r.action == "raid" for rs in lists for r in rs)
+        assert _any_raid(lists) is plain
+        assert _any_raid(list(lists)) is plain  # a new outer list of the same rule lists
