@@ -91,7 +91,9 @@ def test_plain_text_equals_rich_whenever_it_is_given_and_often_is() -> None:
 
     plain_equals_rich()
     assert len(plain) >= 100
-    assert 0.1 < sum(plain) / len(plain) < 0.9, sum(plain) / len(plain)
+    # both paths taken by a fair number of examples (the share moved 9-15 % between runs
+    # whose other tests differed: hypothesis' generation is not isolated from them)
+    assert min(sum(plain), len(plain) - sum(plain)) >= 15, (sum(plain), len(plain))
 
 
 def test_a_forced_colour_terminal_goes_through_rich(monkeypatch: pytest.MonkeyPatch) -> None:
