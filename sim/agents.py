@@ -125,6 +125,10 @@ class Faction:
     garrison_policy: GarrisonPolicy | None = None
     objective_tags: list[frozenset[str]] = field(default_factory=list)
 
+    #: (the list ``unit_rules`` was, whether it holds a ``raid`` rule), for ``raids``
+    _raids: tuple[list[CompiledRule] | None, bool] = field(
+        default=(None, False), init=False, repr=False, compare=False)
+
     #: tags -> objectives_for(tags), for the list ``objective_tags`` was when they were found
     _for_tags: tuple[list[frozenset[str]] | None, dict[frozenset[str], tuple[int, ...]]] = field(
         default=(None, {}), init=False, repr=False, compare=False)
@@ -145,6 +149,19 @@ class Faction:
             found = kept[tags] = tuple(
                 i for i, want in enumerate(self.objective_tags)
                 if not want or not want.isdisjoint(tags))
+        return found
+
+    @property
+    def raids(self) -> bool:
+        """Whether one of its unit rules is a ``raid`` rule.
+
+        Kept while ``unit_rules`` is the same list (a timeline ``set`` of the rules puts a new
+        one in its place).
+        """
+        owner, found = self._raids
+        if owner is not self.unit_rules:
+            found = any(r.action == "raid" for r in self.unit_rules)
+            self._raids = (self.unit_rules, found)
         return found
 
     @property

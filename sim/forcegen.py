@@ -50,16 +50,25 @@ def garrison_need(
     """
     if policy.fighters is not None:
         return policy.fighters
-    threat = sense.call(faction, None, "enemy_near", (world.ids[town], policy.radius_km))
+    return _need_at(policy, sense.call(faction, None, "enemy_near",
+                                       (world.ids[town], policy.radius_km)))
+
+
+def _need_at(policy: GarrisonPolicy, threat: float) -> float:
+    """:func:`garrison_need` when ``threat`` hostile fighters are within ``radius_km``.
+
+    It never falls as the threat grows (``threat_share`` and ``min`` are at least 0), so at a
+    threat of 0 it is the least the policy can ask at any threat.
+    """
+    if policy.fighters is not None:
+        return policy.fighters
     need = max(float(policy.threat_share or 0.0) * threat, policy.min)
     return need if policy.max is None else min(need, policy.max)
 
 
 def _least_need(policy: GarrisonPolicy) -> float:
     """The least :func:`garrison_need` can return for the policy, at any threat."""
-    if policy.fighters is not None:
-        return policy.fighters
-    return policy.min if policy.max is None else min(policy.min, policy.max)
+    return _need_at(policy, 0.0)
 
 
 def _quiet_need(policy: GarrisonPolicy) -> float | None:
@@ -69,12 +78,10 @@ def _quiet_need(policy: GarrisonPolicy) -> float | None:
     so only when that does not reach beyond ``release_km`` is it no fighter at all (the 0.0
     of an empty sum; a -0.0 would give the same need and excess).
     """
-    if policy.fighters is not None:
-        return policy.fighters
-    if policy.release_km is None or policy.radius_km > policy.release_km:
+    if policy.fighters is None and (policy.release_km is None
+                                    or policy.radius_km > policy.release_km):
         return None
-    need = max(float(policy.threat_share or 0.0) * 0.0, policy.min)
-    return need if policy.max is None else min(need, policy.max)
+    return _need_at(policy, 0.0)
 
 
 def garrison_to_leave(

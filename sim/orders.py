@@ -162,18 +162,12 @@ def _route(
     key = (kind, faction, param, tags)
     fld = fields.get(key)
     if fld is None:
-        if kind == "reinforce":
+        if kind == "objective":
+            fld = objective_field(o, faction, param, tags)
+        elif kind == "reinforce":
             fld = reinforce_field(o, faction, param)
         else:
-            # objective and retreat fields depend on nothing that changes without a new
-            # control version or an emptied ``routes.fields`` (their own caches' keys): kept
-            # there across days, so a day without a capture asks neither function again
-            kept = ("route", *key, o.towns.version)
-            fld = o.routes.fields.get(kept)
-            if fld is None:
-                fld = (objective_field(o, faction, param, tags) if kind == "objective"
-                       else retreat_field(o, faction))
-                o.routes.fields[kept] = fld
+            fld = retreat_field(o, faction)
         fields[key] = fld
     return fld
 

@@ -180,7 +180,7 @@ class Raiding:
         edge_open: np.ndarray | None,
     ) -> Raiding | None:
         """A Raiding for today's orders, or None when no faction has a raid rule (no cost)."""
-        if not _any_raid([f.unit_rules for f in factions]):
+        if not any(f.raids for f in factions):
             return None
         return cls(world, towns, relations, sense, edge_open)
 
@@ -241,25 +241,6 @@ class Raiding:
             if unit.dest < 0:  # a route from another raider's start may not serve this one
                 self._routes[key] = fld
         return fld
-
-
-#: the factions' lists of unit rules last asked about, and whether one has a raid rule
-_RAID_RULES: list[tuple[list[list[CompiledRule]], bool]] = []
-
-
-def _any_raid(rule_lists: list[list[CompiledRule]]) -> bool:
-    """Whether a raid rule is among these lists (kept while they are the same list objects).
-
-    A timeline ``set`` of the rules puts new lists in place, so identity is the test.
-    """
-    if _RAID_RULES:
-        lists, found = _RAID_RULES[0]
-        if len(lists) == len(rule_lists) and all(
-                a is b for a, b in zip(lists, rule_lists, strict=True)):
-            return found
-    found = any(r.action == "raid" for rules in rule_lists for r in rules)
-    _RAID_RULES[:] = [(rule_lists, found)]
-    return found
 
 
 def _starts(w: World, unit: Unit) -> list[tuple[int, float]]:

@@ -204,9 +204,6 @@ def _compare(node: ast.Compare, names: set[str]) -> UnitFn:
         op = node.ops[0]
         if const:
             v = const[0]
-            attr = _ATTRS.get(node.left.id) if isinstance(node.left, ast.Name) else None
-            if attr is not None:  # ``morale < 0.3``: one closure, the same float() and test
-                return _attr_compare(attr, type(op), v, fn=_CMP[type(op)])
             if isinstance(op, ast.Lt):
                 return lambda u, e: bool(first(u, e) < v)
             if isinstance(op, ast.LtE):
@@ -230,20 +227,6 @@ def _compare(node: ast.Compare, names: set[str]) -> UnitFn:
         return True
 
     return chain
-
-
-#: variables that are a unit's attribute read through float() (``_VARIABLES``' forms)
-_ATTRS = {"morale": "morale", "fighters": "fighters", "quality": "quality"}
-
-
-def _attr_compare(attr: str, op: type, v: Any, fn: Callable[[Any, Any], Any]) -> UnitFn:
-    """``float(unit.<attr>) <op> v`` in one closure (as the variable's and the test's two)."""
-    if attr == "morale":
-        if op is ast.Lt:
-            return lambda u, e: bool(float(u.morale) < v)
-        if op is ast.GtE:
-            return lambda u, e: bool(float(u.morale) >= v)
-    return lambda u, e: bool(fn(float(getattr(u, attr)), v))
 
 
 def _name(name: str, names: set[str]) -> Compiled:

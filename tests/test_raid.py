@@ -139,6 +139,19 @@ def test_no_raid_rule_no_raiding():
     assert Raiding.needed(k.factions, k.world, k.towns, k.relations, k.sense, None) is None
 
 
+def test_raiding_follows_rules_put_in_place_at_run_time():
+    """A timeline ``set`` puts new rule lists in a faction in place (``model._apply_sets``)."""
+    k, with_raid = kit(raid_map([SIT])), kit(raid_map([RAID, SIT]))
+    blue = next(f for f in k.factions if any(r.action == "defend" for r in f.unit_rules))
+    raiders = next(f for f in with_raid.factions if f.id == blue.id)
+    assert not blue.raids and raiders.raids
+    blue.unit_rules = raiders.unit_rules
+    assert blue.raids
+    assert Raiding.needed(k.factions, k.world, k.towns, k.relations, k.sense, None) is not None
+    blue.unit_rules = [r for r in raiders.unit_rules if r.action != "raid"]
+    assert not blue.raids
+
+
 def bad(rule: dict) -> str:
     with pytest.raises(ScenarioError) as err:
         load_scenario(raid_map([rule, SIT]))
@@ -194,20 +207,3 @@ def test_small_map_reach_equals_scipy_bit_for_bit(monkeypatch):
         assert a.tobytes() == b.tobytes()
     assert np.isfinite(small[-2]).sum() == 6 and not np.isfinite(small[-1]).any()
     assert sum(np.isfinite(a).sum() for a in small) > 3 * len(small)  # the searches went far
-
-
-def test_the_raid_rule_check_is_kept_only_for_the_same_rule_lists():
-    """``_any_raid`` answers as the plain test, also after new lists take the old ones' place."""
-    from types import SimpleNamespace
-
-    from sim.raid import _any_raid
-
-    def rules(*actions: str) -> list:
-        return [SimpleNamespace(action=a) for a in actions]
-
-    defend, raid = rules("defend", "hold"), rules("defend", "raid")
-    cases = [[defend], [defend], [raid], [raid, defend], [defend, rules("hold")], [], [rules()]]
-    for lists in cases:
-        plain = any(r.action == "raid" for rs in lists for r in rs)
-        assert _any_raid(lists) is plain
-        assert _any_raid(list(lists)) is plain  # a new outer list of the same rule lists
