@@ -206,7 +206,7 @@ def cell_list(grid: Network) -> list[Cell]:
     cells: list[Cell] | None = getattr(grid, "_frontline_cells", None)
     if cells is None:
         cells = [grid[town] for town in range(len(grid._cells))]
-        grid._frontline_cells = cells  # type: ignore[attr-defined]
+        grid._frontline_cells = cells
     return cells
 
 
@@ -321,7 +321,7 @@ class Unit(CellAgent):
         """
         new = self._cells[town]
         self._cell_node = town
-        old = self._mesa_cell
+        old: Cell | None = self._mesa_cell  # type: ignore[has-type]
         if new is old:
             return
         if not INLINE_CELL_MOVE or new.capacity is not None or old is None:

@@ -74,7 +74,7 @@ def test_fallback_when_mesa_differs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_run_cells_follow_the_units() -> None:
-    """Over a run of a generated map, every unit's cell is its town's, and only units are in cells."""
+    """Over a run of a generated map each unit's cell is its town's; only units are in cells."""
     model = TerritoryModel(generate_scenario(400, 3, None, 2))
     for _ in range(6):
         model.step()
