@@ -165,7 +165,8 @@ class Sense(Proximity):
         return self._defenders
 
     def _by_town(
-        self, on_roads: bool, live: tuple[np.ndarray, ...] | None = None
+        self, on_roads: bool, live: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]
+        | None = None
     ) -> tuple[np.ndarray, list[list[float]] | None]:
         """Garrisons plus the units' fighters per (faction, town), from where units stand now.
 
@@ -189,24 +190,29 @@ class Sense(Proximity):
         held = np.nonzero(t.controller >= 0)[0]
         table = np.zeros((k, n))
         table[t.controller[held], held] = t.garrison[held] + 0.0  # np.add.at onto zeros
-        faction, node, dest, fighters = self._live() if live is None else live
+        faction, node, dest, fighters = self._live(not on_roads) if live is None else live
         if not on_roads:
+            assert dest is not None
             still = dest < 0
             faction, node, fighters = faction[still], node[still], fighters[still]
         np.add.at(table, (faction, node), fighters)  # in the units' order
         return table, None
 
-    def _live(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _live(
+        self, with_dest: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
         """(faction, node, dest, fighters) of each unit as it is now, in the units' order.
 
         Not a refresh's snapshot: the lazily filled sums take the units from where they stand
         at the first question. ``np.add.at`` adds them one after the other in this order,
-        the same floats as the loop over the units.
+        the same floats as the loop over the units. ``dest`` is None unless ``with_dest``:
+        only the defenders (units standing in a town) need it, and a column costs a quarter
+        of the pass (~0.35 ms at 10,000 units).
         """
         units = self.units  # one list per attribute: 4x faster than a list of tuples
         return (np.array([u.faction for u in units], dtype=np.int64),
                 np.array([u.node for u in units], dtype=np.int64),
-                np.array([u.dest for u in units], dtype=np.int64),
+                np.array([u.dest for u in units], dtype=np.int64) if with_dest else None,
                 np.array([u.fighters for u in units], dtype=float))
 
     def enemy_present(self, faction: int) -> np.ndarray:
@@ -288,7 +294,7 @@ class Sense(Proximity):
         """(friendly units' fighters, hostile fighters) per town, from where units stand now."""
         if len(self.units) > VECTOR_UNITS:
             friendly = np.zeros(self.world.n)  # only units can attack; garrisons stay home
-            live = self._live()
+            live = self._live(with_dest=False)  # units on a road count at their town
             fac, node, _, fighters = live
             ours = self.relations.friend_of[faction][fac]
             np.add.at(friendly, node[ours], fighters[ours])
