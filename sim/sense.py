@@ -294,13 +294,18 @@ class Sense(Proximity):
         """(friendly units' fighters, hostile fighters) per town, from where units stand now."""
         if len(self.units) > VECTOR_UNITS:
             friendly = np.zeros(self.world.n)  # only units can attack; garrisons stay home
-            live = self._live(with_dest=False)  # units on a road count at their town
-            fac, node, _, fighters = live
-            ours = self.relations.friend_of[faction][fac]
-            np.add.at(friendly, node[ours], fighters[ours])
             if self._town_fighters is None and self.relations.enemy_rows[faction]:
+                live = self._live(with_dest=False)  # units on a road count at their town
+                fac, node, _, fighters = live
+                ours = self.relations.friend_of[faction][fac]
+                np.add.at(friendly, node[ours], fighters[ours])
                 # _hostile asks for it next, nothing moved since: the same units, read once
                 self._town_fighters, self._tf_lists = self._by_town(True, live)
+            else:  # only the bloc's units read (in the units' order: the same additions)
+                bloc = self.relations.friend_of[faction].tolist()
+                ours_units = [u for u in self.units if bloc[u.faction]]
+                np.add.at(friendly, np.array([u.node for u in ours_units], dtype=np.int64),
+                          np.array([u.fighters for u in ours_units], dtype=float))
         else:
             friendly = np.array(self._friendly_list(faction))
         return friendly, self._hostile(faction)

@@ -99,3 +99,31 @@ def test_unit_xy_from_the_snapshot_is_read_from_the_units() -> None:
     got = unit_xy(model.world, units, cols)
     assert got.tobytes() == unit_xy(model.world, units).tobytes()
     assert [tuple(p) for p in got.tolist()] == [model.world.project(*u.position()) for u in units]
+
+
+def test_ratio_after_moves_reads_the_blocs_units_as_all_units() -> None:
+    """With the fighters by town fixed, a later ratio reads its bloc's units where they stand
+    now; the same floats as adding every unit of the bloc from the all-units arrays."""
+    model = TerritoryModel(generate_scenario(2000, 3, None, seed=5), days=6).run()
+    s, w, rel = model.sense, model.world, model.relations
+    units = model.unit_list
+    for i, u in enumerate(units):
+        u.fighters = [0.1, 1e16, 3.0, 1 / 3, 0.0, -0.0][i % 6]
+    s.refresh()
+    hostile = [s._hostile(f) for f in range(len(model.factions))]  # fixed from here on
+    assert s.presence_fixed() and len(units) > sim.sense.VECTOR_UNITS
+    for i, u in enumerate(units):  # units move after the fighters by town were taken
+        if i % 3 == 0:
+            u.node = units[(i * 7) % len(units)].node
+    for f in range(len(model.factions)):
+        fac = np.array([u.faction for u in units])
+        node = np.array([u.node for u in units])
+        fighters = np.array([u.fighters for u in units], dtype=float)
+        ours = rel.friend_of[f][fac]
+        friendly = np.zeros(w.n)
+        np.add.at(friendly, node[ours], fighters[ours])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            near_f, near_h = w.adj_self @ friendly, w.adj_self @ hostile[f]
+            want = np.where(near_h > 0, near_f / np.maximum(near_h, 1e-12),
+                            sim.sense.NO_ENEMY_RATIO)
+        assert s.strength_ratios(f).tobytes() == want.tobytes()
