@@ -42,13 +42,14 @@ def test_item_segments_and_id_items_fast_equal_plain(extra, n, at):
     items = _unique(n)
     for k, item in enumerate(extra):
         items.insert((at + k) % (len(items) + 1), item)
-    fast = (yamlio.item_segments(items), yamlio.id_items(items), _whole({"t": items}, "t"))
-    saved = yamlio._FAST_ITEMS
+    saved = yamlio._FAST_ITEMS, bigchecks.FAST_FROM
     try:
+        bigchecks.FAST_FROM = 1  # _whole's fast path from this many items
+        fast = (yamlio.item_segments(items), yamlio.id_items(items), _whole({"t": items}, "t"))
         yamlio._FAST_ITEMS = 10**9
         plain = (yamlio.item_segments(items), yamlio.id_items(items))
     finally:
-        yamlio._FAST_ITEMS = saved
+        yamlio._FAST_ITEMS, bigchecks.FAST_FROM = saved
     assert fast[:2] == plain
     assert [type(s) for s in fast[0]] == [type(s) for s in plain[0]]
     assert fast[2] == all(isinstance(x, dict) and isinstance(x.get("id"), str) for x in items)

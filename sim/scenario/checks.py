@@ -196,7 +196,7 @@ def _whole(data: dict[str, Any], key: str) -> bool:
     value = data.get(key)
     if not isinstance(value, list):
         return False
-    if not set(map(type, value)) - {dict} and not set(
+    if len(value) >= bigchecks.FAST_FROM and not set(map(type, value)) - {dict} and not set(
             map(type, [x.get("id") for x in value])) - {str}:
         return True  # plain dicts and text ids, as read: found without a Python loop of ours
     return all(isinstance(x, dict) and isinstance(x.get("id"), str) for x in value)
