@@ -10,7 +10,7 @@ their order and lines do not depend on which path ran.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,19 +29,21 @@ def controllers(towns: list[tuple[Any, dict[str, Any]]],
     None unless every controller is a known faction or none, and no town without one has a
     garrison.
     """
-    ctrl = [t.get("controller") for _, t in towns]
-    named = {c for c in ctrl if c is not None}
-    if not all(isinstance(c, str) for c in named) or not named <= factions:
+    items = [t for _, t in towns]
+    ctrl = [t.get("controller") for t in items]
+    if set(map(type, ctrl)) - {str, type(None)}:
         return None
-    for c, (_, t) in zip(ctrl, towns, strict=True):
-        if c is None:
-            g = t.get("garrison")
-            if isinstance(g, int | float) and g > 0:
-                return None
-    ids = [t.get("id") for _, t in towns]
-    if not all(isinstance(i, str) for i in ids):
+    named = set(ctrl)
+    named.discard(None)
+    if not named <= factions:
         return None
-    return {str(i): c for i, c in zip(ids, ctrl, strict=True)}
+    for g in [t.get("garrison") for c, t in zip(ctrl, items, strict=True) if c is None]:
+        if isinstance(g, int | float) and g > 0:
+            return None
+    ids = [t.get("id") for t in items]
+    if set(map(type, ids)) - {str}:
+        return None
+    return dict(zip(cast("list[str]", ids), ctrl, strict=True))
 
 
 def road_ends(roads: list[Any], index: dict[str, int]) -> np.ndarray | None:
@@ -52,17 +54,19 @@ def road_ends(roads: list[Any], index: dict[str, int]) -> np.ndarray | None:
     """
     import numpy as np
 
-    if not all(isinstance(h, dict) for h in roads):
+    if set(map(type, roads)) - {dict}:
         return None
     ends = []
     for key in ("from", "to"):
-        names = [h.get(key) for h in roads]
-        if not all(type(x) is str for x in names):
+        try:  # None for an unknown town or a value that is no town id (an int, a list)
+            idx = list(map(index.get, [h.get(key) for h in roads]))
+        except TypeError:  # unhashable
             return None
-        idx = [index.get(x, -1) for x in names]
+        if None in idx:
+            return None
         ends.append(np.asarray(idx, dtype=np.int64))
     a, b = ends
-    if len(roads) and (min(a.min(), b.min()) < 0 or bool(np.any(a == b))):
+    if len(roads) and bool(np.any(a == b)):
         return None
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     if np.unique(lo * len(index) + hi).size != len(roads):

@@ -18,7 +18,7 @@ either way (tests/test_yaml_fast.py compares the two on generated documents).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import yaml
@@ -92,7 +92,7 @@ def _read(cls: type, text: str, limits: tuple[int, int, int], sections: list[Sec
         for section in sections:
             if data.get(section.key) != section.placeholder:
                 return FALLBACK  # the key line was part of something else
-            items, values = read_items(section, stream.plain)
+            items, values = read_items(section, stream.plain, stream.texts)
             nodes += values
             if nodes > limits[0]:
                 return FALLBACK
@@ -189,6 +189,23 @@ class _Stream:
         if tag is None:
             return value
         return tag if type(tag) is not str else self.construct(tag, value)
+
+    def texts(self, words: Iterable[str]) -> bool:
+        """Whether every one of ``words`` (plain scalars) reads as itself, as text.
+
+        The same as asking :meth:`plain` of each, with the words :meth:`plain_tag` calls text
+        at once (the first character starts no resolver's pattern, or a long word where only
+        booleans and nulls could start) not asked.
+        """
+        kinds, plain = self.first_kind, self.plain
+        for word in words:
+            kind = kinds.get(word[:1], _STRING)
+            if kind is _STRING or (kind is _WORD and len(word) > 5 and word[-1] != "\n"):
+                continue
+            value = plain(word)
+            if type(value) is not str or value != word:
+                return False
+        return True
 
     def plain_tag(self, value: str, implicit: tuple[bool, bool]) -> Any:
         """A plain scalar's tag; None for a string, the number itself for a plain number."""

@@ -13,12 +13,17 @@ text) makes :func:`read_items` give up; :func:`sim.scenario.yamlfast.fast_data` 
 whole text with libyaml. The caller checks that each placeholder came back as the value of a
 top-level key of a block mapping (so the key line was no part of a block scalar or flow
 collection), and only then puts the items in its place.
+
+A run is read as JSON when that gives the same items (:func:`_read_json`: each kind of line,
+its keys and kinds of values, rewritten by one regular-expression substitution over the run,
+then ``json.loads``; 100,000 towns 0.9 -> 0.47 s), else line by line (:func:`_read_lines`).
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,16 +115,28 @@ def _placeholder(text: str, k: int) -> str | None:
     return None if word in text else word
 
 
-def read_items(section: Section, plain: Callable[[str], Any]) -> tuple[list[Any], int]:
+def read_items(section: Section, plain: Callable[[str], Any],
+               texts: Callable[[Iterable[str]], bool] | None = None) -> tuple[list[Any], int]:
     """The items of a run as plain data, and how many values they count as (keys included).
+
+    Read as JSON when that is sure to give the same (:func:`_read_json`), else line by line.
 
     Args:
         section: the run.
         plain: a plain scalar's value, as the full converter constructs it.
+        texts: whether every one of some plain words reads as itself, text (the same as
+            asking ``plain`` of each; by default, that is what is done).
 
     Raises:
         GiveUp: a line outside the subset.
     """
+    fast = _read_json(section, plain, texts or (lambda words: all(
+        _as_itself(w, plain) for w in words)))
+    return fast if fast is not None else _read_lines(section, plain)
+
+
+def _read_lines(section: Section, plain: Callable[[str], Any]) -> tuple[list[Any], int]:
+    """:func:`read_items` line by line: two regular expressions and a Python loop per line."""
     items: list[dict[str, Any]] = []
     append = items.append
     words: dict[str, Any] = {}  # other plain words seen (ids, names), constructed once each
@@ -160,3 +177,119 @@ def read_items(section: Section, plain: Callable[[str], Any]) -> tuple[list[Any]
         values += 1 + 2 * len(pairs)
         append(item)
     return items, values
+
+
+# ------------------------------------------------------------------ the run as JSON
+#: A run whose item lines need more templates than this is read line by line.
+MAX_TEMPLATES = 8
+
+_ITEM_START = re.compile(r"\n +- \{")
+_COMMENT_LINE = re.compile(r"^ *#.*$", re.MULTILINE)
+_WHOLE_ANY = r"[-+]?(?:0|[1-9][0-9]*)"  # what _VALUE reads as an int, and as a float:
+_FRACTION_ANY = r"[-+]?[0-9]+\.[0-9]*"
+_JSON_WHOLE = re.compile(r"-?(?:0|[1-9][0-9]*)")  # ... the same texts that JSON reads alike
+_JSON_FRACTION = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+")
+_WORD_CHARS = r"[-+.]?[A-Za-z0-9_][A-Za-z0-9_.+-]*"
+
+
+@dataclass(frozen=True)
+class _Template:
+    """The item lines with one line's keys, in its order, and its kinds of values.
+
+    ``pattern`` matches (as a whole line) exactly the lines that :func:`_read_lines` reads as
+    an item of these keys, each value of the same kind (text, a word, an int, a float), and
+    whose values JSON reads alike (no ``+`` sign, no leading zero, digits after a dot, no
+    ``"`` or backslash in single quotes); ``json`` is that line as a JSON object and a comma.
+    """
+
+    keys: tuple[str, ...]
+    words: tuple[str, ...]  # the keys whose values are plain words (resolved like YAML's)
+    pattern: re.Pattern[str]
+    json: str
+
+
+def _template(line: str, indent: str, plain: Callable[[str], Any]) -> _Template | None:
+    """The template of an item line, or None if JSON cannot read such lines alike."""
+    item = _ITEM.fullmatch(line)
+    if item is None or item.group(1) != indent or _PAIRS.fullmatch(item.group(2)) is None:
+        return None
+    pairs = list(_PAIR.finditer(item.group(2)))
+    keys = tuple(m.group(1) for m in pairs)
+    if len(set(keys)) != len(keys) or not all(_as_itself(k, plain) for k in keys):
+        return None
+    parts, out, words = [], [], []
+    for n, (key, m) in enumerate(zip(keys, pairs, strict=True), start=1):
+        end = r"(?= *,)" if n < len(keys) else r"(?= *\} *(?:\n|\Z))"
+        dq, sq, whole, fraction, word = m.group(2, 3, 4, 5, 6)
+        if dq is not None:
+            value, shown = r'"([^"\\\n]*)"', f'"\\g<{n}>"'
+        elif sq is not None and '"' not in sq and "\\" not in sq:
+            value, shown = r"""'([^'\n"\\]*)'""", f'"\\g<{n}>"'
+        elif whole is not None and _JSON_WHOLE.fullmatch(whole):
+            value, shown = rf"(-?(?:0|[1-9][0-9]*)){end}", f"\\g<{n}>"
+        elif fraction is not None and _JSON_FRACTION.fullmatch(fraction):
+            value, shown = rf"(-?(?:0|[1-9][0-9]*)\.[0-9]+){end}", f"\\g<{n}>"
+        elif word is not None:
+            value = rf"(?!{_WHOLE_ANY}{end})(?!{_FRACTION_ANY}{end})({_WORD_CHARS})"
+            shown = f'"\\g<{n}>"'
+            words.append(key)
+        else:
+            return None
+        parts.append(rf" *{key}: +{value} *" + ("," if n < len(keys) else ""))
+        out.append(f'"{key}": {shown}')
+    # "\n" first, not "^" (multi-line): a pattern that starts with text is looked for by
+    # that text, several times faster than trying the pattern at every line
+    pattern = re.compile(r"\n" + re.escape(indent) + r"- \{" + "".join(parts)
+                         + r"\} *(?=\n|\Z)")
+    return _Template(keys, tuple(words), pattern, "\n{" + ", ".join(out) + "},")
+
+
+def _read_json(section: Section, plain: Callable[[str], Any],
+               texts: Callable[[Iterable[str]], bool]) -> tuple[list[Any], int] | None:
+    """:func:`read_items` by turning the run into a JSON array; None if unsure (or GiveUp).
+
+    Each kind of item line (its keys and kinds of values, :class:`_Template`) is rewritten
+    into a JSON object by one regular-expression substitution over the whole run, comment
+    lines are dropped, and ``json.loads`` reads the array. None (the caller reads the lines
+    one by one, which also words any problem) when a line is not printable, an item line
+    fits no template, more than ``MAX_TEMPLATES`` kinds are needed, or a plain word does not
+    read as itself (a ``yes``, a date, a ``null``).
+    """
+    lines = section.lines
+    if not "".join(lines).isprintable():
+        return None
+    text = "\n" + "\n".join(lines)  # each line after a newline, as the templates look for
+    templates: list[_Template] = []
+    values = 0
+    while (start := _ITEM_START.search(text)) is not None:
+        if len(templates) == MAX_TEMPLATES:
+            return None
+        end = text.find("\n", start.start() + 1)
+        tmpl = _template(text[start.start() + 1:end if end >= 0 else len(text)],
+                         section.indent, plain)
+        if tmpl is None:
+            return None
+        text, count = tmpl.pattern.subn(tmpl.json, text)
+        if not count:
+            return None
+        values += count * (1 + 2 * len(tmpl.keys))
+        templates.append(tmpl)
+    if "#" in text:
+        text = _COMMENT_LINE.sub("", text)
+    body = text.rstrip()
+    try:
+        items = json.loads("[" + body[:-1] + "]") if body.endswith(",") else None
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(items, list):
+        return None
+    for key in {k for t in templates for k in t.words}:
+        # (with the quoted text of the same key in other kinds of line: asked needlessly)
+        if not texts({v for item in items if type(v := item.get(key)) is str}):
+            return None
+    return items, values
+
+
+def _as_itself(word: str, plain: Callable[[str], Any]) -> bool:
+    value = plain(word)
+    return type(value) is str and value == word
