@@ -4,7 +4,7 @@ Which hostile units are within a distance of a town, a unit or any town a factio
 the units' coordinates a refresh took (``Sense.unit_xy``, or ``Sense._xy_list`` with few units)
 and the hostile units' KD-tree, built once per set of enemies and kept until a unit moves; with
 few units, which of them are within a distance of a point is kept by their points across
-refreshes (they often stand where they stood on an earlier day); their fighters are summed once
+refreshes (they sometimes stand where they stood on an earlier day); their fighters are summed once
 per refresh. :class:`Proximity` is a base of :class:`sim.sense.Sense`,
 which owns every attribute it reads.
 """
@@ -78,8 +78,8 @@ class Proximity:
         """The ``hits`` of the hostile units at these points, kept across refreshes.
 
         Which of them are within a distance of a point depends on the points alone, and the
-        hostile units often stand where they stood on an earlier day (besiegers, garrisons of
-        units, a side that did not move): about half the questions are asked again.
+        hostile units sometimes stand where they stood on an earlier day (besiegers, a side
+        that did not move): in a default run 139 of 1,097 searches are answered from here.
         """
         kept: dict[tuple[tuple[float, float], ...], dict[tuple[Any, ...], Any]] | None = (
             getattr(self, "_hits_by_points", None))
