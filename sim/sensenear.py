@@ -27,7 +27,7 @@ from sim.world import World
 __all__ = ["PREFILTER_TOWNS", "Proximity"]
 
 PREFILTER_TOWNS = 256  # threatened_towns: above this many towns, a grid picks the candidates
-HITS_KEPT = 1024  # sets of hostile points whose hits are kept (Proximity._hits_of)
+HITS_KEPT = 1024  # sets of hostile points whose hits are kept, and points asked about in each
 
 
 class Proximity:
@@ -125,7 +125,8 @@ class Proximity:
         """Hostile fighters within km of the point ``xy`` (a function: it is called on a miss).
 
         ``key`` names the point (the same key, the same point); which units are near is kept
-        until a unit moves, their fighters are summed once per refresh.
+        while the hostile units stand where they are (``Hostile.hits``; with few units across
+        refreshes, see ``_hits_of``), their fighters are summed once per refresh.
         """
         near = self._near_sum.get(key)
         if near is None:
@@ -133,9 +134,12 @@ class Proximity:
             if not geo.size:
                 near = 0.0
             else:
-                idx = geo.hits.get(key)
+                hits = geo.hits
+                idx = hits.get(key)
                 if idx is None:
-                    idx = geo.hits[key] = geo.within(xy(), km)
+                    if len(hits) >= HITS_KEPT:  # hostile units that stay put for long
+                        hits.clear()
+                    idx = hits[key] = geo.within(xy(), km)
                 near = self._fighters_of(geo, idx)
             self._near_sum[key] = near
         return near
