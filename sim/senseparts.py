@@ -107,6 +107,7 @@ class Hostile:
             when asked for: the same floats).
         mask: which of the Sense's units they are (a bool array, or their indices in order).
         enemies: the factions.
+        hits: the ``hits`` of an earlier Hostile of the same points, to share.
 
     Up to ``LEAF`` points a KD-tree is a single leaf, which ``cKDTree.query_ball_point``
     searches by brute force: points in index order, kept when ``dx*dx + dy*dy <= r*r`` (the
@@ -115,16 +116,20 @@ class Hostile:
     it asks the tree. tests/test_small_paths.py checks the two agree, on boundary cases too.
     """
 
-    __slots__ = ("_pts", "_tree", "_xy", "enemies", "mask", "size")
+    __slots__ = ("_pts", "_tree", "_xy", "enemies", "hits", "mask", "size")
 
     def __init__(self, pts: np.ndarray | list[tuple[float, float]],
-                 mask: np.ndarray | list[int], enemies: frozenset[int]) -> None:
+                 mask: np.ndarray | list[int], enemies: frozenset[int],
+                 hits: dict[tuple[Any, ...], Any] | None = None) -> None:
         self.mask = mask
         self.enemies = enemies
         self.size = len(pts)
         self._pts = pts if isinstance(pts, np.ndarray) else None
         self._xy = None if isinstance(pts, np.ndarray) else pts
         self._tree: cKDTree | None = None
+        #: a point's key -> ``within``'s answer there (filled by the Sense; a function of
+        #: the points alone, so shared by every Hostile of the same points)
+        self.hits: dict[tuple[Any, ...], Any] = {} if hits is None else hits
 
     @property
     def pts(self) -> np.ndarray:
