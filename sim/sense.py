@@ -101,9 +101,6 @@ class Sense(Proximity):
             #: enemies -> where the units of those factions are (factions with the same
             #: enemies share it)
             self._geo: dict[frozenset[int], _Hostile] = {}
-            #: (enemies, node, dest, progress, km) or (enemies, town, km) -> the hostile units
-            #: within km of that point (indices into the enemies' units, in a tree's order)
-            self._point_hits: dict[tuple[Any, ...], Any] = {}
         #: the units' fighters now (Python floats, as the array's ``tolist``)
         self._fighter_list = [float(u.fighters) for u in units]
         #: enemies -> their units' fighters (an array, and a list for plain-Python sums)
@@ -118,8 +115,8 @@ class Sense(Proximity):
         self._defenders: np.ndarray | None = None
         self._near_towns: dict[tuple[int, float], tuple[bool, float]] = {}
         self._enemy_present: dict[int, np.ndarray] = {}
-        #: a key of ``_point_hits`` -> hostile fighters near the town (``enemy_near``) or the
-        #: unit (``enemy_within_km``)
+        #: (enemies, node, dest, progress, km) or (enemies, town, km) -> hostile fighters near
+        #: that town (``enemy_near``) or unit (``enemy_within_km``)
         self._near_sum: dict[tuple[Any, ...], float] = {}
 
     def _xy(self, unit: Unit) -> tuple[float, float]:
