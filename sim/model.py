@@ -34,6 +34,7 @@ from mesa.experimental.scenarios import Scenario
 
 from sim.agents import Unit
 from sim.air import AirPower
+from sim.attrition import attrition
 from sim.battle import fight
 from sim.build import (
     build_faction,
@@ -57,7 +58,7 @@ from sim.sense import Sense
 from sim.shipped import DEFAULT_SCENARIO
 from sim.startup import collector_off_then_freeze
 from sim.state import Roads
-from sim.supply import SupplyState, attrition, compute_supply
+from sim.supply import SupplyState, compute_supply
 from sim.timeline import Timeline, fire_due
 from sim.world import World
 
