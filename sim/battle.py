@@ -1,18 +1,24 @@
-"""The combat phase: battles at contested towns, breaking, retreat, surrender and capture."""
+"""The combat phase: battles at contested towns, their losses and breaking; bombardment.
+
+:func:`fight` finds the sides at each contested town (``sim.battlefield``), shares the air's
+sorties among the battles, fights each for a day (Lanchester's square law, ``sim.combat``),
+lets the sorties no battle took bombard besieged towns, and removes destroyed units. What a
+battle leaves (retreat, surrender, capture) is in ``sim.capture``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from sim.agents import Faction, Forces, Relations, Unit
-from sim.air import AirPower, Engagement, allocate, bombardment
+from sim.air import AirPower, allocate, bombardment
+from sim.battlefield import Battles, Sides, engagement, sides_at
+from sim.capture import capture, fall_back, label
 from sim.combat import lanchester_step
 from sim.constants import DESTROYED_BELOW
-from sim.forcegen import garrison_to_leave
-from sim.odds import defenders_of, defending_side, side_effectiveness
+from sim.odds import defending_side, side_effectiveness
 from sim.record import Recorder
 from sim.rivers import crossing_defence
 from sim.scenario.schema import CombatParams
@@ -22,27 +28,6 @@ from sim.supply import SupplyState
 from sim.world import World
 
 __all__ = ["fight"]
-
-
-@dataclass(slots=True)
-class _Battles:
-    """What the combat phase reads and changes (one per call of ``fight``; not changed).
-
-    Not a frozen dataclass: its 12 fields cost ~3 us a day to set that way, 0.5 us so.
-    """
-
-    world: World
-    towns: TownState
-    factions: Sequence[Faction]
-    relations: Relations
-    supply: SupplyState
-    sense: Sense
-    ledger: Ledger
-    params: CombatParams
-    rng: np.random.Generator
-    record: Recorder
-    closed: np.ndarray | None  # bool per highway (Roads.closed) when any is closed
-    air: AirPower | None = None
 
 
 def fight(
@@ -70,7 +55,7 @@ def fight(
     (``sim.air.allocate``).
     """
     closed = roads.closed if roads is not None and roads.any_closed else None
-    b = _Battles(
+    b = Battles(
         world, towns, factions, relations, supply, sense, ledger, params, rng, record, closed, air
     )
     present: dict[int, list[Unit]] = {}
@@ -86,17 +71,17 @@ def fight(
         units = [u for u in present[town] if u.fighters > 0]
         if units:
             fighting.append((town, units))
-    known: dict[int, _Sides | list[Unit] | None] = {}
+    known: dict[int, Sides | list[Unit] | None] = {}
     if air is not None:
         battles = []
         if air.active():
             for town, units in fighting:
-                sides = known[town] = _sides(b, town, units)
-                if isinstance(sides, _Sides):
-                    battles.append(_engagement(town, sides))
+                sides = known[town] = sides_at(b, town, units)
+                if isinstance(sides, Sides):
+                    battles.append(engagement(town, sides))
         allocate(air, factions, battles)
     for town, units in fighting:
-        _battle_at(b, town, units, known[town] if town in known else _sides(b, town, units))
+        _battle_at(b, town, units, known[town] if town in known else sides_at(b, town, units))
     if air is not None:
         _bombard(b, forces)
     for u in list(forces.units):
@@ -110,13 +95,13 @@ def fight(
                 u.node,
                 "",
                 u.key,
-                f"{_label(f, u)} is destroyed at {world.names[u.node]}",
+                f"{label(f, u)} is destroyed at {world.names[u.node]}",
             )
             forces.remove(u)
     sense.refresh()
 
 
-def _bombard(b: _Battles, forces: Forces) -> None:
+def _bombard(b: Battles, forces: Forces) -> None:
     """The sorties no battle took strike the towns each faction's units wait before.
 
     A town counts if its holder is hostile to the faction and no hostile unit stands in it
@@ -173,88 +158,20 @@ def _bombard(b: _Battles, forces: Forces) -> None:
             )
 
 
-def _label(faction: Faction, unit: Unit) -> str:
-    """How a unit is named in events: "ISIS's al-Mayadin reserve", not "ISIS's ISIS ..."."""
-    if unit.name.casefold().startswith(faction.name.casefold()):
-        return unit.name
-    return f"{faction.name}'s {unit.name}"
-
-
-def _blocs(b: _Battles, factions: list[int]) -> list[list[int]]:
-    """Group factions into alliances (transitively allied), each sorted, in a stable order."""
-    groups: list[list[int]] = []
-    for f in sorted(factions):
-        for g in groups:
-            if any(f in b.relations.friends[h] for h in g):
-                g.append(f)
-                break
-        else:
-            groups.append([f])
-    return groups
-
-
-@dataclass(frozen=True)
-class _Sides:
-    """Who fights whom at a town today (before any loss)."""
-
-    holder: int
-    attackers: list[Unit]
-    defenders: list[Unit]
-    garrison: float
-    d_total: float
-    att_blocs: list[list[int]]
-
-
-def _sides(b: _Battles, town: int, units: list[Unit]) -> _Sides | list[Unit] | None:
-    """The sides of the battle at ``town``, or the winners of an unopposed capture.
-
-    None when nobody fights there; a list of units when the town falls unopposed (their
-    factions are the bloc ``_capture`` needs).
-    """
-    t = b.towns
-    rel = b.relations
-    holder = int(t.controller[town])
-    if holder < 0:
-        blocs = _blocs(b, sorted({u.faction for u in units}))
-        if len(blocs) == 1:
-            return units
-        holder = max(blocs, key=lambda g: sum(u.fighters for u in units if u.faction in g))[0]
-    attackers = [u for u in units if u.faction in rel.enemies[holder]]
-    if not attackers:
-        return None
-    defenders = defenders_of(rel, holder, sorted({u.faction for u in attackers}), units)
-    garrison = float(t.garrison[town]) if t.controller[town] >= 0 else 0.0
-    d_total = garrison + sum(u.fighters for u in defenders)
-    att_blocs = _blocs(b, sorted({u.faction for u in attackers}))
-    if d_total < DESTROYED_BELOW:
-        best = max(att_blocs, key=lambda g: sum(u.fighters for u in attackers if u.faction in g))
-        return [u for u in attackers if u.faction in best]
-    return _Sides(holder, attackers, defenders, garrison, d_total, att_blocs)
-
-
-def _engagement(town: int, s: _Sides) -> Engagement:
-    """The battle as air support sees it: its size and the factions of each side."""
-    a_total = sum(u.fighters for u in s.attackers)
-    defending = frozenset({s.holder} | {u.faction for u in s.defenders})
-    return Engagement(
-        town, a_total + s.d_total, (*(frozenset(g) for g in s.att_blocs), defending)
-    )
-
-
-def _air_of(b: _Battles, town: int, factions: set[int]) -> float:
+def _air_of(b: Battles, town: int, factions: set[int]) -> float:
     """The air multiplier of a side at the town today (1.0 without air support)."""
     return b.air.applied_to(town, factions) if b.air is not None else 1.0
 
 
 def _battle_at(
-    b: _Battles, town: int, units: list[Unit], sides: _Sides | list[Unit] | None
+    b: Battles, town: int, units: list[Unit], sides: Sides | list[Unit] | None
 ) -> None:
     """The day's battle at ``town`` between the ``sides`` found among its ``units``."""
     t = b.towns
     if sides is None:
         return
     if isinstance(sides, list):
-        _capture(b, town, sides, sorted({u.faction for u in sides}), unopposed=True)
+        capture(b, town, sides, sorted({u.faction for u in sides}), unopposed=True)
         return
     holder, attackers, defenders = sides.holder, sides.attackers, sides.defenders
     garrison, d_total, att_blocs = sides.garrison, sides.d_total, sides.att_blocs
@@ -311,7 +228,7 @@ def _battle_at(
             survivors.append(alive)
         else:
             for u in alive:
-                _fall_back(b, u, town)
+                fall_back(b, u, town)
     d_alive = float(t.garrison[town]) + sum(u.fighters for u in defenders)
     d_morale = _morale(defenders, float(t.garrison[town]), float(t.garrison_morale[town]))
     if survivors and (d_alive < DESTROYED_BELOW or d_morale < c.break_morale):
@@ -320,12 +237,12 @@ def _battle_at(
         t.garrison[town] = 0.0
         for u in defenders:
             if u.fighters >= DESTROYED_BELOW:
-                _fall_back(b, u, town)
+                fall_back(b, u, town)
         winners = max(survivors, key=lambda g: sum(u.fighters for u in g))
-        _capture(b, town, winners, sorted({u.faction for u in winners}), unopposed=False)
+        capture(b, town, winners, sorted({u.faction for u in winners}), unopposed=False)
 
 
-def _log_air(b: _Battles, town: int) -> None:
+def _log_air(b: Battles, town: int) -> None:
     """An ``air`` event per faction whose sorties went to the battle at ``town``."""
     assert b.air is not None
     for (where, f), (sorties, mult) in sorted(b.air.applied.items()):
@@ -343,7 +260,7 @@ def _log_air(b: _Battles, town: int) -> None:
 
 
 def _apply_losses(
-    b: _Battles, units: list[Unit], garrison: float, town: int, lost: float, before: float
+    b: Battles, units: list[Unit], garrison: float, town: int, lost: float, before: float
 ) -> None:
     """One side loses ``lost`` of its ``before`` fighters, in proportion, units and garrison."""
     if before <= 0 or lost <= 0:
@@ -370,91 +287,3 @@ def _morale(units: list[Unit], garrison: float, garrison_morale: float) -> float
     return (garrison * garrison_morale + sum(u.fighters * u.morale for u in units)) / total
 
 
-def _fall_back(b: _Battles, unit: Unit, town: int) -> None:
-    """A broken unit leaves for a safe neighbouring town of its bloc, or surrenders."""
-    f = b.factions[unit.faction]
-    w = b.world
-    tf = b.sense.town_fighters()
-    enemies = sorted(f.enemies)
-    options = []
-    for nb in w.neighbours(town):
-        c = b.towns.controller[nb]
-        if b.closed is not None and b.closed[w.edge(town, nb)]:
-            continue
-        if c >= 0 and c in f.friends and not (enemies and tf[enemies, nb].sum() > 0):
-            options.append(
-                (0 if nb == unit.came_from else 1, not b.supply.reach[unit.faction, nb], int(nb))
-            )
-    if options:
-        dest = min(options)[2]
-        unit.arrive(dest)
-        unit.besieging = -1
-        b.record.emit(
-            "retreat",
-            f.id,
-            town,
-            "",
-            w.ids[dest],
-            f"{_label(f, unit)} breaks and falls back from "
-            f"{w.names[town]} to {w.names[dest]}",
-        )
-    else:
-        b.ledger.casualties[unit.faction] += unit.fighters
-        b.record.emit(
-            "surrender",
-            f.id,
-            town,
-            "",
-            f"{unit.fighters:.0f} fighters",
-            f"{_label(f, unit)} ({unit.fighters:,.0f}) surrenders at {w.names[town]}",
-        )
-        unit.fighters = 0.0
-
-
-def _capture(b: _Battles, town: int, units: list[Unit], bloc: list[int], unopposed: bool) -> None:
-    """Hand the town to the strongest faction of the winning bloc; leave a garrison.
-
-    The garrison is ``occupation_share`` of each of the winner's capturing units, or what the
-    winner's garrison policy says (``sim.forcegen.garrison_to_leave``), taken from its
-    capturing units in proportion to their fighters.
-    """
-    t = b.towns
-    by_faction = {f: sum(u.fighters for u in units if u.faction == f) for f in bloc}
-    winner = max(sorted(by_faction), key=lambda f: by_faction[f])
-    old = int(t.controller[town])
-    wf = b.factions[winner]
-    if old >= 0:
-        b.ledger.casualties[old] += float(t.garrison[town])
-    policy = wf.garrison_policy
-    mine = [u for u in units if u.faction == winner]
-    if policy is None:
-        share = b.params.occupation_share
-    elif policy.share is not None:
-        share = policy.share
-    else:
-        capturing = sum(u.fighters for u in mine)
-        want = garrison_to_leave(policy, winner, town, capturing, b.sense, b.world)
-        share = want / capturing if capturing > 0 else 0.0
-    left = 0.0
-    for u in mine:
-        d = u.fighters * share
-        u.fighters -= d
-        left += d
-    t.garrison[town] = left
-    t.garrison_quality[town] = wf.garrison_quality
-    t.garrison_morale[town] = (
-        (sum(u.morale for u in mine) / len(mine)) if mine else wf.garrison_morale
-    )
-    t.conscripts[town] = 0.0
-    t.desert_rate[town] = 0.0
-    t.set_controller(town, winner)
-    loser = b.factions[old] if old >= 0 else None
-    text = f"{wf.name} captures {b.world.names[town]}" + (f" from {loser.name}" if loser else "")
-    b.record.emit(
-        "capture",
-        wf.id,
-        town,
-        loser.id if loser else "",
-        "unopposed" if unopposed else "after battle",
-        text + (" unopposed" if unopposed and loser else ""),
-    )

@@ -22,9 +22,6 @@ state                 owner                          what it holds
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +31,9 @@ from mesa.experimental.scenarios import Scenario
 
 from sim.agents import Unit
 from sim.air import AirPower
+from sim.attrition import attrition
 from sim.battle import fight
 from sim.build import (
-    build_faction,
     build_factions,
     build_forces,
     build_grid,
@@ -44,104 +41,26 @@ from sim.build import (
     build_relations,
     build_towns,
 )
+from sim.buildcache import frozen_build, shared_world
 from sim.forcegen import ForceGen, generate
 from sim.odds import Odds
 from sim.orders import Routes, faction_actions, give_orders
 from sim.record import STATISTICS, Event, Recorder
 from sim.rivers import Bridging, closed_at_start
 from sim.scenario import LoadedScenario, load_scenario
-from sim.scenario.runsets import with_runtime_sets
 from sim.scenario.schema import Arrival
 from sim.scenario.schema import Scenario as ScenarioSpec
 from sim.sense import Sense
+from sim.setevents import apply_sets
 from sim.shipped import DEFAULT_SCENARIO
-from sim.startup import collector_off_then_freeze
 from sim.state import Roads
-from sim.supply import SupplyState, attrition, compute_supply
+from sim.supply import SupplyState, compute_supply
 from sim.timeline import Timeline, fire_due
-from sim.world import World
 
 __all__ = ["DEFAULT_SCENARIO", "METRICS", "CampaignScenario", "TerritoryModel"]
 
 #: The per-faction statistics recorded each day (``sim.record.STATISTICS``).
 METRICS = STATISTICS
-
-#: Maps of at least this many towns freeze the garbage collector's view of the built objects.
-FREEZE_GC_TOWNS = 2_000
-_frozen = [0]  # builds that froze so far (this process)
-
-
-@contextmanager
-def _frozen_build(towns: int) -> Iterator[None]:
-    """Build a big map without garbage collections, then exempt its objects from later ones.
-
-    A full collection traverses every tracked object; a 10,000-town map's build and loaded
-    scenario leave enough of them that one full collection costs about a day's time (0.1 s).
-    Left enabled, the collector runs that collection in the middle of the build (the build
-    allocates enough to trigger it), or on day 3-5 when the build happens to stay below the
-    threshold; so the collector is off during the build, and ``gc.freeze()`` afterwards moves
-    the built objects out of its view (they are still freed by reference counting; results
-    do not depend on the collector). A later big build first unfreezes and collects, so
-    cyclic garbage of earlier models is not kept for ever.
-    """
-    if towns < FREEZE_GC_TOWNS:
-        yield
-        return
-    if _frozen[0]:
-        gc.unfreeze()
-        gc.collect()
-    try:
-        with collector_off_then_freeze():
-            yield
-    finally:
-        _frozen[0] += 1
-
-
-_last_world: list[tuple[ScenarioSpec, World]] = []  # the last map built, by its scenario
-
-
-def _world(spec: ScenarioSpec) -> World:
-    """The ``World`` of a validated scenario, reused while the same scenario object is run.
-
-    A ``World`` is never changed by a run, so the runs of one parameter point in a sweep
-    (which share one loaded scenario) share it.
-    """
-    if _last_world and _last_world[0][0] is spec:
-        return _last_world[0][1]
-    w = World(spec)
-    _last_world[:] = [(spec, w)]
-    return w
-
-
-#: Timeline ``set`` results kept for later runs (entries; only maps below FREEZE_GC_TOWNS).
-SET_CACHE = 8
-# (the data the overrides were applied to, the overrides, the scenario they made)
-_set_results: list[tuple[dict[str, Any], dict[str, Any], LoadedScenario]] = []
-
-
-def _with_sets(
-    data: dict[str, Any], sets: dict[str, Any], spec: ScenarioSpec | None = None
-) -> LoadedScenario:
-    """``load_scenario(data, sets)``, reused while the runs share the same data object.
-
-    With ``spec`` (validated from ``data``) only the touched sections are validated again
-    (``sim.scenario.runsets``: the same scenario and data, and only the checks that can find an
-    error there: about 1.1 ms CPU a set instead of 2.5, 6,800 function calls instead of 19,800;
-    its warnings are not collected). Loading plain data
-    is a function of the data and the overrides alone (no file is read), and its result is
-    frozen; the runs of one loaded scenario (a sweep's parameter point)
-    fire the same ``set`` events on the same data, so each validation is done once (about 3 %
-    of a default-scenario run). Big maps are not kept: their data is large.
-    """
-    for seen, given, loaded in _set_results:
-        if seen is data and given == sets:
-            return loaded
-    loaded = load_scenario(data, sets) if spec is None else with_runtime_sets(data, spec, sets)
-    if len(loaded.scenario.towns) < FREEZE_GC_TOWNS:
-        _set_results.append((data, sets, loaded))
-        del _set_results[:-SET_CACHE]
-    return loaded
-
 
 #: What a campaign can be built from: a file, plain scenario data, or a loaded scenario.
 Source = str | Path | dict[str, Any] | LoadedScenario | ScenarioSpec
@@ -222,8 +141,8 @@ class TerritoryModel(mesa.Model):
         self.days = sim.days
         self.start_date: dt.date = sim.start_date
         self.day = 0
-        with _frozen_build(len(self.spec.towns)):
-            self.world = w = _world(self.spec)
+        with frozen_build(len(self.spec.towns)):
+            self.world = w = shared_world(self.spec)
             self.grid = build_grid(w, self)
             self.relations = build_relations(self.spec)
             self.factions = build_factions(self.spec, w, self.relations)
@@ -370,31 +289,12 @@ class TerritoryModel(mesa.Model):
         )
 
     def _apply_sets(self, sets: dict[str, Any]) -> None:
-        """A timeline ``set``: the scenario with these overrides from now on.
-
-        Parameters are read from ``spec`` every day; the factions' rules, objectives and
-        garrison settings are rebuilt (paths are limited to those, see sim.timeline).
-        """
-        loaded = _with_sets(self._data, sets, self.spec)
-        before, self._data, self.spec = self.spec.factions, loaded.data, loaded.scenario
-        # a faction whose validated section is the same object is unchanged (runsets keeps
-        # the untouched ones): its compiled rules stand
-        changed = [i for i, f in enumerate(self.spec.factions) if f is not before[i]]
-        town_ids = set(self.world.ids) if changed else set()
-        for i in changed:
-            old = self.factions[i]
-            new = build_faction(self.spec.factions[i], i, self.world, self.relations, town_ids)
-            old.unit_rules, old.faction_rules = new.unit_rules, new.faction_rules
-            old.objectives, old.objective_tags = new.objectives, new.objective_tags
-            old.garrison_quality, old.garrison_morale = new.garrison_quality, new.garrison_morale
-            old.garrison_policy = new.garrison_policy
-        if any(".objectives" in path for path in sets):
-            self.routes.fields.clear()  # routes towards the old objectives are stale
-        if self.air is not None:
-            for path in sets:
-                parts = path.split(".")
-                if parts[0] == "factions" and len(parts) > 2 and parts[2] == "air":
-                    self.air.refresh(self.spec, self.faction_index[parts[1]])
+        """A timeline ``set``: the scenario with these overrides from now on (``apply_sets``)."""
+        loaded = apply_sets(
+            self._data, self.spec, sets, self.world, self.relations, self.factions,
+            self.faction_index, self.routes, self.air,
+        )
+        self._data, self.spec = loaded.data, loaded.scenario
 
     def _collect(self) -> None:
         self.record.collect(self, self.towns, self.supply.besieged, self.forces.units, self.ledger,

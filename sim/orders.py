@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from sim.agents import Faction, Forces, Relations, Unit
+from sim.attrition import conscript
 from sim.choice import RuleChoice, choose
 from sim.context import FactionContext
 from sim.march import Phase, blocked, flush, hold, travel
@@ -23,7 +24,7 @@ from sim.routes import Routes
 from sim.rules import CompiledRule
 from sim.sense import Sense
 from sim.state import Ledger, Roads, TownState
-from sim.supply import SupplyState, conscript
+from sim.supply import SupplyState
 from sim.world import Field, World
 
 __all__ = ["QUEUE_UNITS", "Routes", "choose", "faction_actions", "give_orders", "order_target"]

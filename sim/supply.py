@@ -1,29 +1,29 @@
-"""Supply and its consequences: sieges from graph connectivity, attrition, conscription.
+"""Supply and sieges from graph connectivity: who can supply which town, which are besieged.
 
 This module owns :class:`SupplyState` (who can supply which town, which held towns are
 besieged, the airlift of each pocket) and the besiegers' tally (:class:`SiegeTally`): the one
-place that counts the fighters waiting on each town's approach roads.
+place that counts the fighters waiting on each town's approach roads. What follows from it
+(siege attrition, desertion, morale recovery) and conscription are in ``sim.attrition``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from sim.agents import Faction, Relations, Unit
 from sim.record import Recorder
-from sim.scenario.schema import SimulationParams
 from sim.sense import Sense
-from sim.state import Ledger, Roads, TownState
+from sim.state import Roads, TownState
 from sim.world import World
 
 #: With more units than this, the highways hostile units stand on are found with arrays
 #: (``cut_edges``); below it the plain loop costs less than the arrays' set-up.
 MANY_UNITS = 64
 
-__all__ = ["SiegeTally", "SupplyState", "attrition", "compute_supply", "conscript", "cut_edges"]
+__all__ = ["SiegeTally", "SupplyState", "compute_supply", "cut_edges"]
 
 
 class SiegeTally:
@@ -319,112 +319,3 @@ def _capacity_share(
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(need > 0, capacity / np.maximum(need, 1e-12), (capacity > 0) * 1.0)
     return np.minimum(share, 1.0)
-
-
-def attrition(
-    supply: SupplyState,
-    towns: TownState,
-    units: Sequence[Unit],
-    factions: Sequence[Faction],
-    relations: Relations,
-    ledger: Ledger,
-    params: SimulationParams,
-    sense: Sense,
-) -> None:
-    """A day of siege attrition, conscript desertion and morale recovery; refreshes ``sense``."""
-    siege = params.siege
-    t = towns
-    besieged = supply.besieged
-    if besieged.any():
-        _siege_losses(supply, towns, ledger, params, np.nonzero(besieged)[0])
-    friends = relations.friends
-    # plain lists for the tests: indexing numpy arrays one value at a time costs 0.1-0.2 us
-    ctrl = t.controller.tolist()
-    reach = supply.reach.tolist()
-    for u in units:
-        at_home = u.dest < 0 and ctrl[u.node] in friends[u.faction]
-        supplied = reach[u.faction][u.node]
-        if at_home and not supplied:
-            relief = 1.0 - supply.pocket_airlift[u.node]  # a numpy float, as the losses were
-            lost = u.fighters * siege.attrition * relief
-            u.fighters -= lost
-            ledger.casualties[u.faction] += lost
-            u.morale = max(u.morale - siege.morale_loss * relief, 0.0)
-        elif not u.in_battle and supplied:
-            # out of battle with a supply line (in a town, or on a road out of a supplied one)
-            u.morale = min(u.morale + params.combat.morale_recovery, u.base_morale)
-    deserting = t.conscripts * t.desert_rate
-    if deserting.any():
-        held = t.controller >= 0
-        d = np.where(held, np.minimum(deserting, t.garrison), 0.0)
-        t.garrison -= d
-        t.conscripts = np.maximum(t.conscripts - d, 0.0)
-        np.add.at(ledger.deserted, t.controller[held], d[held])
-    recover = supply.supplied & (t.garrison > 0)
-    if recover.any():
-        # each holder's garrison morale, by lookup (index -1, nobody, is the 0.0 at the end)
-        target = np.array([f.garrison_morale for f in factions] + [0.0])[t.controller]
-        t.garrison_morale[recover] = np.minimum(
-            t.garrison_morale[recover] + params.combat.morale_recovery,
-            np.maximum(target[recover], t.garrison_morale[recover]),
-        )
-    sense.refresh()
-
-
-def _siege_losses(
-    supply: SupplyState, t: TownState, ledger: Ledger, params: SimulationParams, idx: np.ndarray
-) -> None:
-    """A day's siege losses of the besieged towns ``idx`` (ascending): garrison, morale, people."""
-    siege = params.siege
-    relief = 1.0 - supply.pocket_airlift[idx]
-    loss = t.garrison[idx] * siege.attrition * relief
-    t.garrison[idx] -= loss
-    np.add.at(ledger.casualties, t.controller[idx], loss)
-    t.garrison_morale[idx] = np.maximum(t.garrison_morale[idx] - siege.morale_loss * relief, 0.0)
-    t.population[idx] *= 1.0 - siege.civilian_loss * relief
-
-
-def conscript(
-    towns: TownState,
-    ledger: Ledger,
-    faction: Faction,
-    params: Mapping[str, Any],
-    fighting_age_share: float,
-    record: Recorder,
-) -> None:
-    """Turn a share of the fighting-age men of the faction's towns into garrison fighters."""
-    t = towns
-    where_held = np.nonzero(t.controller == faction.index)[0]
-    if not len(where_held):
-        return
-    men = t.population[where_held] * fighting_age_share
-    cap = params["max_share"] * t.men_initial[where_held] - t.conscripted[where_held]
-    take = np.clip(np.minimum(params["rate"] * men, cap), 0.0, None)
-    total = float(take.sum())
-    if total < 1.0:
-        return
-    g = t.garrison[where_held]
-    new_g = g + take
-    with np.errstate(invalid="ignore", divide="ignore"):
-        w_new = np.where(new_g > 0, take / new_g, 0.0)
-    t.garrison_morale[where_held] += w_new * (params["morale"] - t.garrison_morale[where_held])
-    t.garrison_quality[where_held] += w_new * (
-        params["quality"] - t.garrison_quality[where_held]
-    )
-    t.garrison[where_held] = new_g
-    t.population[where_held] -= take
-    t.conscripted[where_held] += take
-    t.conscripts[where_held] += take
-    t.desert_rate[where_held] = params["desertion"]
-    ledger.recruited[faction.index] += total
-    where = int(where_held[np.argmax(take)])
-    n_towns = int((take >= 1).sum())
-    record.emit(
-        "conscription",
-        faction.id,
-        where,
-        "",
-        f"{total:.0f} men in {n_towns} towns",
-        f"{faction.name} conscripts {total:,.0f} men in {n_towns} town"
-        f"{'s' if n_towns != 1 else ''} (most in {record.town_names[where]})",
-    )

@@ -42,12 +42,13 @@ def test_no_import_cycles_in_sim():
     model_modules = {"sim.model", "sim.agents", "sim.battle", "sim.combat", "sim.orders",
                      "sim.sense", "sim.sensenear", "sim.supply", "sim.world", "sim.record",
                      "sim.rules", "sim.state", "sim.constants", "sim.geo", "sim.context",
-                     "sim.build", "sim.choice", "sim.routes"}
+                     "sim.build", "sim.choice", "sim.routes", "sim.attrition", "sim.battlefield",
+                     "sim.capture", "sim.buildcache", "sim.setevents"}
     assert [c for c in cycles if set(c) & model_modules] == []
 
 
 def test_the_phase_modules_do_not_know_the_model():
     for name in ("agents", "battle", "orders", "sense", "sensenear", "supply", "record", "rules",
                  "state", "context", "build", "world", "geo", "constants", "combat", "choice",
-                 "routes"):
+                 "routes", "attrition", "battlefield", "capture", "buildcache", "setevents"):
         assert "sim.model" not in imports(SIM / f"{name}.py"), name

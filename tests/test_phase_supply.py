@@ -8,9 +8,10 @@ from builders import faction, scenario, town
 from phase_kit import Kit, kit, road
 
 import sim.model
+from sim.attrition import attrition, conscript
 from sim.model import TerritoryModel
 from sim.record import Recorder
-from sim.supply import SupplyState, attrition, compute_supply, conscript
+from sim.supply import SupplyState, compute_supply
 
 
 def pocket(airlift: float = 0.0) -> dict:

@@ -6,7 +6,7 @@ a different ``set`` or different data must not be served from the cache.
 
 from __future__ import annotations
 
-import sim.model as sm
+import sim.setevents as sm
 from sim.model import DEFAULT_SCENARIO, TerritoryModel
 from sim.scenario import load_scenario
 
