@@ -16,8 +16,8 @@ the faction rules, on the supply state computed at the end of the day before:
    the policy's need to a unit of its faction standing in the town or next to it over an
    open highway (not across a closed river crossing or a blown bridge, ``Roads.closed``).
 
-:func:`garrison_to_leave` sizes the garrison a capturing faction leaves (the combat phase's
-``_capture`` calls it). Every figure is in fighters.
+:func:`garrison_to_leave` sizes the garrison a capturing faction leaves (``sim.capture.capture``
+calls it). Every figure is in fighters.
 """
 
 from __future__ import annotations
