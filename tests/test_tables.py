@@ -189,3 +189,23 @@ def test_generate_writes_tables_that_load_like_its_yaml(tmp_path, capsys):
     assert typed(load_scenario(tabled).data) == typed(load_scenario(plain).data)
     assert main(["generate", "--towns", "30", "--tables", "csv"]) == 2
     assert "--tables needs --output" in capsys.readouterr().err
+
+
+def test_a_csv_syntax_error_names_the_line_where_its_record_starts(tmp_path):
+    path = write(tmp_path, "csv")
+    towns = tmp_path / "line_csv.towns.csv"
+    lines = towns.read_text().splitlines()
+    first, rest = lines[2].split(",", 1)
+    # an unclosed quote on the table's line 3: the reader runs on to the end of the file
+    towns.write_text("\n".join([*lines[:2], f'{first},"{rest}', *lines[3:]]) + "\n")
+    (msg,) = problems_of(path)
+    assert msg.startswith(f"{towns}:3: CSV syntax error: "), msg
+    assert f"(the record from line 3 runs on to line {len(lines)}: an unclosed quote?)" in msg
+    # text after a closing quote fails on its own line, with no "runs on"
+    towns.write_text("\n".join([*lines[:3], f'"{first}"x,{rest}', *lines[4:]]) + "\n")
+    (msg,) = problems_of(path)
+    assert msg.startswith(f"{towns}:4: CSV syntax error: ") and "runs on" not in msg, msg
+    # a broken header is line 1
+    towns.write_text('"id,name\n' + "\n".join(lines[1:]) + "\n")
+    (msg,) = problems_of(path)
+    assert msg.startswith(f"{towns}:1: CSV syntax error: "), msg

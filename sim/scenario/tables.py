@@ -94,6 +94,7 @@ def _csv(raw: bytes, file: str, model: type[BaseModel]) -> tuple[list[dict[str, 
     except UnicodeDecodeError as exc:
         raise _fail(file, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    last = 0  # the line the last record read ended on
     try:
         header = next(reader, None)
         if not header:
@@ -111,7 +112,12 @@ def _csv(raw: bytes, file: str, model: type[BaseModel]) -> tuple[list[dict[str, 
             lines.append(last + 1)
             last = reader.line_num
     except csv.Error as exc:
-        raise _fail(file, reader.line_num, f"CSV syntax error: {exc}") from None
+        # the record that failed starts after the last one read (an unclosed quote makes the
+        # reader run on through the lines after it, so reader.line_num is far past the cause)
+        start, end = last + 1, reader.line_num
+        where = f" (the record from line {start} runs on to line {end}: an unclosed quote?)"
+        raise _fail(file, start, f"CSV syntax error: {exc}"
+                    + (where if end > start else "")) from None
     _check_header(header, file, 1)
     columns = [list(col) for col in zip(*records, strict=True)] if records else [
         [] for _ in header]
