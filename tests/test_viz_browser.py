@@ -391,18 +391,22 @@ def test_at_1600x1000_the_charts_show_without_scrolling_and_nothing_covers_them(
     assert page.title() == "Deir ez-Zor 2017 · frontline"
     height = page.viewport_size["height"]
     for metric in ("towns", "population", "fighters"):
-        chart = page.locator(f"[data-testid=chart-{metric}] svg")
-        chart.wait_for(state="visible")  # redrawn after the steps; under load it comes late
-        box = chart.bounding_box()
-        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, metric
+        # measured in one evaluation, once the chart is drawn: the charts are redrawn after
+        # the steps (late under load), and a locator's element can be replaced between a wait
+        # and a bounding_box (which then gives None)
+        seen = page.wait_for_function(
+            """m => {
+                const svg = document.querySelector(`[data-testid=chart-${m}] svg`);
+                const t = svg && svg.querySelector("text");
+                const r = svg && svg.getBoundingClientRect();
+                if (!t || !(r.height > 0)) return null;
+                const tr = t.getBoundingClientRect();
+                const e = document.elementFromPoint(tr.x + tr.width / 2, tr.y + tr.height / 2);
+                return {y: r.y, height: r.height, titleOnTop: e === t || t.contains(e)};
+            }""", arg=metric).json_value()
+        assert seen["y"] >= 0 and seen["y"] + seen["height"] <= height, (metric, seen)
         # what is on top at the middle of the chart's title is the title itself
-        on_top = page.eval_on_selector(
-            f"[data-testid=chart-{metric}] svg text", """t => {
-                const r = t.getBoundingClientRect();
-                const e = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
-                return e === t || t.contains(e);
-            }""")
-        assert on_top, f"something covers the title of chart {metric}"
+        assert seen["titleOnTop"], f"something covers the title of chart {metric}"
     map_box = page.locator("svg.frontline-map").bounding_box()
     assert map_box["y"] + map_box["height"] <= height
     # every slider says its value without being touched
