@@ -20,7 +20,14 @@ from scipy.spatial import cKDTree
 from sim.agents import Forces, Relations, Unit
 from sim.constants import NO_ENEMY_RATIO
 from sim.sensenear import Proximity
-from sim.senseparts import SEQUENTIAL_SUM, OddsSource, Ratios, friendly_fighters, row_lists
+from sim.senseparts import (
+    SEQUENTIAL_SUM,
+    ByTown,
+    OddsSource,
+    Ratios,
+    friendly_fighters,
+    row_lists,
+)
 from sim.senseparts import Hostile as _Hostile
 from sim.senseparts import unit_xy as _unit_xy
 from sim.state import TownState
@@ -55,6 +62,7 @@ class Sense(Proximity):
         #: faction -> (its towns' numbers as bytes, their KD-tree): see _held_tree
         self._held_trees: dict[int, tuple[bytes, cKDTree]] = {}
         self._adj_rows: list[list[int]] | None = None  # see _rows
+        self._rows_k: np.ndarray | None = None  # np.arange(factions)[:, None] (_by_town_small)
         #: (node, dest, progress) -> flat coordinates of a unit there (see _xy)
         self._xy_of: dict[tuple[int, int, float], tuple[float, float]] = {}
         #: with many units, the (node, dest, progress, faction) columns of the last snapshot
@@ -111,7 +119,8 @@ class Sense(Proximity):
         #: (friends, enemies) -> the fighters of the first question, town by town (small maps)
         self._small_ratio: dict[tuple[frozenset[int], frozenset[int]], Ratios] = {}
         self._town_fighters: np.ndarray | None = None
-        self._tf_lists: list[list[float]] | None = None  # _town_fighters as lists
+        #: with few units, the fighters by town taken at the first question, town by town
+        self._tf_small: ByTown | None = None
         self._defenders: np.ndarray | None = None
         self._near_towns: dict[tuple[int, float], tuple[bool, float]] = {}
         self._enemy_present: dict[int, np.ndarray] = {}
@@ -140,8 +149,18 @@ class Sense(Proximity):
         there in effect); the town's defenders are ``defenders()``.
         """
         if self._town_fighters is None:
-            self._town_fighters, self._tf_lists = self._by_town(on_roads=True)
+            if len(self.units) <= VECTOR_UNITS:
+                self._town_fighters = self._small_fighters().table()
+            else:
+                self._town_fighters = self._by_town(on_roads=True)
         return self._town_fighters
+
+    def _small_fighters(self) -> ByTown:
+        """``town_fighters`` of few units, town by town (taken now if not yet)."""
+        small = self._tf_small
+        if small is None:
+            small = self._tf_small = self._by_town_small(self.units)
+        return small
 
     def presence_fixed(self) -> bool:
         """Whether the fighters by town (and so ``enemy_present``) are fixed until the refresh.
@@ -149,7 +168,7 @@ class Sense(Proximity):
         They are taken from where the units stand at the first question after a refresh;
         once asked, later moves do not change them.
         """
-        return self._town_fighters is not None
+        return self._town_fighters is not None or self._tf_small is not None
 
     def defenders_fixed(self) -> bool:
         """Whether ``defenders()`` is fixed until the refresh (asked once already)."""
@@ -158,32 +177,34 @@ class Sense(Proximity):
     def defenders(self) -> np.ndarray:
         """Fighters per (faction, town) defending it: garrisons plus units standing in it."""
         if self._defenders is None:
-            self._defenders = self._by_town(on_roads=False)[0]
+            if len(self.units) <= VECTOR_UNITS:
+                standing = [u for u in self.units if u.dest < 0]
+                self._defenders = self._by_town_small(standing).table()
+            else:
+                self._defenders = self._by_town(on_roads=False)
         return self._defenders
+
+    def _by_town_small(self, units: list[Unit]) -> ByTown:
+        """The garrisons plus ``units``' fighters per (faction, town), as they are now."""
+        k = len(self.relations.ids)
+        rows_k = self._rows_k
+        if rows_k is None or len(rows_k) != k:
+            rows_k = self._rows_k = np.arange(k)[:, None]
+        return ByTown(self.towns.controller, self.towns.garrison, units, k, rows_k)
 
     def _by_town(
         self, on_roads: bool, live: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]
         | None = None
-    ) -> tuple[np.ndarray, list[list[float]] | None]:
+    ) -> np.ndarray:
         """Garrisons plus the units' fighters per (faction, town), from where units stand now.
 
         The sums are those of adding each unit's fighters, in the units' order, to a table of
-        zeros holding the garrisons (one controller per town: 0.0 + garrison). With few
-        units those additions are made in Python floats on lists (also returned; None with
-        many), the table made of them; tests/test_unitrules.py compares it with ``np.add.at``.
+        zeros holding the garrisons (one controller per town: 0.0 + garrison), by
+        ``np.add.at``; with few units, :class:`~sim.senseparts.ByTown` makes the same
+        additions in Python floats (tests/test_unitrules.py compares it with ``np.add.at``).
         """
         t = self.towns
         k, n = len(self.relations.ids), self.world.n
-        if len(self.units) <= VECTOR_UNITS:
-            rows = [[0.0] * n for _ in range(k)]
-            for town, (c, g) in enumerate(zip(t.controller.tolist(), t.garrison.tolist(),
-                                              strict=True)):
-                if c >= 0:
-                    rows[c][town] += g
-            for u in self.units:
-                if on_roads or u.dest < 0:
-                    rows[u.faction][u.node] += float(u.fighters)
-            return np.array(rows, dtype=float).reshape(k, n), rows
         held = np.nonzero(t.controller >= 0)[0]
         table = np.zeros((k, n))
         table[t.controller[held], held] = t.garrison[held] + 0.0  # np.add.at onto zeros
@@ -193,7 +214,7 @@ class Sense(Proximity):
             still = dest < 0
             faction, node, fighters = faction[still], node[still], fighters[still]
         np.add.at(table, (faction, node), fighters)  # in the units' order
-        return table, None
+        return table
 
     def _live(
         self, with_dest: bool = True
@@ -217,7 +238,10 @@ class Sense(Proximity):
         present = self._enemy_present.get(faction)
         if present is None:
             enemies = self.relations.enemies[faction]
-            if enemies:  # fighters are never negative, so "sum > 0" is "any > 0"
+            if enemies and len(self.units) <= VECTOR_UNITS:
+                present = self._small_fighters().present(
+                    self.relations.enemy_of[faction], self.relations.enemy_rows[faction])
+            elif enemies:  # fighters are never negative, so "sum > 0" is "any > 0"
                 # np.logical_or.reduce is what .any() calls, without its Python wrapper
                 present = np.logical_or.reduce(
                     self.town_fighters()[self.relations.enemy_rows[faction]] > 0, axis=0)
@@ -235,6 +259,12 @@ class Sense(Proximity):
         present = self._enemy_present.get(faction)
         if present is not None:
             return bool(present[town])
+        if len(self.units) <= VECTOR_UNITS:
+            col = self._small_fighters().column(town)
+            for e in self.relations.enemy_rows[faction]:  # noqa: SIM110 (no generator)
+                if col[e] > 0:
+                    return True
+            return False
         tf = self._town_fighters
         if tf is None:
             tf = self.town_fighters()
@@ -263,7 +293,7 @@ class Sense(Proximity):
         if ratio is None and len(self.units) <= VECTOR_UNITS and (
                 self.world.n <= SMALL_RATIO_TOWNS):
             small = self._small_ratio[key] = Ratios(
-                self._friendly_list(faction), self._hostile_rows(faction), self._rows())
+                self._friendly_list(faction), self._hostile_at(faction), self._rows())
             return small.at
         if ratio is None:
             ratio = self.strength_ratios(faction)
@@ -297,7 +327,7 @@ class Sense(Proximity):
                 ours = self.relations.friend_of[faction][fac]
                 np.add.at(friendly, node[ours], fighters[ours])
                 # _hostile asks for it next, nothing moved since: the same units, read once
-                self._town_fighters, self._tf_lists = self._by_town(True, live)
+                self._town_fighters = self._by_town(True, live)
             else:  # only the bloc's units read (in the units' order: the same additions)
                 bloc = self.relations.friend_of[faction].tolist()
                 ours_units = [u for u in self.units if bloc[u.faction]]
@@ -316,21 +346,18 @@ class Sense(Proximity):
         rows = self.relations.enemy_rows[faction]
         return self.town_fighters()[rows].sum(axis=0) if rows else np.zeros(self.world.n)
 
-    def _hostile_rows(self, faction: int) -> list[list[float]]:
-        """Rows whose sum town by town, from 0.0 in their order, is ``_hostile``'s entry.
+    def _hostile_at(self, faction: int) -> Callable[[int], float]:
+        """``_hostile``'s entry as a function of the town, the same float.
 
         numpy sums fewer than ``SEQUENTIAL_SUM`` rows along the first axis from 0.0 one row
-        after the other, so those are the enemies' rows of the table themselves (no sum
-        over every town is made); for more, the sum as numpy makes it.
+        after the other, so with few units that is the sum of the enemies' entries of the
+        town's column in their order (:meth:`~sim.senseparts.ByTown.hostile`; no array is
+        made); for more, the sum as numpy makes it.
         """
         rows = self.relations.enemy_rows[faction]
-        if len(rows) >= SEQUENTIAL_SUM:
-            return [self._hostile(faction).tolist()]
-        table = self.town_fighters()
-        lists = self._tf_lists
-        if lists is None:
-            lists = self._tf_lists = table.tolist()
-        return [lists[e] for e in rows]
+        if len(rows) >= SEQUENTIAL_SUM or len(self.units) > VECTOR_UNITS:
+            return cast(list[float], self._hostile(faction).tolist()).__getitem__
+        return self._small_fighters().hostile(rows)
 
     def _rows(self) -> list[list[int]]:
         """Per town, the columns of its row of ``world.adj_self`` in stored order (kept)."""

@@ -6,6 +6,7 @@ and KD-tree code they stand in for (tests/test_small_paths.py compares them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -16,7 +17,7 @@ from sim.constants import NO_ENEMY_RATIO
 from sim.world import World
 
 __all__ = [
-    "LEAF", "SEQUENTIAL_SUM", "Hostile", "OddsSource", "Ratios", "friendly_fighters",
+    "LEAF", "SEQUENTIAL_SUM", "ByTown", "Hostile", "OddsSource", "Ratios", "friendly_fighters",
     "maybe_near", "row_lists", "unit_xy",
 ]
 
@@ -56,29 +57,140 @@ def friendly_fighters(units: list[Unit], friends: frozenset[int], n: int) -> lis
     return friendly
 
 
+class ByTown:
+    """Fighters per (faction, town) of few units, town by town, from a snapshot.
+
+    Args:
+        controller, garrison: the towns' arrays (copied: the snapshot is of now).
+        units: the units counted, in their order (their faction, node and fighters read now).
+        k: the number of factions.
+        rows_k: ``np.arange(k)[:, None]`` (the Sense keeps it).
+
+    ``column(town)`` is the town's column of the table that adding, onto zeros, each held
+    town's garrison to its holder's entry and then each unit's fighters (as a Python float)
+    in the units' order makes: the same additions, made only for the towns asked about.
+    ``table()`` is the whole (k, n) array: the garrisons (``g + 0.0`` is ``0.0 + g``), the
+    cells with units set from their columns. tests/test_unitrules.py compares both with
+    ``np.add.at``.
+    """
+
+    __slots__ = ("_at", "_cols", "_ctrl", "_gar", "_lists", "_rows_k", "k")
+
+    def __init__(self, controller: np.ndarray, garrison: np.ndarray, units: list[Unit],
+                 k: int, rows_k: np.ndarray) -> None:
+        self._ctrl = controller.copy()
+        self._gar = garrison.copy()
+        self.k = k
+        self._rows_k = rows_k
+        at: dict[int, list[tuple[int, float]]] = {}
+        for u in units:
+            here = at.get(u.node)
+            if here is None:
+                at[u.node] = [(u.faction, float(u.fighters))]
+            else:
+                here.append((u.faction, float(u.fighters)))
+        self._at = at
+        self._cols: dict[int, list[float]] = {}
+        self._lists: tuple[list[int], list[float]] | None = None
+
+    def _town_lists(self) -> tuple[list[int], list[float]]:
+        lists = self._lists
+        if lists is None:
+            lists = self._lists = (self._ctrl.tolist(), self._gar.tolist())
+        return lists
+
+    def column(self, town: int) -> list[float]:
+        """The fighters of each faction at the town (Python floats)."""
+        col = self._cols.get(town)
+        if col is None:
+            ctrl, gar = self._town_lists()
+            col = [0.0] * self.k
+            c = ctrl[town]
+            if c >= 0:
+                col[c] += gar[town]
+            for f, x in self._at.get(town, ()):
+                col[f] += x
+            self._cols[town] = col
+        return col
+
+    def hostile(self, rows: list[int]) -> Callable[[int], float]:
+        """The sum from 0.0 of the entries of ``rows`` (in their order) of a town's column.
+
+        Without units in a town its column holds one garrison, ``g + 0.0``, in the holder's
+        entry and zeros: the sum is ``g + 0.0`` when the holder is among ``rows`` (adding
+        0.0 to a number that is not -0.0 leaves it, and ``g + 0.0`` is never -0.0), else
+        0.0. Towns with units are summed entry by entry.
+        """
+        ctrl, gar = self._town_lists()
+        among = [False] * (self.k + 1)  # the last entry: nobody (-1) holds the town
+        for e in rows:
+            among[e] = True
+        at, column = self._at, self.column
+
+        def at_town(town: int) -> float:
+            if town in at:
+                col = column(town)
+                x = 0.0
+                for e in rows:
+                    x += col[e]
+                return x
+            return gar[town] + 0.0 if among[ctrl[town]] else 0.0
+
+        return at_town
+
+    def present(self, enemy_of: np.ndarray, rows: list[int]) -> np.ndarray:
+        """Bool per town: some entry of ``rows`` in its column is above zero.
+
+        ``enemy_of`` is ``rows`` as a bool per faction with a last False for nobody (a row of
+        ``Relations.enemy_of``). Without units in a town only its holder's entry can be
+        above zero, and it is when the garrison is (``g + 0.0 > 0`` is ``g > 0``); towns with
+        units are read entry by entry. The same answer as ``table()[rows] > 0`` reduced by
+        ``or``.
+        """
+        present = enemy_of[self._ctrl] & (self._gar > 0)
+        for town in self._at:
+            col = self.column(town)
+            for e in rows:
+                if col[e] > 0:
+                    present[town] = True
+                    break
+            else:
+                present[town] = False
+        return present
+
+    def table(self) -> np.ndarray:
+        """The whole table: fighters per (faction, town)."""
+        table = np.where(self._rows_k == self._ctrl, self._gar + 0.0, 0.0)
+        for town, here in self._at.items():
+            col = self.column(town)
+            for f, _ in here:
+                table[f, town] = col[f]
+        return table
+
+
 class Ratios:
     """Strength ratios town by town, from the fighters taken at the first question.
 
     Args:
         friendly: the fighters of the bloc's units per town.
-        hostile: rows of hostile fighters per town (the enemies' rows of the Sense's table),
-            whose sum town by town from 0.0, in their order, is the hostile fighters there.
+        hostile: the hostile fighters at a town (``Sense._hostile``'s entry; asked once a
+            town).
         rows: per town, the columns of its row of ``world.adj_self`` in stored order.
 
-    ``at(town)`` is ``Sense.strength_ratios``' entry for the town, the same floats: the rows'
-    sum is what numpy's sum over fewer than eight rows adds; the sparse product
-    ``adj_self @ x`` (scipy's ``csr_matvec``) sums ``1.0 * x[j]`` over the row's stored
-    columns in order, from 0.0, which is what the loop below adds (``1.0 * x`` is ``x``), and
-    ``where(h > 0, f / maximum(h, 1e-12), NO_ENEMY_RATIO)`` is the test and the division of one
-    entry. tests/test_unitrules.py compares both.
+    ``at(town)`` is ``Sense.strength_ratios``' entry for the town, the same floats: the sparse
+    product ``adj_self @ x`` (scipy's ``csr_matvec``) sums ``1.0 * x[j]`` over the row's
+    stored columns in order, from 0.0, which is what the loop below adds (``1.0 * x`` is
+    ``x``), and ``where(h > 0, f / maximum(h, 1e-12), NO_ENEMY_RATIO)`` is the test and the
+    division of one entry. tests/test_unitrules.py compares both.
     """
 
-    __slots__ = ("_h", "_kept", "_rows", "friendly")
+    __slots__ = ("_h", "_hk", "_kept", "_rows", "friendly")
 
-    def __init__(self, friendly: list[float], hostile: list[list[float]],
+    def __init__(self, friendly: list[float], hostile: Callable[[int], float],
                  rows: list[list[int]]) -> None:
         self.friendly = friendly
         self._h = hostile
+        self._hk: list[float | None] = [None] * len(rows)  # hostile's answers
         self._rows = rows
         self._kept: dict[int, float] = {}
 
@@ -86,13 +198,13 @@ class Ratios:
         """The strength ratio at the town."""
         r = self._kept.get(town)
         if r is None:
-            f, hs = self.friendly, self._h
+            f, hk = self.friendly, self._hk
             near_f = near_h = 0.0
             for j in self._rows[town]:
                 near_f += f[j]
-                h = 0.0
-                for row in hs:
-                    h += row[j]
+                h = hk[j]
+                if h is None:
+                    h = hk[j] = self._h(j)
                 near_h += h
             r = near_f / max(near_h, 1e-12) if near_h > 0 else NO_ENEMY_RATIO
             self._kept[town] = r

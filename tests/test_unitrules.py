@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -132,9 +132,17 @@ def test_strength_ratios_town_by_town_are_the_arrays_floats(model: TerritoryMode
             hostile = table.sum(axis=0) if k else np.zeros(w.n)  # as Sense._hostile
             near_f, near_h = w.adj_self @ friendly, w.adj_self @ hostile
             want = np.where(near_h > 0, near_f / np.maximum(near_h, 1e-12), NO_ENEMY_RATIO)
-        got = Ratios(friendly.tolist(), table.tolist(), rows)
+        lists = table.tolist()
+
+        def row_by_row(town: int, lists: list[list[float]] = lists) -> float:
+            h = 0.0
+            for row in lists:
+                h += row[town]
+            return h
+
+        got = Ratios(friendly.tolist(), row_by_row, rows)
         assert np.array([got.at(t) for t in range(w.n)]).tobytes() == want.tobytes()
-        one = Ratios(friendly.tolist(), [hostile.tolist()], rows)  # eight rows or more: summed
+        one = Ratios(friendly.tolist(), hostile.tolist().__getitem__, rows)  # summed at once
         assert np.array([one.at(t) for t in range(w.n)]).tobytes() == want.tobytes()
 
 
@@ -200,6 +208,51 @@ def test_fighters_by_town_as_np_add_at_summed_them() -> None:
                 df[u.faction, u.node] += u.fighters
         assert m.sense.town_fighters().tobytes() == tf.tobytes()
         assert m.sense.defenders().tobytes() == df.tobytes()
+
+
+def test_fighters_by_town_of_few_units_as_np_add_at() -> None:
+    """ByTown's columns, hostile sums, presence and table against np.add.at and numpy's sums.
+
+    On awkward garrisons and fighters (-0.0, nan, inf, towns held by nobody, several units
+    of a faction in one town), every subset of hostile rows.
+    """
+    from itertools import combinations
+    from types import SimpleNamespace
+
+    from sim.senseparts import ByTown
+
+    rng = np.random.default_rng(12)
+    values = [0.0, -0.0, 1.0 / 3, 250.0, 1e17, 1e-300, 7.0, math.inf, math.nan]
+    for _ in range(300):
+        k, n = int(rng.integers(1, 6)), int(rng.integers(1, 15))
+        controller = rng.integers(-1, k, n)
+        garrison = np.array(rng.choice(values, n), dtype=float)
+        units = [SimpleNamespace(faction=int(rng.integers(k)), node=int(rng.integers(n)),
+                                 fighters=np.float64(rng.choice(values)))
+                 for _ in range(int(rng.integers(0, 12)))]
+        small = ByTown(controller, garrison, cast(Any, units), k, np.arange(k)[:, None])
+        controller[:] = -1  # a snapshot: later changes are not seen
+        garrison[:] = 5.0
+        held = np.nonzero(small._ctrl >= 0)[0]
+        want = np.zeros((k, n))
+        np.add.at(want, (small._ctrl[held], held), small._gar[held])
+        np.add.at(want, ([u.faction for u in units], [u.node for u in units]),
+                  np.array([u.fighters for u in units], dtype=float))
+        assert small.table().tobytes() == want.tobytes()
+        for t in range(n):
+            assert np.array(small.column(t)).tobytes() == want[:, t].tobytes()
+        for m in range(min(k, 4) + 1):
+            for rows in map(list, combinations(range(k), m)):
+                with np.errstate(all="ignore"):
+                    sums = want[rows].sum(axis=0) if rows else np.zeros(n)
+                    present = (np.logical_or.reduce(want[rows] > 0, axis=0) if rows
+                               else np.zeros(n, dtype=bool))
+                at = small.hostile(rows)
+                assert np.array([at(t) for t in range(n)]).tobytes() == sums.tobytes()
+                among = np.zeros(k + 1, dtype=bool)
+                among[rows] = True
+                got = small.present(among, rows)
+                assert got.dtype == present.dtype and got.tolist() == present.tolist()
 
 
 def test_enemy_at_a_town_is_the_presence_arrays_entry() -> None:
