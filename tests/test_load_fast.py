@@ -5,15 +5,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import fixed, weird_values
+from test_tables import plain_and_fast
 
 from sim.generate import generate_scenario
 from sim.scenario import bigchecks, yamlio
-from sim.scenario.checks import _whole, check_scenario
-from sim.scenario.problems import Problems, SourceMap
+from sim.scenario.checks import _whole
 
 
 class Mapping(dict):  # type: ignore[type-arg]
@@ -63,17 +62,6 @@ def test_distinct_ids_only_when_every_item_has_its_own_text_id():
         assert yamlio.distinct_ids(bad) is None
 
 
-def _plain_and_fast(data: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    out = []
-    for fast_from in (bigchecks.FAST_FROM, 10**9):
-        monkeypatch.setattr(bigchecks, "FAST_FROM", fast_from)
-        problems = Problems(SourceMap([("s.yaml", {})]))
-        check_scenario(copy.deepcopy(data), problems)
-        out.append([str(p) for p in problems.items])
-    assert out[0] == out[1]
-    return out[0]
-
-
 def test_big_map_checks_on_values_of_other_types(monkeypatch):
     """Ends and controllers that are not text (ints, lists, None, str subclasses, non-dicts)."""
     data = generate_scenario(2_100, 3, 30, seed=3)
@@ -98,5 +86,5 @@ def test_big_map_checks_on_values_of_other_types(monkeypatch):
     for name, change in cases.items():
         changed = copy.deepcopy(data)
         change(changed)
-        _plain_and_fast(changed, monkeypatch)  # asserts both ways agree
+        plain_and_fast(changed, monkeypatch)  # asserts both ways agree
         assert name
