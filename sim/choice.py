@@ -182,6 +182,10 @@ class UnitArrays(FactionContext):
         return totals if fighters else totals > 0
 
 
+_First = Callable[[Unit, FactionDay, Callable[[Unit, CompiledRule], bool] | None],
+                 CompiledRule | None]  # UnitProgram.first
+
+
 @dataclass
 class _Plan:
     """One faction's progress through the phase."""
@@ -218,7 +222,7 @@ class RuleChoice:
         #: the factions whose rules are chosen on arrays (every other one: unit by unit)
         self._plans: dict[int, _Plan] = {}
         #: faction -> its unit program and values of the phase (the scalar path)
-        self._days: dict[int, tuple[UnitProgram, FactionDay]] = {}
+        self._days: dict[int, tuple[_First, FactionDay]] = {}
         if len(units) <= VECTOR_RULE_UNITS:  # no faction has enough units for the arrays
             return
         places: dict[int, list[int]] = {}
@@ -250,14 +254,15 @@ class RuleChoice:
         order (every other rule can); None: every rule can.
         """
         f = unit.faction
+        kept = self._days.get(f)  # only the factions on the scalar path are kept here
+        if kept is not None:
+            return kept[0](unit, kept[1], gate)
         plan = self._plans.get(f)
         if plan is None:  # the scalar path, on the unit programs
-            kept = self._days.get(f)
-            if kept is None:
-                kept = self._days[f] = (
-                    program(self.factions[f].unit_rules),
-                    FactionDay(f, self.day, self.stats[f], self.sense, self.supply))
-            return kept[0].first(unit, kept[1], gate)
+            kept = self._days[f] = (
+                program(self.factions[f].unit_rules).first,
+                FactionDay(f, self.day, self.stats[f], self.sense, self.supply))
+            return kept[0](unit, kept[1], gate)
         plan.done += 1
         if plan.chosen is not None:
             return plan.chosen[place]

@@ -9,7 +9,7 @@ is here, with the queue of marches that wait to be made together on arrays
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -44,19 +44,36 @@ class Phase:
     #: marches put off until something could see them (None: every march at once)
     #: (unit, its field; None: marched already, its cell still to move)
     queue: list[tuple[Unit, Field | None]] | None = None
+    #: faction -> per town, ``blocked``'s answer once given (None: not asked yet)
+    stops: dict[int, list[bool | None]] = field(default_factory=dict)
 
 
 def blocked(o: Phase, unit: Unit, town: int) -> bool:
-    """A unit stops on entering a town held by, or holding units of, a hostile faction."""
-    held = o.hostile_held.get(unit.faction)
+    """A unit stops on entering a town held by, or holding units of, a hostile faction.
+
+    The answer for a faction and town is kept for the phase: control does not change during
+    it, and the ``Sense``'s hostile presence, taken at its first question, stays until its
+    refresh (a question asked again changes nothing).
+    """
+    known = o.stops.get(unit.faction)
+    if known is None:
+        known = o.stops[unit.faction] = [None] * len(o.towns.controller)
+    v = known[town]
+    if v is None:
+        v = known[town] = _blocked(o, unit.faction, town)
+    return v
+
+
+def _blocked(o: Phase, faction: int, town: int) -> bool:
+    held = o.hostile_held.get(faction)
     if held is None:  # control does not change during the phase
-        held = o.relations.enemy_of[unit.faction][o.towns.controller]
-        o.hostile_held[unit.faction] = held
+        held = o.relations.enemy_of[faction][o.towns.controller]
+        o.hostile_held[faction] = held
     if held[town]:
         return True
     # asked only now, as before: the Sense takes the hostile presence from where the units
     # stand at its first question after a refresh
-    return o.sense.enemy_at(unit.faction, town)
+    return o.sense.enemy_at(faction, town)
 
 
 def _odds(o: Phase, unit: Unit, town: int) -> float:

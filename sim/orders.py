@@ -88,10 +88,11 @@ def give_orders(
     # a unit's field depends only on its faction, its order's parameter and its tags (and on
     # control, roads and the day, fixed during the phase): looked up once per phase
     fields: dict[tuple[Any, ...], Field] = {}
+    rule_of = rules.rule
     for place, unit in enumerate(forces.units):
         if queue and rules.evaluates(unit):  # its conditions may read where units stand
             flush(o)
-        rule = rules.rule(place, unit, gate)
+        rule = rule_of(place, unit, gate)
         if rule is None:
             action, params = "hold", _NO_PARAMS
             unit.rule = ""

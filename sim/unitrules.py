@@ -106,6 +106,14 @@ class UnitCondition:
     fn: UnitFn
     unit_free: bool
     value: bool | None
+    #: a closure whose truth is ``fn``'s, by the same questions in the same order, with
+    #: fewer calls (``bool()`` left off, comparisons fused into their ``and``/``or``)
+    truth: UnitFn | None = None
+
+    @property
+    def test(self) -> UnitFn:
+        """``truth`` or, without one, ``fn``."""
+        return self.fn if self.truth is None else self.truth
 
 
 def compile_unit(condition: Condition) -> UnitCondition:
@@ -127,9 +135,66 @@ def _compile_text(source: str) -> UnitCondition:
         v = source == "true"
         return UnitCondition(source, lambda u, e: v, True, v)
     names: set[str] = set()
-    fn, const = _compile(ast.parse(source.strip(), mode="eval").body, names)
+    body = ast.parse(source.strip(), mode="eval").body
+    fn, const = _compile(body, names)
     value = bool(const[0]) if const else None
-    return UnitCondition(source, fn, names <= UNIT_FREE, value)
+    return UnitCondition(source, fn, names <= UNIT_FREE, value, _truth(body) or fn)
+
+
+def _truth(node: ast.AST) -> UnitFn | None:
+    """A closure with the truth of the node's value (None: the value's closure has it).
+
+    Only the truth of a condition is used where the program evaluates it, so ``bool()`` can
+    be left off; the comparison of a unit variable with a constant is one closure, and an
+    ``and``/``or`` of two parts one closure more. The same questions are asked in the same
+    order as by the value's closure.
+    """
+    if isinstance(node, ast.Compare):
+        return _flat_compare(node)
+    if isinstance(node, ast.BoolOp) and len(node.values) == 2:
+        left, right = node.values
+        cmp = _flat_key(left)
+        b = _truth(right) or _compile(right, set())[0]
+        conj = isinstance(node.op, ast.And)
+        if cmp is not None:
+            table = _AND_FLAT if conj else _OR_FLAT
+            near = _near_const(right) if conj else None
+            if near is not None and cmp[:2] in _AND_NEAR:
+                return _AND_NEAR[cmp[:2]](cmp[2], near)
+            return table[cmp[:2]](cmp[2], b)
+        a = _truth(left) or _compile(left, set())[0]
+        if conj:
+            return lambda u, e: a(u, e) and b(u, e)
+        return lambda u, e: a(u, e) or b(u, e)
+    return None
+
+
+def _flat_key(node: ast.AST) -> tuple[str, type, Any] | None:
+    """(variable, operator, constant) of ``variable OP constant`` with a fused form."""
+    if not (isinstance(node, ast.Compare) and len(node.ops) == 1
+            and isinstance(node.left, ast.Name)):
+        return None
+    key = (node.left.id, type(node.ops[0]))
+    if key not in _CMP_FLAT:
+        return None
+    const = _compile(node.comparators[0], set())[1]
+    if not const:
+        return None
+    return (*key, const[0])
+
+
+def _flat_compare(node: ast.Compare) -> UnitFn | None:
+    cmp = _flat_key(node)
+    return None if cmp is None else _CMP_FLAT[cmp[:2]](cmp[2])
+
+
+def _near_const(node: ast.AST) -> Any:
+    """The clamped distance of ``enemy_within_km(constant)``, else None."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "enemy_within_km" and len(node.args) == 1):
+        return None
+    const = _compile(node.args[0], set())[1]
+    return max(const[0], 0) if const else None
 
 
 Compiled = tuple[UnitFn, tuple[Any, ...]]  # (closure, (its constant value,) or ())
@@ -255,6 +320,93 @@ _VARIABLES: dict[str, UnitFn] = {  # as UnitContext.var, float() for numbers as 
 }
 assert set(_VARIABLES) | set(FACTION_VARIABLES) == set(VARIABLES)
 
+# Fused ``variable OP constant`` (as _VARIABLES' getter compared with the constant: a float
+# compared with a float or a bool is a bool, so the evaluator's bool() changes nothing), and
+# the same in front of the other part of an ``and``/``or``.
+_Cmp = Callable[[Any], UnitFn]
+_CMP_FLAT: dict[tuple[str, type], _Cmp] = {
+    ("morale", ast.Lt): lambda v: lambda u, e: float(u.morale) < v,
+    ("morale", ast.LtE): lambda v: lambda u, e: float(u.morale) <= v,
+    ("morale", ast.Gt): lambda v: lambda u, e: float(u.morale) > v,
+    ("morale", ast.GtE): lambda v: lambda u, e: float(u.morale) >= v,
+    ("fighters", ast.Lt): lambda v: lambda u, e: float(u.fighters) < v,
+    ("fighters", ast.LtE): lambda v: lambda u, e: float(u.fighters) <= v,
+    ("fighters", ast.Gt): lambda v: lambda u, e: float(u.fighters) > v,
+    ("fighters", ast.GtE): lambda v: lambda u, e: float(u.fighters) >= v,
+    ("strength", ast.Lt): lambda v: lambda u, e: float(u.strength) < v,
+    ("strength", ast.LtE): lambda v: lambda u, e: float(u.strength) <= v,
+    ("strength", ast.Gt): lambda v: lambda u, e: float(u.strength) > v,
+    ("strength", ast.GtE): lambda v: lambda u, e: float(u.strength) >= v,
+    ("quality", ast.Lt): lambda v: lambda u, e: float(u.quality) < v,
+    ("quality", ast.LtE): lambda v: lambda u, e: float(u.quality) <= v,
+    ("quality", ast.Gt): lambda v: lambda u, e: float(u.quality) > v,
+    ("quality", ast.GtE): lambda v: lambda u, e: float(u.quality) >= v,
+    ("strength_ratio", ast.Lt): lambda v: lambda u, e: float(e.ratio_at(u.node)) < v,
+    ("strength_ratio", ast.LtE): lambda v: lambda u, e: float(e.ratio_at(u.node)) <= v,
+    ("strength_ratio", ast.Gt): lambda v: lambda u, e: float(e.ratio_at(u.node)) > v,
+    ("strength_ratio", ast.GtE): lambda v: lambda u, e: float(e.ratio_at(u.node)) >= v,
+}
+_Then = Callable[[Any, UnitFn], UnitFn]
+_AND_FLAT: dict[tuple[str, type], _Then] = {
+    ("morale", ast.Lt): lambda v, b: lambda u, e: float(u.morale) < v and b(u, e),
+    ("morale", ast.LtE): lambda v, b: lambda u, e: float(u.morale) <= v and b(u, e),
+    ("morale", ast.Gt): lambda v, b: lambda u, e: float(u.morale) > v and b(u, e),
+    ("morale", ast.GtE): lambda v, b: lambda u, e: float(u.morale) >= v and b(u, e),
+    ("fighters", ast.Lt): lambda v, b: lambda u, e: float(u.fighters) < v and b(u, e),
+    ("fighters", ast.LtE): lambda v, b: lambda u, e: float(u.fighters) <= v and b(u, e),
+    ("fighters", ast.Gt): lambda v, b: lambda u, e: float(u.fighters) > v and b(u, e),
+    ("fighters", ast.GtE): lambda v, b: lambda u, e: float(u.fighters) >= v and b(u, e),
+    ("strength", ast.Lt): lambda v, b: lambda u, e: float(u.strength) < v and b(u, e),
+    ("strength", ast.LtE): lambda v, b: lambda u, e: float(u.strength) <= v and b(u, e),
+    ("strength", ast.Gt): lambda v, b: lambda u, e: float(u.strength) > v and b(u, e),
+    ("strength", ast.GtE): lambda v, b: lambda u, e: float(u.strength) >= v and b(u, e),
+    ("quality", ast.Lt): lambda v, b: lambda u, e: float(u.quality) < v and b(u, e),
+    ("quality", ast.LtE): lambda v, b: lambda u, e: float(u.quality) <= v and b(u, e),
+    ("quality", ast.Gt): lambda v, b: lambda u, e: float(u.quality) > v and b(u, e),
+    ("quality", ast.GtE): lambda v, b: lambda u, e: float(u.quality) >= v and b(u, e),
+    ("strength_ratio", ast.Lt):
+        lambda v, b: lambda u, e: float(e.ratio_at(u.node)) < v and b(u, e),
+    ("strength_ratio", ast.LtE):
+        lambda v, b: lambda u, e: float(e.ratio_at(u.node)) <= v and b(u, e),
+    ("strength_ratio", ast.Gt):
+        lambda v, b: lambda u, e: float(e.ratio_at(u.node)) > v and b(u, e),
+    ("strength_ratio", ast.GtE):
+        lambda v, b: lambda u, e: float(e.ratio_at(u.node)) >= v and b(u, e),
+}
+_OR_FLAT: dict[tuple[str, type], _Then] = {
+    ("morale", ast.Lt): lambda v, b: lambda u, e: float(u.morale) < v or b(u, e),
+    ("morale", ast.LtE): lambda v, b: lambda u, e: float(u.morale) <= v or b(u, e),
+    ("morale", ast.Gt): lambda v, b: lambda u, e: float(u.morale) > v or b(u, e),
+    ("morale", ast.GtE): lambda v, b: lambda u, e: float(u.morale) >= v or b(u, e),
+    ("fighters", ast.Lt): lambda v, b: lambda u, e: float(u.fighters) < v or b(u, e),
+    ("fighters", ast.LtE): lambda v, b: lambda u, e: float(u.fighters) <= v or b(u, e),
+    ("fighters", ast.Gt): lambda v, b: lambda u, e: float(u.fighters) > v or b(u, e),
+    ("fighters", ast.GtE): lambda v, b: lambda u, e: float(u.fighters) >= v or b(u, e),
+    ("strength", ast.Lt): lambda v, b: lambda u, e: float(u.strength) < v or b(u, e),
+    ("strength", ast.LtE): lambda v, b: lambda u, e: float(u.strength) <= v or b(u, e),
+    ("strength", ast.Gt): lambda v, b: lambda u, e: float(u.strength) > v or b(u, e),
+    ("strength", ast.GtE): lambda v, b: lambda u, e: float(u.strength) >= v or b(u, e),
+    ("quality", ast.Lt): lambda v, b: lambda u, e: float(u.quality) < v or b(u, e),
+    ("quality", ast.LtE): lambda v, b: lambda u, e: float(u.quality) <= v or b(u, e),
+    ("quality", ast.Gt): lambda v, b: lambda u, e: float(u.quality) > v or b(u, e),
+    ("quality", ast.GtE): lambda v, b: lambda u, e: float(u.quality) >= v or b(u, e),
+    ("strength_ratio", ast.Lt):
+        lambda v, b: lambda u, e: float(e.ratio_at(u.node)) < v or b(u, e),
+    ("strength_ratio", ast.LtE):
+        lambda v, b: lambda u, e: float(e.ratio_at(u.node)) <= v or b(u, e),
+    ("strength_ratio", ast.Gt):
+        lambda v, b: lambda u, e: float(e.ratio_at(u.node)) > v or b(u, e),
+    ("strength_ratio", ast.GtE):
+        lambda v, b: lambda u, e: float(e.ratio_at(u.node)) >= v or b(u, e),
+}
+#: ``strength_ratio OP constant and enemy_within_km(constant)`` (the push rules): one closure
+_AND_NEAR: dict[tuple[str, type], Callable[[Any, Any], UnitFn]] = {
+    ("strength_ratio", ast.Gt): lambda v, km: lambda u, e: (
+        float(e.ratio_at(u.node)) > v and e.sense.near_unit(e.faction, u, km) > 0),
+    ("strength_ratio", ast.GtE): lambda v, km: lambda u, e: (
+        float(e.ratio_at(u.node)) >= v and e.sense.near_unit(e.faction, u, km) > 0),
+}
+
 
 def _call(name: str, nodes: list[ast.expr], names: set[str]) -> UnitFn:
     """A function call as UnitContext.call and Sense.call answer it."""
@@ -330,7 +482,7 @@ class UnitProgram:
         self.rules = rules
         self._entries = [(r, compile_unit(r.condition), r.action in gated, i)
                          for i, r in enumerate(rules)]
-        self._by_tags: dict[frozenset[str], list[Entry]] = {}
+        self._by_tags: dict[frozenset[str], list[_Step]] = {}
 
     def first(
         self, unit: Unit, env: FactionDay, gate: Callable[[Unit, CompiledRule], bool] | None
@@ -339,22 +491,47 @@ class UnitProgram:
 
         ``gate(unit, rule)`` is asked only of the gated rules (``choose``'s ``usable``).
         """
-        entries = self._by_tags.get(unit.tags)
-        if entries is None:
-            tags = unit.tags
-            entries = self._by_tags[tags] = [
-                x for x in self._entries if not x[0].tags or not x[0].tags.isdisjoint(tags)]
+        steps = self._by_tags.get(unit.tags)
+        if steps is None:
+            steps = self._steps(unit.tags)
         memo = env.memo
-        for rule, cond, gated, place in entries:
-            if cond.value is not None:
-                holds = cond.value
-            elif cond.unit_free:
+        for test, kind, gated, rule, place in steps:
+            if kind == _EVAL:
+                if not test(unit, env):
+                    continue
+            elif kind == _FREE:
                 found = memo.get(place)
                 if found is None:
-                    found = memo[place] = bool(cond.fn(unit, env))
-                holds = found
-            else:
-                holds = cond.fn(unit, env)
-            if holds and (not gated or gate is None or gate(unit, rule)):
+                    found = memo[place] = bool(test(unit, env))
+                if not found:
+                    continue
+            if not gated or gate is None or gate(unit, rule):
                 return rule
         return None
+
+    def _steps(self, tags: frozenset[str]) -> list[_Step]:
+        """The rules for these tags as the loop takes them (kept per set of tags).
+
+        A rule that never holds is left out; the rules after one that always holds and
+        asks no ``usable`` are never reached.
+        """
+        steps: list[_Step] = []
+        for rule, cond, gated, place in self._entries:
+            if rule.tags and rule.tags.isdisjoint(tags):
+                continue
+            if cond.value is not None:
+                if not cond.value:
+                    continue
+                steps.append((cond.test, _TRUE, gated, rule, place))
+                if not gated:
+                    break
+            else:
+                steps.append((cond.test, _FREE if cond.unit_free else _EVAL, gated, rule,
+                              place))
+        self._by_tags[tags] = steps
+        return steps
+
+
+_TRUE, _FREE, _EVAL = 0, 1, 2  # a step's kind: always holds, once per faction, per unit
+#: (its condition's truth, kind, whether ``usable`` is asked, the rule, its place)
+_Step = tuple[UnitFn, int, bool, CompiledRule, int]

@@ -45,6 +45,10 @@ CONDITIONS = [
     # the fused comparisons of a unit attribute or the strength ratio with a constant
     "morale < 0.3", "quality <= 1", "fighters >= 500", "strength > 0.5", "strength_ratio < 100",
     "strength_ratio <= 1", "enemy_fighters_within_km(0) >= 0", "enemy_within_km(25.5)",
+    # the fused forms of an and/or (sim.unitrules._truth)
+    "morale < 0.3 or fighters > 100", "strength_ratio > 1.0 and enemy_within_km(25)",
+    "quality > 0.5 and strength <= 1 and fighters > 0", "strength_ratio < 2 or in_battle",
+    "fighters >= 10 and not besieged", "in_battle and morale > 0.2", "morale < 0.1 or 1 > 2",
 ]
 
 
@@ -77,6 +81,10 @@ def test_every_name_gives_the_same_value(model: TerritoryModel, days: int) -> No
         for source in CONDITIONS:
             plain, fast = raw_value(source, unit, model)
             assert same(plain, fast), (source, unit.key, plain, fast)
+            env = FactionDay(unit.faction, model.day, model.record.stats[unit.faction],
+                             model.sense, model.supply)
+            truth = compile_unit(compile_condition(source)).test(unit, env)
+            assert bool(truth) is bool(plain), (source, unit.key, plain, truth)
 
 
 def test_conditions_of_the_unit_alone_are_not_kept_per_faction() -> None:
