@@ -46,6 +46,8 @@ def faction_actions(
 ) -> None:
     """Run every faction-wide rule whose condition holds (conscription)."""
     for f in factions:
+        if not f.faction_rules:
+            continue
         ctx = FactionContext(f.index, day, stats[f.index], sense)
         for rule in f.faction_rules:
             if rule.condition.evaluate(ctx) and rule.action == "conscript":

@@ -40,6 +40,8 @@ import numpy as np
 
 __all__ = ["SmallPaths"]
 
+MAX_OPEN_SETS = 8  # sets of closed highways whose road lists are kept
+
 
 class SmallPaths:
     """A small map's search graph as plain lists, and the search on it.
@@ -62,6 +64,22 @@ class SmallPaths:
             for u in range(n)
         ]
         self.ok = bool((data >= 0).all())  # no negative or NaN road
+        #: edge_open's bytes (b"": all open) -> per town, its open roads as (neighbour,
+        #: -neighbour, weight), in ``adj``'s order
+        self._open: dict[bytes, list[list[tuple[int, int, float]]]] = {}
+
+    def _roads(self, edge_open: np.ndarray | None) -> list[list[tuple[int, int, float]]]:
+        """``adj`` without the closed highways (kept per set of closed highways)."""
+        key = b"" if edge_open is None else edge_open.tobytes()
+        roads = self._open.get(key)
+        if roads is None:
+            open_ = edge_open.tolist() if edge_open is not None else None
+            roads = [[(v, -v, w) for v, w, e in row if open_ is None or open_[e]]
+                     for row in self.adj]
+            if len(self._open) >= MAX_OPEN_SETS:
+                del self._open[next(iter(self._open))]  # the oldest
+            self._open[key] = roads
+        return roads
 
     def search(self, cols: np.ndarray, weights: np.ndarray, mask: np.ndarray | None,
                edge_open: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -73,7 +91,7 @@ class SmallPaths:
             mask: bool per town (roads between masked towns only), or None.
             edge_open: bool per highway (open highways only), or None.
         """
-        if not (self.ok and bool((weights >= 0).all())):
+        if not self.ok:
             return None
         n = self.n
         inf = math.inf
@@ -82,27 +100,41 @@ class SmallPaths:
         heap: list[tuple[float, int]] = []
         # the super-source is popped first (distance 0, alone) and scanned: its row in order
         for t, w in zip(cols.tolist(), weights.tolist(), strict=True):
+            if not w >= 0:  # negative or NaN
+                return None
             w += 0.0  # scipy's 0 + w (a -0.0 weight gives 0.0)
             if w < dist[t]:  # an infinite weight is above scipy's limit: no offer
                 dist[t] = w
                 heap.append((w, -t))
         heapq.heapify(heap)
-        inside = mask.tolist() if mask is not None else None
-        open_ = edge_open.tolist() if edge_open is not None else None
-        adj = self.adj
+        adj = self._roads(edge_open)  # a closed highway is no offer
         pop, push = heapq.heappop, heapq.heappush
-        while heap:
-            d, u = pop(heap)
-            u = -u
-            if dist[u] < d:
-                continue  # a stale entry: u was pushed again at a smaller distance
-            if inside is not None and not inside[u]:
-                continue  # reached from the source, but none of its roads is in the graph
-            for v, w, e in adj[u]:
-                nd = d + w
-                if nd < dist[v] and (inside is None or inside[v]) and (
-                        open_ is None or open_[e]):
-                    dist[v] = nd
-                    pred[v] = u
-                    push(heap, (nd, -v))
-        return np.array(dist), np.array(pred, dtype=np.int64)
+        if mask is None:
+            while heap:
+                d, u = pop(heap)
+                if dist[-u] < d:
+                    continue  # a stale entry: u was pushed again at a smaller distance
+                u = -u
+                for v, nv, w in adj[u]:
+                    nd = d + w
+                    if nd < dist[v]:
+                        dist[v] = nd
+                        pred[v] = u
+                        push(heap, (nd, nv))
+        else:
+            inside = mask.tolist()
+            while heap:
+                d, u = pop(heap)
+                u = -u
+                if dist[u] < d:
+                    continue
+                if not inside[u]:
+                    continue  # reached from the source, but none of its roads is in the graph
+                for v, nv, w in adj[u]:
+                    nd = d + w
+                    if nd < dist[v] and inside[v]:
+                        dist[v] = nd
+                        pred[v] = u
+                        push(heap, (nd, nv))
+        # fromiter: the same arrays as np.array of the lists, with less set-up
+        return np.fromiter(dist, dtype=float, count=n), np.fromiter(pred, dtype=np.int64, count=n)
