@@ -8,7 +8,7 @@ route, not the map.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from sim.rules import CompiledRule
 from sim.sense import Sense
 from sim.state import Ledger, Roads, TownState
 from sim.supply import SupplyState
+from sim.unitrules import FactionDay, compile_unit
 from sim.world import Field, World
 
 __all__ = ["QUEUE_UNITS", "Routes", "choose", "faction_actions", "give_orders", "order_target"]
@@ -44,13 +45,28 @@ def faction_actions(
     fighting_age_share: float,
     record: Recorder,
 ) -> None:
-    """Run every faction-wide rule whose condition holds (conscription)."""
+    """Run every faction-wide rule whose condition holds (conscription).
+
+    A condition of faction-wide names only is evaluated in its unit form
+    (``sim.unitrules``: the same questions in the same order, fewer calls).
+    """
     for f in factions:
         if not f.faction_rules:
             continue
-        ctx = FactionContext(f.index, day, stats[f.index], sense)
+        ctx: FactionContext | None = None
+        env: FactionDay | None = None
         for rule in f.faction_rules:
-            if rule.condition.evaluate(ctx) and rule.action == "conscript":
+            cond = compile_unit(rule.condition)
+            if cond.unit_free:
+                if env is None:
+                    # no unit, no supply: a unit-free condition reads neither
+                    env = FactionDay(f.index, day, stats[f.index], sense, cast(SupplyState, None))
+                holds = bool(cond.test(cast(Unit, None), env))
+            else:
+                if ctx is None:
+                    ctx = FactionContext(f.index, day, stats[f.index], sense)
+                holds = rule.condition.evaluate(ctx)
+            if holds and rule.action == "conscript":
                 conscript(towns, ledger, f, rule.params, fighting_age_share, record)
 
 
