@@ -221,8 +221,10 @@ class RuleChoice:
         self.day, self.stats, self.sense, self.supply = day, stats, sense, supply
         #: the factions whose rules are chosen on arrays (every other one: unit by unit)
         self._plans: dict[int, _Plan] = {}
-        #: faction -> its unit program and values of the phase (the scalar path)
-        self._days: dict[int, tuple[_First, FactionDay]] = {}
+        #: faction -> its unit program's ``first`` and values of the phase (the scalar path;
+        #: ``first(unit, env, gate)`` is ``rule``'s answer for a unit of such a faction)
+        self.scalar: dict[int, tuple[_First, FactionDay]] = {}
+        self._days = self.scalar
         if len(units) <= VECTOR_RULE_UNITS:  # no faction has enough units for the arrays
             return
         places: dict[int, list[int]] = {}

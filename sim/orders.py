@@ -16,7 +16,7 @@ from sim.agents import Faction, Forces, Relations, Unit
 from sim.attrition import conscript
 from sim.choice import RuleChoice, choose
 from sim.context import FactionContext
-from sim.march import Phase, blocked, flush, hold, travel
+from sim.march import Phase, blocked, flush, hold, march, travel
 from sim.raid import Raiding
 from sim.record import Recorder
 from sim.rivers import Bridging
@@ -107,10 +107,13 @@ def give_orders(
     # control, roads and the day, fixed during the phase): looked up once per phase
     fields: dict[tuple[Any, ...], Field] = {}
     rule_of = rules.rule
+    scalar = rules.scalar  # faction -> (UnitProgram.first, its FactionDay), once known
     for place, unit in enumerate(forces.units):
         if queue and rules.evaluates(unit):  # its conditions may read where units stand
             flush(o)
-        rule = rule_of(place, unit, gate)
+        f = unit.faction
+        kept = scalar.get(f)
+        rule = kept[0](unit, kept[1], gate) if kept is not None else rule_of(place, unit, gate)
         if rule is None:
             action, params = "hold", _NO_PARAMS
             unit.rule = ""
@@ -122,7 +125,6 @@ def give_orders(
         unit.entrenched = action == "defend" or action == "hold"
         if action != "besiege":
             unit.besieging = -1
-        f = unit.faction
         if unit.dest < 0 and blocked(o, unit, unit.node):
             # in a contested town: fight on, or break off towards the town it came from
             if action == "retreat" and unit.came_from != unit.node and (
@@ -132,31 +134,43 @@ def give_orders(
             else:
                 unit.goal = unit.node
             continue
+        fld: Field | None = None
+        ratio: float | None = None
+        on_odds = False
         if action == "advance":
-            travel(o, unit, _route(o, fields, "objective", f, params.get("objective"), unit.tags))
+            key: tuple[Any, ...] = ("objective", f, params.get("objective"), unit.tags)
+            fld = fields.get(key)
+            if fld is None:
+                fld = _route(o, fields, "objective", f, params.get("objective"), unit.tags)
         elif action == "besiege":
-            travel(
-                o,
-                unit,
-                _route(o, fields, "objective", f, params.get("target"), unit.tags),
-                assault_ratio=float(params["assault_ratio"]),
-                on_odds=params.get("assault_on") == "odds",
-            )
+            key = ("objective", f, params.get("target"), unit.tags)
+            fld = fields.get(key)
+            if fld is None:
+                fld = _route(o, fields, "objective", f, params.get("target"), unit.tags)
+            ratio = float(params["assault_ratio"])
+            on_odds = params.get("assault_on") == "odds"
         elif action == "reinforce":
-            travel(o, unit, _route(o, fields, "reinforce", f, float(params["radius_km"])))
+            fld = _route(o, fields, "reinforce", f, float(params["radius_km"]))
         elif action == "retreat":
-            travel(o, unit, _route(o, fields, "retreat", f))
+            fld = _route(o, fields, "retreat", f)
         elif action == "raid" and raiding is not None and rule is not None:
-            travel(o, unit, raiding.route(unit, rule))
+            fld = raiding.route(unit, rule)
         elif action == "bridge" and bridging is not None:
             ends = bridging.held_ends(str(params["crossing"]), unit.faction, towns, relations)
             if unit.dest < 0 and unit.node in ends:
                 bridging.work_day(unit, params, day, factions[unit.faction])
                 unit.goal = unit.node
             else:
-                travel(o, unit, toward_field(o, unit.faction, ends))
+                fld = toward_field(o, unit.faction, ends)
         else:
             hold(unit)
+        if fld is not None:
+            if queue is None:  # travel's own steps without a queue
+                unit.route = fld
+                march(o, unit, fld, ratio, on_odds)
+                unit.settle()
+            else:
+                travel(o, unit, fld, assault_ratio=ratio, on_odds=on_odds)
     flush(o)
     if bridging is not None and roads is not None:
         bridging.finish_day(roads, towns)
