@@ -320,91 +320,92 @@ _VARIABLES: dict[str, UnitFn] = {  # as UnitContext.var, float() for numbers as 
 }
 assert set(_VARIABLES) | set(FACTION_VARIABLES) == set(VARIABLES)
 
-# Fused ``variable OP constant`` (as _VARIABLES' getter compared with the constant: a float
-# compared with a float or a bool is a bool, so the evaluator's bool() changes nothing), and
-# the same in front of the other part of an ``and``/``or``.
+# Fused ``variable OP constant``, for the truth only: the value compared without the getter's
+# float() (a float, or an int or numpy float that float() converts exactly: the same order
+# with the constant) and without the evaluator's bool(); and the same in front of the other
+# part of an ``and``/``or``.
 _Cmp = Callable[[Any], UnitFn]
 _CMP_FLAT: dict[tuple[str, type], _Cmp] = {
-    ("morale", ast.Lt): lambda v: lambda u, e: float(u.morale) < v,
-    ("morale", ast.LtE): lambda v: lambda u, e: float(u.morale) <= v,
-    ("morale", ast.Gt): lambda v: lambda u, e: float(u.morale) > v,
-    ("morale", ast.GtE): lambda v: lambda u, e: float(u.morale) >= v,
-    ("fighters", ast.Lt): lambda v: lambda u, e: float(u.fighters) < v,
-    ("fighters", ast.LtE): lambda v: lambda u, e: float(u.fighters) <= v,
-    ("fighters", ast.Gt): lambda v: lambda u, e: float(u.fighters) > v,
-    ("fighters", ast.GtE): lambda v: lambda u, e: float(u.fighters) >= v,
-    ("strength", ast.Lt): lambda v: lambda u, e: float(u.strength) < v,
-    ("strength", ast.LtE): lambda v: lambda u, e: float(u.strength) <= v,
-    ("strength", ast.Gt): lambda v: lambda u, e: float(u.strength) > v,
-    ("strength", ast.GtE): lambda v: lambda u, e: float(u.strength) >= v,
-    ("quality", ast.Lt): lambda v: lambda u, e: float(u.quality) < v,
-    ("quality", ast.LtE): lambda v: lambda u, e: float(u.quality) <= v,
-    ("quality", ast.Gt): lambda v: lambda u, e: float(u.quality) > v,
-    ("quality", ast.GtE): lambda v: lambda u, e: float(u.quality) >= v,
-    ("strength_ratio", ast.Lt): lambda v: lambda u, e: float(e.ratio_at(u.node)) < v,
-    ("strength_ratio", ast.LtE): lambda v: lambda u, e: float(e.ratio_at(u.node)) <= v,
-    ("strength_ratio", ast.Gt): lambda v: lambda u, e: float(e.ratio_at(u.node)) > v,
-    ("strength_ratio", ast.GtE): lambda v: lambda u, e: float(e.ratio_at(u.node)) >= v,
+    ("morale", ast.Lt): lambda v: lambda u, e: u.morale < v,
+    ("morale", ast.LtE): lambda v: lambda u, e: u.morale <= v,
+    ("morale", ast.Gt): lambda v: lambda u, e: u.morale > v,
+    ("morale", ast.GtE): lambda v: lambda u, e: u.morale >= v,
+    ("fighters", ast.Lt): lambda v: lambda u, e: u.fighters < v,
+    ("fighters", ast.LtE): lambda v: lambda u, e: u.fighters <= v,
+    ("fighters", ast.Gt): lambda v: lambda u, e: u.fighters > v,
+    ("fighters", ast.GtE): lambda v: lambda u, e: u.fighters >= v,
+    ("strength", ast.Lt): lambda v: lambda u, e: u.strength < v,
+    ("strength", ast.LtE): lambda v: lambda u, e: u.strength <= v,
+    ("strength", ast.Gt): lambda v: lambda u, e: u.strength > v,
+    ("strength", ast.GtE): lambda v: lambda u, e: u.strength >= v,
+    ("quality", ast.Lt): lambda v: lambda u, e: u.quality < v,
+    ("quality", ast.LtE): lambda v: lambda u, e: u.quality <= v,
+    ("quality", ast.Gt): lambda v: lambda u, e: u.quality > v,
+    ("quality", ast.GtE): lambda v: lambda u, e: u.quality >= v,
+    ("strength_ratio", ast.Lt): lambda v: lambda u, e: e.ratio_at(u.node) < v,
+    ("strength_ratio", ast.LtE): lambda v: lambda u, e: e.ratio_at(u.node) <= v,
+    ("strength_ratio", ast.Gt): lambda v: lambda u, e: e.ratio_at(u.node) > v,
+    ("strength_ratio", ast.GtE): lambda v: lambda u, e: e.ratio_at(u.node) >= v,
 }
 _Then = Callable[[Any, UnitFn], UnitFn]
 _AND_FLAT: dict[tuple[str, type], _Then] = {
-    ("morale", ast.Lt): lambda v, b: lambda u, e: float(u.morale) < v and b(u, e),
-    ("morale", ast.LtE): lambda v, b: lambda u, e: float(u.morale) <= v and b(u, e),
-    ("morale", ast.Gt): lambda v, b: lambda u, e: float(u.morale) > v and b(u, e),
-    ("morale", ast.GtE): lambda v, b: lambda u, e: float(u.morale) >= v and b(u, e),
-    ("fighters", ast.Lt): lambda v, b: lambda u, e: float(u.fighters) < v and b(u, e),
-    ("fighters", ast.LtE): lambda v, b: lambda u, e: float(u.fighters) <= v and b(u, e),
-    ("fighters", ast.Gt): lambda v, b: lambda u, e: float(u.fighters) > v and b(u, e),
-    ("fighters", ast.GtE): lambda v, b: lambda u, e: float(u.fighters) >= v and b(u, e),
-    ("strength", ast.Lt): lambda v, b: lambda u, e: float(u.strength) < v and b(u, e),
-    ("strength", ast.LtE): lambda v, b: lambda u, e: float(u.strength) <= v and b(u, e),
-    ("strength", ast.Gt): lambda v, b: lambda u, e: float(u.strength) > v and b(u, e),
-    ("strength", ast.GtE): lambda v, b: lambda u, e: float(u.strength) >= v and b(u, e),
-    ("quality", ast.Lt): lambda v, b: lambda u, e: float(u.quality) < v and b(u, e),
-    ("quality", ast.LtE): lambda v, b: lambda u, e: float(u.quality) <= v and b(u, e),
-    ("quality", ast.Gt): lambda v, b: lambda u, e: float(u.quality) > v and b(u, e),
-    ("quality", ast.GtE): lambda v, b: lambda u, e: float(u.quality) >= v and b(u, e),
+    ("morale", ast.Lt): lambda v, b: lambda u, e: u.morale < v and b(u, e),
+    ("morale", ast.LtE): lambda v, b: lambda u, e: u.morale <= v and b(u, e),
+    ("morale", ast.Gt): lambda v, b: lambda u, e: u.morale > v and b(u, e),
+    ("morale", ast.GtE): lambda v, b: lambda u, e: u.morale >= v and b(u, e),
+    ("fighters", ast.Lt): lambda v, b: lambda u, e: u.fighters < v and b(u, e),
+    ("fighters", ast.LtE): lambda v, b: lambda u, e: u.fighters <= v and b(u, e),
+    ("fighters", ast.Gt): lambda v, b: lambda u, e: u.fighters > v and b(u, e),
+    ("fighters", ast.GtE): lambda v, b: lambda u, e: u.fighters >= v and b(u, e),
+    ("strength", ast.Lt): lambda v, b: lambda u, e: u.strength < v and b(u, e),
+    ("strength", ast.LtE): lambda v, b: lambda u, e: u.strength <= v and b(u, e),
+    ("strength", ast.Gt): lambda v, b: lambda u, e: u.strength > v and b(u, e),
+    ("strength", ast.GtE): lambda v, b: lambda u, e: u.strength >= v and b(u, e),
+    ("quality", ast.Lt): lambda v, b: lambda u, e: u.quality < v and b(u, e),
+    ("quality", ast.LtE): lambda v, b: lambda u, e: u.quality <= v and b(u, e),
+    ("quality", ast.Gt): lambda v, b: lambda u, e: u.quality > v and b(u, e),
+    ("quality", ast.GtE): lambda v, b: lambda u, e: u.quality >= v and b(u, e),
     ("strength_ratio", ast.Lt):
-        lambda v, b: lambda u, e: float(e.ratio_at(u.node)) < v and b(u, e),
+        lambda v, b: lambda u, e: e.ratio_at(u.node) < v and b(u, e),
     ("strength_ratio", ast.LtE):
-        lambda v, b: lambda u, e: float(e.ratio_at(u.node)) <= v and b(u, e),
+        lambda v, b: lambda u, e: e.ratio_at(u.node) <= v and b(u, e),
     ("strength_ratio", ast.Gt):
-        lambda v, b: lambda u, e: float(e.ratio_at(u.node)) > v and b(u, e),
+        lambda v, b: lambda u, e: e.ratio_at(u.node) > v and b(u, e),
     ("strength_ratio", ast.GtE):
-        lambda v, b: lambda u, e: float(e.ratio_at(u.node)) >= v and b(u, e),
+        lambda v, b: lambda u, e: e.ratio_at(u.node) >= v and b(u, e),
 }
 _OR_FLAT: dict[tuple[str, type], _Then] = {
-    ("morale", ast.Lt): lambda v, b: lambda u, e: float(u.morale) < v or b(u, e),
-    ("morale", ast.LtE): lambda v, b: lambda u, e: float(u.morale) <= v or b(u, e),
-    ("morale", ast.Gt): lambda v, b: lambda u, e: float(u.morale) > v or b(u, e),
-    ("morale", ast.GtE): lambda v, b: lambda u, e: float(u.morale) >= v or b(u, e),
-    ("fighters", ast.Lt): lambda v, b: lambda u, e: float(u.fighters) < v or b(u, e),
-    ("fighters", ast.LtE): lambda v, b: lambda u, e: float(u.fighters) <= v or b(u, e),
-    ("fighters", ast.Gt): lambda v, b: lambda u, e: float(u.fighters) > v or b(u, e),
-    ("fighters", ast.GtE): lambda v, b: lambda u, e: float(u.fighters) >= v or b(u, e),
-    ("strength", ast.Lt): lambda v, b: lambda u, e: float(u.strength) < v or b(u, e),
-    ("strength", ast.LtE): lambda v, b: lambda u, e: float(u.strength) <= v or b(u, e),
-    ("strength", ast.Gt): lambda v, b: lambda u, e: float(u.strength) > v or b(u, e),
-    ("strength", ast.GtE): lambda v, b: lambda u, e: float(u.strength) >= v or b(u, e),
-    ("quality", ast.Lt): lambda v, b: lambda u, e: float(u.quality) < v or b(u, e),
-    ("quality", ast.LtE): lambda v, b: lambda u, e: float(u.quality) <= v or b(u, e),
-    ("quality", ast.Gt): lambda v, b: lambda u, e: float(u.quality) > v or b(u, e),
-    ("quality", ast.GtE): lambda v, b: lambda u, e: float(u.quality) >= v or b(u, e),
+    ("morale", ast.Lt): lambda v, b: lambda u, e: u.morale < v or b(u, e),
+    ("morale", ast.LtE): lambda v, b: lambda u, e: u.morale <= v or b(u, e),
+    ("morale", ast.Gt): lambda v, b: lambda u, e: u.morale > v or b(u, e),
+    ("morale", ast.GtE): lambda v, b: lambda u, e: u.morale >= v or b(u, e),
+    ("fighters", ast.Lt): lambda v, b: lambda u, e: u.fighters < v or b(u, e),
+    ("fighters", ast.LtE): lambda v, b: lambda u, e: u.fighters <= v or b(u, e),
+    ("fighters", ast.Gt): lambda v, b: lambda u, e: u.fighters > v or b(u, e),
+    ("fighters", ast.GtE): lambda v, b: lambda u, e: u.fighters >= v or b(u, e),
+    ("strength", ast.Lt): lambda v, b: lambda u, e: u.strength < v or b(u, e),
+    ("strength", ast.LtE): lambda v, b: lambda u, e: u.strength <= v or b(u, e),
+    ("strength", ast.Gt): lambda v, b: lambda u, e: u.strength > v or b(u, e),
+    ("strength", ast.GtE): lambda v, b: lambda u, e: u.strength >= v or b(u, e),
+    ("quality", ast.Lt): lambda v, b: lambda u, e: u.quality < v or b(u, e),
+    ("quality", ast.LtE): lambda v, b: lambda u, e: u.quality <= v or b(u, e),
+    ("quality", ast.Gt): lambda v, b: lambda u, e: u.quality > v or b(u, e),
+    ("quality", ast.GtE): lambda v, b: lambda u, e: u.quality >= v or b(u, e),
     ("strength_ratio", ast.Lt):
-        lambda v, b: lambda u, e: float(e.ratio_at(u.node)) < v or b(u, e),
+        lambda v, b: lambda u, e: e.ratio_at(u.node) < v or b(u, e),
     ("strength_ratio", ast.LtE):
-        lambda v, b: lambda u, e: float(e.ratio_at(u.node)) <= v or b(u, e),
+        lambda v, b: lambda u, e: e.ratio_at(u.node) <= v or b(u, e),
     ("strength_ratio", ast.Gt):
-        lambda v, b: lambda u, e: float(e.ratio_at(u.node)) > v or b(u, e),
+        lambda v, b: lambda u, e: e.ratio_at(u.node) > v or b(u, e),
     ("strength_ratio", ast.GtE):
-        lambda v, b: lambda u, e: float(e.ratio_at(u.node)) >= v or b(u, e),
+        lambda v, b: lambda u, e: e.ratio_at(u.node) >= v or b(u, e),
 }
 #: ``strength_ratio OP constant and enemy_within_km(constant)`` (the push rules): one closure
 _AND_NEAR: dict[tuple[str, type], Callable[[Any, Any], UnitFn]] = {
     ("strength_ratio", ast.Gt): lambda v, km: lambda u, e: (
-        float(e.ratio_at(u.node)) > v and e.sense.near_unit(e.faction, u, km) > 0),
+        e.ratio_at(u.node) > v and e.sense.near_unit(e.faction, u, km) > 0),
     ("strength_ratio", ast.GtE): lambda v, km: lambda u, e: (
-        float(e.ratio_at(u.node)) >= v and e.sense.near_unit(e.faction, u, km) > 0),
+        e.ratio_at(u.node) >= v and e.sense.near_unit(e.faction, u, km) > 0),
 }
 
 
