@@ -44,8 +44,9 @@ class Phase:
     #: marches put off until something could see them (None: every march at once)
     #: (unit, its field; None: marched already, its cell still to move)
     queue: list[tuple[Unit, Field | None]] | None = None
-    #: faction -> per town, ``blocked``'s answer once given (None: not asked yet)
-    stops: dict[int, list[bool | None]] = field(default_factory=dict)
+    #: faction -> town -> ``blocked``'s answer once given (a dict: no list of every town
+    #: per faction and phase on a big map)
+    stops: dict[int, dict[int, bool]] = field(default_factory=dict)
 
 
 def blocked(o: Phase, unit: Unit, town: int) -> bool:
@@ -57,8 +58,8 @@ def blocked(o: Phase, unit: Unit, town: int) -> bool:
     """
     known = o.stops.get(unit.faction)
     if known is None:
-        known = o.stops[unit.faction] = [None] * len(o.towns.controller)
-    v = known[town]
+        known = o.stops[unit.faction] = {}
+    v = known.get(town)
     if v is None:
         v = known[town] = _blocked(o, unit.faction, town)
     return v
