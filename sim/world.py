@@ -3,10 +3,10 @@
 Everything the day loop needs from the map is an array indexed by town number (the order of
 ``scenario.towns``) or by highway number, so daily work is vectorised: supply is one
 connected-components pass per faction, movement targets one multi-source Dijkstra per faction.
-Small maps (``SMALL_GRAPH``) find components, and route fields (``sim.smallpaths``), in plain
-Python, with the same labels and the same distances and next hops; masked fields of many
-targets search only the towns that are not targets (``sim.fieldseeds``); route fields are
-kept by their inputs.
+Small maps (``SMALL_GRAPH``) find components (``sim.components``) and route fields
+(``sim.smallpaths``) in plain Python, with the same labels and the same distances and next
+hops; masked fields of many targets search only the towns that are not targets
+(``sim.fieldseeds``); route fields are kept by their inputs.
 """
 
 from __future__ import annotations
@@ -15,21 +15,17 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
-from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
+from sim.components import SMALL_GRAPH, components
 from sim.fieldorder import LOCAL_TOWNS, LocalOrder
 from sim.fieldseeds import seeded_search
 from sim.geo import Projection, haversine_km
 from sim.scenario.schema import Crossing, Scenario
 from sim.smallpaths import SmallPaths
 
-__all__ = ["SMALL_GRAPH", "Field", "World", "components"]
-
-#: Maps of at most this many towns find connected components in pure Python (a union-find
-#: costs ~50 us on 42 towns where a scipy sparse build + ``connected_components`` costs ~280 us;
-#: the labels are identical, see ``components``).
-SMALL_GRAPH = 256
+__all__ = ["SMALL_GRAPH", "Field", "World"]
 
 #: Unmasked route searches run in Python (``sim.smallpaths``) on maps of at most this many
 #: towns, masked ones up to ``SMALL_GRAPH``: an unmasked search scans the whole map, and
@@ -367,39 +363,3 @@ def _source_row(targets: np.ndarray, offsets: np.ndarray, n: int) -> tuple[np.nd
         )
         return row.indices, row.data
     return cols.astype(np.int32), weights[order]
-
-
-def components(n: int, u: np.ndarray, v: np.ndarray, small: int = SMALL_GRAPH) -> np.ndarray:
-    """Connected-component label per node of the undirected graph with edges ``(u[k], v[k])``.
-
-    Labels are numbered in the order of each component's lowest node, as
-    ``scipy.sparse.csgraph.connected_components`` numbers them (int32, as it returns them);
-    graphs of at most ``small`` nodes are done with a union-find in plain Python instead.
-    """
-    if n > small:
-        g = coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n, n)).tocsr()
-        return connected_components(g, directed=False)[1]
-    parent = list(range(n))
-    for a, b in zip(u.tolist(), v.tolist(), strict=True):
-        while parent[a] != a:
-            a = parent[a]
-        while parent[b] != b:
-            b = parent[b]
-        if a < b:
-            parent[b] = a
-        elif b < a:
-            parent[a] = b
-    labels = [0] * n
-    count = 0
-    for x in range(n):
-        p = parent[x]
-        if p == x:  # the lowest node of its component: the next label
-            labels[x] = count
-            count += 1
-        else:  # parent[p] < x is already the root's label (roots are the lowest nodes)
-            root = p
-            while parent[root] != root:
-                root = parent[root]
-            parent[x] = root
-            labels[x] = labels[root]
-    return np.array(labels, dtype=np.int32)

@@ -21,12 +21,13 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 import sim.model as sm
+from sim.components import components
 from sim.generate import generate_scenario
 from sim.model import TerritoryModel
 from sim.sense import Sense
 from sim.senseparts import LEAF, SEQUENTIAL_SUM
 from sim.senseparts import Hostile as _Hostile
-from sim.world import World, components
+from sim.world import World
 
 
 def test_union_find_labels_as_scipy_on_random_graphs() -> None:
