@@ -47,7 +47,18 @@ class Sense(Proximity):
         towns: the towns' state (control and garrisons are read lazily).
         forces: the units on the map.
         relations: who is hostile to whom.
+
+    Its attributes are slots: a Sense has some thirty, and an instance dictionary that large
+    loses CPython's specialised attribute reads (``LOAD_ATTR_INSTANCE_VALUE``).
     """
+
+    __slots__ = (
+        "_adj_rows", "_among", "_cols", "_defenders", "_enemy_at", "_enemy_present",
+        "_fighter_list", "_fighters", "_geo", "_held_trees", "_hits_by_points", "_near_sum",
+        "_near_towns", "_ratio", "_rows_k", "_small_ratio", "_tf_small", "_town_fighters",
+        "_town_xy", "_unit_xy", "_weight_list", "_where", "_xy_list", "_xy_of", "forces",
+        "odds", "relations", "towns", "unit_faction", "units", "world",
+    )
 
     def __init__(
         self, world: World, towns: TownState, forces: Forces, relations: Relations
@@ -62,8 +73,9 @@ class Sense(Proximity):
         self._held_trees: dict[int, tuple[bytes, cKDTree]] = {}
         self._adj_rows: list[list[int]] | None = None  # see _rows
         self._rows_k: np.ndarray | None = None  # np.arange(factions)[:, None] (_by_town_small)
-        #: (node, dest, progress) -> flat coordinates of a unit there (see _xy)
-        self._xy_of: dict[tuple[int, int, float], tuple[float, float]] = {}
+        #: (node, dest, progress, faction) -> flat coordinates of a unit there (see _xy; the
+        #: faction is not needed, but the key is then a refresh's snapshot entry as it is)
+        self._xy_of: dict[tuple[int, int, float, int], tuple[float, float]] = {}
         #: with many units, the (node, dest, progress, faction) columns of the last snapshot
         #: (one list per attribute: 2.5x faster to read and compare than a list of tuples);
         #: with few, ``_where`` holds them as tuples (``_hostile_geo`` reads it) and this None
@@ -83,6 +95,8 @@ class Sense(Proximity):
         self._small_ratio: dict[tuple[frozenset[int], frozenset[int]], Ratios] = {}
         self._near_towns: dict[tuple[int, float], tuple[bool, float]] = {}
         self._enemy_present: dict[int, np.ndarray] = {}
+        #: with few units, (enemies, town) -> enemy_at's answer (see enemy_at)
+        self._enemy_at: dict[tuple[frozenset[int], int], bool] = {}
         self._near_sum: dict[tuple[Any, ...], float] = {}
         self._town_fighters: np.ndarray | None = None
         self._tf_small: ByTown | None = None
@@ -126,7 +140,8 @@ class Sense(Proximity):
                 town_xy = self._town_xy
                 if town_xy is None:
                     town_xy = self._town_xy = self._town_xy_list()
-                self._xy_list = [town_xy[w[0]] if w[1] < 0 else self._xy(u)
+                xy_of = self._xy_of
+                self._xy_list = [town_xy[w[0]] if w[1] < 0 else (xy_of.get(w) or self._xy(u))
                                  for u, w in zip(units, where, strict=True)]
                 self._unit_xy = None  # the array made when asked for (unit_xy)
             #: enemies -> where the units of those factions are (factions with the same
@@ -153,6 +168,8 @@ class Sense(Proximity):
             self._near_towns = {}
         if self._enemy_present:
             self._enemy_present = {}
+        if self._enemy_at:
+            self._enemy_at = {}
         #: (enemies, node, dest, progress, km) or (enemies, town, km) -> hostile fighters near
         #: that town (``enemy_near``) or unit (``enemy_within_km``)
         if self._near_sum:
@@ -184,7 +201,7 @@ class Sense(Proximity):
         town_xy = self._town_xy  # made by a refresh of few units (not for a big map's units)
         if town_xy is not None and unit.dest < 0:
             return town_xy[unit.node]
-        key = (unit.node, unit.dest, unit.progress)
+        key = (unit.node, unit.dest, unit.progress, unit.faction)
         xy = self._xy_of.get(key)
         if xy is None:
             if len(self._xy_of) >= XY_KEPT:
@@ -315,11 +332,17 @@ class Sense(Proximity):
                 small = self._small_fighters()
             relations = self.relations
             enemies = relations.enemies[faction]
+            key = (enemies, town)
+            seen = self._enemy_at.get(key)
+            if seen is not None:  # asked already since the refresh (the same enemies)
+                return seen
             among = self._among.get(enemies)
             if among is None:
                 among = self._among[enemies] = [
                     c in enemies for c in range(len(relations.ids))] + [False]
-            return small.any_above(town, relations.enemy_rows[faction], among)
+            seen = self._enemy_at[key] = small.any_above(town, relations.enemy_rows[faction],
+                                                         among)
+            return seen
         tf = self._town_fighters
         if tf is None:
             tf = self.town_fighters()
