@@ -55,9 +55,9 @@ class Sense(Proximity):
     __slots__ = (
         "_adj_rows", "_among", "_cols", "_defenders", "_enemy_at", "_enemy_present",
         "_fighter_list", "_fighters", "_geo", "_held_trees", "_hits_by_points", "_near_sum",
-        "_near_towns", "_ratio", "_rows_k", "_small_ratio", "_tf_small", "_town_fighters",
-        "_town_xy", "_unit_xy", "_weight_list", "_where", "_xy_list", "_xy_of", "forces",
-        "odds", "relations", "towns", "unit_faction", "units", "world",
+        "_near_towns", "_ratio", "_road_lists", "_rows_k", "_small_ratio", "_tf_small",
+        "_town_fighters", "_town_xy", "_unit_xy", "_weight_list", "_where", "_xy_list",
+        "_xy_of", "forces", "odds", "relations", "towns", "unit_faction", "units", "world",
     )
 
     def __init__(
@@ -85,6 +85,8 @@ class Sense(Proximity):
         self._unit_xy: np.ndarray | None = None
         #: per town, its flat coordinates as Python floats (see _town_xy_list), when needed
         self._town_xy: list[tuple[float, float]] | None = None
+        #: the towns' lat and lon and the highways' eff_km as Python floats (see _on_road)
+        self._road_lists: tuple[list[float], list[float], list[float]] | None = None
         #: a set of factions -> per faction number whether it is among them, and a last
         #: False for nobody (-1), as a row of ``Relations.enemy_of`` (kept: a function of it)
         self._among: dict[frozenset[int], list[bool]] = {}
@@ -206,8 +208,28 @@ class Sense(Proximity):
         if xy is None:
             if len(self._xy_of) >= XY_KEPT:
                 self._xy_of.clear()
-            xy = self._xy_of[key] = self.world.project(*unit.position())
+            xy = self._xy_of[key] = self._on_road(unit)
         return xy
+
+    def _on_road(self, unit: Unit) -> tuple[float, float]:
+        """``world.project(*unit.position())`` of a unit on a highway, in Python floats.
+
+        ``Unit.position``'s operations on the map's arrays' entries as Python floats (numpy's
+        float64 scalars make the same IEEE operations): the same coordinates without the
+        scalars (tests/test_unitrules.py compares them).
+        """
+        w = self.world
+        lists = self._road_lists
+        if lists is None:
+            lists = self._road_lists = (w.lat.tolist(), w.lon.tolist(), w.eff_km.tolist())
+        lat, lon, eff = lists
+        node, dest = unit.node, unit.dest
+        km = eff[w.edge(node, dest)]
+        if not km > 0:  # never on a valid map (length_km > 0): as the unit says
+            return w.project(*unit.position())
+        f = min(float(unit.progress) / km, 1.0)  # progress may be an np.float64
+        la, lo = lat[node], lon[node]
+        return w.project(la + f * (lat[dest] - la), lo + f * (lon[dest] - lo))
 
     def town_fighters(self) -> np.ndarray:
         """Fighters per (faction, town): garrisons plus units in the town or on a road out of it.
