@@ -28,7 +28,6 @@ from sim.senseparts import (
     friendly_fighters,
     row_lists,
 )
-from sim.senseparts import Hostile as _Hostile
 from sim.senseparts import unit_xy as _unit_xy
 from sim.state import TownState
 from sim.world import World
@@ -48,7 +47,18 @@ class Sense(Proximity):
         towns: the towns' state (control and garrisons are read lazily).
         forces: the units on the map.
         relations: who is hostile to whom.
+
+    Its attributes are slots: a Sense has some thirty, and an instance dictionary that large
+    loses CPython's specialised attribute reads (``LOAD_ATTR_INSTANCE_VALUE``).
     """
+
+    __slots__ = (
+        "_adj_rows", "_among", "_cols", "_defenders", "_enemy_at", "_enemy_present",
+        "_fighter_list", "_fighters", "_geo", "_held_trees", "_hits_by_points", "_near_sum",
+        "_near_towns", "_ratio", "_road_lists", "_rows_k", "_small_ratio", "_tf_small",
+        "_town_fighters", "_town_xy", "_unit_xy", "_weight_list", "_where", "_xy_list",
+        "_xy_of", "forces", "odds", "relations", "towns", "unit_faction", "units", "world",
+    )
 
     def __init__(
         self, world: World, towns: TownState, forces: Forces, relations: Relations
@@ -63,12 +73,36 @@ class Sense(Proximity):
         self._held_trees: dict[int, tuple[bytes, cKDTree]] = {}
         self._adj_rows: list[list[int]] | None = None  # see _rows
         self._rows_k: np.ndarray | None = None  # np.arange(factions)[:, None] (_by_town_small)
-        #: (node, dest, progress) -> flat coordinates of a unit there (see _xy)
-        self._xy_of: dict[tuple[int, int, float], tuple[float, float]] = {}
+        #: (node, dest, progress, faction) -> flat coordinates of a unit there (see _xy; the
+        #: faction is not needed, but the key is then a refresh's snapshot entry as it is)
+        self._xy_of: dict[tuple[int, int, float, int], tuple[float, float]] = {}
         #: with many units, the (node, dest, progress, faction) columns of the last snapshot
         #: (one list per attribute: 2.5x faster to read and compare than a list of tuples);
         #: with few, ``_where`` holds them as tuples (``_hostile_geo`` reads it) and this None
         self._cols: tuple[list[int], list[int], list[float], list[int]] | None = None
+        self._where: list[tuple[int, int, float, int]] | None = None
+        self._xy_list: list[tuple[float, float]] | None = None
+        self._unit_xy: np.ndarray | None = None
+        #: per town, its flat coordinates as Python floats (see _town_xy_list), when needed
+        self._town_xy: list[tuple[float, float]] | None = None
+        #: the towns' lat and lon and the highways' eff_km as Python floats (see _on_road)
+        self._road_lists: tuple[list[float], list[float], list[float]] | None = None
+        #: a set of factions -> per faction number whether it is among them, and a last
+        #: False for nobody (-1), as a row of ``Relations.enemy_of`` (kept: a function of it)
+        self._among: dict[frozenset[int], list[bool]] = {}
+        # the caches refresh() empties (made here so that it can tell an empty one)
+        self._fighters: dict[frozenset[int], np.ndarray] = {}
+        self._weight_list: dict[frozenset[int], list[float]] = {}
+        self._ratio: dict[tuple[frozenset[int], frozenset[int]], np.ndarray] = {}
+        self._small_ratio: dict[tuple[frozenset[int], frozenset[int]], Ratios] = {}
+        self._near_towns: dict[tuple[int, float], tuple[bool, float]] = {}
+        self._enemy_present: dict[int, np.ndarray] = {}
+        #: with few units, (enemies, town) -> enemy_at's answer (see enemy_at)
+        self._enemy_at: dict[tuple[frozenset[int], int], bool] = {}
+        self._near_sum: dict[tuple[Any, ...], float] = {}
+        self._town_fighters: np.ndarray | None = None
+        self._tf_small: ByTown | None = None
+        self._defenders: np.ndarray | None = None
         self.refresh()
 
     def odds_source(self) -> OddsSource:
@@ -83,7 +117,8 @@ class Sense(Proximity):
         What depends only on where the units are (their coordinates, the hostile units'
         KD-trees and which of them are within a distance of a point) is kept while no unit has
         moved and none has come or gone: of a day's refreshes only the one after movement
-        finds them moved. Fighter sums are always recomputed.
+        finds them moved. Fighter sums are always recomputed. The per-refresh caches are new
+        empty dicts (one left empty since the last refresh is kept: it is empty already).
         """
         units = self.forces.units
         self.units = units
@@ -93,40 +128,71 @@ class Sense(Proximity):
             moved = cols != self._cols
         else:
             where = [(u.node, u.dest, u.progress, u.faction) for u in units]
-            moved = self._cols is not None or where != getattr(self, "_where", None)
+            moved = self._cols is not None or where != self._where
         if moved:
             if len(units) > VECTOR_UNITS:
                 self._cols = cols
                 # lists index as the tuples unit_xy is annotated with
-                self.unit_xy = _unit_xy(self.world, self.units, cast(Any, cols))
+                self._unit_xy = _unit_xy(self.world, self.units, cast(Any, cols))
                 self.unit_faction = np.array(cols[3], dtype=np.int64)
-                self._xy_list: list[tuple[float, float]] | None = None
+                self._xy_list = None
             else:  # lists: the hostile groups are picked out in plain Python (_hostile_geo)
                 self._cols = None
                 self._where = where
-                self._xy_list = [self._xy(u) for u in units]
-                self.unit_xy = np.array(self._xy_list) if units else np.zeros((0, 2))
+                town_xy = self._town_xy
+                if town_xy is None:
+                    town_xy = self._town_xy = self._town_xy_list()
+                xy_of = self._xy_of
+                self._xy_list = [town_xy[w[0]] if w[1] < 0 else (xy_of.get(w) or self._xy(u))
+                                 for u, w in zip(units, where, strict=True)]
+                self._unit_xy = None  # the array made when asked for (unit_xy)
             #: enemies -> where the units of those factions are (factions with the same
             #: enemies share it)
-            self._geo: dict[frozenset[int], _Hostile] = {}
+            self._geo = {}
         #: the units' fighters now (Python floats, as the array's ``tolist``)
         self._fighter_list = [float(u.fighters) for u in units]
         #: enemies -> their units' fighters (an array, and a list for plain-Python sums)
-        self._fighters: dict[frozenset[int], np.ndarray] = {}
-        self._weight_list: dict[frozenset[int], list[float]] = {}
+        if self._fighters:
+            self._fighters = {}
+        if self._weight_list:
+            self._weight_list = {}
         #: (friends, enemies) -> strength ratio per town
-        self._ratio: dict[tuple[frozenset[int], frozenset[int]], np.ndarray] = {}
+        if self._ratio:
+            self._ratio = {}
         #: (friends, enemies) -> the fighters of the first question, town by town (small maps)
-        self._small_ratio: dict[tuple[frozenset[int], frozenset[int]], Ratios] = {}
-        self._town_fighters: np.ndarray | None = None
+        if self._small_ratio:
+            self._small_ratio = {}
+        self._town_fighters = None
         #: with few units, the fighters by town taken at the first question, town by town
-        self._tf_small: ByTown | None = None
-        self._defenders: np.ndarray | None = None
-        self._near_towns: dict[tuple[int, float], tuple[bool, float]] = {}
-        self._enemy_present: dict[int, np.ndarray] = {}
+        self._tf_small = None
+        self._defenders = None
+        if self._near_towns:
+            self._near_towns = {}
+        if self._enemy_present:
+            self._enemy_present = {}
+        if self._enemy_at:
+            self._enemy_at = {}
         #: (enemies, node, dest, progress, km) or (enemies, town, km) -> hostile fighters near
         #: that town (``enemy_near``) or unit (``enemy_within_km``)
-        self._near_sum: dict[tuple[Any, ...], float] = {}
+        if self._near_sum:
+            self._near_sum = {}
+
+    @property
+    def unit_xy(self) -> np.ndarray:  # type: ignore[override]
+        """Flat coordinates of the units of the last snapshot, an (m, 2) array."""
+        xy = self._unit_xy
+        if xy is None:
+            xy_list = self._xy_list
+            xy = self._unit_xy = (np.array(xy_list) if xy_list else np.zeros((0, 2)))
+        return xy
+
+    def _town_xy_list(self) -> list[tuple[float, float]]:
+        """``world.project(lat, lon)`` of each town, as ``Unit.position`` gives for a unit there.
+
+        ``world.xy`` is ``projection.xy_arrays`` of the towns: the same float operations as
+        ``projection.xy`` (tests/test_golden.py compares the units' coordinates both ways).
+        """
+        return [(x, y) for x, y in self.world.xy.tolist()]
 
     def _xy(self, unit: Unit) -> tuple[float, float]:
         """``world.project(*unit.position())``, kept by where the unit is.
@@ -134,13 +200,36 @@ class Sense(Proximity):
         A pure function of (node, dest, progress) on the static map: units standing in a
         town, and besiegers waiting on an approach road, are where they were yesterday.
         """
-        key = (unit.node, unit.dest, unit.progress)
+        town_xy = self._town_xy  # made by a refresh of few units (not for a big map's units)
+        if town_xy is not None and unit.dest < 0:
+            return town_xy[unit.node]
+        key = (unit.node, unit.dest, unit.progress, unit.faction)
         xy = self._xy_of.get(key)
         if xy is None:
             if len(self._xy_of) >= XY_KEPT:
                 self._xy_of.clear()
-            xy = self._xy_of[key] = self.world.project(*unit.position())
+            xy = self._xy_of[key] = self._on_road(unit)
         return xy
+
+    def _on_road(self, unit: Unit) -> tuple[float, float]:
+        """``world.project(*unit.position())`` of a unit on a highway, in Python floats.
+
+        ``Unit.position``'s operations on the map's arrays' entries as Python floats (numpy's
+        float64 scalars make the same IEEE operations): the same coordinates without the
+        scalars (tests/test_unitrules.py compares them).
+        """
+        w = self.world
+        lists = self._road_lists
+        if lists is None:
+            lists = self._road_lists = (w.lat.tolist(), w.lon.tolist(), w.eff_km.tolist())
+        lat, lon, eff = lists
+        node, dest = unit.node, unit.dest
+        km = eff[w.edge(node, dest)]
+        if not km > 0:  # never on a valid map (length_km > 0): as the unit says
+            return w.project(*unit.position())
+        f = min(float(unit.progress) / km, 1.0)  # progress may be an np.float64
+        la, lo = lat[node], lon[node]
+        return w.project(la + f * (lat[dest] - la), lo + f * (lon[dest] - lo))
 
     def town_fighters(self) -> np.ndarray:
         """Fighters per (faction, town): garrisons plus units in the town or on a road out of it.
@@ -260,11 +349,22 @@ class Sense(Proximity):
         if present is not None:
             return bool(present[town])
         if len(self.units) <= VECTOR_UNITS:
-            col = self._small_fighters().column(town)
-            for e in self.relations.enemy_rows[faction]:  # noqa: SIM110 (no generator)
-                if col[e] > 0:
-                    return True
-            return False
+            small = self._tf_small
+            if small is None:
+                small = self._small_fighters()
+            relations = self.relations
+            enemies = relations.enemies[faction]
+            key = (enemies, town)
+            seen = self._enemy_at.get(key)
+            if seen is not None:  # asked already since the refresh (the same enemies)
+                return seen
+            among = self._among.get(enemies)
+            if among is None:
+                among = self._among[enemies] = [
+                    c in enemies for c in range(len(relations.ids))] + [False]
+            seen = self._enemy_at[key] = small.any_above(town, relations.enemy_rows[faction],
+                                                         among)
+            return seen
         tf = self._town_fighters
         if tf is None:
             tf = self.town_fighters()

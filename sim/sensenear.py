@@ -18,7 +18,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from sim.agents import Relations, Unit
-from sim.senseparts import LEAF, SEQUENTIAL_SUM
+from sim.senseparts import LEAF, SEQUENTIAL_SUM, numpy_sum
 from sim.senseparts import Hostile as _Hostile
 from sim.senseparts import maybe_near as _maybe_near
 from sim.state import TownState
@@ -38,7 +38,7 @@ class Proximity:
     relations: Relations
     unit_xy: np.ndarray
     unit_faction: np.ndarray
-    _where: list[tuple[int, int, float, int]]
+    _where: list[tuple[int, int, float, int]] | None
     _xy_list: list[tuple[float, float]] | None
     _geo: dict[frozenset[int], _Hostile]
     _hits_by_points: dict[tuple[tuple[float, float], ...], dict[tuple[Any, ...], Any]]
@@ -63,6 +63,7 @@ class Proximity:
         if geo is None:
             xy = self._xy_list
             if xy is not None:  # few units: their indices and points, in the units' order
+                assert self._where is not None
                 idx = [i for i, w in enumerate(self._where) if w[3] in enemies]
                 pts = [xy[i] for i in idx]
                 geo = _Hostile(pts, idx, enemies, self._hits_of(pts))
@@ -104,25 +105,30 @@ class Proximity:
     def _fighters_of(self, geo: _Hostile, idx: Any) -> float:
         """The sum of the fighters of the geo's units ``idx``, as ``weights[idx].sum()``.
 
-        numpy sums fewer than ``SEQUENTIAL_SUM`` numbers one after the other from 0.0 (its
-        pairwise summation starts only at eight), so a few are summed in plain Python, the
-        same floats without the array calls; tests/test_small_paths.py checks it.
+        With few units (``geo.mask`` a list) and with fewer than ``SEQUENTIAL_SUM`` units
+        within, summed in plain Python by numpy's order of additions (``numpy_sum``: one after
+        the other from 0.0 for fewer than eight, its pairwise summation from eight), the same
+        floats without the array calls; tests/test_small_paths.py checks it.
         """
-        if len(idx) < SEQUENTIAL_SUM:
+        small = isinstance(geo.mask, list)
+        if small or len(idx) < SEQUENTIAL_SUM:
             fighters = self._weight_list.get(geo.enemies)
             if fighters is None:
                 listed = self._fighter_list
                 fighters = self._weight_list[geo.enemies] = (
-                    [listed[i] for i in geo.mask] if isinstance(geo.mask, list)
+                    [listed[i] for i in geo.mask] if small
                     else self._weights(geo).tolist())
-            total = 0.0
-            for i in idx:
-                total += fighters[i]
-            return total
+            if len(idx) < SEQUENTIAL_SUM:
+                total = 0.0
+                for i in idx:
+                    total += fighters[i]
+                return total
+            return numpy_sum([fighters[i] for i in idx])
         return float(self._weights(geo)[idx].sum())
 
-    def _near(self, faction: int, key: tuple[Any, ...], xy: Any, km: float) -> float:
-        """Hostile fighters within km of the point ``xy`` (a function: it is called on a miss).
+    def _near(self, faction: int, key: tuple[Any, ...], unit: Unit | None, town: int,
+              km: float) -> float:
+        """Hostile fighters within km of the unit, or of the town when ``unit`` is None.
 
         ``key`` names the point (the same key, the same point); which units are near is kept
         while the hostile units stand where they are (``Hostile.hits``; with few units across
@@ -139,7 +145,8 @@ class Proximity:
                 if idx is None:
                     if len(hits) >= HITS_KEPT:  # hostile units that stay put for long
                         hits.clear()
-                    idx = hits[key] = geo.within(xy(), km)
+                    xy = self._xy(unit) if unit is not None else self.world.xy[town]
+                    idx = hits[key] = geo.within(xy, km)
                 near = self._fighters_of(geo, idx)
             self._near_sum[key] = near
         return near
@@ -149,13 +156,16 @@ class Proximity:
         key = (self.relations.enemies[faction], unit.node, unit.dest, unit.progress, km)
         near = self._near_sum.get(key)  # asked again this phase: no call of _near
         if near is None:
-            near = self._near(faction, key, lambda: self._xy(unit), km)
+            near = self._near(faction, key, unit, -1, km)
         return near
 
     def near_town(self, faction: int, town: int, km: float) -> float:
         """Hostile fighters within km of a town (``enemy_near``)."""
         key = (self.relations.enemies[faction], town, km)
-        return self._near(faction, key, lambda: self.world.xy[town], km)
+        near = self._near_sum.get(key)
+        if near is None:
+            near = self._near(faction, key, None, town, km)
+        return near
 
     def hostile_units(self, faction: int) -> tuple[cKDTree | None, np.ndarray]:
         """(KD-tree of the positions, fighters) of the units hostile to the faction.

@@ -111,8 +111,13 @@ class Roads:
 
     @property
     def any_closed(self) -> bool:
-        """Whether any highway is closed (the common case, none, costs nothing)."""
-        return bool(self.closed.any())
+        """Whether any highway is closed (the common case, none, costs nothing).
+
+        ``closed.any()`` of the bool array: some byte of it is not zero (its bytes compared
+        with as many zero bytes, a quarter of the instructions of the reduction).
+        """
+        raw = self.closed.tobytes()
+        return raw != bytes(len(raw))
 
 
 def closure_changes(closed: np.ndarray) -> list[list[int]]:

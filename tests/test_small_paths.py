@@ -25,7 +25,7 @@ from sim.components import components
 from sim.generate import generate_scenario
 from sim.model import TerritoryModel
 from sim.sense import Sense
-from sim.senseparts import LEAF, SEQUENTIAL_SUM
+from sim.senseparts import LEAF, SEQUENTIAL_SUM, numpy_sum
 from sim.senseparts import Hostile as _Hostile
 from sim.world import World
 
@@ -152,6 +152,24 @@ def test_numpy_sums_short_arrays_one_after_the_other_from_zero() -> None:
             total += v
         got = float(np.array(values, dtype=float).sum())
         assert (got, np.copysign(1.0, got)) == (total, np.copysign(1.0, total))
+
+
+def test_numpy_sum_adds_as_numpy_does() -> None:
+    """senseparts.numpy_sum (numpy's pairwise order in Python floats) against numpy's sum."""
+    rng = np.random.default_rng(3)
+    for _ in range(3000):
+        n = int(rng.integers(0, 400))
+        values = (rng.random(n) * 10.0 ** rng.integers(-8, 9, n)).tolist()
+        if n and rng.random() < 0.2:
+            values[int(rng.integers(n))] = -0.0
+        if rng.random() < 0.2:
+            values = [-v for v in values]
+        arr = np.array(values, dtype=float)
+        got, want = numpy_sum(values), float(arr.sum())
+        assert (got, np.copysign(1.0, got)) == (want, np.copysign(1.0, want))
+        assert type(got) is float
+        idx = np.flatnonzero(rng.random(n) < 0.5)  # a fancy-indexed copy, as _fighters_of
+        assert numpy_sum([values[i] for i in idx.tolist()]) == float(arr[idx].sum())
 
 
 def test_enemy_near_equals_a_direct_sum_over_hostile_units() -> None:

@@ -317,6 +317,13 @@ def test_kept_unit_coordinates_are_the_projection_of_the_position() -> None:
         m.step()
         for u in m.unit_list:
             assert m.sense._xy(u) == m.world.project(*u.position())
+            if u.dest >= 0:
+                xy = m.sense._on_road(u)
+                assert xy == m.world.project(*u.position())
+                assert [type(c) for c in xy] == [float, float]
+    town_xy = m.sense._town_xy_list()  # the towns' coordinates a unit standing there has
+    assert town_xy == [m.world.project(float(a), float(b)) for a, b in zip(
+        m.world.lat, m.world.lon, strict=True)]
 
 
 def test_hostile_groups_from_lists_are_the_arrays_groups() -> None:
