@@ -237,6 +237,14 @@ class Unit(CellAgent):
         goal: the town it fights in when it did not march (-1: none).
     """
 
+    # Its own attributes in slots: with some thirty of them in the instance dict, CPython's
+    # attribute reads lose their specialised fast path (Mesa's own, and ``cell``, a property
+    # of Mesa's, stay where Mesa keeps them).
+    __slots__ = ("_cell_node", "_cells", "authorised", "base_morale", "besieging", "came_from",
+                 "dest", "entrenched", "faction", "fighters", "goal", "grid", "in_battle",
+                 "initial_fighters", "key", "morale", "name", "node", "order", "progress",
+                 "quality", "replacements", "route", "rule", "speed", "tags", "world")
+
     def __init__(
         self,
         model: mesa.Model,
@@ -281,7 +289,7 @@ class Unit(CellAgent):
         self.route: Field | None = None
         self.goal = -1
         self._cells = cell_list(grid)  # grid[town] by town number
-        self.cell = self._cells[node]
+        self.cell = self._cells[node]  # type: ignore[misc]  # Mesa's property, in its dict
         self._cell_node = node  # the town of ``cell`` (settle moves the cell only on a change)
 
     @property
@@ -332,7 +340,7 @@ class Unit(CellAgent):
         agents = old._agents
         agents.remove(self)
         old._empty = len(agents) == 0
-        self._mesa_cell = new
+        self._mesa_cell = new  # type: ignore[misc]  # Mesa's attribute, in its dict
 
     def position(self) -> tuple[float, float]:
         """(lat, lon) now, interpolated along the highway when travelling."""
