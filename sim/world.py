@@ -72,6 +72,17 @@ class World:
             is in ``eff_km``); crossing_edge: crossing id -> highway number.
     """
 
+    # Slots: some forty attributes in an instance dict would lose CPython's specialised
+    # attribute reads, and the day reads the map's arrays everywhere (weakly keyed caches
+    # of other modules need __weakref__).
+    __slots__ = ("__weakref__", "_adj_rows", "_edge_keys", "_edge_lookup", "_edge_of",
+                 "_edge_vals", "_fields",
+                 "_graph", "_least", "_local", "_small", "_total", "adj_eff", "adj_self",
+                 "airlift", "airlift_capacity", "crossing_edge", "crossings", "defence",
+                 "edge_names", "edge_terrain", "eff_km", "eu", "ev", "fortification", "ids",
+                 "index", "lat", "length_km", "lon", "m", "n", "names", "nbr_edge", "nbr_idx",
+                 "nbr_ptr", "population", "project", "projection", "terrain", "xy")
+
     def __init__(self, scenario: Scenario) -> None:
         sim = scenario.simulation
         towns = scenario.towns
