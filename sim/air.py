@@ -64,14 +64,16 @@ class AirPower:
 
     def active(self) -> bool:
         """Some faction flies sorties that have an effect today."""
-        return any(
-            p is not None and s > 0 and p.effect_per_sortie > 0 and p.max_multiplier > 1
-            for p, s in zip(self.params, self.sorties, strict=True)
-        )
+        for p, s in zip(self.params, self.sorties, strict=True):
+            if p is not None and s > 0 and p.effect_per_sortie > 0 and p.max_multiplier > 1:
+                return True
+        return False
 
     def applied_to(self, town: int, factions: Iterable[int]) -> float:
         """The product of these factions' multipliers at the town (1.0 where none)."""
         m = 1.0
+        if not self.applied:
+            return m
         for f in sorted(set(factions)):
             hit = self.applied.get((town, f))
             if hit is not None:

@@ -54,36 +54,46 @@ def fight(
     ``air``, each faction's sorties are first shared among the day's battles
     (``sim.air.allocate``).
     """
-    closed = roads.closed if roads is not None and roads.any_closed else None
+    # (np.logical_or.reduce is ndarray.any without its Python wrapper)
+    closed = (
+        roads.closed if roads is not None and np.logical_or.reduce(roads.closed) else None
+    )
     b = Battles(
         world, towns, factions, relations, supply, sense, ledger, params, rng, record, closed, air
     )
+    # the units with fighters standing in each town, in the forces' order
     present: dict[int, list[Unit]] = {}
     for u in forces.units:
         u.in_battle = False
-        if u.dest < 0:
-            present.setdefault(u.node, []).append(u)
+        if u.dest < 0 and u.fighters > 0:
+            if u.node in present:
+                present[u.node].append(u)
+            else:
+                present[u.node] = [u]
     # a battle changes only its own town's units, garrison and holder (a unit that falls
     # back is not among the units of the town it reaches), so the fighting units of every
     # town, and the sides found for air support, are those of the later towns' battles too
-    fighting = []
-    for town in sorted(present):
-        units = [u for u in present[town] if u.fighters > 0]
-        if units:
-            fighting.append((town, units))
-    known: dict[int, Sides | list[Unit] | None] = {}
+    fighting = sorted(present.items())  # by town (each town once: the lists never compare)
     if air is not None:
         battles = []
+        found: list[Sides | list[Unit] | None] = []
         if air.active():
             for town, units in fighting:
-                sides = known[town] = sides_at(b, town, units)
+                sides = sides_at(b, town, units)
+                found.append(sides)
                 if isinstance(sides, Sides):
                     battles.append(engagement(town, sides))
         allocate(air, factions, battles)
-    for town, units in fighting:
-        _battle_at(b, town, units, known[town] if town in known else sides_at(b, town, units))
-    if air is not None:
+        if found:
+            for (town, units), sides in zip(fighting, found, strict=True):
+                _battle_at(b, town, units, sides)
+        else:
+            for town, units in fighting:
+                _battle_at(b, town, units, sides_at(b, town, units))
         _bombard(b, forces)
+    else:
+        for town, units in fighting:
+            _battle_at(b, town, units, sides_at(b, town, units))
     for u in list(forces.units):
         if u.fighters < DESTROYED_BELOW:
             f = factions[u.faction]
@@ -110,33 +120,39 @@ def _bombard(b: Battles, forces: Forces) -> None:
     """
     air = b.air
     assert air is not None
+    left, params = air.left, air.params
     bombers = {f.index for f in b.factions
-               if (p := air.params[f.index]) is not None and p.bombard_kills_per_sortie > 0
-               and air.left[f.index] > 0}
+               if (p := params[f.index]) is not None and p.bombard_kills_per_sortie > 0
+               and left[f.index] > 0}
     if not bombers:
         return
+    waiting = [u for u in forces.units
+               if u.besieging >= 0 and u.faction in bombers and not u.fighters <= 0]
+    if not waiting:
+        return  # nothing besieged: no faction bombards (nor changes its sorties left)
     t, rel = b.towns, b.relations
     inside: dict[int, list[Unit]] = {}
-    waiting: list[Unit] = []
     for u in forces.units:
-        if u.fighters <= 0:
-            continue
-        if u.dest < 0:
-            inside.setdefault(u.node, []).append(u)
-        if u.besieging >= 0 and u.faction in bombers:
-            waiting.append(u)
+        if not u.fighters <= 0 and u.dest < 0:  # (as the skip of `fighters <= 0` it was)
+            if u.node in inside:
+                inside[u.node].append(u)
+            else:
+                inside[u.node] = [u]
+    enemies = rel.enemies  # enemies[a] holds b exactly where rel.hostile[a, b]
     for f in b.factions:
         if f.index not in bombers:
             continue
         besieged: dict[int, float] = {}
+        mine = enemies[f.index]
         for u in waiting:
             town = u.besieging
             if u.faction != f.index:
                 continue
             holder = int(t.controller[town])
-            if holder < 0 or not rel.hostile[f.index, holder]:
+            if holder < 0 or holder not in mine:
                 continue
-            if any(rel.hostile[holder, v.faction] for v in inside.get(town, ())):
+            theirs = enemies[holder]
+            if any(v.faction in theirs for v in inside.get(town, ())):
                 continue  # a battle is fought there
             besieged[town] = besieged.get(town, 0.0) + u.fighters
         for town, sorties, kills in bombardment(air, f.index, besieged):

@@ -80,19 +80,21 @@ def sides_at(b: Battles, town: int, units: list[Unit]) -> Sides | list[Unit] | N
     """
     t = b.towns
     rel = b.relations
-    holder = int(t.controller[town])
+    held = holder = int(t.controller[town])
     if holder < 0:
         blocs = _blocs(b, sorted({u.faction for u in units}))
         if len(blocs) == 1:
             return units
         holder = max(blocs, key=lambda g: sum(u.fighters for u in units if u.faction in g))[0]
-    attackers = [u for u in units if u.faction in rel.enemies[holder]]
+    enemies = rel.enemies[holder]
+    attackers = [u for u in units if u.faction in enemies]
     if not attackers:
         return None
-    defenders = defenders_of(rel, holder, sorted({u.faction for u in attackers}), units)
-    garrison = float(t.garrison[town]) if t.controller[town] >= 0 else 0.0
+    attacking = sorted({u.faction for u in attackers})
+    defenders = defenders_of(rel, holder, attacking, units)
+    garrison = float(t.garrison[town]) if held >= 0 else 0.0
     d_total = garrison + sum(u.fighters for u in defenders)
-    att_blocs = _blocs(b, sorted({u.faction for u in attackers}))
+    att_blocs = _blocs(b, attacking)
     if d_total < DESTROYED_BELOW:
         best = max(att_blocs, key=lambda g: sum(u.fighters for u in attackers if u.faction in g))
         return [u for u in attackers if u.faction in best]

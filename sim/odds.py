@@ -16,6 +16,7 @@ read the same functions here, so a rule sees the numbers the battle will use:
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,7 @@ __all__ = [
 
 
 _MORALE_SLOPE = 1.0 - MORALE_FLOOR  # the share that morale adds from 0 to 1
+_ONE = np.float64(1.0)  # x 1.0: a float as the np.float64 it was, for the same value
 
 
 def morale_factor(morale: float) -> float:
@@ -57,8 +59,27 @@ def morale_factor(morale: float) -> float:
 
 def defence_multiplier(world: World, town: int, entrenched: bool, entrench: float) -> float:
     """Terrain defence x (1 + fortification) x entrenchment (when the defenders dug in)."""
-    terrain = world.defence[town] * (1.0 + world.fortification[town])
+    terrain = _terrain(world)[town]
     return terrain * (entrench if entrenched else 1.0)
+
+
+_TERRAIN: tuple[weakref.ref[World], list[float]] | None = None
+
+
+def _terrain(world: World) -> list[float]:
+    """Per town, ``defence x (1 + fortification)``: the map's part of the defence multiplier.
+
+    Computed once per World (the last one asked; a map does not change during a run), the
+    same products the scalar expression gives, element by element, as Python floats: reading
+    two arrays and multiplying numpy scalars cost ~0.5 us a call.
+    """
+    global _TERRAIN
+    last = _TERRAIN
+    if last is not None and last[0]() is world:
+        return last[1]
+    terrain = (world.defence * (1.0 + world.fortification)).tolist()
+    _TERRAIN = (weakref.ref(world), terrain)
+    return terrain
 
 
 def defending_side(
@@ -85,8 +106,13 @@ def defending_side(
         float(towns.garrison_morale[town]),
         bool(supply.supplied[town]),
     )
-    entrenched = garrison > 0 or any(u.entrenched for u in defenders)
-    return d_eff, defence_multiplier(world, town, entrenched, params.entrench)
+    entrenched = garrison > 0
+    if not entrenched:
+        for u in defenders:
+            if u.entrenched:
+                entrenched = True
+                break
+    return d_eff, _terrain(world)[town] * (params.entrench if entrenched else 1.0)
 
 
 def side_effectiveness(
@@ -112,20 +138,32 @@ def side_effectiveness(
         garrison_morale: its morale.
         garrison_supplied: whether its town is supplied.
     """
-    total, weighted = garrison, 0.0
+    # in Python floats: a unit's fighters, quality and morale are often np.float64 (after a
+    # battle), whose arithmetic costs ~3x a float's; the same operations in the same order give
+    # the same doubles (the callers' results are np.float64 by the defence or the noise)
+    total, weighted = float(garrison), 0.0
     if garrison > 0:
+        # morale_factor(garrison_morale) written out: the same operations, without the call
         weighted += (
-            garrison
-            * garrison_quality
-            * morale_factor(garrison_morale)
+            total
+            * float(garrison_quality)
+            * (MORALE_FLOOR + _MORALE_SLOPE * float(garrison_morale))
             * (1.0 if garrison_supplied else unsupplied)
         )
-    for i, u in enumerate(units):
-        origin = u.node if origins is None else origins[i]
-        supply = 1.0 if reach[u.faction, origin] else unsupplied
-        # morale_factor(u.morale) written out: the same operations, without the call
-        weighted += u.fighters * u.quality * (MORALE_FLOOR + _MORALE_SLOPE * u.morale) * supply
-        total += u.fighters
+    if origins is None:
+        for u in units:
+            fighters = float(u.fighters)
+            supply = 1.0 if reach[u.faction, u.node] else unsupplied
+            weighted += (fighters * float(u.quality)
+                         * (MORALE_FLOOR + _MORALE_SLOPE * float(u.morale)) * supply)
+            total += fighters
+    else:
+        for u, origin in zip(units, origins, strict=False):
+            fighters = float(u.fighters)
+            supply = 1.0 if reach[u.faction, origin] else unsupplied
+            weighted += (fighters * float(u.quality)
+                         * (MORALE_FLOOR + _MORALE_SLOPE * float(u.morale)) * supply)
+            total += fighters
     return weighted / total if total > 0 else 0.0
 
 
@@ -243,14 +281,22 @@ class Odds:
     def _weigh(self, holder: int, town: int, group: list[Unit], inside: list[Unit]) -> float:
         """The attacking odds of ``group`` against the holder's defenders among ``inside``."""
         t = self.towns
-        enemies_of_holder = self.relations.enemies[holder]
+        rel = self.relations
+        enemies_of_holder = rel.enemies[holder]
         attacking = {u.faction for u in group} | {
             u.faction for u in inside if u.faction in enemies_of_holder
         }
-        defenders = defenders_of(self.relations, holder, attacking, inside)
+        # defenders_of(rel, holder, attacking, inside) written out
+        friends = rel.friends[holder]
+        aside: set[int] = set()  # the factions allied to an attacker
+        for a in attacking:
+            aside |= rel.friends[a]
+        defenders = [u for u in inside if u.faction in friends and u.faction not in aside]
         garrison = float(t.garrison[town]) if t.controller[town] >= 0 else 0.0
-        d_total = garrison + sum(u.fighters for u in defenders)
-        a_total = sum(u.fighters for u in group)
+        # (sums of the fighters as they are: sum() adds floats with compensation, np.float64
+        # plainly, so converting them first would change the last bits)
+        d_total = garrison + sum([u.fighters for u in defenders])
+        a_total = sum([u.fighters for u in group])
         if d_total <= 0:
             return float("inf")
         if a_total <= 0:
@@ -266,12 +312,18 @@ class Odds:
             self.world, t, self.supply, c, town, defenders, garrison
         )
         defence *= crossing_defence(self.world, town, group, c.crossing_defence, origins)
-        if self.air is not None:
-            a_eff *= self.air.applied_to(town, {u.faction for u in group})
-            d_eff *= self.air.applied_to(town, {u.faction for u in defenders} | {holder})
+        air = self.air
+        if air is not None and air.applied:  # (no multiplier is 1.0: nothing to multiply)
+            a_eff *= air.applied_to(town, {u.faction for u in group})
+            d_eff *= air.applied_to(town, {u.faction for u in defenders} | {holder})
         if d_eff <= 0:
             return float("inf")
-        return (a_total * a_eff) / (d_total * d_eff * defence)
+        # (a_total x a_eff) / (d_total x d_eff x defence) in Python floats (the same doubles),
+        # an np.float64 as it was (the terrain's defence made it one)
+        den = float(d_total) * d_eff * defence
+        if den == 0:  # (never with a defence >= 1: numpy's inf or nan, as it was)
+            return (_ONE * float(a_total) * a_eff) / den
+        return _ONE * ((float(a_total) * a_eff) / den)
 
     def rule_value(self, faction: int, unit: Unit | None, town: int) -> float:
         """``odds(town)`` in the rule language: as ``at``, NO_ENEMY_RATIO for infinity."""

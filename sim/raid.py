@@ -92,9 +92,25 @@ def _reach_small(
     towns ``u`` settled before it, which is what any exact Dijkstra computes, so the
     distances are bit-identical to scipy's (``tests/test_raid.py`` compares them).
     """
-    roads = _small_roads(world)
-    crossable = out.tolist()
     is_open = edge_open.tolist() if edge_open is not None else None  # per highway
+    reach = np.array(_search_small(world, out.tolist(), starts, radius_km, is_open))
+    reach[reach > radius_km] = np.inf
+    return reach
+
+
+def _search_small(
+    world: World,
+    crossable: list[bool],
+    starts: Sequence[tuple[int, float]],
+    radius_km: float,
+    is_open: list[bool] | None,
+) -> list[float]:
+    """``_reach_small``'s searches on lists: per town, the least distance found.
+
+    A distance may exceed ``radius_km`` by the head start's rounding: callers treat those as
+    unreached (``_reach_small`` makes them infinite).
+    """
+    roads = _small_roads(world)
     inf = float("inf")
     n = world.n
     best = [inf] * n
@@ -122,9 +138,7 @@ def _reach_small(
                 if nd <= limit and nd < dist[v]:
                     dist[v] = nd
                     heapq.heappush(heap, (nd, v))
-    reach = np.array(best)
-    reach[reach > radius_km] = np.inf
-    return reach
+    return best
 
 
 _ROADS: WeakKeyDictionary[World, list[list[tuple[int, float, int]]]] = WeakKeyDictionary()
@@ -166,6 +180,9 @@ class Raiding:
         self.sense = sense
         self.edge_open = edge_open
         self._passable: dict[int, np.ndarray] = {}
+        self._passable_list: dict[int, list[bool]] = {}  # the masks above, as lists
+        self._enemy_held: dict[int, list[bool]] = {}  # per faction: its enemies' towns
+        self._open: list[bool] | None = None  # edge_open as a list, once asked
         self._chosen: dict[tuple[str, str], int] = {}  # (unit key, rule id) -> town, -1
         self._routes: dict[tuple[int, int], Field] = {}
 
@@ -204,27 +221,47 @@ class Raiding:
 
     def _choose(self, unit: Unit, params: dict[str, Any]) -> int:
         w, f = self.world, unit.faction
-        candidates = self.relations.enemy_of[f][self.towns.controller]
+        # control does not change during the orders phase: the enemies' towns once a faction
+        candidates = self._enemy_held.get(f)
+        if candidates is None:
+            candidates = self.relations.enemy_of[f][self.towns.controller].tolist()
+            self._enemy_held[f] = candidates
         named = params.get("towns") or []
         if named:
-            listed = np.zeros(w.n, dtype=bool)
-            listed[[w.index[t] for t in named]] = True
-            candidates &= listed
-        if not candidates.any():
+            listed = {w.index[t] for t in named}
+            candidates = [c and i in listed for i, c in enumerate(candidates)]
+        if not any(candidates):
             return -1
-        km = raid_reach(w, self.passable(f), _starts(w, unit), float(params["radius_km"]),
-                        self.edge_open)
-        towns = np.nonzero(candidates & np.isfinite(km))[0]
-        if not len(towns):
+        radius = float(params["radius_km"])
+        starts = _starts(w, unit)
+        towns: list[tuple[int, float]]  # (town, km) in town order
+        if w.n <= SMALL_GRAPH:  # raid_reach's small search, on lists
+            passable = self.passable(f)
+            crossable = self._passable_list.get(f)
+            if crossable is None:
+                crossable = self._passable_list[f] = passable.tolist()
+            crossable = crossable.copy()
+            for town, _ in starts:
+                crossable[town] = True
+            if self.edge_open is not None and self._open is None:
+                self._open = self.edge_open.tolist()
+            best = _search_small(w, crossable, starts, radius, self._open)
+            towns = [(t, k) for t, (c, k) in enumerate(zip(candidates, best, strict=True))
+                     if c and k <= radius]
+        else:
+            km = raid_reach(w, self.passable(f), starts, radius, self.edge_open)
+            found = np.nonzero(np.array(candidates) & np.isfinite(km))[0]
+            towns = [(t, float(km[t])) for t in found.tolist()]
+        if not towns:
             return -1
         at = self.sense.odds_source().at
         # best odds, then the shorter march, then town order (the towns come in order)
-        best, best_odds, best_km = -1, 0.0, 0.0
-        for t in towns.tolist():
-            o, k = at(f, unit, t), float(km[t])
-            if best < 0 or o > best_odds or (o == best_odds and k < best_km):
-                best, best_odds, best_km = t, o, k
-        return best if best_odds >= float(params["min_odds"]) else -1
+        best_town, best_odds, best_km = -1, 0.0, 0.0
+        for t, k in towns:
+            o = at(f, unit, t)
+            if best_town < 0 or o > best_odds or (o == best_odds and k < best_km):
+                best_town, best_odds, best_km = t, o, k
+        return best_town if best_odds >= float(params["min_odds"]) else -1
 
     def route(self, unit: Unit, rule: CompiledRule) -> Field:
         """Routes to the unit's target through towns passable to it (the target last)."""
