@@ -107,7 +107,7 @@ class UnitCondition:
     unit_free: bool
     value: bool | None
     #: a closure whose truth is ``fn``'s, by the same questions in the same order, with
-    #: fewer calls (``bool()`` left off, comparisons fused into their ``and``/``or``)
+    #: fewer calls (``bool()`` left off, a comparison with a constant one closure)
     truth: UnitFn | None = None
 
     @property
@@ -157,11 +157,9 @@ def _truth(node: ast.AST) -> UnitFn | None:
         b = _truth(right) or _compile(right, set())[0]
         conj = isinstance(node.op, ast.And)
         if cmp is not None:
-            table = _AND_FLAT if conj else _OR_FLAT
             near = _near_const(right) if conj else None
             if near is not None and cmp[:2] in _AND_NEAR:
                 return _AND_NEAR[cmp[:2]](cmp[2], near)
-            return table[cmp[:2]](cmp[2], b)
         a = _truth(left) or _compile(left, set())[0]
         if conj:
             return lambda u, e: a(u, e) and b(u, e)
@@ -346,59 +344,6 @@ _CMP_FLAT: dict[tuple[str, type], _Cmp] = {
     ("strength_ratio", ast.LtE): lambda v: lambda u, e: e.ratio_at(u.node) <= v,
     ("strength_ratio", ast.Gt): lambda v: lambda u, e: e.ratio_at(u.node) > v,
     ("strength_ratio", ast.GtE): lambda v: lambda u, e: e.ratio_at(u.node) >= v,
-}
-_Then = Callable[[Any, UnitFn], UnitFn]
-_AND_FLAT: dict[tuple[str, type], _Then] = {
-    ("morale", ast.Lt): lambda v, b: lambda u, e: u.morale < v and b(u, e),
-    ("morale", ast.LtE): lambda v, b: lambda u, e: u.morale <= v and b(u, e),
-    ("morale", ast.Gt): lambda v, b: lambda u, e: u.morale > v and b(u, e),
-    ("morale", ast.GtE): lambda v, b: lambda u, e: u.morale >= v and b(u, e),
-    ("fighters", ast.Lt): lambda v, b: lambda u, e: u.fighters < v and b(u, e),
-    ("fighters", ast.LtE): lambda v, b: lambda u, e: u.fighters <= v and b(u, e),
-    ("fighters", ast.Gt): lambda v, b: lambda u, e: u.fighters > v and b(u, e),
-    ("fighters", ast.GtE): lambda v, b: lambda u, e: u.fighters >= v and b(u, e),
-    ("strength", ast.Lt): lambda v, b: lambda u, e: u.strength < v and b(u, e),
-    ("strength", ast.LtE): lambda v, b: lambda u, e: u.strength <= v and b(u, e),
-    ("strength", ast.Gt): lambda v, b: lambda u, e: u.strength > v and b(u, e),
-    ("strength", ast.GtE): lambda v, b: lambda u, e: u.strength >= v and b(u, e),
-    ("quality", ast.Lt): lambda v, b: lambda u, e: u.quality < v and b(u, e),
-    ("quality", ast.LtE): lambda v, b: lambda u, e: u.quality <= v and b(u, e),
-    ("quality", ast.Gt): lambda v, b: lambda u, e: u.quality > v and b(u, e),
-    ("quality", ast.GtE): lambda v, b: lambda u, e: u.quality >= v and b(u, e),
-    ("strength_ratio", ast.Lt):
-        lambda v, b: lambda u, e: e.ratio_at(u.node) < v and b(u, e),
-    ("strength_ratio", ast.LtE):
-        lambda v, b: lambda u, e: e.ratio_at(u.node) <= v and b(u, e),
-    ("strength_ratio", ast.Gt):
-        lambda v, b: lambda u, e: e.ratio_at(u.node) > v and b(u, e),
-    ("strength_ratio", ast.GtE):
-        lambda v, b: lambda u, e: e.ratio_at(u.node) >= v and b(u, e),
-}
-_OR_FLAT: dict[tuple[str, type], _Then] = {
-    ("morale", ast.Lt): lambda v, b: lambda u, e: u.morale < v or b(u, e),
-    ("morale", ast.LtE): lambda v, b: lambda u, e: u.morale <= v or b(u, e),
-    ("morale", ast.Gt): lambda v, b: lambda u, e: u.morale > v or b(u, e),
-    ("morale", ast.GtE): lambda v, b: lambda u, e: u.morale >= v or b(u, e),
-    ("fighters", ast.Lt): lambda v, b: lambda u, e: u.fighters < v or b(u, e),
-    ("fighters", ast.LtE): lambda v, b: lambda u, e: u.fighters <= v or b(u, e),
-    ("fighters", ast.Gt): lambda v, b: lambda u, e: u.fighters > v or b(u, e),
-    ("fighters", ast.GtE): lambda v, b: lambda u, e: u.fighters >= v or b(u, e),
-    ("strength", ast.Lt): lambda v, b: lambda u, e: u.strength < v or b(u, e),
-    ("strength", ast.LtE): lambda v, b: lambda u, e: u.strength <= v or b(u, e),
-    ("strength", ast.Gt): lambda v, b: lambda u, e: u.strength > v or b(u, e),
-    ("strength", ast.GtE): lambda v, b: lambda u, e: u.strength >= v or b(u, e),
-    ("quality", ast.Lt): lambda v, b: lambda u, e: u.quality < v or b(u, e),
-    ("quality", ast.LtE): lambda v, b: lambda u, e: u.quality <= v or b(u, e),
-    ("quality", ast.Gt): lambda v, b: lambda u, e: u.quality > v or b(u, e),
-    ("quality", ast.GtE): lambda v, b: lambda u, e: u.quality >= v or b(u, e),
-    ("strength_ratio", ast.Lt):
-        lambda v, b: lambda u, e: e.ratio_at(u.node) < v or b(u, e),
-    ("strength_ratio", ast.LtE):
-        lambda v, b: lambda u, e: e.ratio_at(u.node) <= v or b(u, e),
-    ("strength_ratio", ast.Gt):
-        lambda v, b: lambda u, e: e.ratio_at(u.node) > v or b(u, e),
-    ("strength_ratio", ast.GtE):
-        lambda v, b: lambda u, e: e.ratio_at(u.node) >= v or b(u, e),
 }
 #: ``strength_ratio OP constant and enemy_within_km(constant)`` (the push rules): one closure
 _AND_NEAR: dict[tuple[str, type], Callable[[Any, Any], UnitFn]] = {
