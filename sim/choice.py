@@ -29,12 +29,13 @@ import numpy as np
 
 from sim.agents import Faction, Unit
 from sim.context import FactionContext, UnitContext
+from sim.factionday import FactionDay
 from sim.rules import CompiledRule
 from sim.scenario.expr import TAG_FUNCTIONS
 from sim.scenario.exprvec import VectorCondition, vectorise
 from sim.sense import Sense
 from sim.supply import SupplyState
-from sim.unitrules import FactionDay, UnitProgram
+from sim.unitprogram import UnitProgram
 
 __all__ = ["VECTOR_RULE_UNITS", "RuleChoice", "UnitArrays", "choose"]
 

@@ -16,6 +16,7 @@ from sim.agents import Faction, Forces, Relations, Unit
 from sim.attrition import conscript
 from sim.choice import RuleChoice, choose
 from sim.context import FactionContext
+from sim.factionday import FactionDay
 from sim.march import Phase, blocked, flush, hold, march, travel
 from sim.raid import Raiding
 from sim.record import Recorder
@@ -25,7 +26,7 @@ from sim.rules import CompiledRule
 from sim.sense import Sense
 from sim.state import Ledger, Roads, TownState
 from sim.supply import SupplyState
-from sim.unitrules import FactionDay, compile_unit
+from sim.unitrules import compile_unit
 from sim.world import Field, World
 
 __all__ = ["QUEUE_UNITS", "Routes", "choose", "faction_actions", "give_orders", "order_target"]

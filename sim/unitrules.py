@@ -25,13 +25,13 @@ from __future__ import annotations
 import ast
 import functools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sim.agents import Unit
 from sim.context import FACTION_VARIABLES
-from sim.rules import CompiledRule
+from sim.factionday import FactionDay, UnitFn
 from sim.scenario.expr import (
     _CMPOPS,
     _CONSTANT_NAMES,
@@ -40,59 +40,12 @@ from sim.scenario.expr import (
     VARIABLES,
     Condition,
 )
-from sim.sense import Sense
-from sim.supply import SupplyState
 
-__all__ = ["UNIT_FREE", "FactionDay", "UnitCondition", "UnitProgram", "compile_unit"]
+__all__ = ["UNIT_FREE", "UnitCondition", "compile_unit"]
 
 #: Names whose value is the same for every unit of a faction and fixed during the orders
 #: phase: a condition of only these is evaluated once per faction and phase.
 UNIT_FREE = frozenset({"day", "holds", "enemy_near", "min", "max", "abs", *FACTION_VARIABLES})
-
-
-class FactionDay:
-    """One faction's values for its units' conditions during one orders phase.
-
-    Args:
-        faction: the faction number.
-        day: days since the start.
-        stats: the faction's statistics as last recorded (``Recorder.stats``).
-        sense: the shared perception.
-        supply: the supply state (``besieged`` and ``supplied``).
-    """
-
-    __slots__ = ("day", "faction", "fday", "held", "index", "memo", "ratio_at", "sense",
-                 "stats", "supply")
-
-    def __init__(
-        self, faction: int, day: int, stats: Mapping[str, Any], sense: Sense, supply: SupplyState
-    ) -> None:
-        self.faction = faction
-        self.day = day
-        self.fday = float(day)
-        self.stats = stats
-        self.sense = sense
-        self.supply = supply
-        self.index = sense.world.index
-        #: ``strength_ratio`` at a town: Sense.ratio_lookup's function once asked (the Sense
-        #: fixes the ratios at the first question), one call a question
-        self.ratio_at: Callable[[int], float] = self._first_ratio
-        self.held: dict[str, bool] = {}  # town id -> holds(town), once asked
-        self.memo: dict[int, bool] = {}  # place of a unit-free rule -> its condition's truth
-
-    def _first_ratio(self, node: int) -> float:
-        r = self.ratio_at = self.sense.ratio_lookup(self.faction)
-        return r(node)
-
-    def holds(self, town: str) -> bool:
-        """``holds(town)``: as the Sense answers it (control is fixed during the phase)."""
-        v = self.held.get(town)
-        if v is None:
-            v = self.held[town] = self.sense.call(self.faction, None, "holds", (town,))
-        return v
-
-
-UnitFn = Callable[[Unit, FactionDay], Any]
 
 
 @dataclass(frozen=True)
@@ -409,75 +362,3 @@ def _tagged(e: FactionDay, tag: str, count: bool) -> float:
     """``units_tagged`` / ``fighters_tagged``, as FactionContext._tag_call."""
     mine = [u for u in e.sense.forces if u.faction == e.faction and tag in u.tags]
     return float(len(mine) if count else sum(u.fighters for u in mine))
-
-
-#: a faction's rule, ready for the loop: (rule, its condition, whether ``usable`` is asked,
-#: its place among the faction's rules)
-Entry = tuple[CompiledRule, UnitCondition, bool, int]
-
-
-class UnitProgram:
-    """A faction's unit rules compiled for the loop, with the rules for each set of tags.
-
-    Args:
-        rules: the faction's unit rules, in order.
-        gated: actions whose rules also ask ``usable`` (for every other rule it is true).
-    """
-
-    def __init__(self, rules: Sequence[CompiledRule], gated: Sequence[str]) -> None:
-        self.rules = rules
-        self._entries = [(r, compile_unit(r.condition), r.action in gated, i)
-                         for i, r in enumerate(rules)]
-        self._by_tags: dict[frozenset[str], list[_Step]] = {}
-
-    def first(
-        self, unit: Unit, env: FactionDay, gate: Callable[[Unit, CompiledRule], bool] | None
-    ) -> CompiledRule | None:
-        """As ``sim.choice.choose``: the first rule for the unit's tags whose condition holds.
-
-        ``gate(unit, rule)`` is asked only of the gated rules (``choose``'s ``usable``).
-        """
-        steps = self._by_tags.get(unit.tags)
-        if steps is None:
-            steps = self._steps(unit.tags)
-        memo = env.memo
-        for test, kind, gated, rule, place in steps:
-            if kind == _EVAL:
-                if not test(unit, env):
-                    continue
-            elif kind == _FREE:
-                found = memo.get(place)
-                if found is None:
-                    found = memo[place] = bool(test(unit, env))
-                if not found:
-                    continue
-            if not gated or gate is None or gate(unit, rule):
-                return rule
-        return None
-
-    def _steps(self, tags: frozenset[str]) -> list[_Step]:
-        """The rules for these tags as the loop takes them (kept per set of tags).
-
-        A rule that never holds is left out; the rules after one that always holds and
-        asks no ``usable`` are never reached.
-        """
-        steps: list[_Step] = []
-        for rule, cond, gated, place in self._entries:
-            if rule.tags and rule.tags.isdisjoint(tags):
-                continue
-            if cond.value is not None:
-                if not cond.value:
-                    continue
-                steps.append((cond.test, _TRUE, gated, rule, place))
-                if not gated:
-                    break
-            else:
-                steps.append((cond.test, _FREE if cond.unit_free else _EVAL, gated, rule,
-                              place))
-        self._by_tags[tags] = steps
-        return steps
-
-
-_TRUE, _FREE, _EVAL = 0, 1, 2  # a step's kind: always holds, once per faction, per unit
-#: (its condition's truth, kind, whether ``usable`` is asked, the rule, its place)
-_Step = tuple[UnitFn, int, bool, CompiledRule, int]

@@ -13,10 +13,11 @@ from scipy.spatial import cKDTree
 from sim.choice import choose, program
 from sim.constants import NO_ENEMY_RATIO
 from sim.context import UnitContext
+from sim.factionday import FactionDay
 from sim.model import TerritoryModel
 from sim.scenario.expr import compile_condition
 from sim.senseparts import LEAF, Hostile, Ratios
-from sim.unitrules import FactionDay, compile_unit
+from sim.unitrules import compile_unit
 from tests.builders import DEFAULT
 
 TOWNS = ("dez_old_city", "humaymah", "al_sukhnah", "mayadin")
