@@ -19,9 +19,9 @@ from scipy.spatial import cKDTree
 
 from sim.agents import Forces, Relations, Unit
 from sim.constants import NO_ENEMY_RATIO
+from sim.numpysum import SEQUENTIAL_SUM
 from sim.sensenear import Proximity
 from sim.senseparts import (
-    SEQUENTIAL_SUM,
     ByTown,
     OddsSource,
     Ratios,

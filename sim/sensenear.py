@@ -18,7 +18,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from sim.agents import Relations, Unit
-from sim.senseparts import LEAF, SEQUENTIAL_SUM, numpy_sum
+from sim.numpysum import SEQUENTIAL_SUM, numpy_sum
+from sim.senseparts import LEAF
 from sim.senseparts import Hostile as _Hostile
 from sim.senseparts import maybe_near as _maybe_near
 from sim.state import TownState

@@ -24,8 +24,9 @@ import sim.model as sm
 from sim.components import components
 from sim.generate import generate_scenario
 from sim.model import TerritoryModel
+from sim.numpysum import SEQUENTIAL_SUM, numpy_sum
 from sim.sense import Sense
-from sim.senseparts import LEAF, SEQUENTIAL_SUM, numpy_sum
+from sim.senseparts import LEAF
 from sim.senseparts import Hostile as _Hostile
 from sim.world import World
 
@@ -155,7 +156,7 @@ def test_numpy_sums_short_arrays_one_after_the_other_from_zero() -> None:
 
 
 def test_numpy_sum_adds_as_numpy_does() -> None:
-    """senseparts.numpy_sum (numpy's pairwise order in Python floats) against numpy's sum."""
+    """numpysum.numpy_sum (numpy's pairwise order in Python floats) against numpy's sum."""
     rng = np.random.default_rng(3)
     for _ in range(3000):
         n = int(rng.integers(0, 400))
